@@ -1,0 +1,183 @@
+"""Run parameters: one YAML file per run profile, validated when loaded.
+
+Every knob of the cycle lives in ``params/*.yaml``; nothing else is configured in
+code. `load_params` turns the YAML into a typed `RunParams` and rejects unknown
+keys, wrong types and missing files with one message per problem that names the
+file and the key, *before* any notebook starts.
+
+Relative paths inside a params file are relative to that file's folder, so a
+params file can be moved together with its data.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class ParamsError(ValueError):
+    """A params file that cannot be used; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceSpec(_Strict):
+    """Where one department's export lives and how to read it."""
+
+    kind: Literal["csv", "excel", "parquet", "sql"]
+    path: str | None = Field(None, description="file, relative to the data folder")
+    sheet: str | None = Field(None, description="Excel sheet name")
+    table: str | None = Field(None, description="SQL table (or use query)")
+    query: str | None = Field(None, description="SQL query")
+    url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; ${VAR} is replaced from the environment (credentials never go here)",
+    )
+    columns: dict[str, str] = Field(default_factory=dict, description="their column name -> ours")
+    date_format: str | None = None
+    encoding: str = "utf-8"
+    delimiter: str = ","
+
+    @model_validator(mode="after")
+    def _complete(self) -> "SourceSpec":
+        if self.kind in ("csv", "excel", "parquet") and not self.path:
+            raise ValueError(f"a {self.kind} source needs 'path'")
+        if self.kind == "excel" and not self.sheet:
+            raise ValueError("an excel source needs 'sheet'")
+        if self.kind == "sql":
+            if not (self.path or self.url):
+                raise ValueError("a sql source needs 'path' (SQLite/DuckDB file) or 'url'")
+            if bool(self.table) == bool(self.query):
+                raise ValueError("a sql source needs exactly one of 'table' or 'query'")
+        if self.url and re.search(r"://[^/${}]*:[^@${}]+@", self.url):
+            raise ValueError("the url contains a password: use ${ENV_VAR} instead")
+        return self
+
+
+class DataParams(_Strict):
+    folder: str = Field(description="folder holding the source files")
+    demo: bool = Field(False, description="generate the demo company into `folder` if missing")
+    demo_seed: int = 20261
+
+
+class DemandParams(_Strict):
+    horizon_months: int = Field(12, ge=1, le=36)
+    holdout_months: int = Field(6, ge=1, le=24, description="months held out to measure accuracy")
+    season_length: int = Field(12, ge=1)
+    method: Literal["nuts", "advi"] = "nuts"
+    draws: int = Field(300, ge=50)
+    tune: int = Field(300, ge=50)
+    chains: int = Field(2, ge=1, le=8)
+    seed: int = 42
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
+    target_accept: float = Field(0.9, gt=0.5, lt=1.0)
+
+    @field_validator("quantiles")
+    @classmethod
+    def _quantiles(cls, q: tuple[float, ...]) -> tuple[float, ...]:
+        if not q or any(not 0 < x < 1 for x in q) or list(q) != sorted(q):
+            raise ValueError("quantiles must be increasing numbers strictly between 0 and 1")
+        return q
+
+
+class SupplyParams(_Strict):
+    service_level: float = Field(0.95, gt=0.5, lt=1.0, description="target cycle service level")
+    overtime_pct: float = Field(0.10, ge=0, le=0.5, description="extra line hours available as overtime")
+    backlog_priority: bool = Field(True, description="serve waiting customers before new demand")
+    scenario: Literal["p10", "p50", "p90"] = Field("p50", description="demand view the plan is built for")
+
+
+class FinanceParams(_Strict):
+    holding_cost_pct_per_year: float = Field(0.22, ge=0, le=1)
+    overtime_cost_eur_per_hour: float = Field(58.0, ge=0)
+
+
+class RunParams(_Strict):
+    company: str
+    cycle: str = Field(description="planning cycle, YYYY-MM")
+    data: DataParams
+    sources: dict[str, SourceSpec]
+    demand: DemandParams = DemandParams()
+    supply: SupplyParams = SupplyParams()
+    finance: FinanceParams = FinanceParams()
+    base_dir: Path = Field(Path("."), exclude=True, description="folder of the params file")
+
+    @field_validator("cycle")
+    @classmethod
+    def _cycle(cls, v: str) -> str:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
+            raise ValueError(f"expected YYYY-MM, e.g. 2026-11, got {v!r}")
+        return v
+
+    @field_validator("sources")
+    @classmethod
+    def _required_sources(cls, v: dict[str, SourceSpec]) -> dict[str, SourceSpec]:
+        missing = sorted(set(REQUIRED_SOURCES) - set(v))
+        if missing:
+            raise ValueError(f"missing sources: {', '.join(missing)} (every cycle needs {', '.join(REQUIRED_SOURCES)})")
+        return v
+
+    @property
+    def data_folder(self) -> Path:
+        return (self.base_dir / self.data.folder).resolve()
+
+    def source_path(self, name: str) -> Path | None:
+        spec = self.sources[name]
+        return (self.data_folder / spec.path) if spec.path else None
+
+
+REQUIRED_SOURCES = (
+    "sales_history", "products", "open_orders", "inventory", "pipeline", "production_lines",
+    "routings", "bom", "suppliers", "targets", "budget", "headcount", "marketing_calendar", "launches",
+)
+
+
+def _format_error(file: Path, err: dict) -> str:
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        return f"{file}: {loc}: unknown key (check the spelling against params/default.yaml)"
+    if err["type"] == "missing":
+        return f"{file}: {loc}: required key is missing"
+    got = err.get("input")
+    got_txt = "" if isinstance(got, dict) else f" (got {got!r})"
+    return f"{file}: {loc}: {err['msg']}{got_txt}"
+
+
+def load_params(path: str | Path, *, overrides: dict | None = None, check_files: bool = True) -> RunParams:
+    """Read and validate a params file; raise `ParamsError` listing every problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: params file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{path}: expected a mapping of keys at the top level, got {type(raw).__name__}")
+    raw = {**raw, **(overrides or {}), "base_dir": path.resolve().parent}
+    try:
+        params = RunParams.model_validate(raw)
+    except ValidationError as exc:
+        raise ParamsError("\n".join(_format_error(path, e) for e in exc.errors())) from None
+    if check_files:
+        check_source_files(params, path)
+    return params
+
+
+def check_source_files(params: RunParams, params_file: Path | str = "params") -> None:
+    """Fail early on source files that do not exist (the demo ones are made on demand)."""
+    if params.data.demo:
+        return
+    missing = [
+        f"{params_file}: sources.{name}.path: file not found: {params.source_path(name)}"
+        for name in params.sources
+        if params.source_path(name) is not None and not params.source_path(name).exists()
+    ]
+    if missing:
+        raise ParamsError("\n".join(missing))
