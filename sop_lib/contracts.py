@@ -150,6 +150,8 @@ CONTRACTS: dict[str, DataFrameSchema] = {
             "cannibalisation_pct": Column(float, _PROB),
             "ramp_months": Column(float, Check.ge(1)),
             "peak_units_per_month": Column(float, _NONNEG),
+            "regions": Column(str),
+            "new_territory_share": Column(float, _PROB),
         }
     ),
 }

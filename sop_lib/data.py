@@ -51,7 +51,8 @@ class DataError(ValueError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        lines = [f"{len(problems)} blocking data problem(s):"] + [f"  - {p}" for p in problems]
+        first = f"; first: {problems[0]}" if problems else ""
+        lines = [f"{len(problems)} blocking data problem(s){first}"] + [f"  - {p}" for p in problems]
         super().__init__("\n".join(lines))
 
 

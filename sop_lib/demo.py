@@ -43,6 +43,7 @@ SUCCESSOR = "ESP-PRO-300"
 DISCONTINUED = "GRN-CLASSIC-10"
 AT_RISK_SUPPLIER = "SUP-THERMO"
 HISTORY_MONTHS = 48
+GENERATOR_VERSION = 2  # bump when the generator changes, so cached demo files are re-made
 BACKLOG_CUSTOMERS = 4000
 
 
@@ -228,7 +229,7 @@ def make_production(cycle: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         {
             "line_id": ["L1", "L2", "L3"],
             "line_name": ["Espresso assembly A", "Espresso assembly B", "Grinder cell"],
-            "hours_per_month": [420.0, 360.0, 300.0],
+            "hours_per_month": [640.0, 330.0, 280.0],
             "workers_per_shift": [14, 10, 8],
         }
     )
@@ -242,7 +243,7 @@ def make_production(cycle: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 def make_suppliers() -> pd.DataFrame:
     return pd.DataFrame(
         [
-            ("SUP-THERMO", "ThermoCore s.r.o.", "CZ", 14, 4, 0.78, "high", 9000),
+            ("SUP-THERMO", "ThermoCore s.r.o.", "CZ", 14, 4, 0.78, "high", 13000),
             ("SUP-FLOW", "FlowPumps Ltd", "UK", 28, 5, 0.95, "low", 20000),
             ("SUP-METAL", "MetalForm GmbH", "DE", 21, 3, 0.97, "low", 40000),
             ("SUP-BURR", "BurrTech S.p.A.", "IT", 35, 7, 0.92, "medium", 15000),
@@ -333,14 +334,14 @@ def make_planning_inputs(cycle: str, sales: pd.DataFrame, products: pd.DataFrame
     launches = pd.DataFrame(
         [
             (
-                SUCCESSOR, BEST_SELLER, "all+" + NEW_TERRITORY,
+                SUCCESSOR, BEST_SELLER, ";".join(REGIONS + (NEW_TERRITORY,)),
                 start + pd.DateOffset(months=4), start + pd.DateOffset(months=6),
-                start + pd.DateOffset(months=10), 0.6, 4, 2600,
+                start + pd.DateOffset(months=10), 0.6, 4, 2600, 0.15,
             )
         ],
         columns=[
             "sku", "analog_sku", "regions", "earliest_launch", "likely_launch",
-            "latest_launch", "cannibalisation_pct", "ramp_months", "peak_units_per_month",
+            "latest_launch", "cannibalisation_pct", "ramp_months", "peak_units_per_month", "new_territory_share",
         ],
     )
     return {
@@ -388,7 +389,7 @@ def write_demo_company(folder: str | Path, cycle: str, seed: int = 20261) -> Pat
     with pd.ExcelWriter(folder / "planning_inputs.xlsx", engine="openpyxl") as xl:
         for sheet, df in make_planning_inputs(cycle, sales, products).items():
             df.to_excel(xl, sheet_name=sheet, index=False)
-    (folder / "DEMO_CYCLE").write_text(f"{cycle} {seed}\n")
+    (folder / "DEMO_CYCLE").write_text(f"{cycle} {seed} {GENERATOR_VERSION}\n")
     return folder
 
 
@@ -396,6 +397,6 @@ def ensure_demo_company(folder: str | Path, cycle: str, seed: int = 20261) -> Pa
     """Generate the demo files unless they already exist for this cycle and seed."""
     folder = Path(folder)
     marker = folder / "DEMO_CYCLE"
-    if marker.exists() and marker.read_text().split() == [cycle, str(seed)]:
+    if marker.exists() and marker.read_text().split() == [cycle, str(seed), str(GENERATOR_VERSION)]:
         return folder
     return write_demo_company(folder, cycle, seed)

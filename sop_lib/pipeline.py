@@ -1,0 +1,260 @@
+"""The monthly batch: run the five step notebooks in order with papermill.
+
+A cycle is built in ``reports/<cycle>.partial/`` and moved to ``reports/<cycle>/``
+only when every step has succeeded, so a failing run never touches a completed
+cycle. A completed cycle is replaced only with ``force=True``, and even then the old
+one is kept beside it as ``reports/<cycle>.replaced-<timestamp>/``.
+
+Each step reads the artifacts of earlier steps from ``<cycle_dir>/artifacts/`` and
+writes its own there (see `ARTIFACTS`); the executed notebook and its HTML report
+sit in ``<cycle_dir>/``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from sop_lib.params import RunParams, load_params
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    notebook: str
+    title: str
+
+    @property
+    def stem(self) -> str:
+        return Path(self.notebook).stem
+
+
+STEPS: tuple[Step, ...] = (
+    Step(1, "01_data_preparation.ipynb", "Data gathering and preparation"),
+    Step(2, "02_demand_planning.ipynb", "Demand planning"),
+    Step(3, "03_supply_planning.ipynb", "Supply planning"),
+    Step(4, "04_pre_sop_reconciliation.ipynb", "Pre-S&OP reconciliation"),
+    Step(5, "05_executive_review.ipynb", "Executive S&OP review"),
+)
+
+# artifact name -> step that writes it (the README's hand-over table documents columns).
+ARTIFACTS: dict[str, int] = {
+    "sales_history": 1, "sales_monthly": 1, "products": 1, "open_orders": 1, "inventory": 1, "pipeline": 1,
+    "production_lines": 1, "routings": 1, "bom": 1, "suppliers": 1, "targets": 1, "budget": 1,
+    "headcount": 1, "marketing_calendar": 1, "launches": 1, "data_quality": 1, "data_problems": 1,
+    "lineage": 1,
+    "demand_forecast": 2, "demand_forecast_family": 2, "forecast_accuracy": 2, "demand_diagnostics": 2,
+    "demand_history": 2,
+    "supply_plan": 3, "inventory_risk": 3, "capacity_check": 3, "backlog_burndown": 3, "supplier_risk": 3,
+    "line_use": 3, "component_use": 3, "people_check": 3,
+    "safety_stock": 3,
+    "financial_plan": 4, "demand_supply_gap": 4, "revenue_distribution": 4, "launch_scenarios": 4,
+    "decisions": 5, "headline": 5,
+}
+DRAWS_FILE = "demand_draws.nc"  # xarray Dataset: demand (with launches), statistical
+POSTERIOR_FILE = "demand_posterior.nc"  # ArviZ InferenceData of the fit
+
+
+class CycleError(RuntimeError):
+    """A batch that cannot start or did not finish; the message is one line for the planner."""
+
+
+class StepFailed(CycleError):
+    def __init__(self, step: Step, cell: int | None, error: str, notebook: Path, cycle: str):
+        self.step, self.cell, self.error, self.notebook = step, cell, error, notebook
+        where = f"cell {cell}" if cell is not None else "start-up"
+        super().__init__(
+            f"Step {step.number} ({step.title}) failed in {where}: {error} | "
+            f"executed notebook kept at {notebook} | fix the cause, then resume with: "
+            f"sop run --cycle {cycle} --from-step {step.number}"
+        )
+
+
+# --- artifacts --------------------------------------------------------------------
+
+
+def artifacts_dir(cycle_dir: str | Path) -> Path:
+    return Path(cycle_dir) / "artifacts"
+
+
+def write_table(cycle_dir: str | Path, name: str, df: pd.DataFrame) -> Path:
+    """Write one hand-over table as Parquet (atomically: a crash leaves no half file)."""
+    if name not in ARTIFACTS:
+        raise KeyError(f"unknown artifact {name!r}; declare it in sop_lib.pipeline.ARTIFACTS")
+    out = artifacts_dir(cycle_dir) / f"{name}.parquet"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    df.to_parquet(tmp, index=False)
+    tmp.replace(out)
+    return out
+
+
+def read_table(cycle_dir: str | Path, name: str) -> pd.DataFrame:
+    path = artifacts_dir(cycle_dir) / f"{name}.parquet"
+    if not path.exists():
+        step = ARTIFACTS.get(name, "?")
+        raise CycleError(f"{path} is missing: it is written by step {step}; run that step first")
+    return pd.read_parquet(path)
+
+
+def step_complete(cycle_dir: str | Path, step: int) -> bool:
+    names = [n for n, s in ARTIFACTS.items() if s == step]
+    files = [artifacts_dir(cycle_dir) / f"{n}.parquet" for n in names]
+    if step == 2:
+        files.append(artifacts_dir(cycle_dir) / DRAWS_FILE)
+    return all(f.exists() for f in files)
+
+
+# --- one step inside a notebook ----------------------------------------------------
+
+
+@dataclass
+class StepContext:
+    step: Step
+    params: RunParams
+    cycle_dir: Path
+
+    def read(self, name: str) -> pd.DataFrame:
+        return read_table(self.cycle_dir, name)
+
+    def write(self, name: str, df: pd.DataFrame) -> Path:
+        if ARTIFACTS.get(name) != self.step.number:
+            raise KeyError(f"step {self.step.number} may not write {name!r} (written by step {ARTIFACTS.get(name)})")
+        return write_table(self.cycle_dir, name, df)
+
+    def source_tables(self) -> dict[str, pd.DataFrame]:
+        """Every validated source table that step 1 handed over, by name."""
+        return {name: self.read(name) for name in self.params.sources}
+
+    @property
+    def draws_path(self) -> Path:
+        return artifacts_dir(self.cycle_dir) / DRAWS_FILE
+
+
+def open_step(number: int, *, params_file: str, cycle_dir: str, cycle: str = "",
+              prepare_upstream: bool = True) -> StepContext:
+    """What a notebook calls first: validated params, and the earlier steps' artifacts.
+
+    When an analyst opens notebook N on its own, earlier steps may not have run into
+    ``cycle_dir`` yet; with ``prepare_upstream`` they are run there first (papermill,
+    default parameters), so every notebook works standalone.
+    """
+    params = load_params(params_file, overrides={"cycle": cycle} if cycle else None)
+    cdir = Path(cycle_dir).resolve()
+    cdir.mkdir(parents=True, exist_ok=True)
+    missing = [s for s in STEPS if s.number < number and not step_complete(cdir, s.number)]
+    if missing:
+        if not prepare_upstream:
+            raise CycleError(f"{cdir}: step(s) {[s.number for s in missing]} have not run; run them first")
+        first = missing[0].number
+        print(f"Preparing steps {first}-{number - 1} into {cdir} (their artifacts were missing)...")
+        run_steps(cdir, params_file=str(Path(params_file).resolve()), cycle=params.cycle,
+                  steps=[s for s in STEPS if first <= s.number < number], progress=False, export=False)
+    return StepContext(STEPS[number - 1], params, cdir)
+
+
+# --- the batch --------------------------------------------------------------------
+
+
+def run_steps(cycle_dir: Path, *, params_file: str, cycle: str, steps: list[Step], progress: bool = True,
+              export: bool = True, kernel_name: str = "python3",
+              log: Callable[[str], None] = print) -> None:
+    """Execute ``steps`` into ``cycle_dir``; raise `StepFailed` at the first failing cell."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from sop_lib import reporting
+
+    for step in steps:
+        out_nb = cycle_dir / step.notebook
+        log(f"[step {step.number}/5] {step.title}: running {step.notebook}")
+        started = time.perf_counter()
+        try:
+            pm.execute_notebook(
+                str(NOTEBOOKS / step.notebook),
+                str(out_nb),
+                parameters={"params_file": params_file, "cycle_dir": str(cycle_dir), "cycle": cycle,
+                            "prepare_upstream": False},
+                cwd=str(NOTEBOOKS),
+                kernel_name=kernel_name,
+                progress_bar=progress,
+                request_save_on_cell_execute=True,
+            )
+        except PapermillExecutionError as exc:
+            error = f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}"
+            raise StepFailed(step, exc.cell_index, error, out_nb, cycle) from None
+        except Exception as exc:  # kernel died, notebook missing...
+            raise StepFailed(step, None, f"{type(exc).__name__}: {exc}", out_nb, cycle) from None
+        if export:
+            reporting.export_html(out_nb, cycle_dir / f"{step.stem}.html", title=f"{cycle} · {step.title}")
+        log(f"[step {step.number}/5] done in {time.perf_counter() - started:.0f} s")
+
+
+def _complete(cycle_dir: Path) -> bool:
+    return (cycle_dir / "manifest.json").exists()
+
+
+def run_cycle(params_file: str | Path, *, cycle: str | None = None, reports_root: str | Path = PROJECT_ROOT / "reports",
+              from_step: int = 1, force: bool = False, progress: bool = True, log: Callable[[str], None] = print) -> Path:
+    """Run the monthly cycle; return ``reports/<cycle>/index.html``."""
+    from sop_lib import reporting
+    from sop_lib.demo import ensure_demo_company
+    from sop_lib.params import check_source_files
+
+    params_file = Path(params_file).resolve()
+    params = load_params(params_file, overrides={"cycle": cycle} if cycle else None, check_files=False)
+    if params.data.demo:
+        ensure_demo_company(params.data_folder, params.cycle, params.data.demo_seed)
+    check_source_files(params, params_file)
+    if not 1 <= from_step <= len(STEPS):
+        raise CycleError(f"--from-step must be between 1 and {len(STEPS)}, got {from_step}")
+
+    root = Path(reports_root).resolve()
+    final = root / params.cycle
+    staging = root / f"{params.cycle}.partial"
+    if _complete(final) and not force:
+        raise CycleError(
+            f"{final} already holds a completed cycle; it is not overwritten. "
+            f"Use --force to replace it (the old one is kept as {params.cycle}.replaced-<time>) or --cycle for another month"
+        )
+    if from_step == 1:
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+    elif not staging.exists():
+        if _complete(final) and force:
+            shutil.copytree(final, staging)
+            (staging / "manifest.json").unlink()
+        else:
+            raise CycleError(f"nothing to resume: {staging} does not exist; start with --from-step 1")
+    missing = [s.number for s in STEPS if s.number < from_step and not step_complete(staging, s.number)]
+    if missing:
+        raise CycleError(f"cannot resume at step {from_step}: step(s) {missing} have no artifacts in {staging}")
+
+    (staging / "params.json").write_text(params.model_dump_json(indent=2))
+    started = time.perf_counter()
+    run_steps(staging, params_file=str(params_file), cycle=params.cycle,
+              steps=[s for s in STEPS if s.number >= from_step], progress=progress, log=log)
+    reporting.build_index(staging, params, STEPS)
+    manifest = {
+        "cycle": params.cycle,
+        "company": params.company,
+        "params_file": str(params_file),
+        "finished": pd.Timestamp.now().isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - started, 1),
+        "from_step": from_step,
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    if final.exists():
+        final.rename(root / f"{params.cycle}.replaced-{time.strftime('%Y%m%d-%H%M%S')}")
+    staging.rename(final)
+    return final / "index.html"

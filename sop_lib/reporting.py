@@ -1,0 +1,211 @@
+"""Reports for people: captions, KPI cards, readable tables, HTML export, the cycle index.
+
+Notebooks call these helpers instead of printing dataframes, so that every report
+reads the same way: a chart with a title and units, one sentence under it saying what
+it shows, and small tables with formatted numbers. All text that comes from data
+(product names, comments, supplier names) is HTML-escaped here.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import Iterable
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+PALETTE = {"p50": "#1f4e79", "band": "#9ecae1", "actual": "#222222", "target": "#d95f02",
+           "good": "#1b9e77", "warn": "#e6ab02", "bad": "#d7301f", "grey": "#8c8c8c"}
+_STATUS_COLOUR = {"green": PALETTE["good"], "amber": PALETTE["warn"], "red": PALETTE["bad"]}
+
+CSS = """
+<style>
+.sop-cards{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0 16px}
+.sop-card{border:1px solid #ddd;border-radius:8px;padding:12px 16px;min-width:190px;flex:1;background:#fafafa}
+.sop-card .v{font-size:26px;font-weight:600;color:#1f4e79}
+.sop-card .l{font-size:13px;color:#444}
+.sop-card .n{font-size:12px;color:#666;margin-top:4px}
+.sop-card.bad .v{color:#d7301f}.sop-card.warn .v{color:#b8860b}.sop-card.good .v{color:#1b9e77}
+.sop-caption{color:#333;font-size:14px;margin:2px 0 18px;max-width:900px}
+.sop-table{border-collapse:collapse;font-size:13px;margin:6px 0 14px}
+.sop-table th{background:#f0f3f7;text-align:left;padding:4px 10px;border-bottom:1px solid #ccc}
+.sop-table td{padding:3px 10px;border-bottom:1px solid #eee}
+.sop-dot{display:inline-block;width:11px;height:11px;border-radius:6px;margin-right:6px;vertical-align:middle}
+.sop-decision{border-left:4px solid #1f4e79;padding:6px 12px;margin:8px 0;background:#f7f9fc;max-width:900px}
+details.sop-detail summary{cursor:pointer;color:#1f4e79;margin:6px 0}
+</style>
+"""
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _show(markup: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(markup))
+
+
+def say(text: str, *, raw: bool = False) -> None:
+    """Show one sentence for the reader; data-derived text is escaped unless ``raw``."""
+    _show(f'<p class="sop-caption">{text if raw else esc(text)}</p>')
+
+
+def style() -> None:
+    """Inject the report CSS once at the top of a notebook."""
+    _show(CSS)
+
+
+def fmt_eur(x: float) -> str:
+    if abs(x) >= 1e6:
+        return f"€{x / 1e6:,.1f}M"
+    if abs(x) >= 1e3:
+        return f"€{x / 1e3:,.0f}k"
+    return f"€{x:,.0f}"
+
+
+def fmt_units(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def kpi_cards(cards: Iterable[dict]) -> str:
+    """HTML for KPI cards: dicts with label, value, note and optional tone (good/warn/bad)."""
+    parts = []
+    for c in cards:
+        tone = esc(c.get("tone", ""))
+        parts.append(f'<div class="sop-card {tone}"><div class="v">{esc(c["value"])}</div>'
+                     f'<div class="l">{esc(c["label"])}</div><div class="n">{esc(c.get("note", ""))}</div></div>')
+    return '<div class="sop-cards">' + "".join(parts) + "</div>"
+
+
+def show_kpis(cards: Iterable[dict]) -> None:
+    _show(kpi_cards(cards))
+
+
+def table_html(df: pd.DataFrame, *, formats: dict[str, str] | None = None, status_col: str | None = None,
+               max_rows: int = 25) -> str:
+    """A compact, escaped HTML table; ``formats`` maps column -> format spec."""
+    formats = formats or {}
+    head = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
+    rows = []
+    for _, r in df.head(max_rows).iterrows():
+        cells = []
+        for c in df.columns:
+            v = r[c]
+            if c == status_col:
+                txt = f'<span class="sop-dot" style="background:{_STATUS_COLOUR.get(str(v), "#999")}"></span>{esc(v)}'
+            elif pd.isna(v) if not isinstance(v, (list, tuple)) else False:
+                txt = ""
+            elif c in formats:
+                txt = esc(format(v, formats[c]) if not callable(formats[c]) else formats[c](v))
+            elif isinstance(v, pd.Timestamp):
+                txt = esc(v.strftime("%Y-%m-%d"))
+            else:
+                txt = esc(v)
+            cells.append(f"<td>{txt}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    more = f"<caption style='caption-side:bottom;color:#666'>{len(df) - max_rows} more rows not shown</caption>" if len(df) > max_rows else ""
+    return f'<table class="sop-table">{more}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def show_table(df: pd.DataFrame, *, formats: dict | None = None, status_col: str | None = None,
+               max_rows: int = 25, detail: str | None = None) -> None:
+    """Show a table; with ``detail`` it sits folded under a one-click summary line."""
+    t = table_html(df, formats=formats, status_col=status_col, max_rows=max_rows)
+    if detail:
+        t = f'<details class="sop-detail"><summary>{esc(detail)}</summary>{t}</details>'
+    _show(t)
+
+
+def new_chart(title: str, ylabel: str, *, width: float = 9.5, height: float = 3.6, ncols: int = 1):
+    """A figure with the title and y-axis unit set: every chart in a report has both."""
+    fig, axes = plt.subplots(1, ncols, figsize=(width, height), squeeze=False)
+    fig.suptitle(title, fontsize=12, x=0.01, ha="left", fontweight="bold")
+    for ax in axes[0]:
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.25)
+        ax.spines[["top", "right"]].set_visible(False)
+    return fig, (axes[0][0] if ncols == 1 else axes[0])
+
+
+def finish(fig, caption: str) -> None:
+    """Show the chart, then the sentence that says what it shows."""
+    from IPython.display import display
+
+    fig.tight_layout()
+    display(fig)
+    plt.close(fig)
+    say(caption)
+
+
+def fan_chart(ax, actual: pd.Series, fc: pd.DataFrame, *, lo: str = "p10", mid: str = "p50", hi: str = "p90",
+              label: str = "") -> None:
+    """History as a line, forecast as median plus shaded band between ``lo`` and ``hi``."""
+    ax.plot(actual.index, actual.values, color=PALETTE["actual"], lw=1.4, label="actual")
+    ax.fill_between(fc["ds"], fc[lo], fc[hi], color=PALETTE["band"], alpha=0.7, label=f"{lo.upper()}–{hi.upper()} band")
+    ax.plot(fc["ds"], fc[mid], color=PALETTE["p50"], lw=2, label=f"most likely ({mid.upper()})")
+    if label:
+        ax.set_title(label, fontsize=10, loc="left")
+
+
+def fig_to_data_uri(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+# --- HTML export -------------------------------------------------------------------
+
+
+def export_html(notebook: str | Path, html_path: str | Path, *, title: str) -> Path:
+    """Self-contained HTML with code, prompts and warnings hidden (nbconvert)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nb)
+    out = Path(html_path)
+    out.write_text(body, encoding="utf-8")
+    return out
+
+
+def build_index(cycle_dir: str | Path, params, steps) -> Path:
+    """``index.html``: the cycle's headline numbers and links to the five reports."""
+    cycle_dir = Path(cycle_dir)
+    headline_file = cycle_dir / "artifacts" / "headline.parquet"
+    headline = pd.read_parquet(headline_file).to_dict("records") if headline_file.exists() else []
+    links = "".join(
+        f'<li><a href="{esc(s.stem)}.html">Step {s.number}: {esc(s.title)}</a></li>' for s in steps
+        if (cycle_dir / f"{s.stem}.html").exists()
+    )
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>S&amp;OP cycle {esc(params.cycle)} · {esc(params.company)}</title>{CSS}
+<style>body{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:32px;max-width:1000px}}
+li{{margin:6px 0;font-size:16px}}</style></head><body>
+<h1>S&amp;OP cycle {esc(params.cycle)}</h1>
+<p class="sop-caption">{esc(params.company)} · the monthly plan in five steps. Start with the executive review;
+the other reports hold the detail behind each number.</p>
+{kpi_cards(headline)}
+<h2>Reports</h2><ol style="list-style:none;padding-left:0">{links}</ol>
+<p class="sop-caption">Each report has an executed notebook beside it (same name, <code>.ipynb</code>): the audit record of the run.
+Hand-over tables are in <code>artifacts/</code>.</p>
+</body></html>"""
+    out = cycle_dir / "index.html"
+    out.write_text(page, encoding="utf-8")
+    return out
