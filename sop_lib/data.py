@@ -85,6 +85,18 @@ def _row_label(spec: SourceSpec, index: list) -> str:
     return f"{noun}{'s' if len(index) > 1 else ''} {shown}{more}"
 
 
+def _first_undecodable_line(path: Path | None, encoding: str) -> str:
+    """Where the reader's decode error is in the file (pandas reports offsets inside a field)."""
+    if path is None or not path.is_file():
+        return ""
+    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+        try:
+            line.decode(encoding)
+        except UnicodeDecodeError as exc:
+            return f" on line {number}, byte {exc.start + 1} of the line"
+    return ""
+
+
 def _sql_url(spec: SourceSpec, folder: Path) -> str:
     if spec.url:
         return re.sub(r"\$\{(\w+)\}", lambda m: os.environ.get(m.group(1), ""), spec.url)
@@ -132,7 +144,7 @@ def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
     except DataError:
         raise
     except UnicodeDecodeError as exc:
-        raise fail(f"bytes that are not {spec.encoding} ({exc.reason} at byte {exc.start})",
+        raise fail(f"bytes that are not {spec.encoding} ({exc.reason}{_first_undecodable_line(path, spec.encoding)})",
                    f"text encoded as {spec.encoding} (set sources.{name}.encoding, e.g. latin-1)") from None
     except pd.errors.EmptyDataError:
         raise fail("an empty file", "a header line and at least one data row") from None
@@ -223,6 +235,14 @@ def _explain_failures(name: str, spec: SourceSpec, cases: pd.DataFrame) -> list[
     loc = source_location(spec)
     cases = cases.copy()
     cases["column"] = cases["column"].fillna("")
+    cases["check"] = cases["check"].astype(str)
+    # one duplicate key is one problem, not one per key column
+    dup = cases["check"] == "multiple_fields_uniqueness"
+    cases.loc[dup, "column"] = "+".join(CONTRACTS[name].unique or [])
+    cases = cases[~dup | ~cases.duplicated(["check", "index"])]
+    # a value that is not even of the right type gets one message: the type, not the checks after it
+    untyped = set(cases.loc[cases["check"].str.startswith("coerce_dtype"), "column"])
+    cases = cases[~cases["column"].isin(untyped) | cases["check"].str.startswith("coerce_dtype")]
     for (column, check), grp in cases.groupby(["column", "check"], sort=False, dropna=False):
         idx = [i for i in grp["index"].tolist() if i is not None and not (isinstance(i, float) and np.isnan(i))]
         if check == "multiple_fields_uniqueness":
@@ -321,7 +341,9 @@ def monthly_sales(sales: pd.DataFrame, products: pd.DataFrame, cycle: str) -> pd
     for (sku, region), grp in agg.groupby(["sku", "region"]):
         stop = end
         if pd.notna(disc.get(sku)):
-            stop = min(end, pd.Timestamp(disc[sku]).to_period("M").to_timestamp() - pd.DateOffset(months=1))
+            d = pd.Timestamp(disc[sku])
+            last = d.to_period("M").to_timestamp() - (pd.DateOffset(months=1) if d.day == 1 else pd.DateOffset(0))
+            stop = min(end, max(last, grp["month"].max()))  # never drop units that were booked
         grid = pd.date_range(grp["month"].min(), stop, freq="MS")
         s = grp.set_index("month")["units"].reindex(grid, fill_value=0.0)
         frames.append(pd.DataFrame({"sku": sku, "region": region, "month": grid, "units": s.to_numpy()}))

@@ -43,7 +43,7 @@ SUCCESSOR = "ESP-PRO-300"
 DISCONTINUED = "GRN-CLASSIC-10"
 AT_RISK_SUPPLIER = "SUP-THERMO"
 HISTORY_MONTHS = 48
-GENERATOR_VERSION = 2  # bump when the generator changes, so cached demo files are re-made
+GENERATOR_VERSION = 3  # bump when the generator changes, so cached demo files are re-made
 BACKLOG_CUSTOMERS = 4000
 
 
@@ -162,7 +162,7 @@ def make_products(cycle: str) -> pd.DataFrame:
     for s in _SKUS:
         status, launch, disc, replaces = "active", pd.NaT, pd.NaT, ""
         if s.sku == SUCCESSOR:
-            status, launch, replaces = "planned", start + pd.DateOffset(months=6), BEST_SELLER
+            status, launch, replaces = "planned", start + pd.DateOffset(months=4), BEST_SELLER
         if s.sku == DISCONTINUED:
             status, disc = "discontinued", history_months(cycle)[-10]
         rows.append((s.sku, s.name, s.family, status, launch, disc, replaces, s.price, s.cost, "unit"))
@@ -229,7 +229,7 @@ def make_production(cycle: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         {
             "line_id": ["L1", "L2", "L3"],
             "line_name": ["Espresso assembly A", "Espresso assembly B", "Grinder cell"],
-            "hours_per_month": [640.0, 330.0, 280.0],
+            "hours_per_month": [600.0, 330.0, 280.0],
             "workers_per_shift": [14, 10, 8],
         }
     )
@@ -325,7 +325,7 @@ def make_planning_inputs(cycle: str, sales: pd.DataFrame, products: pd.DataFrame
             ("sales_rep", "Benelux", 5, 12, "open opportunities per rep", 2),
             ("sales_rep", "Nordics", 4, 12, "open opportunities per rep", 2),
             ("sales_rep", "Iberia", 0, 12, "open opportunities per rep", 3),
-            ("service_agent", "all", 22, 900, "orders per agent per month", 1),
+            ("service_agent", "all", 24, 1300, "orders per agent per month", 1),
             ("production_worker", "all", 52, 140, "production hours per worker per month", 2),
         ],
         columns=["role", "region", "headcount", "capacity_per_head", "capacity_unit", "hiring_lead_months"],
@@ -335,8 +335,8 @@ def make_planning_inputs(cycle: str, sales: pd.DataFrame, products: pd.DataFrame
         [
             (
                 SUCCESSOR, BEST_SELLER, ";".join(REGIONS + (NEW_TERRITORY,)),
-                start + pd.DateOffset(months=4), start + pd.DateOffset(months=6),
-                start + pd.DateOffset(months=10), 0.6, 4, 2600, 0.15,
+                start + pd.DateOffset(months=2), start + pd.DateOffset(months=4),
+                start + pd.DateOffset(months=8), 0.6, 3, 3200, 0.15,
             )
         ],
         columns=[

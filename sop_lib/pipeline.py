@@ -126,10 +126,10 @@ class StepContext:
     def read(self, name: str) -> pd.DataFrame:
         return read_table(self.cycle_dir, name)
 
-    def write(self, name: str, df: pd.DataFrame) -> Path:
+    def write(self, name: str, df: pd.DataFrame) -> None:
         if ARTIFACTS.get(name) != self.step.number:
             raise KeyError(f"step {self.step.number} may not write {name!r} (written by step {ARTIFACTS.get(name)})")
-        return write_table(self.cycle_dir, name, df)
+        write_table(self.cycle_dir, name, df)
 
     def source_tables(self) -> dict[str, pd.DataFrame]:
         """Every validated source table that step 1 handed over, by name."""
@@ -199,6 +199,10 @@ def run_steps(cycle_dir: Path, *, params_file: str, cycle: str, steps: list[Step
         log(f"[step {step.number}/5] done in {time.perf_counter() - started:.0f} s")
 
 
+def _steps_done(cycle_dir: Path, before: int) -> bool:
+    return cycle_dir.exists() and all(step_complete(cycle_dir, n) for n in range(1, before))
+
+
 def _complete(cycle_dir: Path) -> bool:
     return (cycle_dir / "manifest.json").exists()
 
@@ -230,11 +234,13 @@ def run_cycle(params_file: str | Path, *, cycle: str | None = None, reports_root
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
-    elif not staging.exists():
+    elif not _steps_done(staging, from_step):
+        # No usable failed run to resume: start steps N-5 from a copy of the completed cycle.
         if _complete(final) and force:
+            shutil.rmtree(staging, ignore_errors=True)
             shutil.copytree(final, staging)
             (staging / "manifest.json").unlink()
-        else:
+        elif not staging.exists():
             raise CycleError(f"nothing to resume: {staging} does not exist; start with --from-step 1")
     missing = [s.number for s in STEPS if s.number < from_step and not step_complete(staging, s.number)]
     if missing:

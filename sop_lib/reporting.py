@@ -137,11 +137,13 @@ def new_chart(title: str, ylabel: str, *, width: float = 9.5, height: float = 3.
 
 def finish(fig, caption: str) -> None:
     """Show the chart, then the sentence that says what it shows."""
-    from IPython.display import display
+    from IPython.display import Image, display
 
     fig.tight_layout()
-    display(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png"))
     say(caption)
 
 

@@ -39,6 +39,7 @@ def launch_timing(series_draws: xr.DataArray, tables: dict[str, pd.DataFrame], *
             "likely_launch": (launches["likely_launch"].iloc[0] + pd.DateOffset(months=delay)),
             "customers_waiting_now": int(burn["all_waiting_customers"].iloc[0]) if len(burn) else 0,
             "customer_months_waiting": float(burn["all_waiting_customers"].sum()),
+            "backorder_unit_months_all_skus": float(plan.plan["backorders"].sum()),
             "all_caught_up_by": cleared.min() if len(waiting) < len(burn) and len(cleared) else pd.NaT,
             "launch_units_in_horizon": float(launch_units),
             "revenue_eur": float(fin["revenue_eur"].sum()),
@@ -66,15 +67,16 @@ def decisions(*, capacity: pd.DataFrame, line_use: pd.DataFrame, supplier_risk: 
                     f"{s['financial_risk']} risk"))
     if len(launch) >= 2:
         base, late = launch.iloc[0], launch.iloc[-1]
-        saved = base["customer_months_waiting"] - late["customer_months_waiting"]
+        saved = base["backorder_unit_months_all_skus"] - late["backorder_unit_months_all_skus"]
         rev = late["revenue_eur"] - base["revenue_eur"]
         if saved > 0:
             out.append(("Executive team", f"Decide the launch month of the new product: pushing it back "
-                        f"{int(late['launch_delay_months'])} months saves {saved:,.0f} customer-months of waiting",
-                        f"revenue changes by €{rev / 1e6:+,.2f}M over the horizon"))
+                        f"{int(late['launch_delay_months'])} months cuts {saved:,.0f} unit-months of customers waiting",
+                        f"but revenue changes by €{rev / 1e6:+,.2f}M over the horizon"))
         else:
             out.append(("Executive team", "Keep the planned launch window",
-                        "delaying it does not shorten the backlog"))
+                        f"pushing it back {int(late['launch_delay_months'])} months does not shorten the wait for "
+                        f"supply and changes revenue by €{rev / 1e6:+,.2f}M"))
     tot = fin.groupby("family")[["revenue_eur", "revenue_target_eur"]].sum()
     for fam, r in tot.iterrows():
         gap = r["revenue_eur"] - r["revenue_target_eur"]

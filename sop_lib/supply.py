@@ -161,7 +161,8 @@ def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Ser
     line_rows = line_rows.assign(overtime_hours=[ot[line_ids.index(lid), months.index(m)] for lid, m in zip(line_rows["line_id"], line_rows["month"])])
     line_rows["hours"] = line_rows["used"] + line_rows["overtime_hours"]
     comp_rows = lab[lab["kind"] == "component"].copy()
-    comp_rows[["component", "supplier_id"]] = comp_rows["name"].str.split("|", expand=True)
+    comp_rows["component"] = comp_rows["name"].str.split("|").str[0]
+    comp_rows["supplier_id"] = comp_rows["name"].str.split("|").str[1]
     return PlanResult(
         plan=plan,
         line_use=line_rows[["line_id", "month", "hours", "capacity", "overtime_hours", "shadow_price_eur_per_hour"]].reset_index(drop=True),

@@ -1,0 +1,127 @@
+"""The demand engine on data whose truth is known: recovery, calibration, coherence, launches, bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sop_lib import demand
+
+MONTHS = pd.date_range("2022-01-01", periods=48, freq="MS")
+SEASON = np.array([0.0, -0.1, 0.0, 0.05, 0.1, 0.0, -0.2, -0.15, 0.0, 0.1, 0.25, -0.05])
+SLOPE = {"A": 0.15, "B": -0.05}  # per year, log scale
+
+
+def simulate(n_per_group: int = 6, months: pd.DatetimeIndex = MONTHS, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for g, slope in SLOPE.items():
+        for k in range(n_per_group):
+            base = rng.uniform(40, 200)
+            t = np.arange(len(months)) / 12
+            mu = base * np.exp(slope * t + SEASON[months.month - 1])
+            y = rng.negative_binomial(20, 20 / (20 + mu))
+            rows += [(f"{g}{k}", m, float(v), g) for m, v in zip(months, y)]
+    return pd.DataFrame(rows, columns=["unique_id", "ds", "y", "family"])
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    full = simulate()
+    cutoff = MONTHS[-7]
+    train, test = full[full["ds"] <= cutoff], full[full["ds"] > cutoff]
+    res = demand.forecast(train, 6, group_col="family", draws=200, tune=300, chains=2, seed=3, return_draws=True)
+    return train, test, res
+
+
+def test_forecast_has_statsforecast_layout(fitted):
+    _, test, res = fitted
+    t = res.table
+    assert list(t.columns) == ["unique_id", "ds", "mean", "p10", "p50", "p90"]
+    assert len(t) == 12 * 6
+    assert (t["p10"] <= t["p50"]).all() and (t["p50"] <= t["p90"]).all()
+    assert set(t["ds"]) == set(test["ds"])
+
+
+def test_recovers_group_slopes_and_sampler_is_healthy(fitted):
+    _, _, res = fitted
+    post = res.idata.posterior["group_slope"]
+    for g, true in SLOPE.items():
+        draws = post.sel(group=g).values.ravel()
+        lo, hi = np.quantile(draws, [0.02, 0.98])
+        assert lo <= true <= hi, f"group {g}: true slope {true} outside [{lo:.3f}, {hi:.3f}]"
+    diag = demand.diagnostics(res.idata)
+    assert diag["divergences"] == 0
+    assert diag["max_r_hat"] < 1.05
+
+
+def test_p10_p90_band_covers_about_80_percent_of_held_out_months(fitted):
+    _, test, res = fitted
+    cov = demand.interval_coverage(test, res.table, "p10", "p90")
+    # 72 points, correlated within series: +-3 binomial sd around 0.8 is about 0.65-0.95
+    assert 0.65 <= cov <= 0.95, cov
+
+
+def test_beats_seasonal_naive_on_trending_series(fitted):
+    train, test, res = fitted
+    ours = demand.accuracy(test, res.table, train)
+    naive = demand.accuracy(test, demand.seasonal_naive(train, 6), train)
+    assert ours["wape"] < naive["wape"]
+
+
+def test_aggregates_are_coherent_in_every_draw(fitted):
+    _, _, res = fitted
+    groups = pd.Series({u: u[0] for u in res.draws["unique_id"].values})
+    agg = demand.aggregate_draws(res.draws, groups)
+    for g in ("A", "B"):
+        members = [u for u in groups.index if u[0] == g]
+        np.testing.assert_allclose(agg.sel(unique_id=g).values, res.draws.sel(unique_id=members).sum("unique_id").values)
+
+
+def test_same_seed_gives_same_numbers(fitted):
+    train, _, res = fitted
+    again = demand.forecast(train, 6, group_col="family", draws=200, tune=300, chains=2, seed=3)
+    pd.testing.assert_frame_equal(again, res.table)
+
+
+def test_new_product_without_history_launches_from_its_analog(fitted):
+    _, _, res = fitted
+    months = pd.DatetimeIndex(res.draws["ds"].values)
+    probs = demand.launch_month_probabilities(months[2], months[3], months[4])
+    out = demand.add_launch(res.draws, new_id="NEW", analog_id="A0", peak_units=100, ramp_months=2,
+                            launch_probs=probs, cannibalisation=0.5, seed=1)
+    new = out.sel(unique_id="NEW").values
+    assert (new[:, :2] == 0).all(), "nothing sells before the earliest launch month"
+    assert new[:, -1].mean() > 50, "the ramp reaches most of the peak by the end"
+    before, after = res.draws.sel(unique_id="A0").values, out.sel(unique_id="A0").values
+    assert (after[:, :2] == before[:, :2]).all()
+    assert after[:, -1].mean() < 0.6 * before[:, -1].mean(), "the analog is cannibalised after launch"
+
+
+def test_launch_probabilities_are_triangular():
+    p = demand.launch_month_probabilities(pd.Timestamp("2027-01-01"), pd.Timestamp("2027-03-01"), pd.Timestamp("2027-07-01"))
+    assert p.sum() == pytest.approx(1)
+    assert p.idxmax() == pd.Timestamp("2027-03-01")
+    assert p.iloc[0] < p.iloc[2] and p.iloc[-1] < p.iloc[2]
+
+
+def test_quantile_column_names():
+    assert [demand.quantile_column(q) for q in (0.1, 0.5, 0.9, 0.975)] == ["p10", "p50", "p90", "p97.5"]
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d.assign(ds=d["ds"] + pd.Timedelta(days=3)), "is not a month start"),
+        (lambda d: d.assign(y=np.where(d.index == 5, -1.0, d["y"])), "expected a non-negative number"),
+        (lambda d: d.assign(y=np.where(d.index == 5, np.nan, d["y"])), "expected a non-negative number"),
+        (lambda d: d.drop(index=10), "month(s) missing"),
+        (lambda d: d[d["ds"] >= "2025-06-01"], "needs at least 18"),
+        (lambda d: d.drop(columns="y"), "missing column(s) ['y']"),
+        (lambda d: pd.concat([d, d.head(1)]), "appears twice"),
+    ],
+)
+def test_bad_input_names_the_series_and_the_fix(mutate, message):
+    bad = mutate(simulate(n_per_group=1).reset_index(drop=True))
+    with pytest.raises(demand.ForecastInputError) as err:
+        demand.forecast(bad, 3, draws=50, tune=50)
+    assert message in str(err.value)

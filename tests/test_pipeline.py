@@ -1,0 +1,126 @@
+"""End to end: `sop run` on the demo company, its reports, artifacts, failures and resumes."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from sop_lib import cli
+from sop_lib.pipeline import ARTIFACTS, STEPS, artifacts_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "params" / "default.yaml"
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory):
+    reports = tmp_path_factory.mktemp("reports")
+    assert cli.main(["run", "--reports", str(reports), "--quiet"]) == 0
+    return reports / "2026-11"
+
+
+def test_cycle_writes_index_and_five_reports_without_code(cycle):
+    assert (cycle / "index.html").exists()
+    index = (cycle / "index.html").read_text()
+    for step in STEPS:
+        html = (cycle / f"{step.stem}.html").read_text()
+        assert f'href="{step.stem}.html"' in index
+        assert "open_step(" not in html and "import " not in html, f"{step.stem}.html shows code"
+        assert "Traceback" not in html
+        assert (cycle / step.notebook).exists(), "the executed notebook is kept as the audit record"
+    assert "Revenue plan, next 12 months" in index, "index carries the headline KPIs"
+    manifest = json.loads((cycle / "manifest.json").read_text())
+    assert manifest["cycle"] == "2026-11"
+
+
+def test_every_chart_report_embeds_its_images(cycle):
+    for stem in ("02_demand_planning", "03_supply_planning", "04_pre_sop_reconciliation", "05_executive_review"):
+        html = (cycle / f"{stem}.html").read_text()
+        assert html.count("data:image/png;base64") >= 2, stem
+        assert "<Figure size" not in html, stem
+
+
+def test_every_declared_artifact_is_written(cycle):
+    written = {p.stem for p in artifacts_dir(cycle).glob("*.parquet")}
+    assert set(ARTIFACTS) <= written
+    assert (artifacts_dir(cycle) / "demand_draws.nc").exists()
+
+
+def test_forecast_artifact_has_three_views_per_sku_and_month(cycle):
+    fc = pd.read_parquet(artifacts_dir(cycle) / "demand_forecast.parquet")
+    assert {"unique_id", "ds", "mean", "p10", "p50", "p90", "sku", "region", "family"} <= set(fc.columns)
+    assert (fc["p10"] <= fc["p50"]).all() and (fc["p50"] <= fc["p90"]).all()
+    assert fc["ds"].nunique() == 12
+    assert "ESP-PRO-300" in set(fc["sku"]), "the new product is planned"
+    assert "GRN-CLASSIC-10" not in set(fc["sku"]), "the discontinued SKU stops"
+
+
+def test_demo_situation_is_visible_in_the_numbers(cycle):
+    burn = pd.read_parquet(artifacts_dir(cycle) / "backlog_burndown.parquet")
+    orders = pd.read_parquet(artifacts_dir(cycle) / "open_orders.parquet")
+    assert orders.loc[orders["status"] == "backordered", "customer_id"].nunique() == 4000
+    assert burn["all_waiting_customers"].iloc[-1] == 0, "the plan clears the backlog within the horizon"
+    risk = pd.read_parquet(artifacts_dir(cycle) / "supplier_risk.parquet")
+    thermo = risk[risk["supplier_name"] == "ThermoCore s.r.o."].iloc[0]
+    assert thermo["status"] == "red" and thermo["single_source"] and thermo["revenue_at_risk_eur"] > 1e6
+    decisions = pd.read_parquet(artifacts_dir(cycle) / "decisions.parquet")
+    assert decisions["decision"].str.contains("second source").any()
+    launch = pd.read_parquet(artifacts_dir(cycle) / "launch_scenarios.parquet")
+    assert list(launch["launch_delay_months"]) == [0, 3]
+
+
+def test_rerun_refuses_to_overwrite_a_completed_cycle(cycle, capsys):
+    before = (cycle / "manifest.json").read_text()
+    assert cli.main(["run", "--reports", str(cycle.parent), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "already holds a completed cycle" in err and "--force" in err
+    assert (cycle / "manifest.json").read_text() == before
+
+
+def test_failing_step_stops_with_one_line_and_keeps_the_completed_cycle(cycle, tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "demo", data)
+    sales = pd.read_csv(data / "sales_history.csv")
+    sales.loc[3, "units"] = -5
+    sales.to_csv(data / "sales_history.csv", index=False)
+    params = yaml.safe_load(DEFAULT.read_text())
+    params["data"] = {"folder": str(data), "demo": False}
+    pfile = tmp_path / "broken.yaml"
+    pfile.write_text(yaml.safe_dump(params))
+    before = (cycle / "manifest.json").read_text()
+
+    assert cli.main(["run", "--params", str(pfile), "--reports", str(cycle.parent), "--quiet", "--force"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "Step 1 (Data gathering and preparation) failed in cell" in err
+    assert "sales_history.csv" in err and "'units'" in err and "line 5" in err
+    assert "--from-step 1" in err
+    assert (cycle.parent / "2026-11.partial" / "01_data_preparation.ipynb").exists()
+    assert (cycle / "manifest.json").read_text() == before, "a failing run never touches the completed cycle"
+
+
+def test_resume_refuses_when_earlier_artifacts_are_missing(tmp_path, capsys):
+    assert cli.main(["run", "--reports", str(tmp_path), "--from-step", "3", "--quiet"]) == 1
+    assert "nothing to resume" in capsys.readouterr().err
+
+
+def test_force_from_step_four_rebuilds_the_tail_and_keeps_the_old_cycle(cycle):
+    reports = cycle.parent
+    assert cli.main(["run", "--reports", str(reports), "--from-step", "4", "--force", "--quiet"]) == 0
+    assert json.loads((cycle / "manifest.json").read_text())["from_step"] == 4
+    assert list(reports.glob("2026-11.replaced-*")), "the replaced cycle is kept aside"
+
+
+def test_bad_params_file_fails_before_any_notebook(tmp_path, capsys):
+    params = yaml.safe_load(DEFAULT.read_text())
+    params["demand"]["drawz"] = 10
+    params["data"]["folder"] = str(ROOT / "data" / "demo")
+    pfile = tmp_path / "bad.yaml"
+    pfile.write_text(yaml.safe_dump(params))
+    assert cli.main(["run", "--params", str(pfile), "--reports", str(tmp_path / "r"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml: demand.drawz: unknown key" in err
+    assert not (tmp_path / "r").exists()
