@@ -66,6 +66,27 @@ class DataParams(_Strict):
     demo_seed: int = 20261
 
 
+class Shock(_Strict):
+    """An external event that shifts demand (a regulation, a competitor's exit...)."""
+
+    name: str
+    start: str = Field(description="first month affected, YYYY-MM")
+    end: str | None = Field(None, description="last month affected, YYYY-MM; empty = to the horizon's end")
+    regions: list[str] = Field(default_factory=list, description="regions affected; empty = all")
+    skus: list[str] = Field(default_factory=list, description="SKUs affected; empty = all")
+    effect_low: float = Field(ge=-1.0, le=5.0, description="relative change, worst plausible (e.g. -0.30)")
+    effect_high: float = Field(ge=-1.0, le=5.0, description="relative change, best plausible (e.g. -0.10)")
+
+    @model_validator(mode="after")
+    def _order(self) -> "Shock":
+        for label, value in (("start", self.start), ("end", self.end)):
+            if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+                raise ValueError(f"{label} must be YYYY-MM, got {value!r}")
+        if self.effect_low > self.effect_high:
+            raise ValueError("effect_low must not exceed effect_high")
+        return self
+
+
 class DemandParams(_Strict):
     horizon_months: int = Field(12, ge=1, le=36)
     holdout_months: int = Field(6, ge=1, le=24, description="months held out to measure accuracy")
@@ -77,6 +98,9 @@ class DemandParams(_Strict):
     seed: int = 42
     quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
     target_accept: float = Field(0.9, gt=0.5, lt=1.0)
+    shocks: list[Shock] = Field(default_factory=list, description="external events that shift demand")
+    overrides: str | None = Field(None, description="consensus overrides file (YAML), relative to this params file")
+    use_pipeline: bool = Field(True, description="use the CRM pipeline as evidence for the near months")
 
     @field_validator("quantiles")
     @classmethod
@@ -91,6 +115,10 @@ class SupplyParams(_Strict):
     overtime_pct: float = Field(0.10, ge=0, le=0.5, description="extra line hours available as overtime")
     backlog_priority: bool = Field(True, description="serve waiting customers before new demand")
     scenario: Literal["p10", "p50", "p90"] = Field("p50", description="demand view the plan is built for")
+    review_period_months: float = Field(1.0, gt=0, le=12, description="how often the plan is re-made")
+    stockout_cost_pct_of_price: float = Field(0.30, ge=0, le=5, description="cost of a lost sale, share of price")
+    lateness_cost_pct_of_price_per_month: float = Field(0.08, ge=0, le=5, description="goodwill per unit-month waiting")
+    storage_limit_units: float | None = Field(None, gt=0, description="warehouse capacity, finished units")
 
 
 class FinanceParams(_Strict):

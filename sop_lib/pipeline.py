@@ -47,6 +47,8 @@ STEPS: tuple[Step, ...] = (
 )
 
 # artifact name -> step that writes it (the README's hand-over table documents columns).
+# A step may also write extra tables of its own; names listed here are reserved to their step
+# and are what `step_complete` checks before a later step may run.
 ARTIFACTS: dict[str, int] = {
     "sales_history": 1, "sales_monthly": 1, "products": 1, "open_orders": 1, "inventory": 1, "pipeline": 1,
     "production_lines": 1, "routings": 1, "bom": 1, "suppliers": 1, "targets": 1, "budget": 1,
@@ -88,8 +90,6 @@ def artifacts_dir(cycle_dir: str | Path) -> Path:
 
 def write_table(cycle_dir: str | Path, name: str, df: pd.DataFrame) -> Path:
     """Write one hand-over table as Parquet (atomically: a crash leaves no half file)."""
-    if name not in ARTIFACTS:
-        raise KeyError(f"unknown artifact {name!r}; declare it in sop_lib.pipeline.ARTIFACTS")
     out = artifacts_dir(cycle_dir) / f"{name}.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
@@ -127,8 +127,10 @@ class StepContext:
         return read_table(self.cycle_dir, name)
 
     def write(self, name: str, df: pd.DataFrame) -> None:
-        if ARTIFACTS.get(name) != self.step.number:
-            raise KeyError(f"step {self.step.number} may not write {name!r} (written by step {ARTIFACTS.get(name)})")
+        """Hand a table to later steps; a name another step owns is refused (no silent clobbering)."""
+        owner = ARTIFACTS.get(name, self.step.number)
+        if owner != self.step.number:
+            raise KeyError(f"step {self.step.number} may not write {name!r} (written by step {owner})")
         write_table(self.cycle_dir, name, df)
 
     def source_tables(self) -> dict[str, pd.DataFrame]:
