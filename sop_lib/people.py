@@ -1,0 +1,73 @@
+"""People: are there enough sales reps, service agents and production workers, month by month?
+
+    required[role, month] = workload[role, month] / capacity_per_head[role]
+
+* **Sales reps** (per region): workload = open opportunities in the CRM pipeline. The
+  pipeline refills as deals close, so today's count is taken as the steady workload
+  of every month (pipeline coverage: how many deals one rep can work).
+* **Service agents**: workload = orders per month = planned demand in units / units per
+  order (from the open orders).
+* **Production workers**: workload = worker-hours the production plan needs: line hours
+  x crew size (workers per shift), from the LP's labour rows or from line use.
+
+A gap in month m needs hiring to start ``hiring_lead_months`` earlier: hire_by =
+m - lead. If that date has passed, the hire is late and the gap will be felt.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def worker_hours(line_use: pd.DataFrame, lines: pd.DataFrame) -> pd.Series:
+    """Worker-hours per month the lines' planned hours need: hours x workers per shift."""
+    crew = lines.set_index("line_id")["workers_per_shift"]
+    return (line_use["hours"] * line_use["line_id"].map(crew).fillna(0)).groupby(line_use["month"]).sum()
+
+
+def people_plan(headcount: pd.DataFrame, pipeline: pd.DataFrame, demand: pd.DataFrame, line_use: pd.DataFrame,
+                lines: pd.DataFrame, *, units_per_order: float = 1.0) -> pd.DataFrame:
+    """Required versus available people per role, region and month, with the hire-by date."""
+    months = sorted(demand["month"].unique())
+    orders = demand.groupby("month")["units"].sum().reindex(months).fillna(0) / units_per_order
+    hours = worker_hours(line_use, lines).reindex(months).fillna(0)
+    open_opps = pipeline.groupby("region").size()
+    rows = []
+    for h in headcount.itertuples(index=False):
+        if h.role == "sales_rep":
+            workload = pd.Series(float(open_opps.get(h.region, 0)), index=months)
+        elif h.role == "service_agent":
+            workload = orders
+        elif h.role == "production_worker":
+            workload = hours
+        else:
+            continue
+        for m, w in workload.items():
+            rows.append({"role": h.role, "region": h.region, "month": m, "workload": float(w),
+                         "required": float(np.ceil(w / h.capacity_per_head - 1e-9)), "available": float(h.headcount),
+                         "hiring_lead_months": float(h.hiring_lead_months),
+                         "hire_by": pd.Timestamp(m) - pd.DateOffset(months=int(h.hiring_lead_months))})
+    out = pd.DataFrame(rows)
+    out["gap"] = out["required"] - out["available"]
+    return out
+
+
+def people_check(plan: pd.DataFrame, *, today: pd.Timestamp) -> pd.DataFrame:
+    """One row per role and region: peak gap, first short month, and when hiring must start.
+
+    Status: red when the hire-by date of the first short month has passed (the gap will
+    be felt), amber when hiring can still start in time, green when nobody is missing.
+    """
+    today = pd.Timestamp(today)
+    rows = []
+    for (role, region), g in plan.groupby(["role", "region"], sort=False):
+        short = g[g["gap"] > 0]
+        first = short["month"].min() if len(short) else pd.NaT
+        hire_by = short["hire_by"].min() if len(short) else pd.NaT
+        status = "green" if not len(short) else ("red" if hire_by < today else "amber")
+        rows.append({"role": role, "region": region, "available": g["available"].iloc[0],
+                     "required_at_peak": g["required"].max(), "gap": float(g["gap"].max()),
+                     "hiring_lead_months": g["hiring_lead_months"].iloc[0], "first_short_month": first,
+                     "start_hiring_by": hire_by, "status": status})
+    return pd.DataFrame(rows)
