@@ -43,6 +43,8 @@ CONTRACTS: dict[str, DataFrameSchema] = {
             "replaces": Column(str, nullable=True),
             "list_price_eur": Column(float, Check.gt(0)),
             "unit_cost_eur": Column(float, _NONNEG),
+            "uom": Column(str, Check.isin(["unit", "case"]), required=False),
+            "units_per_case": Column(float, Check.gt(0), nullable=True, required=False),
         }
     ),
     "open_orders": _schema(
@@ -176,4 +178,82 @@ DATE_COLUMNS: dict[str, list[str]] = {
     for name, schema in CONTRACTS.items()
 }
 
-__all__ = ["CONTRACTS", "REFERENCES", "DATE_COLUMNS", "pa"]
+# Every check a finding can come from: name -> (default severity, what it means).
+# ``data.checks`` / ``sources.<name>.severity`` in params override the configurable ones
+# (`sop_lib.params.CheckName`); the others always block.
+CHECKS: dict[str, tuple[str, str]] = {
+    "unreadable": ("block", "the source cannot be read (file, sheet, table or query missing, empty, wrong encoding)"),
+    "missing_column": ("block", "a column the contract needs is not in the export"),
+    "wrong_type": ("block", "a value is not of the column's type (text in a number column)"),
+    "empty_value": ("block", "a required cell is empty"),
+    "unparseable_date": ("block", "a date that cannot be read with the declared format"),
+    "out_of_range": ("block", "a quantity below zero, a probability above 1, ..."),
+    "invalid_category": ("block", "a value outside the allowed list (status, risk rating, role)"),
+    "duplicate_key": ("block", "two rows for the same key (month+SKU+region, order id, ...)"),
+    "implausible_date": ("block", "a date before 1990 or more than ten years after the cycle"),
+    "future_date": ("block", "sales booked for a month that has not closed yet"),
+    "date_order": ("block", "dates in the wrong order (earliest launch after latest, an end before its start)"),
+    "unknown_reference": ("block", "a SKU, line or supplier that its master table does not list"),
+    "discontinued_reference": ("warn", "an order, BOM line or plan entry for a discontinued SKU"),
+    "unknown_region": ("warn", "a region that is not one of the planning regions (after aliases)"),
+    "stale": ("warn", "the export is older than its freshness rule allows"),
+    "horizon_coverage": ("warn", "targets, budget or marketing calendar end before the planning horizon"),
+    "missing_months": ("warn", "months absent from the sales export (treated as zero sales)"),
+    "zero_months": ("warn", "a zero month in a series that normally sells (a lost booking?)"),
+    "outlier": ("warn", "a month far from its series' usual level after removing seasonality"),
+}
+STRUCTURAL_CHECKS = ("unreadable", "missing_column", "wrong_type", "empty_value", "unparseable_date")
+
+# Freshness: the date column whose latest value dates the export (None = the file's
+# modification time) and how many days before the cycle start it may be.
+FRESHNESS: dict[str, tuple[str | None, int]] = {
+    "sales_history": ("month", 45),  # the last closed month starts ~31 days before the cycle
+    "inventory": ("as_of", 7),  # a stock snapshot older than a week misleads the supply plan
+    "open_orders": ("order_date", 14),  # no order in two weeks means the export is old
+    "pipeline": (None, 14),
+    "products": (None, 365),
+    "production_lines": (None, 180),
+    "routings": (None, 180),
+    "bom": (None, 180),
+    "suppliers": (None, 90),
+    "targets": (None, 120),
+    "budget": (None, 120),
+    "headcount": (None, 60),
+    "marketing_calendar": (None, 60),
+    "launches": (None, 60),
+}
+
+# (source, date columns that must be in this order, key column that names the row)
+ORDERED_DATES: list[tuple[str, tuple[str, ...], str]] = [
+    ("launches", ("earliest_launch", "likely_launch", "latest_launch"), "sku"),
+    ("marketing_calendar", ("start_date", "end_date"), "campaign"),
+    ("products", ("launch_date", "discontinue_date"), "sku"),
+    ("open_orders", ("order_date", "requested_date"), "order_id"),
+]
+
+# (source, SKU column): rows that plan for a SKU the product master calls discontinued.
+DISCONTINUED_REFERENCES: list[tuple[str, str]] = [
+    ("open_orders", "sku"), ("pipeline", "sku"), ("bom", "sku"), ("launches", "sku"),
+    ("marketing_calendar", "sku"),  # campaigns still running at the cycle start or later
+]
+
+# Sources that must cover the planning horizon: (month column, columns to cover it for).
+HORIZON: dict[str, tuple[str, tuple[str, ...]]] = {
+    "targets": ("month", ("family",)),
+    "budget": ("month", ()),
+    "marketing_calendar": ("end_date", ()),  # campaigns must be planned to the horizon's end
+}
+
+# Region columns, harmonised through ``data.region_aliases``; "all" means every region.
+REGION_COLUMNS: dict[str, str] = {
+    "sales_history": "region", "open_orders": "region", "pipeline": "region",
+    "headcount": "region", "marketing_calendar": "region",
+}
+
+# Quantity columns in pieces: converted from cases when a source declares ``unit: case``.
+QUANTITY_COLUMNS: dict[str, str] = {
+    "sales_history": "units", "open_orders": "qty", "inventory": "on_hand", "pipeline": "units",
+}
+
+__all__ = ["CONTRACTS", "REFERENCES", "DATE_COLUMNS", "CHECKS", "STRUCTURAL_CHECKS", "FRESHNESS",
+           "ORDERED_DATES", "DISCONTINUED_REFERENCES", "HORIZON", "REGION_COLUMNS", "QUANTITY_COLUMNS", "pa"]

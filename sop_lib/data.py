@@ -2,10 +2,14 @@
 
 ``load_sources(params)`` reads each source declared in params with the library made
 for its format (pandas for CSV/Parquet, openpyxl for Excel, SQLAlchemy or DuckDB
-for databases), renames columns to ours, parses dates, and validates it. Problems
-are *collected*, not raised one at a time: each `Problem` names the source, the
-file (sheet or query), the column, the first failing rows with their values and what
-was expected. ``raise_for_blocking`` then stops the cycle if any is blocking.
+for databases), renames columns to ours, parses dates and numbers as declared,
+validates it, and then checks the sources against each other (references, regions,
+units, horizon coverage, freshness). Problems are *collected*, not raised one at a
+time: each `Problem` names the source, the file (sheet or query), the column, the
+first failing rows with their values and what was expected, and the check it comes
+from. Its severity comes from params (``data.checks``, ``sources.<name>.severity``)
+over the contract's default (`sop_lib.contracts.CHECKS`); ``raise_for_blocking``
+then stops the cycle if any problem blocks.
 """
 
 from __future__ import annotations
@@ -13,14 +17,27 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.errors
+from pandera.pandas import Column, DataFrameSchema
 
-from sop_lib.contracts import CONTRACTS, DATE_COLUMNS, REFERENCES
+from sop_lib.contracts import (
+    CHECKS,
+    CONTRACTS,
+    DATE_COLUMNS,
+    DISCONTINUED_REFERENCES,
+    FRESHNESS,
+    HORIZON,
+    ORDERED_DATES,
+    QUANTITY_COLUMNS,
+    REFERENCES,
+    REGION_COLUMNS,
+    STRUCTURAL_CHECKS,
+)
 from sop_lib.params import RunParams, SourceSpec
 
 MAX_ROWS_SHOWN = 5
@@ -37,6 +54,7 @@ class Problem:
     values: str
     expected: str
     severity: str = "block"  # "block" stops the cycle, "warn" goes into the report
+    check: str = ""  # which check found it (a key of contracts.CHECKS)
 
     def __str__(self) -> str:
         where = f"{self.source} ({self.location})"
@@ -61,14 +79,26 @@ class LoadedData:
     tables: dict[str, pd.DataFrame]
     problems: list[Problem] = field(default_factory=list)
     lineage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    freshness: pd.DataFrame = field(default_factory=pd.DataFrame)
+    coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def problems_frame(self) -> pd.DataFrame:
         cols = list(Problem.__dataclass_fields__)
         return pd.DataFrame([asdict(p) for p in self.problems], columns=cols)
 
 
+def _problem(name: str, spec: SourceSpec, check: str, column: str, rows: str, values: str, expected: str) -> Problem:
+    return Problem(name, source_location(spec), column, rows, values, expected, CHECKS[check][0], check)
+
+
+# --- where things are -----------------------------------------------------------------
+
+
+_ENV = re.compile(r"\$\{(\w+)\}")
+
+
 def source_location(spec: SourceSpec) -> str:
-    """How a person finds the data: file name plus sheet, table or query."""
+    """How a person finds the data: file name plus sheet, table or query (no credentials)."""
     where = spec.path or re.sub(r"//[^@/]*@", "//***@", spec.url or "")
     if spec.kind == "excel":
         return f"{where}, sheet '{spec.sheet}'"
@@ -97,32 +127,51 @@ def _first_undecodable_line(path: Path | None, encoding: str) -> str:
     return ""
 
 
+def env_secrets(spec: SourceSpec) -> tuple[list[str], list[str]]:
+    """The environment variables a URL names: (values that are set, names that are not)."""
+    names = _ENV.findall(spec.url or "")
+    return [os.environ[n] for n in names if os.environ.get(n)], [n for n in names if not os.environ.get(n)]
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """Never show a credential: a driver's error message may repeat the URL it was given."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]+@", r"\1***@", text)
+
+
 def _sql_url(spec: SourceSpec, folder: Path) -> str:
     if spec.url:
-        return re.sub(r"\$\{(\w+)\}", lambda m: os.environ.get(m.group(1), ""), spec.url)
+        return _ENV.sub(lambda m: os.environ.get(m.group(1), ""), spec.url)
     return f"sqlite:///{folder / spec.path}"
+
+
+# --- reading --------------------------------------------------------------------------
 
 
 def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
     """Read one source with its format's own reader; raise `DataError` if it can't be read."""
-    loc = source_location(spec)
 
     def fail(why: str, expected: str) -> DataError:
-        return DataError([Problem(name, loc, "", "", why, expected)])
+        return DataError([_problem(name, spec, "unreadable", "", "", why, expected)])
 
     path = folder / spec.path if spec.path else None
     if path is not None and not path.exists():
-        raise fail(f"no such file: {path}", "the file to exist (check data.folder and the path in params)")
+        what = "database file" if spec.kind == "sql" else "file"
+        raise fail(f"no such {what}: {path}", "the file to exist (check data.folder and the path in params)")
+    secrets, unset = env_secrets(spec)
+    if unset:
+        raise fail(f"environment variable(s) {', '.join(unset)} not set",
+                   f"the variable(s) named in sources.{name}.url set in the environment of the run")
     try:
         if spec.kind == "csv":
             df = pd.read_csv(path, encoding=spec.encoding, sep=spec.delimiter, dtype=str, keep_default_na=True)
         elif spec.kind == "excel":
-            import openpyxl
-
-            sheets = openpyxl.load_workbook(path, read_only=True).sheetnames
-            if spec.sheet not in sheets:
-                raise fail(f"no sheet '{spec.sheet}' (sheets: {', '.join(sheets)})", f"a sheet named '{spec.sheet}'")
-            df = pd.read_excel(path, sheet_name=spec.sheet)
+            with pd.ExcelFile(path, engine="openpyxl") as book:  # opened once: sheet names and data
+                if spec.sheet not in book.sheet_names:
+                    raise fail(f"no sheet '{spec.sheet}' (sheets: {', '.join(book.sheet_names)})",
+                               f"a sheet named '{spec.sheet}'")
+                df = book.parse(spec.sheet)
         elif spec.kind == "parquet":
             df = pd.read_parquet(path)
         else:
@@ -148,64 +197,100 @@ def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
                    f"text encoded as {spec.encoding} (set sources.{name}.encoding, e.g. latin-1)") from None
     except pd.errors.EmptyDataError:
         raise fail("an empty file", "a header line and at least one data row") from None
-    except Exception as exc:  # the reader's own message, without its traceback
+    except Exception as exc:  # the reader's own message, without its traceback or credentials
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise fail(f"{type(exc).__name__}: {msg[:300]}", f"a readable {spec.kind} source") from None
+        raise fail(redact(f"{type(exc).__name__}: {msg[:300]}", secrets), f"a readable {spec.kind} source") from None
     if df.empty:
         raise fail("no data rows", "at least one data row")
-    df = df.rename(columns=spec.columns)
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    return df.rename(columns=spec.columns)
+
+
+def parse_numbers(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame:
+    """Numbers written with a decimal comma ('1.234,5') become '1234.5' before the contract
+    coerces them; other text is left for the contract to report."""
+    if spec.decimal == "." or name not in CONTRACTS:
+        return df
+    df = df.copy()
+    for col, column in CONTRACTS[name].columns.items():
+        if col in df.columns and str(column.dtype) == "float64" and df[col].dtype == object:
+            df[col] = df[col].str.strip().str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     return df
 
 
 def parse_dates(name: str, spec: SourceSpec, df: pd.DataFrame, cycle_end: pd.Timestamp | None = None) -> tuple[pd.DataFrame, list[Problem]]:
-    """Parse the contract's date columns; report unparseable and implausible dates."""
+    """Parse the contract's date columns; report unparseable and implausible dates.
+
+    ``cycle_end`` is the cycle's first day: sales for that month or later are not closed
+    yet, and a date ten years beyond it is a typo (2062 for 2026), not a plan.
+    """
     problems: list[Problem] = []
     df = df.copy()
-    loc = source_location(spec)
+    latest_ok = (cycle_end or pd.Timestamp.now()) + pd.DateOffset(years=10)
     for col in DATE_COLUMNS.get(name, []):
         if col not in df.columns:
             continue
         raw = df[col]
-        if spec.date_format:
+        if pd.api.types.is_datetime64_any_dtype(raw):
+            parsed = raw
+        elif spec.date_format:
             parsed = pd.to_datetime(raw, format=spec.date_format, errors="coerce")
         else:
             parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
         bad = raw.notna() & (raw.astype(str).str.strip() != "") & parsed.isna()
         if bad.any():
             idx = list(df.index[bad])
-            problems.append(Problem(name, loc, col, _row_label(spec, idx),
-                                    ", ".join(repr(str(v)) for v in raw[bad].head(MAX_ROWS_SHOWN)),
-                                    f"dates like {spec.date_format or 'YYYY-MM-DD or YYYY-MM'}"))
-        too_old = parsed < pd.Timestamp("1990-01-01")
-        if too_old.any():
-            idx = list(df.index[too_old])
-            problems.append(Problem(name, loc, col, _row_label(spec, idx),
-                                    ", ".join(str(v.date()) for v in parsed[too_old].head(MAX_ROWS_SHOWN)),
-                                    "plausible dates (after 1990)"))
+            problems.append(_problem(name, spec, "unparseable_date", col, _row_label(spec, idx),
+                                     ", ".join(repr(str(v)) for v in raw[bad].head(MAX_ROWS_SHOWN)),
+                                     f"dates like {spec.date_format or 'YYYY-MM-DD or YYYY-MM'}"
+                                     + ("" if spec.date_format else f" (declare yours in sources.{name}.date_format)")))
+        implausible = (parsed < pd.Timestamp("1990-01-01")) | (parsed > latest_ok)
+        if implausible.any():
+            idx = list(df.index[implausible])
+            problems.append(_problem(name, spec, "implausible_date", col, _row_label(spec, idx),
+                                     ", ".join(str(v.date()) for v in parsed[implausible].head(MAX_ROWS_SHOWN)),
+                                     f"plausible dates (1990 to {latest_ok:%Y})"))
         df[col] = parsed
     if name == "sales_history" and cycle_end is not None and "month" in df.columns:
         future = df["month"] >= cycle_end
         if future.any():
             idx = list(df.index[future])
-            problems.append(Problem(name, loc, "month", _row_label(spec, idx),
-                                    ", ".join(str(v.date()) for v in df.loc[future, "month"].head(MAX_ROWS_SHOWN)),
-                                    f"only closed months before the cycle ({cycle_end:%Y-%m})"))
+            problems.append(_problem(name, spec, "future_date", "month", _row_label(spec, idx),
+                                     ", ".join(str(v.date()) for v in df.loc[future, "month"].head(MAX_ROWS_SHOWN)),
+                                     f"only closed months before the cycle ({cycle_end:%Y-%m})"))
     return df, problems
+
+
+# --- the contract ---------------------------------------------------------------------
+
+
+def _types_only(schema: DataFrameSchema) -> DataFrameSchema:
+    """The contract's column types without its value checks: used to hand over a typed
+    table even when warn-level checks failed."""
+    cols = {c: Column(col.dtype, nullable=True, required=False) for c, col in schema.columns.items()}
+    return DataFrameSchema(cols, coerce=True, strict=False)
 
 
 def validate_source(name: str, spec: SourceSpec, df: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Check one table against its contract; collect every failure, phrase it for people."""
     schema = CONTRACTS[name]
-    loc = source_location(spec)
     missing = [c for c, col in schema.columns.items() if col.required and c not in df.columns]
     if missing:
         have = ", ".join(df.columns[:12])
-        return df, [Problem(name, loc, c, "", f"columns: {have}", f"a column named '{c}' (map yours under sources.{name}.columns)") for c in missing]
+        theirs = {ours: their for their, ours in spec.columns.items()}
+        return df, [_problem(name, spec, "missing_column", c, "", f"columns: {have}",
+                             f"a column named '{theirs[c]}' (mapped to '{c}' in sources.{name}.columns)" if c in theirs
+                             else f"a column named '{c}' (map yours under sources.{name}.columns)")
+                    for c in missing]
     try:
         return schema.validate(df, lazy=True), []
     except pandera.errors.SchemaErrors as exc:
-        return df, _explain_failures(name, spec, exc.failure_cases)
+        problems = _explain_failures(name, spec, exc.failure_cases)
+    try:
+        df = _types_only(schema).validate(df, lazy=True)
+    except pandera.errors.SchemaErrors:
+        pass  # type errors are already among the problems (and always block)
+    return df, problems
 
 
 _CHECK_WORDS = {
@@ -217,6 +302,16 @@ _CHECK_WORDS = {
     "multiple_fields_uniqueness": "one row per key",
     "not_nullable": "a value (not empty)",
 }
+
+_CHECK_NAMES = {
+    "greater_than_or_equal_to": "out_of_range", "greater_than": "out_of_range", "in_range": "out_of_range",
+    "isin": "invalid_category", "field_uniqueness": "duplicate_key", "multiple_fields_uniqueness": "duplicate_key",
+    "not_nullable": "empty_value", "coerce_dtype": "wrong_type", "dtype": "wrong_type",
+}
+
+
+def _check_name(check: str) -> str:
+    return _CHECK_NAMES.get(re.split(r"[(']", str(check))[0], "wrong_type")
 
 
 def _expected(check: str, column: str) -> str:
@@ -232,7 +327,6 @@ def _expected(check: str, column: str) -> str:
 
 def _explain_failures(name: str, spec: SourceSpec, cases: pd.DataFrame) -> list[Problem]:
     problems = []
-    loc = source_location(spec)
     cases = cases.copy()
     cases["column"] = cases["column"].fillna("")
     cases["check"] = cases["check"].astype(str)
@@ -250,11 +344,35 @@ def _explain_failures(name: str, spec: SourceSpec, cases: pd.DataFrame) -> list[
             values = f"{len(idx)} rows share a key"
         elif check == "column_in_dataframe":
             continue
+        elif check == "field_uniqueness":
+            values = f"{len(idx)} rows share " + ", ".join(repr(v) for v in grp["failure_case"].drop_duplicates().head(MAX_ROWS_SHOWN))
         else:
             values = ", ".join(repr(v) for v in grp["failure_case"].head(MAX_ROWS_SHOWN))
         rows = _row_label(spec, sorted(set(idx))) if idx else ""
-        problems.append(Problem(name, loc, str(column), rows, values, _expected(check, column)))
+        problems.append(_problem(name, spec, _check_name(check), str(column), rows, values, _expected(check, column)))
     return problems
+
+
+def check_date_order(name: str, spec: SourceSpec, df: pd.DataFrame) -> list[Problem]:
+    """Dates that must follow each other (earliest <= likely <= latest launch, start <= end)."""
+    problems = []
+    for src, cols, key in ORDERED_DATES:
+        if src != name or not set(cols) <= set(df.columns):
+            continue
+        for a, b in zip(cols, cols[1:]):
+            if not (pd.api.types.is_datetime64_any_dtype(df[a]) and pd.api.types.is_datetime64_any_dtype(df[b])):
+                continue
+            bad = df[a].notna() & df[b].notna() & (df[a] > df[b])
+            if bad.any():
+                rows = df[bad].head(MAX_ROWS_SHOWN)
+                label = (lambda r: f"{r[key]}: ") if key in df.columns else (lambda r: "")
+                values = ", ".join(f"{label(r)}{a} {r[a]:%Y-%m-%d} after {b} {r[b]:%Y-%m-%d}" for _, r in rows.iterrows())
+                problems.append(_problem(name, spec, "date_order", f"{a}, {b}", _row_label(spec, list(df.index[bad])),
+                                         values, f"{' <= '.join(cols)}"))
+    return problems
+
+
+# --- across sources -------------------------------------------------------------------
 
 
 def check_references(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec]) -> list[Problem]:
@@ -269,10 +387,195 @@ def check_references(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpe
         if bad.any():
             idx = list(tables[src].index[bad])
             unknown = sorted(set(values[bad]))
-            problems.append(Problem(src, source_location(specs[src]), col, _row_label(specs[src], idx),
-                                    ", ".join(repr(v) for v in unknown[:MAX_ROWS_SHOWN]),
-                                    f"values listed in {ref}.{ref_col}"))
+            problems.append(_problem(src, specs[src], "unknown_reference", col, _row_label(specs[src], idx),
+                                     ", ".join(repr(v) for v in unknown[:MAX_ROWS_SHOWN]),
+                                     f"values listed in {ref}.{ref_col}"))
     return problems
+
+
+def drop_unknown_references(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> dict[str, pd.DataFrame]:
+    """Where an unknown reference is only a warning, its rows are left out of the plan
+    (a later step cannot plan a SKU the product master does not describe)."""
+    warned = {(p.source, p.column) for p in problems if p.check == "unknown_reference" and p.severity == "warn"}
+    out = dict(tables)
+    for src, col, ref, ref_col in REFERENCES:
+        if (src, col) in warned and src in out and ref in out:
+            keep = out[src][col].astype(str).isin(set(out[ref][ref_col].dropna().astype(str)))
+            out[src] = out[src][keep]
+    return out
+
+
+def discontinued_skus(products: pd.DataFrame, cycle: str) -> set[str]:
+    """SKUs the product master calls discontinued, or whose discontinuation date has passed."""
+    gone = products["status"].astype(str).eq("discontinued")
+    if "discontinue_date" in products and pd.api.types.is_datetime64_any_dtype(products["discontinue_date"]):
+        gone |= products["discontinue_date"] <= pd.Timestamp(f"{cycle}-01")
+    return set(products.loc[gone, "sku"].astype(str))
+
+
+def check_discontinued(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec], cycle: str) -> list[Problem]:
+    """Orders, BOM lines, opportunities, launches and future campaigns for a discontinued SKU."""
+    if "products" not in tables or not {"sku", "status"} <= set(tables["products"].columns):
+        return []
+    gone = discontinued_skus(tables["products"], cycle)
+    problems = []
+    for src, col in DISCONTINUED_REFERENCES:
+        df = tables.get(src)
+        if df is None or col not in df.columns:
+            continue
+        bad = df[col].astype(str).isin(gone)
+        if src == "marketing_calendar" and "end_date" in df and pd.api.types.is_datetime64_any_dtype(df["end_date"]):
+            bad &= df["end_date"] >= pd.Timestamp(f"{cycle}-01")  # past campaigns are history, not a plan
+        if bad.any():
+            problems.append(_problem(src, specs[src], "discontinued_reference", col, _row_label(specs[src], list(df.index[bad])),
+                                     ", ".join(repr(v) for v in sorted(set(df.loc[bad, col].astype(str)))[:MAX_ROWS_SHOWN]),
+                                     "only SKUs that are active or planned in products.status"))
+    return problems
+
+
+def harmonise_regions(tables: dict[str, pd.DataFrame], aliases: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """One spelling per region across departments ('Nordic', 'NORDICS' -> 'Nordics')."""
+    if not aliases:
+        return tables
+    out = dict(tables)
+    for src, col in REGION_COLUMNS.items():
+        if src in out and col in out[src].columns:
+            out[src] = out[src].assign(**{col: out[src][col].replace(aliases)})
+    return out
+
+
+def check_regions(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec], regions: list[str]) -> list[Problem]:
+    """Regions outside the planning regions (after aliases); 'all' means every region."""
+    if not regions:
+        return []
+    allowed = set(regions) | {"all"}
+    problems = []
+    for src, col in REGION_COLUMNS.items():
+        df = tables.get(src)
+        if df is None or col not in df.columns:
+            continue
+        bad = ~df[col].astype(str).isin(allowed)
+        if bad.any():
+            problems.append(_problem(src, specs[src], "unknown_region", col, _row_label(specs[src], list(df.index[bad])),
+                                     ", ".join(repr(v) for v in sorted(set(df.loc[bad, col].astype(str)))[:MAX_ROWS_SHOWN]),
+                                     f"one of {', '.join(regions)} (or add the spelling to data.region_aliases)"))
+    return problems
+
+
+def to_base_units(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """One unit system: quantities from sources that count cases become pieces, with the
+    product master's ``units_per_case``. A SKU without a pack size cannot be converted."""
+    out, problems = dict(tables), []
+    products = tables.get("products")
+    per_case = (products.set_index("sku")["units_per_case"]
+                if products is not None and "units_per_case" in products.columns else pd.Series(dtype=float))
+    for src, col in QUANTITY_COLUMNS.items():
+        if src not in out or specs[src].unit != "case" or col not in out[src].columns:
+            continue
+        df = out[src]
+        factor = df["sku"].map(per_case)
+        bad = factor.isna()
+        if bad.any():
+            problems.append(Problem(src, source_location(specs[src]), col, _row_label(specs[src], list(df.index[bad])),
+                                    ", ".join(repr(v) for v in sorted(set(df.loc[bad, "sku"].astype(str)))[:MAX_ROWS_SHOWN]),
+                                    f"a units_per_case in products for every SKU (sources.{src}.unit is 'case')",
+                                    "block", "missing_column"))
+        out[src] = df.assign(**{col: df[col] * factor.fillna(1.0)})
+    if products is not None:
+        out["products"] = products.assign(
+            uom="unit", units_per_case=products["units_per_case"].fillna(1.0) if "units_per_case" in products else 1.0)
+    return out, problems
+
+
+def horizon_months(cycle: str, months: int) -> pd.DatetimeIndex:
+    return pd.date_range(pd.Timestamp(f"{cycle}-01"), periods=months, freq="MS")
+
+
+def check_horizon(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec], cycle: str,
+                  months: int) -> tuple[pd.DataFrame, list[Problem]]:
+    """Do targets, budget and marketing calendar reach to the end of the planning horizon?
+
+    Returns per source the months covered (for the traffic light) and a finding for each
+    group (family) with months missing.
+    """
+    horizon = horizon_months(cycle, months)
+    span = f"{horizon[0]:%Y-%m} to {horizon[-1]:%Y-%m}"
+    rows, problems = [], []
+    for src, (col, by) in HORIZON.items():
+        df = tables.get(src)
+        if df is None or col not in df.columns or not pd.api.types.is_datetime64_any_dtype(df[col]):
+            continue
+        spec = specs[src]
+        if src == "marketing_calendar":
+            last = df[col].max()
+            covered = int((horizon <= last).sum()) if pd.notna(last) else 0
+            if covered < months:
+                problems.append(_problem(src, spec, "horizon_coverage", col, "",
+                                         f"the last campaign ends {last:%Y-%m-%d}" if pd.notna(last) else "no campaigns",
+                                         f"campaigns planned to {horizon[-1]:%Y-%m} (the {months}-month planning horizon {span})"))
+            rows.append({"source": src, "horizon_covered": covered, "horizon_months": months})
+            continue
+        groups = df.groupby(list(by)) if by else [((), df)]
+        worst = months
+        for key, grp in groups:
+            have = set(grp[col].dt.to_period("M").dt.to_timestamp())
+            missing = [m for m in horizon if m not in have]
+            worst = min(worst, months - len(missing))
+            if missing:
+                who = f"{by[0]} '{key[0] if isinstance(key, tuple) else key}'" if by else ""
+                shown = ", ".join(f"{m:%Y-%m}" for m in missing[:6]) + (f" (+{len(missing) - 6} more)" if len(missing) > 6 else "")
+                problems.append(_problem(src, spec, "horizon_coverage", col, who, f"no row for {shown}",
+                                         f"a row for every month {span} (the {months}-month planning horizon)"))
+        rows.append({"source": src, "horizon_covered": worst, "horizon_months": months})
+    return pd.DataFrame(rows, columns=["source", "horizon_covered", "horizon_months"]), problems
+
+
+def freshness_rule(name: str, spec: SourceSpec, default_days: int) -> tuple[str | None, int]:
+    """(date column or None for the file's modification time, maximum age in days)."""
+    if spec.freshness is not None:
+        return spec.freshness.column, spec.freshness.max_age_days
+    return FRESHNESS.get(name, (None, default_days))
+
+
+def check_freshness(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec], lineage: pd.DataFrame,
+                    cycle: str, default_days: int = 45) -> tuple[pd.DataFrame, list[Problem]]:
+    """How old each export is at the cycle start, by its rule; stale ones become findings."""
+    start = pd.Timestamp(f"{cycle}-01")
+    modified = lineage.set_index("source")["modified"] if len(lineage) else pd.Series(dtype="datetime64[ns]")
+    rows, problems = [], []
+    for name, spec in specs.items():
+        column, max_age = freshness_rule(name, spec, default_days)
+        df = tables.get(name)
+        if column is None:
+            latest, basis = modified.get(name, pd.NaT), "file modified"
+        else:
+            basis = f"latest {column}"
+            latest = df[column].max() if df is not None and column in df and pd.api.types.is_datetime64_any_dtype(df[column]) else pd.NaT
+        age = int((start - pd.Timestamp(latest).normalize()).days) if pd.notna(latest) else None
+        stale = age is not None and age > max_age
+        rows.append({"source": name, "fresh_by": basis, "latest_date": latest, "age_days": age,
+                     "max_age_days": max_age, "stale": stale})
+        if stale:
+            problems.append(_problem(name, spec, "stale", column or "", "", f"{basis} {pd.Timestamp(latest):%Y-%m-%d}, "
+                                     f"{age} days before the cycle start {start:%Y-%m-%d}",
+                                     f"an export at most {max_age} days old (sources.{name}.freshness)"))
+    out = pd.DataFrame(rows, columns=["source", "fresh_by", "latest_date", "age_days", "max_age_days", "stale"])
+    out["age_days"] = out["age_days"].astype("Int64")
+    return out, problems
+
+
+def severity_for(params: RunParams, source: str, check: str) -> str:
+    """Params override the default, per source over all sources; structural checks always block."""
+    if check in STRUCTURAL_CHECKS or check not in CHECKS:
+        return "block"
+    spec = params.sources.get(source)
+    if spec is not None and check in spec.severity:
+        return spec.severity[check]
+    return params.data.checks.get(check, CHECKS[check][0])
+
+
+def apply_severity(problems: list[Problem], params: RunParams) -> list[Problem]:
+    return [replace(p, severity=severity_for(params, p.source, p.check)) if p.check else p for p in problems]
 
 
 def file_sha256(path: Path) -> str:
@@ -283,39 +586,67 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def _lineage_row(name: str, spec: SourceSpec, path: Path | None, rows: int) -> dict:
+    is_file = path is not None and path.is_file()
+    detail = f"sheet {spec.sheet}" if spec.kind == "excel" else (
+        f"table {spec.table}" if spec.table else (f"query {spec.query}" if spec.query else ""))
+    return {
+        "source": name,
+        "kind": spec.kind,
+        "location": source_location(spec),
+        "file": str(path) if path is not None else source_location(spec).split(",")[0],
+        "detail": detail,
+        "sha256": file_sha256(path) if is_file else "",
+        "rows": rows,
+        "modified": pd.Timestamp(path.stat().st_mtime, unit="s").floor("s") if is_file else pd.NaT,
+        "columns_mapped": ", ".join(f"{a} -> {b}" for a, b in spec.columns.items()),
+        "unit": spec.unit,
+    }
+
+
 def load_sources(params: RunParams) -> LoadedData:
-    """Read, date-parse and validate every declared source; collect all problems."""
+    """Read, parse and validate every declared source, check them against each other,
+    harmonise regions and units, and collect every problem with its configured severity."""
     folder = params.data_folder
     cycle_start = pd.Timestamp(f"{params.cycle}-01")
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     lineage = []
     for name, spec in params.sources.items():
+        path = folder / spec.path if spec.path else None
         try:
             df = read_source(name, spec, folder)
         except DataError as exc:
             problems += exc.problems
+            lineage.append(_lineage_row(name, spec, path, 0))
             continue
+        df = parse_numbers(name, spec, df)
         df, date_problems = parse_dates(name, spec, df, cycle_start)
         problems += date_problems
-        if name in CONTRACTS and not date_problems:
+        if name in CONTRACTS:
             df, contract_problems = validate_source(name, spec, df)
-            problems += contract_problems
+            # cells already reported as unreadable dates are not reported again as empty or duplicate
+            unparsed = {p.column for p in date_problems if p.check == "unparseable_date"}
+            problems += [p for p in contract_problems
+                         if not (p.check in ("empty_value", "duplicate_key") and unparsed & set(p.column.split("+")))]
+            problems += check_date_order(name, spec, df)
         tables[name] = df
-        path = folder / spec.path if spec.path else None
-        lineage.append(
-            {
-                "source": name,
-                "kind": spec.kind,
-                "location": source_location(spec),
-                "sha256": file_sha256(path) if path and path.is_file() else "",
-                "rows": len(df),
-                "modified": pd.Timestamp(path.stat().st_mtime, unit="s").floor("s") if path and path.is_file() else pd.NaT,
-            }
-        )
-    if not any(p.severity == "block" for p in problems):
-        problems += check_references(tables, params.sources)
-    return LoadedData(tables, problems, pd.DataFrame(lineage))
+        lineage.append(_lineage_row(name, spec, path, len(df)))
+    lineage_df = pd.DataFrame(lineage)
+    specs = params.sources
+    tables = harmonise_regions(tables, params.data.region_aliases)
+    problems += check_references(tables, specs)
+    problems += check_discontinued(tables, specs, params.cycle)
+    problems += check_regions(tables, specs, params.data.regions)
+    tables, unit_problems = to_base_units(tables, specs)
+    problems += unit_problems
+    coverage, horizon_problems = check_horizon(tables, specs, params.cycle, params.demand.horizon_months)
+    problems += horizon_problems
+    fresh, stale_problems = check_freshness(tables, specs, lineage_df, params.cycle, params.data.stale_days)
+    problems += stale_problems
+    problems = apply_severity(problems, params)
+    tables = drop_unknown_references(tables, problems)
+    return LoadedData(tables, problems, lineage_df, fresh, coverage)
 
 
 def raise_for_blocking(problems: list[Problem]) -> None:
@@ -379,41 +710,58 @@ def robust_outliers(monthly: pd.DataFrame, threshold: float = 5.0) -> pd.DataFra
     return out.sort_values("robust_z", key=np.abs, ascending=False)
 
 
-def quality_table(loaded: LoadedData, monthly: pd.DataFrame, cycle: str, stale_days: int = 45) -> pd.DataFrame:
-    """A traffic light per source: rows, problems, freshness, completeness."""
-    cycle_start = pd.Timestamp(f"{cycle}-01")
+_FINDING_WORDS = {
+    "unreadable": "cannot be read", "missing_column": "column missing", "wrong_type": "wrong type",
+    "empty_value": "empty cells", "unparseable_date": "unreadable dates", "out_of_range": "values out of range",
+    "invalid_category": "invalid category", "duplicate_key": "duplicate keys", "implausible_date": "implausible dates",
+    "future_date": "future months", "date_order": "dates out of order", "unknown_reference": "unknown references",
+    "discontinued_reference": "discontinued SKUs", "unknown_region": "unknown regions", "stale": "stale",
+    "horizon_coverage": "horizon not covered", "missing_months": "months missing", "zero_months": "zero months",
+    "outlier": "outliers",
+}
+
+
+def quality_table(loaded: LoadedData) -> pd.DataFrame:
+    """A traffic light per source for a department head: red blocks the cycle, amber is a
+    warning to read, green is clean. One line per source with what was found, how old the
+    export is against its freshness rule and how much of the planning horizon it covers."""
     probs = loaded.problems_frame()
+    fresh = loaded.freshness.set_index("source") if len(loaded.freshness) else pd.DataFrame()
+    cover = loaded.coverage.set_index("source") if len(loaded.coverage) else pd.DataFrame()
     rows = []
     for _, lin in loaded.lineage.iterrows():
         name = lin["source"]
         p = probs[probs["source"] == name]
         n_block = int((p["severity"] == "block").sum())
         n_warn = int((p["severity"] == "warn").sum())
-        table = loaded.tables.get(name)
-        latest = pd.NaT
-        if table is not None:
-            dates = [c for c in DATE_COLUMNS.get(name, []) if c in table.columns]
-            if name == "sales_history":
-                latest = table["month"].max()
-            elif name == "inventory":
-                latest = table["as_of"].max()
-        age = (cycle_start - latest).days if pd.notna(latest) else None
-        stale = age is not None and age > stale_days
-        n_warn += int(stale)
-        status = "red" if n_block else ("amber" if n_warn else "green")
+        counts = p.groupby(["severity", "check"], sort=False).size()
+        findings = "; ".join(
+            f"{n} {_FINDING_WORDS.get(check, check)}" + (" (blocks)" if sev == "block" else "")
+            for (sev, check), n in sorted(counts.items(), key=lambda kv: kv[0][0] != "block"))
+        f = fresh.loc[name] if name in fresh.index else None
+        horizon = ""
+        if name in cover.index:
+            horizon = f"{int(cover.loc[name, 'horizon_covered'])} of {int(cover.loc[name, 'horizon_months'])} months"
         rows.append(
             {
                 "source": name,
                 "location": lin["location"],
                 "rows": int(lin["rows"]),
+                "status": "red" if n_block else ("amber" if n_warn else "green"),
                 "blocking": n_block,
                 "warnings": n_warn,
-                "latest_date": latest,
-                "age_days": age,
-                "status": status,
+                "findings": findings or "none",
+                "fresh_by": f["fresh_by"] if f is not None else "",
+                "latest_date": f["latest_date"] if f is not None else pd.NaT,
+                "age_days": f["age_days"] if f is not None else pd.NA,
+                "max_age_days": f["max_age_days"] if f is not None else pd.NA,
+                "horizon": horizon,
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["age_days"] = out["age_days"].astype("Int64")
+    out["latest_date"] = pd.to_datetime(out["latest_date"])
+    return out
 
 
 def completeness(sales: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
@@ -425,16 +773,41 @@ def completeness(sales: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index().sort_values("missing_months", ascending=False)
 
 
-def quality_warnings(monthly: pd.DataFrame, sales: pd.DataFrame) -> list[Problem]:
-    """Non-blocking findings: outliers and missing months, phrased for the sales team."""
+def zero_months(monthly: pd.DataFrame, min_typical: float = 20.0) -> pd.DataFrame:
+    """Zero months in series that usually sell at least ``min_typical`` units a month:
+    for a product that sells every month, a zero is more likely a lost booking or a
+    month missing from the export than a month without customers."""
+    typical = monthly.groupby(["sku", "region"])["units"].transform("median")
+    out = monthly.assign(typical_units=typical)
+    return out[(out["units"] <= 0) & (typical >= min_typical)]
+
+
+def explain_outliers(outliers: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
+    """The flagged months with the series' usual level beside them, in words a planner reads."""
+    typical = monthly.groupby(["sku", "region"])["units"].median().rename("typical_month")
+    out = outliers.join(typical, on=["sku", "region"])
+    out["times_typical"] = out["units"] / out["typical_month"].where(out["typical_month"] > 0)
+    out["why"] = np.where(out["robust_z"] > 0, "far above", "far below") + " its own level after the family's season"
+    return out[["family", "sku", "region", "month", "units", "typical_month", "times_typical", "robust_z", "why"]]
+
+
+def quality_warnings(monthly: pd.DataFrame, sales: pd.DataFrame, params: RunParams | None = None) -> list[Problem]:
+    """Findings on the harmonised history: outliers, missing months and zero months,
+    phrased for the sales team (severity from params, warn by default)."""
     problems = []
     for _, r in robust_outliers(monthly).head(20).iterrows():
         problems.append(Problem("sales_history", "harmonised monthly sales", "units",
                                 f"{r['sku']} / {r['region']} / {r['month']:%Y-%m}", f"{r['units']:.0f}",
-                                f"a value near the series' usual level (robust z = {r['robust_z']:.1f})", "warn"))
+                                f"a value near the series' usual level (robust z = {r['robust_z']:.1f})", "warn", "outlier"))
     comp = completeness(sales, monthly)
     for _, r in comp[comp["missing_months"] > 0].iterrows():
         problems.append(Problem("sales_history", "sales export", "month", f"{r['sku']} / {r['region']}",
                                 f"{r['missing_months']} of {r['months_on_grid']} months absent",
-                                "a row for every month (absent months are treated as zero sales)", "warn"))
-    return problems
+                                "a row for every month (absent months are treated as zero sales)", "warn", "missing_months"))
+    zeros = zero_months(monthly)
+    for (sku, region), grp in zeros.groupby(["sku", "region"]):
+        problems.append(Problem("sales_history", "harmonised monthly sales", "units", f"{sku} / {region}",
+                                "0 units in " + ", ".join(f"{m:%Y-%m}" for m in grp["month"].head(MAX_ROWS_SHOWN)),
+                                f"sales near the usual {grp['typical_units'].iloc[0]:.0f} a month (a lost booking?)",
+                                "warn", "zero_months"))
+    return apply_severity(problems, params) if params is not None else problems

@@ -14,11 +14,25 @@ file                      format                 system it stands for
                                                  suppliers
 ``planning_inputs.xlsx``  Excel workbook         finance targets, budget, headcount,
                                                  marketing calendar, launches
+``forecast_archive/``     Parquet, one per cycle the forecasts of the 12 earlier
+                                                 cycles (statistical and consensus,
+                                                 P10/P50/P90), for the prior-cycle review
 ========================  =====================  ====================================
 
 Everything is drawn from one seeded generator, so the same ``(cycle, seed)`` always
 gives the same numbers. The files are small (under 1 MB) and are *generated*, not
 committed: ``sop demo`` or the first ``sop run`` writes them to ``data/demo/``.
+
+The files carry the modification time of an export made the evening before the cycle
+starts (so the freshness checks of step 1 read the same on every run), and the product
+master gives each SKU its pack size (``units_per_case``) for sources that count cases.
+
+The forecast archive stands in for the ``reports/<cycle>/artifacts/demand_forecast.parquet``
+files that a company running the suite monthly accumulates: a simple statistical forecast
+(deseasonalised level of the last 12 months times the season, intervals from simulated
+negative-binomial demand) that misses promotions and lags growth, and consensus overrides on
+top that sometimes help (the sales team knows about Black Friday, cuts declining grinders)
+and sometimes hurt (optimism on the espresso range, gut-feel changes). See `make_forecast_archive`.
 
 The company contains the situation from ``shared/sop-domain.md``: the best-seller
 *Barista Pro 200* gets a successor (*Barista Pro 300*) next year with an uncertain
@@ -29,6 +43,7 @@ two-week lead time that may go out of business.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +58,7 @@ SUCCESSOR = "ESP-PRO-300"
 DISCONTINUED = "GRN-CLASSIC-10"
 AT_RISK_SUPPLIER = "SUP-THERMO"
 HISTORY_MONTHS = 48
-GENERATOR_VERSION = 3  # bump when the generator changes, so cached demo files are re-made
+GENERATOR_VERSION = 4  # bump when the generator changes, so cached demo files are re-made
 BACKLOG_CUSTOMERS = 4000
 
 
@@ -115,20 +130,25 @@ def _promotions(months: pd.DatetimeIndex, rng: np.random.Generator) -> pd.DataFr
     )
 
 
-def _promo_lookup(promos: pd.DataFrame, sku: str, region: str, month: pd.Timestamp) -> float:
-    hit = promos[
-        (promos["sku"] == sku)
-        & (promos["region"].isin(["all", region]))
-        & (promos["start_date"] <= month)
-        & (promos["end_date"] >= month)
-    ]
-    return float(hit["discount_pct"].max()) if len(hit) else 0.0
+def _promo_index(promos: pd.DataFrame) -> dict[tuple[str, str, pd.Timestamp], float]:
+    """(sku, region or 'all', month) -> deepest discount running in that month."""
+    index: dict[tuple[str, str, pd.Timestamp], float] = {}
+    for r in promos.itertuples():
+        for m in pd.date_range(r.start_date.to_period("M").to_timestamp(), r.end_date, freq="MS"):
+            key = (r.sku, r.region, m)
+            index[key] = max(index.get(key, 0.0), float(r.discount_pct))
+    return index
+
+
+def _promo_lookup(index: dict, sku: str, region: str, month: pd.Timestamp) -> float:
+    return max(index.get((sku, "all", month), 0.0), index.get((sku, region, month), 0.0))
 
 
 def make_sales_history(cycle: str, rng: np.random.Generator, promos: pd.DataFrame) -> pd.DataFrame:
     """Monthly units per SKU and region, negative-binomial noise around trend x season x promo."""
     months = history_months(cycle)
     discontinued_from = months[-10]
+    promo_at = _promo_index(promos)
     rows = []
     for s in _SKUS:
         if s.base == 0:
@@ -139,7 +159,7 @@ def make_sales_history(cycle: str, rng: np.random.Generator, promos: pd.DataFram
                 if s.sku == DISCONTINUED and m >= discontinued_from:
                     continue
                 trend = (1 + s.growth) ** (i / 12)
-                promo = _promo_lookup(promos, s.sku, region, m)
+                promo = _promo_lookup(promo_at, s.sku, region, m)
                 mu = level * trend * _SEASON[m.month - 1] * (1 + 2.5 * promo)
                 if s.sku == "GRN-SINGLE-35":
                     mu *= 0.4  # intermittent niche product: many zero months
@@ -165,12 +185,13 @@ def make_products(cycle: str) -> pd.DataFrame:
             status, launch, replaces = "planned", start + pd.DateOffset(months=4), BEST_SELLER
         if s.sku == DISCONTINUED:
             status, disc = "discontinued", history_months(cycle)[-10]
-        rows.append((s.sku, s.name, s.family, status, launch, disc, replaces, s.price, s.cost, "unit"))
+        per_case = 2 if s.family == "Espresso machines" else 6  # pieces per shipping case
+        rows.append((s.sku, s.name, s.family, status, launch, disc, replaces, s.price, s.cost, "unit", per_case))
     return pd.DataFrame(
         rows,
         columns=[
             "sku", "name", "family", "status", "launch_date", "discontinue_date",
-            "replaces", "list_price_eur", "unit_cost_eur", "uom",
+            "replaces", "list_price_eur", "unit_cost_eur", "uom", "units_per_case",
         ],
     )
 
@@ -259,6 +280,8 @@ def make_suppliers() -> pd.DataFrame:
 def make_bom() -> pd.DataFrame:
     rows = []
     for s in _SKUS:
+        if s.sku == DISCONTINUED:
+            continue  # the product lifecycle system retired its BOM with the product
         if s.family == "Espresso machines":
             rows += [
                 (s.sku, "HEAT-ELEM", "Heating element", 1, "SUP-THERMO"),
@@ -331,6 +354,9 @@ def make_planning_inputs(cycle: str, sales: pd.DataFrame, products: pd.DataFrame
         columns=["role", "region", "headcount", "capacity_per_head", "capacity_unit", "hiring_lead_months"],
     )
     marketing = _promotions(history_months(cycle), np.random.default_rng(7))
+    # marketing has planned the whole horizon: an autumn campaign in its last month
+    last = horizon[-1]
+    marketing.loc[len(marketing)] = ("ESP-HOME-60", "all", last, last + pd.offsets.MonthEnd(0), 0.10, "Autumn espresso week")
     launches = pd.DataFrame(
         [
             (
@@ -351,6 +377,69 @@ def make_planning_inputs(cycle: str, sales: pd.DataFrame, products: pd.DataFrame
         "marketing_calendar": marketing,
         "launches": launches,
     }
+
+
+ARCHIVE_CYCLES = 12  # earlier cycles in the demo's forecast archive
+ARCHIVE_HORIZON = 12  # months each archived forecast looks ahead
+
+
+def _season_factor(months: pd.DatetimeIndex | pd.Series) -> np.ndarray:
+    return (_SEASON / _SEASON.mean())[np.asarray(pd.DatetimeIndex(months).month) - 1]
+
+
+def make_forecast_archive(cycle: str, sales: pd.DataFrame, products: pd.DataFrame, promos: pd.DataFrame,
+                          rng: np.random.Generator, cycles: int = ARCHIVE_CYCLES) -> dict[str, pd.DataFrame]:
+    """The forecasts the ``cycles`` months before ``cycle`` would have archived, by cycle.
+
+    Statistical forecast: each series' deseasonalised mean of the 12 months before that
+    cycle, times the season, with a little estimation noise (no trend). It
+    knows nothing about promotions and lags fast growth or decline, as simple models do.
+    Its P10/P50/P90 come from simulated negative-binomial demand around a level that is
+    itself uncertain (more so further ahead). Consensus: the statistical forecast times
+    the overrides agreed in the meeting: Black-Friday and spring promotions (+2 x the
+    discount; the real lift is 2.5 x), a cut for the declining blade and classic grinders,
+    +7% optimism on the espresso range (+15% on the best-seller), and gut-feel changes on
+    a few series each cycle.
+    Columns as the demand step's ``demand_forecast`` plus ``cycle``, ``stat_mean``, ``stat_p50``.
+    """
+    start = cycle_start(cycle)
+    actual = sales.pivot_table(index="month", columns=["sku", "region"], values="units", aggfunc="sum")
+    actual = actual.reindex(history_months(cycle)).fillna(0.0)
+    family = products.set_index("sku")["family"]
+    disc = products.set_index("sku")["discontinue_date"]
+    k = 8.0
+    promo_at = _promo_index(promos)
+    out = {}
+    for back in range(cycles, 0, -1):
+        made = start - pd.DateOffset(months=back)
+        months = pd.date_range(made, periods=ARCHIVE_HORIZON, freq="MS")
+        past = actual[actual.index < made].tail(12)
+        rows = []
+        for sku, region in actual.columns:
+            if pd.notna(disc.get(sku)) and made >= disc[sku]:
+                continue
+            level = float((past[(sku, region)] / _season_factor(past.index)).mean())
+            stat = level * _season_factor(months) * rng.lognormal(0, 0.05)
+            sigma = 0.06 * np.sqrt(np.arange(1, len(months) + 1))
+            lam = stat[None, :] * np.exp(rng.normal(0, 1, (300, len(months))) * sigma - sigma**2 / 2)
+            draws = rng.negative_binomial(k, k / (k + np.maximum(lam, 1e-6)))
+            q = np.quantile(draws, [0.1, 0.5, 0.9], axis=0)
+            factor = np.ones(len(months))
+            for i, m in enumerate(months):
+                factor[i] += 2.0 * _promo_lookup(promo_at, sku, region, m)
+            if sku in ("GRN-BLADE-1", DISCONTINUED):
+                factor *= 0.90
+            if family[sku] == "Espresso machines":
+                factor *= 1.15 if sku == BEST_SELLER else 1.07  # sales' optimism on the espresso range
+            if rng.random() < 0.15:
+                factor *= rng.lognormal(0, 0.15)
+            rows.append(pd.DataFrame({
+                "cycle": f"{made:%Y-%m}", "unique_id": f"{sku}|{region}", "ds": months,
+                "mean": stat * factor, "p10": q[0] * factor, "p50": q[1] * factor, "p90": q[2] * factor,
+                "sku": sku, "region": region, "family": family[sku], "stat_mean": stat, "stat_p50": q[1],
+            }))
+        out[f"{made:%Y-%m}"] = pd.concat(rows, ignore_index=True)
+    return out
 
 
 def write_demo_company(folder: str | Path, cycle: str, seed: int = 20261) -> Path:
@@ -389,6 +478,16 @@ def write_demo_company(folder: str | Path, cycle: str, seed: int = 20261) -> Pat
     with pd.ExcelWriter(folder / "planning_inputs.xlsx", engine="openpyxl") as xl:
         for sheet, df in make_planning_inputs(cycle, sales, products).items():
             df.to_excel(xl, sheet_name=sheet, index=False)
+    archive = folder / "forecast_archive"
+    archive.mkdir(exist_ok=True)
+    for old in archive.glob("demand_forecast_*.parquet"):
+        old.unlink()
+    for made, fc in make_forecast_archive(cycle, sales, products, promos, np.random.default_rng(seed + 1)).items():
+        fc.to_parquet(archive / f"demand_forecast_{made}.parquet", index=False)
+
+    exported = (cycle_start(cycle) - pd.Timedelta(hours=6)).timestamp()  # the evening before the cycle
+    for file in ("sales_history.csv", "products.csv", "crm_pipeline.csv", "erp.sqlite", "planning_inputs.xlsx"):
+        os.utime(folder / file, (exported, exported))
     (folder / "DEMO_CYCLE").write_text(f"{cycle} {seed} {GENERATOR_VERSION}\n")
     return folder
 

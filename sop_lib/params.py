@@ -27,6 +27,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Severity = Literal["block", "warn"]
+
+# Checks whose severity a params file may set (``data.checks`` for all sources,
+# ``sources.<name>.severity`` for one). What they mean and their defaults:
+# `sop_lib.contracts.CHECKS`. Structural failures (a source that cannot be read, a
+# missing column, a value of the wrong type, an unparseable date, an empty required
+# cell) always block: without them the table cannot be used at all.
+CheckName = Literal[
+    "out_of_range", "invalid_category", "duplicate_key", "implausible_date", "future_date",
+    "date_order", "unknown_reference", "discontinued_reference", "unknown_region", "stale",
+    "horizon_coverage", "missing_months", "zero_months", "outlier",
+]
+
+
+class Freshness(_Strict):
+    """How old a source may be at the cycle date, and what its age is measured on."""
+
+    column: str | None = Field(
+        None, description="date column whose latest value dates the export; empty = the file's modification time")
+    max_age_days: int = Field(45, ge=0, le=3650, description="older than this (days before the cycle start) is stale")
+
+
 class SourceSpec(_Strict):
     """Where one department's export lives and how to read it."""
 
@@ -40,9 +62,15 @@ class SourceSpec(_Strict):
         description="SQLAlchemy URL; ${VAR} is replaced from the environment (credentials never go here)",
     )
     columns: dict[str, str] = Field(default_factory=dict, description="their column name -> ours")
-    date_format: str | None = None
+    date_format: str | None = Field(None, description="strftime format of the dates, e.g. '%d.%m.%Y'")
     encoding: str = "utf-8"
     delimiter: str = ","
+    decimal: Literal[".", ","] = Field(".", description="decimal mark of numbers in a CSV ('1.234,5' -> ',')")
+    unit: Literal["unit", "case"] = Field(
+        "unit", description="quantities in this source are units, or cases (converted with products.units_per_case)")
+    severity: dict[CheckName, Severity] = Field(
+        default_factory=dict, description="per-check severity for this source, overriding data.checks")
+    freshness: Freshness | None = Field(None, description="staleness rule; empty = the contract's default")
 
     @model_validator(mode="after")
     def _complete(self) -> "SourceSpec":
@@ -57,6 +85,8 @@ class SourceSpec(_Strict):
                 raise ValueError("a sql source needs exactly one of 'table' or 'query'")
         if self.url and re.search(r"://[^/${}]*:[^@${}]+@", self.url):
             raise ValueError("the url contains a password: use ${ENV_VAR} instead")
+        if len(set(self.columns.values())) < len(self.columns):
+            raise ValueError("columns maps two of your columns to the same one of ours")
         return self
 
 
@@ -64,6 +94,15 @@ class DataParams(_Strict):
     folder: str = Field(description="folder holding the source files")
     demo: bool = Field(False, description="generate the demo company into `folder` if missing")
     demo_seed: int = 20261
+    checks: dict[CheckName, Severity] = Field(
+        default_factory=dict, description="severity per check for every source (block stops the cycle, warn reports)")
+    regions: list[str] = Field(
+        default_factory=list, description="the planning regions; empty = the regions in the sales history")
+    region_aliases: dict[str, str] = Field(
+        default_factory=dict, description="other spellings -> our region name, applied to every source")
+    forecast_archive: str | None = Field(
+        None, description="folder (in the data folder) of earlier cycles' forecasts, one Parquet per cycle")
+    stale_days: int = Field(45, ge=0, le=3650, description="default freshness limit for sources without a rule")
 
 
 class Shock(_Strict):
@@ -167,7 +206,9 @@ REQUIRED_SOURCES = (
 
 
 def _format_error(file: Path, err: dict) -> str:
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    loc = ".".join(str(p) for p in err["loc"] if p != "[key]") or "(top level)"
+    if err["loc"] and err["loc"][-1] == "[key]":
+        return f"{file}: {loc}: unknown name {err.get('input')!r}; {err['msg'].replace('Input should be', 'expected')}"
     if err["type"] == "extra_forbidden":
         return f"{file}: {loc}: unknown key (check the spelling against params/default.yaml)"
     if err["type"] == "missing":
@@ -193,9 +234,31 @@ def load_params(path: str | Path, *, overrides: dict | None = None, check_files:
         params = RunParams.model_validate(raw)
     except ValidationError as exc:
         raise ParamsError("\n".join(_format_error(path, e) for e in exc.errors())) from None
+    check_data_rules(params, path)
     if check_files:
         check_source_files(params, path)
     return params
+
+
+def check_data_rules(params: RunParams, params_file: Path | str = "params") -> None:
+    """Rules that need the contracts: a freshness column must be one of the source's date
+    columns, and a region alias must point at a planning region."""
+    from sop_lib.contracts import DATE_COLUMNS
+
+    errors = []
+    for name, spec in params.sources.items():
+        col = spec.freshness.column if spec.freshness else None
+        if col is not None and col not in DATE_COLUMNS.get(name, []):
+            dates = ", ".join(DATE_COLUMNS.get(name, [])) or "none"
+            errors.append(f"{params_file}: sources.{name}.freshness.column: {col!r} is not a date column of {name} "
+                          f"(its date columns: {dates}; leave it out to use the file's modification time)")
+    regions = set(params.data.regions)
+    for alias, region in params.data.region_aliases.items():
+        if regions and region not in regions:
+            errors.append(f"{params_file}: data.region_aliases.{alias}: {region!r} is not one of data.regions "
+                          f"({', '.join(params.data.regions)})")
+    if errors:
+        raise ParamsError("\n".join(errors))
 
 
 def check_source_files(params: RunParams, params_file: Path | str = "params") -> None:

@@ -382,7 +382,7 @@ def test_missing_sqlite_database(params, demo, tmp_path):
     for name in sql_sources:
         msg = only_message(loaded, name)
         assert msg.startswith(f"{name} (erp.sqlite, ")
-        assert "no such file" in msg and str(tmp_path / "exports" / "erp.sqlite") in msg
+        assert "no such database file" in msg and str(tmp_path / "exports" / "erp.sqlite") in msg
         assert "expected the file to exist" in msg
     assert "table 'open_orders'" in only_message(loaded, "open_orders")
     assert "query 'SELECT * FROM suppliers ORDER BY supplier_id'" in only_message(loaded, "suppliers")
@@ -546,44 +546,368 @@ def test_quality_warnings_on_the_demo(clean, clean_monthly):
     assert any("GRN-SINGLE-35" in t and "months absent" in t for t in text)
 
 
-# --- traffic lights -----------------------------------------------------------------
+# --- traffic lights ---------------------------------------------------------------
 
 
-def test_quality_table_clean_demo_is_green(clean, clean_monthly, params):
-    q = quality_table(clean, clean_monthly, CYCLE)
-    assert set(q["source"]) == set(params.sources)
-    assert (q["status"] == "green").all(), q[["source", "status"]]
-    inv = q.set_index("source").loc["inventory"]
-    assert inv["age_days"] == 1
-    sales = q.set_index("source").loc["sales_history"]
-    assert sales["age_days"] == 31  # October is the last closed month of the November cycle
+def test_quality_table_clean_demo(clean, params):
+    q = quality_table(clean).set_index("source")
+    assert set(q.index) == set(params.sources)
+    assert (q.drop(index="sales_history")["status"] == "green").all(), q[["status", "findings"]]
+    assert q.loc["inventory", "age_days"] == 1 and q.loc["inventory", "fresh_by"] == "latest as_of"
+    assert q.loc["sales_history", "age_days"] == 31  # October is the last closed month of the November cycle
+    assert q.loc["pipeline", "fresh_by"] == "file modified" and q.loc["pipeline", "age_days"] == 1
+    assert q.loc["targets", "horizon"] == "12 of 12 months"
+    assert q.loc["budget", "horizon"] == "12 of 12 months"
 
 
 def test_quality_table_stale_inventory_is_amber(params, demo, tmp_path):
     loaded = load_variant(params, demo, tmp_path,
                           lambda f: sql(f, "UPDATE inventory SET as_of = '2026-09-01'"))
     assert [p for p in loaded.problems if p.severity == "block"] == []
-    monthly = monthly_sales(loaded.tables["sales_history"], loaded.tables["products"], CYCLE)
-    q = quality_table(loaded, monthly, CYCLE).set_index("source")
+    q = quality_table(loaded).set_index("source")
     assert q.loc["inventory", "status"] == "amber"
     assert q.loc["inventory", "age_days"] == 61
-    assert q.loc["inventory", "warnings"] == 1
-    assert (q.drop(index="inventory")["status"] == "green").all()
+    assert q.loc["inventory", "findings"] == "1 stale"
+    assert (q.drop(index=["inventory", "sales_history"])["status"] == "green").all()
+    msg = only_message(loaded, "inventory")
+    assert msg == ("inventory (erp.sqlite, table 'inventory'), column 'as_of': found latest as_of 2026-09-01, "
+                   "61 days before the cycle start 2026-11-01; expected an export at most 7 days old "
+                   "(sources.inventory.freshness)")
 
 
-def test_quality_table_inventory_45_days_old_is_still_green(params, demo, tmp_path):
+def test_inventory_at_its_freshness_limit_is_still_green(params, demo, tmp_path):
     loaded = load_variant(params, demo, tmp_path,
-                          lambda f: sql(f, "UPDATE inventory SET as_of = '2026-09-17'"))
-    monthly = monthly_sales(loaded.tables["sales_history"], loaded.tables["products"], CYCLE)
-    q = quality_table(loaded, monthly, CYCLE).set_index("source")
-    assert q.loc["inventory", "age_days"] == 45
+                          lambda f: sql(f, "UPDATE inventory SET as_of = '2026-10-25'"))
+    q = quality_table(loaded).set_index("source")
+    assert q.loc["inventory", "age_days"] == 7
     assert q.loc["inventory", "status"] == "green"
 
 
-def test_quality_table_blocking_problem_is_red(params, demo, tmp_path, clean_monthly):
+def test_quality_table_blocking_problem_is_red(params, demo, tmp_path):
     loaded = load_variant(params, demo, tmp_path,
                           lambda f: edit_csv(f, "crm_pipeline.csv", set_cell(2, "probability", "1.5")))
-    q = quality_table(loaded, clean_monthly, CYCLE).set_index("source")
+    q = quality_table(loaded).set_index("source")
     assert q.loc["pipeline", "status"] == "red"
     assert q.loc["pipeline", "blocking"] == 1
+    assert q.loc["pipeline", "findings"] == "1 values out of range (blocks)"
     assert q.loc["products", "status"] == "green"
+
+
+# --- more bad exports: every message a user sees, exactly ------------------------------
+
+
+def test_launch_dates_out_of_order(params, demo, tmp_path):
+    def edit(folder):
+        wb = openpyxl.load_workbook(folder / "planning_inputs.xlsx")
+        ws = wb["launches"]
+        col = [c.value for c in ws[1]].index("earliest_launch") + 1
+        ws.cell(row=2, column=col, value=pd.Timestamp("2027-09-01").to_pydatetime())
+        wb.save(folder / "planning_inputs.xlsx")
+
+    loaded = load_variant(params, demo, tmp_path, edit)
+    assert only_message(loaded, "launches") == (
+        "launches (planning_inputs.xlsx, sheet 'launches'), column 'earliest_launch, likely_launch', row 2: "
+        "found ESP-PRO-300: earliest_launch 2027-09-01 after likely_launch 2027-03-01; "
+        "expected earliest_launch <= likely_launch <= latest_launch")
+    assert loaded.problems[0].severity == "block"
+
+
+def test_bom_for_a_discontinued_sku_is_a_warning(params, demo, tmp_path):
+    loaded = load_variant(params, demo, tmp_path, lambda f: sql(
+        f, "INSERT INTO bom VALUES ('GRN-CLASSIC-10', 'BURR-SET', 'Burr set', 1, 'SUP-BURR')"))
+    [problem] = [p for p in loaded.problems if p.source == "bom"]
+    assert str(problem) == ("bom (erp.sqlite, table 'bom'), column 'sku', record 57: found 'GRN-CLASSIC-10'; "
+                            "expected only SKUs that are active or planned in products.status")
+    assert (problem.severity, problem.check) == ("warn", "discontinued_reference")
+
+
+def test_implausible_year(params, demo, tmp_path):
+    loaded = load_variant(params, demo, tmp_path,
+                          lambda f: edit_csv(f, "crm_pipeline.csv", set_cell(0, "expected_close", "2207-01-15")))
+    assert only_message(loaded, "pipeline") == (
+        "pipeline (crm_pipeline.csv), column 'expected_close', line 2: found 2207-01-15; "
+        "expected plausible dates (1990 to 2036)")
+
+
+def test_empty_required_cell(params, demo, tmp_path):
+    loaded = load_variant(params, demo, tmp_path,
+                          lambda f: edit_csv(f, "sales_history.csv", set_cell(3, "sku", "")))
+    msgs = messages(loaded, "sales_history")
+    assert msgs[0] == ("sales_history (sales_history.csv), column 'sku', line 5: found nan; "
+                       "expected a value (not empty)")
+
+
+def test_duplicate_id_in_a_database_table(params, demo, tmp_path):
+    loaded = load_variant(params, demo, tmp_path,
+                          lambda f: sql(f, "UPDATE open_orders SET order_id = 'SO-100000' WHERE order_id = 'SO-100002'"))
+    assert only_message(loaded, "open_orders") == (
+        "open_orders (erp.sqlite, table 'open_orders'), column 'order_id', records 1, 3: "
+        "found 2 rows share 'SO-100000'; expected unique values")
+
+
+def test_targets_that_stop_before_the_horizon_end(params, demo, tmp_path):
+    def edit(folder):
+        wb = openpyxl.load_workbook(folder / "planning_inputs.xlsx")
+        ws = wb["targets"]
+        for row in range(ws.max_row, 1, -1):
+            if ws.cell(row=row, column=1).value >= pd.Timestamp("2027-09-01").to_pydatetime():
+                ws.delete_rows(row)
+        wb.save(folder / "planning_inputs.xlsx")
+
+    loaded = load_variant(params, demo, tmp_path, edit)
+    msgs = messages(loaded, "targets")
+    assert msgs == [
+        f"targets (planning_inputs.xlsx, sheet 'targets'), column 'month', family '{fam}': found no row for 2027-09, "
+        "2027-10; expected a row for every month 2026-11 to 2027-10 (the 12-month planning horizon)"
+        for fam in ("Espresso machines", "Grinders")]
+    assert {p.severity for p in loaded.problems if p.source == "targets"} == {"warn"}
+    assert quality_table(loaded).set_index("source").loc["targets", "horizon"] == "10 of 12 months"
+
+
+def test_unknown_region_and_region_aliases(params, demo, tmp_path):
+    def edit(folder):
+        edit_csv(folder, "crm_pipeline.csv", lambda df: set_cell(1, "region", "Nordic")(set_cell(0, "region", "Mars")(df)))
+
+    loaded = load_variant(params, demo, tmp_path, edit)
+    assert only_message(loaded, "pipeline") == (
+        "pipeline (crm_pipeline.csv), column 'region', line 2: found 'Mars'; "
+        "expected one of DACH, Benelux, Nordics, Iberia (or add the spelling to data.region_aliases)")
+    assert loaded.tables["pipeline"].loc[1, "region"] == "Nordics"  # the alias was applied
+
+
+def test_database_url_with_unset_environment_variable(params, demo, tmp_path, monkeypatch):
+    monkeypatch.delenv("ERP_DB_PASSWORD", raising=False)
+    loaded = load_variant(params, demo, tmp_path, open_orders={
+        "path": None, "url": "postgresql://planner:${ERP_DB_PASSWORD}@erp.example.com/erp"})
+    assert only_message(loaded, "open_orders") == (
+        "open_orders (postgresql://***@erp.example.com/erp, table 'open_orders'): "
+        "found environment variable(s) ERP_DB_PASSWORD not set; "
+        "expected the variable(s) named in sources.open_orders.url set in the environment of the run")
+
+
+def test_credentials_never_appear_in_messages_lineage_or_report(params, demo, tmp_path, monkeypatch):
+    secret = "s3cr3t-Pa55"
+    monkeypatch.setenv("ERP_DB_PASSWORD", secret)
+    monkeypatch.setenv("ERP_DB_HOST", "127.0.0.1")
+    loaded = load_variant(params, demo, tmp_path, open_orders={
+        "path": None, "url": "postgresql://planner:${ERP_DB_PASSWORD}@${ERP_DB_HOST}:1/erp"})
+    msg = only_message(loaded, "open_orders")
+    assert msg.startswith("open_orders (postgresql://***@${ERP_DB_HOST}:1/erp, table 'open_orders'): found ")
+    assert "expected a readable sql source" in msg
+    everything = "\n".join([str(p) for p in loaded.problems], ) + loaded.lineage.to_csv() + quality_table(loaded).to_csv()
+    assert secret not in everything
+
+
+def test_redact_removes_secrets_a_driver_repeats():
+    from sop_lib.data import redact
+
+    text = "could not connect to postgresql://planner:hunter2@db:5432/erp (password hunter2 rejected)"
+    assert redact(text, ["hunter2"]) == "could not connect to postgresql://planner:***@db:5432/erp (password *** rejected)"
+
+
+def test_parquet_file_that_is_not_parquet(params, demo, tmp_path):
+    def edit(folder):
+        (folder / "sales.parquet").write_text("month,sku\n2026-01,X\n")
+
+    loaded = load_variant(params, demo, tmp_path, edit, sales_history={"kind": "parquet", "path": "sales.parquet"})
+    msg = only_message(loaded, "sales_history")
+    assert msg.startswith("sales_history (sales.parquet): found ArrowInvalid: ")
+    assert msg.endswith("; expected a readable parquet source")
+
+
+def test_excel_file_that_is_not_a_workbook(params, demo, tmp_path):
+    loaded = load_variant(params, demo, tmp_path, lambda f: (f / "planning_inputs.xlsx").write_text("not a workbook"))
+    msg = only_message(loaded, "budget")
+    assert msg.startswith("budget (planning_inputs.xlsx, sheet 'budget'): found ")
+    assert "zip file" in msg and msg.endswith("; expected a readable excel source")
+
+
+def test_column_mapping_that_names_a_column_the_file_lacks(params, demo, tmp_path):
+    loaded = load_variant(params, demo, tmp_path,
+                          lambda f: edit_csv(f, "sales_history.csv", lambda df: df.rename(columns={"units": "Mengen"})),
+                          sales_history={"columns": {"Menge": "units"}})
+    assert only_message(loaded, "sales_history") == (
+        "sales_history (sales_history.csv), column 'units': found columns: month, sku, region, Mengen, net_revenue_eur; "
+        "expected a column named 'Menge' (mapped to 'units' in sources.sales_history.columns)")
+
+
+def test_date_format_declared_wrong(params, demo, tmp_path):
+    loaded = load_variant(params, demo, tmp_path, sales_history={"date_format": "%d.%m.%Y"})
+    msg = only_message(loaded, "sales_history")
+    assert msg.startswith("sales_history (sales_history.csv), column 'month', lines 2, 3, 4, 5, 6 (+2696 more): "
+                          "found '2022-11', '2022-11'")
+    assert msg.endswith("; expected dates like %d.%m.%Y")
+    assert len(messages(loaded, "sales_history")) == 1  # no second 'empty month' message for the same cells
+
+
+def test_cases_without_a_pack_size(params, demo, tmp_path):
+    def edit(folder):
+        edit_csv(folder, "products.csv", set_cell(2, "units_per_case", ""))
+
+    loaded = load_variant(params, demo, tmp_path, edit, inventory={"unit": "case"})
+    assert only_message(loaded, "inventory") == (
+        "inventory (erp.sqlite, table 'inventory'), column 'on_hand', records 5, 6: found 'ESP-HOME-60'; "
+        "expected a units_per_case in products for every SKU (sources.inventory.unit is 'case')")
+
+
+def test_missing_duckdb_file(params, demo, tmp_path):
+    loaded = load_variant(params, demo, tmp_path, bom={"path": "erp.duckdb"})
+    assert only_message(loaded, "bom") == (
+        f"bom (erp.duckdb, table 'bom'): found no such database file: {tmp_path / 'exports' / 'erp.duckdb'}; "
+        "expected the file to exist (check data.folder and the path in params)")
+
+
+# --- severity from params -------------------------------------------------------------
+
+
+def test_severity_per_source_overrides_the_default(params, demo, tmp_path):
+    edit = lambda f: edit_csv(f, "crm_pipeline.csv", set_cell(2, "probability", "1.5"))  # noqa: E731
+    loaded = load_variant(params, demo, tmp_path, edit, pipeline={"severity": {"out_of_range": "warn"}})
+    [problem] = [p for p in loaded.problems if p.source == "pipeline"]
+    assert problem.severity == "warn"
+    raise_for_blocking(loaded.problems)  # a warning does not stop the cycle
+    # the table is still handed over with the contract's types
+    assert pd.api.types.is_float_dtype(loaded.tables["pipeline"]["probability"])
+    assert quality_table(loaded).set_index("source").loc["pipeline", "status"] == "amber"
+
+
+def test_data_checks_can_make_a_warning_block(params, demo, tmp_path):
+    p2 = params.model_copy(update={"data": params.data.model_copy(update={"checks": {"stale": "block"}})})
+    folder = copy_demo(demo, tmp_path)
+    sql(folder, "UPDATE inventory SET as_of = '2026-09-01'")
+    loaded = load_sources(with_folder(p2, folder))
+    with pytest.raises(DataError, match=r"inventory \(erp.sqlite, table 'inventory'\), column 'as_of': found latest as_of"):
+        raise_for_blocking(loaded.problems)
+
+
+def test_unknown_sku_as_warning_leaves_the_rows_out(params, demo, tmp_path):
+    loaded = load_variant(params, demo, tmp_path,
+                          lambda f: sql(f, "UPDATE open_orders SET sku = 'ESP-PRO-999' WHERE order_id = 'SO-300005'"),
+                          open_orders={"severity": {"unknown_reference": "warn"}})
+    raise_for_blocking(loaded.problems)
+    assert "SO-300005" not in set(loaded.tables["open_orders"]["order_id"])
+    assert len(loaded.tables["open_orders"]) == 4599
+
+
+# --- sources declared in params: other formats, names and conventions -----------------
+
+
+GERMAN_PARAMS = """
+company: Test GmbH
+cycle: "2026-11"
+data: {folder: exports, regions: [DACH, Benelux, Nordics, Iberia]}
+sources:
+  sales_history:
+    kind: csv
+    path: Absatz_Export.csv
+    delimiter: ";"
+    decimal: ","
+    encoding: cp1252
+    date_format: "%d.%m.%Y"
+    columns: {Monat: month, Artikelnummer: sku, "Vertriebsgebiet": region, Menge: units, "Umsatz netto (EUR)": net_revenue_eur}
+"""
+
+
+def _german_export(sales: pd.DataFrame, path: Path) -> None:
+    """What an ERP with German settings writes: own column names, dd.mm.yyyy, decimal comma, ';', cp1252."""
+    out = pd.DataFrame({
+        "Monat": sales["month"].dt.strftime("%d.%m.%Y"),
+        "Artikelnummer": sales["sku"],
+        "Vertriebsgebiet": sales["region"],
+        "Menge": sales["units"].map(lambda v: f"{v:,.0f}".replace(",", ".")),
+        "Umsatz netto (EUR)": sales["net_revenue_eur"].map(lambda v: f"{v:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")),
+    })
+    out.to_csv(path, sep=";", index=False, encoding="cp1252")
+
+
+def test_german_export_loads_through_params_only(params, demo, tmp_path, clean):
+    folder = copy_demo(demo, tmp_path)
+    _german_export(clean.tables["sales_history"], folder / "Absatz_Export.csv")
+    raw = yaml.safe_load((ROOT / "params" / "default.yaml").read_text(encoding="utf-8"))
+    german = yaml.safe_load(GERMAN_PARAMS)
+    raw["sources"]["sales_history"] = german["sources"]["sales_history"]
+    raw["data"] = {**raw["data"], "folder": str(folder), "demo": False}
+    path = tmp_path / "firma.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    loaded = load_sources(load_params(path))
+    assert [str(p) for p in loaded.problems if p.severity == "block"] == []
+    ours, theirs = clean.tables["sales_history"], loaded.tables["sales_history"]
+    pd.testing.assert_frame_equal(theirs[ours.columns], ours)
+    assert theirs["units"].max() > 1000  # '1.234' read as one thousand two hundred and thirty-four
+    assert "Menge -> units" in loaded.lineage.set_index("source").loc["sales_history", "columns_mapped"]
+
+
+def test_parquet_source(params, demo, tmp_path, clean):
+    def edit(folder):
+        clean.tables["products"].rename(columns={"sku": "article"}).to_parquet(folder / "products.parquet")
+
+    loaded = load_variant(params, demo, tmp_path, edit,
+                          products={"kind": "parquet", "path": "products.parquet", "columns": {"article": "sku"}})
+    assert [str(p) for p in loaded.problems if p.severity == "block"] == []
+    pd.testing.assert_frame_equal(loaded.tables["products"].fillna({"replaces": ""}),
+                                  clean.tables["products"].fillna({"replaces": ""}))
+    assert loaded.lineage.set_index("source").loc["products", "kind"] == "parquet"
+
+
+def _duckdb_erp(folder: Path, clean) -> None:
+    import duckdb
+
+    with duckdb.connect(str(folder / "erp.duckdb")) as con:
+        for name in ("bom", "suppliers"):
+            df = clean.tables[name]  # noqa: F841 (duckdb reads the local frame by name)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM df")
+
+
+def test_duckdb_source(params, demo, tmp_path, clean):
+    loaded = load_variant(params, demo, tmp_path, lambda f: _duckdb_erp(f, clean),
+                          bom={"path": "erp.duckdb"},
+                          suppliers={"path": "erp.duckdb", "query": "SELECT * FROM suppliers WHERE on_time_rate > 0"})
+    assert [str(p) for p in loaded.problems if p.severity == "block"] == []
+    pd.testing.assert_frame_equal(loaded.tables["bom"], clean.tables["bom"])
+    assert len(loaded.tables["suppliers"]) == 5
+
+
+def test_duckdb_query_failing(params, demo, tmp_path, clean):
+    loaded = load_variant(params, demo, tmp_path, lambda f: _duckdb_erp(f, clean),
+                          suppliers={"path": "erp.duckdb", "query": "SELECT * FROM supplierz"})
+    msg = only_message(loaded, "suppliers")
+    assert msg.startswith("suppliers (erp.duckdb, query 'SELECT * FROM supplierz'): found CatalogException: ")
+    assert "supplierz does not exist" in msg and msg.endswith("expected a readable sql source")
+
+
+def test_sales_in_cases_are_converted_to_units(params, demo, tmp_path, clean):
+    def edit(folder):
+        per_case = clean.tables["products"].set_index("sku")["units_per_case"]
+        edit_csv(folder, "sales_history.csv", lambda df: df.assign(
+            units=(df["units"].astype(float) / df["sku"].map(per_case)).map(lambda v: f"{v:.6f}")))
+
+    loaded = load_variant(params, demo, tmp_path, edit, sales_history={"unit": "case"})
+    assert [str(p) for p in loaded.problems if p.severity == "block"] == []
+    assert loaded.tables["sales_history"]["units"].to_numpy() == pytest.approx(
+        clean.tables["sales_history"]["units"].to_numpy(), rel=1e-5)
+    assert set(loaded.tables["products"]["uom"]) == {"unit"}
+
+
+# --- lineage and the harmonised history -------------------------------------------------
+
+
+def test_lineage_names_file_sheet_hash_rows_and_modification_time(clean, demo):
+    lin = clean.lineage.set_index("source")
+    assert lin.loc["targets", "file"] == str(demo / "planning_inputs.xlsx")
+    assert lin.loc["targets", "detail"] == "sheet targets"
+    assert lin.loc["suppliers", "detail"] == "query SELECT * FROM suppliers ORDER BY supplier_id"
+    assert lin.loc["bom", "sha256"] == lin.loc["inventory", "sha256"]  # one database file
+    assert lin.loc["sales_history", "rows"] == len(clean.tables["sales_history"])
+    assert lin.loc["sales_history", "modified"] == pd.Timestamp("2026-10-31 18:00")
+
+
+def test_zero_months_in_a_series_that_usually_sells(clean_monthly):
+    from sop_lib.data import zero_months
+
+    monthly = clean_monthly.copy()
+    hit = monthly.index[(monthly["sku"] == "ESP-PRO-150") & (monthly["region"] == "DACH") & (monthly["month"] == "2025-03-01")]
+    monthly.loc[hit, "units"] = 0
+    z = zero_months(monthly)
+    assert list(zip(z["sku"], z["region"], z["month"].dt.strftime("%Y-%m"))) == [("ESP-PRO-150", "DACH", "2025-03")]
+    warns = [str(w) for w in quality_warnings(monthly, clean_monthly.rename(columns={}))]
+    assert any("ESP-PRO-150 / DACH: found 0 units in 2025-03" in w for w in warns)

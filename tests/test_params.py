@@ -262,3 +262,59 @@ def test_params_are_frozen(tmp_path, raw):
     params = load_params(write(tmp_path, copy.deepcopy(raw)))
     with pytest.raises(pydantic.ValidationError):
         params.cycle = "2030-01"
+
+
+# --- data rules: severity, freshness, regions ---------------------------------------
+
+
+def test_default_profile_declares_check_severities_and_rules():
+    params = load_params(DEFAULT)
+    assert params.data.checks["stale"] == "warn"
+    assert params.sources["inventory"].freshness.column == "as_of"
+    assert params.sources["inventory"].freshness.max_age_days == 7
+    assert params.data.forecast_archive == "forecast_archive"
+    assert "Iberia" in params.data.regions
+
+
+def test_unknown_check_name_is_refused(tmp_path, raw):
+    raw["data"]["checks"] = {"stail": "warn"}
+    path = write(tmp_path, raw)
+    msg = load_error(path)
+    assert msg.startswith(f"{path}: data.checks.stail: unknown name 'stail'; expected 'out_of_range', ")
+    assert "'stale'" in msg
+
+
+def test_severity_must_be_block_or_warn(tmp_path, raw):
+    raw["sources"]["inventory"]["severity"] = {"stale": "ignore"}
+    path = write(tmp_path, raw)
+    assert load_error(path) == (f"{path}: sources.inventory.severity.stale: Input should be 'block' or 'warn' "
+                                "(got 'ignore')")
+
+
+def test_structural_checks_cannot_be_downgraded(tmp_path, raw):
+    raw["data"]["checks"] = {"missing_column": "warn"}
+    path = write(tmp_path, raw)
+    msg = load_error(path)
+    assert "data.checks.missing_column: unknown name 'missing_column'" in msg
+
+
+def test_freshness_column_must_be_a_date_column_of_the_source(tmp_path, raw):
+    raw["sources"]["inventory"]["freshness"] = {"column": "on_hand", "max_age_days": 7}
+    path = write(tmp_path, raw)
+    assert load_error(path) == (
+        f"{path}: sources.inventory.freshness.column: 'on_hand' is not a date column of inventory "
+        "(its date columns: as_of; leave it out to use the file's modification time)")
+
+
+def test_region_alias_must_point_at_a_planning_region(tmp_path, raw):
+    raw["data"]["region_aliases"] = {"Nordic": "Scandinavia"}
+    path = write(tmp_path, raw)
+    assert load_error(path) == (
+        f"{path}: data.region_aliases.Nordic: 'Scandinavia' is not one of data.regions (DACH, Benelux, Nordics, Iberia)")
+
+
+def test_two_columns_mapped_to_one_is_refused(tmp_path, raw):
+    raw["sources"]["sales_history"]["columns"] = {"Menge": "units", "Stueck": "units"}
+    path = write(tmp_path, raw)
+    msg = load_error(path)
+    assert "sources.sales_history" in msg and "maps two of your columns to the same one of ours" in msg
