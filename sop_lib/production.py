@@ -357,7 +357,7 @@ def bottlenecks(result: PlanResult, *, min_value_eur: float = 0.01) -> pd.DataFr
         unit = g["unit"].iloc[0]
         span = (f"in {peak['month']:%b %Y}" if len(g) == 1
                 else f"in {len(g)} months between {g['month'].min():%b %Y} and {g['month'].max():%b %Y}")
-        value = f"€{peak['shadow_price']:,.2f}"
+        value = f"€{peak['shadow_price']:,.0f}" if peak["shadow_price"] >= 100 else f"€{peak['shadow_price']:,.2f}"
         worth = (f"one {unit} less of this minimum would save {value}" if g["kind"].iloc[0] == "minimum"
                  else f"one more {unit} would save up to {value} ({peak['month']:%b %Y})")
         rows.append({"constraint": label, "months_binding": len(g), "first_month": g["month"].min(),
