@@ -245,6 +245,11 @@ def findings(fam: pd.DataFrame, overrides: pd.DataFrame, worst: pd.DataFrame) ->
         word = "improved" if o["fva_points"] > 0 else "worsened"
         out.append(f"Consensus overrides changed {int(o['overridden']):,} forecasts; {o['share_helped']:.0%} moved closer to "
                    f"what was sold, and they {word} WAPE on those forecasts by {abs(o['fva_points']):.1f} points.")
+        per = overrides[(overrides["family"] != "All families") & (overrides["overridden"] > 0)]
+        if len(per) > 1 and per["fva_points"].gt(0).any() and per["fva_points"].lt(0).any():
+            parts = [f"{'saved' if r['fva_points'] > 0 else 'cost'} {abs(r['fva_points']):.1f} points on {r['family']}"
+                     for _, r in per.sort_values("fva_points", ascending=False).iterrows()]
+            out.append("By family, the overrides " + " and ".join(parts) + ".")
     if len(worst):
         w = worst.iloc[0]
         out.append(f"The largest single miss: {w['sku']} in {w['region']} ({w['share_of_error']:.0%} of all absolute error, "

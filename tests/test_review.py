@@ -141,5 +141,8 @@ def test_review_of_the_demo_archive(tmp_path):
     ov = review.override_review(matched).set_index("family")
     assert ov.loc["Grinders", "fva_points"] > 0 > ov.loc["Espresso machines", "fva_points"]
     assert 0.3 < ov.loc["All families", "share_helped"] < 0.7
+    text = review.findings(review.family_review(matched), review.override_review(matched), review.worst_misses(matched))
+    by_family = [t for t in text if t.startswith("By family")]
+    assert by_family and "saved" in by_family[0] and "points on Grinders" in by_family[0] and "cost" in by_family[0]
     lags = review.lag_review(matched)
     assert list(lags["months_ahead"]) == list(range(1, 13))
