@@ -658,29 +658,40 @@ def raise_for_blocking(problems: list[Problem]) -> None:
 # --- harmonisation --------------------------------------------------------------
 
 
+def _month_index(ts: pd.Series) -> pd.Series:
+    """Months as integers (year * 12 + month - 1): month arithmetic without date offsets."""
+    return ts.dt.year * 12 + ts.dt.month - 1
+
+
 def monthly_sales(sales: pd.DataFrame, products: pd.DataFrame, cycle: str) -> pd.DataFrame:
     """Sales on one complete monthly grid per SKU x region; months with no booking are 0.
 
     A series runs from its first booking to the month before the cycle, or to its
     discontinuation date, so a missing month means "sold nothing", not "unknown".
+    Vectorised (no loop over series): a million bookings take about a second.
     """
     end = pd.Timestamp(f"{cycle}-01") - pd.DateOffset(months=1)
-    sales = sales.assign(month=sales["month"].dt.to_period("M").dt.to_timestamp())
-    agg = sales.groupby(["sku", "region", "month"], as_index=False)[["units"]].sum()
-    disc = products.set_index("sku")["discontinue_date"]
-    frames = []
-    for (sku, region), grp in agg.groupby(["sku", "region"]):
-        stop = end
-        if pd.notna(disc.get(sku)):
-            d = pd.Timestamp(disc[sku])
-            last = d.to_period("M").to_timestamp() - (pd.DateOffset(months=1) if d.day == 1 else pd.DateOffset(0))
-            stop = min(end, max(last, grp["month"].max()))  # never drop units that were booked
-        grid = pd.date_range(grp["month"].min(), stop, freq="MS")
-        s = grp.set_index("month")["units"].reindex(grid, fill_value=0.0)
-        frames.append(pd.DataFrame({"sku": sku, "region": region, "month": grid, "units": s.to_numpy()}))
-    out = pd.concat(frames, ignore_index=True)
+    month = sales["month"].dt.to_period("M").dt.to_timestamp()
+    agg = sales.assign(month=month).groupby(["sku", "region", "month"], as_index=False)[["units"]].sum()
+    span = agg.groupby(["sku", "region"])["month"].agg(["min", "max"]).reset_index()
+    disc = pd.to_datetime(span["sku"].map(products.set_index("sku")["discontinue_date"]))
+    start_i, max_i = _month_index(span["min"]), _month_index(span["max"])
+    end_i = end.year * 12 + end.month - 1
+    last_i = _month_index(disc) - (disc.dt.day == 1).astype(int)  # a 1st-of-month stop ends the month before
+    stop_i = np.where(disc.notna(), np.minimum(end_i, np.maximum(last_i.fillna(end_i), max_i)), end_i)
+    n = np.clip(stop_i - start_i.to_numpy() + 1, 0, None).astype(int)  # never drop units that were booked
+    grid = span.loc[span.index.repeat(n), ["sku", "region"]].reset_index(drop=True)
+    m_i = np.repeat(start_i.to_numpy(), n) + grid.groupby(["sku", "region"]).cumcount().to_numpy()
+    grid["month"] = pd.to_datetime(pd.DataFrame({"year": m_i // 12, "month": m_i % 12 + 1, "day": 1}))
+    out = grid.merge(agg, on=["sku", "region", "month"], how="left").fillna({"units": 0.0})
     out = out.merge(products[["sku", "family"]], on="sku", how="left")
     return out[["family", "sku", "region", "month", "units"]]
+
+
+def _rolling(x: pd.Series, keys: list[pd.Series], window: int, min_periods: int, how: str) -> pd.Series:
+    """Centred rolling statistic within each series (one grouped call, not one per series)."""
+    r = getattr(x.groupby(keys, sort=False).rolling(window, center=True, min_periods=min_periods), how)()
+    return r.reset_index(level=list(range(len(keys))), drop=True).reindex(x.index)
 
 
 def robust_outliers(monthly: pd.DataFrame, threshold: float = 5.0) -> pd.DataFrame:
@@ -694,11 +705,11 @@ def robust_outliers(monthly: pd.DataFrame, threshold: float = 5.0) -> pd.DataFra
     """
     x = np.log1p(monthly["units"].astype(float))
     keys = [monthly["sku"], monthly["region"]]
-    level = x.groupby(keys).transform(lambda s: s.rolling(12, center=True, min_periods=6).mean())
+    level = _rolling(x, keys, 12, 6, "mean")
     moy = monthly["month"].dt.month
     season = (x - level).groupby([monthly["family"], moy]).transform("median")
     d = x - season
-    resid = d - d.groupby(keys).transform(lambda s: s.rolling(7, center=True, min_periods=3).median())
+    resid = d - _rolling(d, keys, 7, 3, "median")
     # Spread from month-to-month differences: the rolling median passes through
     # many points exactly, so the MAD of ``resid`` itself would be too small.
     step = d.groupby(keys).diff().abs()
