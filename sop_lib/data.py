@@ -551,7 +551,8 @@ def check_freshness(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec
         else:
             basis = f"latest {column}"
             latest = df[column].max() if df is not None and column in df and pd.api.types.is_datetime64_any_dtype(df[column]) else pd.NaT
-        age = int((start - pd.Timestamp(latest).normalize()).days) if pd.notna(latest) else None
+        # an export made after the cycle started is as fresh as it gets: 0 days, not negative
+        age = max(0, int((start - pd.Timestamp(latest).normalize()).days)) if pd.notna(latest) else None
         stale = age is not None and age > max_age
         rows.append({"source": name, "fresh_by": basis, "latest_date": latest, "age_days": age,
                      "max_age_days": max_age, "stale": stale})

@@ -911,3 +911,18 @@ def test_zero_months_in_a_series_that_usually_sells(clean_monthly):
     assert list(zip(z["sku"], z["region"], z["month"].dt.strftime("%Y-%m"))) == [("ESP-PRO-150", "DACH", "2025-03")]
     warns = [str(w) for w in quality_warnings(monthly, clean_monthly.rename(columns={}))]
     assert any("ESP-PRO-150 / DACH: found 0 units in 2025-03" in w for w in warns)
+
+
+def test_export_file_older_than_its_rule_is_stale(params, demo, tmp_path):
+    import os
+
+    def edit(folder):
+        old = pd.Timestamp("2026-10-01 09:00").timestamp()
+        os.utime(folder / "crm_pipeline.csv", (old, old))
+
+    loaded = load_variant(params, demo, tmp_path, edit)
+    assert only_message(loaded, "pipeline") == (
+        "pipeline (crm_pipeline.csv): found file modified 2026-10-01, 31 days before the cycle start 2026-11-01; "
+        "expected an export at most 14 days old (sources.pipeline.freshness)")
+    q = quality_table(loaded).set_index("source")
+    assert (q.loc["pipeline", "status"], q.loc["pipeline", "fresh_by"]) == ("amber", "file modified")
