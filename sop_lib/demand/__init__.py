@@ -1,0 +1,26 @@
+"""Step 2: the Bayesian demand engine.
+
+``forecast(history, horizon)`` is the one entry point (statsforecast layout in and out);
+see `sop_lib.demand.model` for the model. The other modules cover what S&OP adds around
+it: `drivers` (promotions, shocks, consensus overrides), `launches` (new products from
+analogs) and `evaluation` (accuracy and calibration on held-out months).
+"""
+
+from sop_lib.demand.drivers import promo_depth, sku_of, sop_history
+from sop_lib.demand.evaluation import accuracy, backtest, interval_coverage, seasonal_naive
+from sop_lib.demand.launches import add_launch, apply_launches, launch_month_probabilities
+from sop_lib.demand.model import (
+    ForecastInputError,
+    ForecastResult,
+    aggregate_draws,
+    diagnostics,
+    forecast,
+    quantile_column,
+    summarise_draws,
+)
+
+__all__ = [
+    "ForecastInputError", "ForecastResult", "accuracy", "add_launch", "aggregate_draws", "apply_launches",
+    "backtest", "diagnostics", "forecast", "interval_coverage", "launch_month_probabilities", "promo_depth",
+    "quantile_column", "seasonal_naive", "sku_of", "sop_history", "summarise_draws",
+]

@@ -1,0 +1,76 @@
+"""How good is a forecast? Accuracy and calibration on held-out months, against baselines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sop_lib.demand.model import ForecastInputError, ForecastResult, forecast
+
+
+def accuracy(actual: pd.DataFrame, fc: pd.DataFrame, train: pd.DataFrame, season_length: int = 12,
+             model_col: str = "mean") -> dict:
+    """WAPE, bias, sMAPE and MASE of one forecast column against held-out actuals."""
+    m = actual.merge(fc, on=["unique_id", "ds"], how="inner")
+    if m.empty:
+        raise ValueError("forecast and actuals share no (unique_id, ds) rows")
+    err = m[model_col] - m["y"]
+    wape = err.abs().sum() / max(m["y"].abs().sum(), 1e-9)
+    smape = np.mean(2 * err.abs() / (m[model_col].abs() + m["y"].abs()).replace(0, np.nan)) * 100
+    scale = train.sort_values("ds").groupby("unique_id")["y"].apply(lambda s: s.diff(season_length).abs().mean())
+    mase = (err.abs() / m["unique_id"].map(scale).replace(0, np.nan)).groupby(m["unique_id"]).mean().mean()
+    return {"wape": float(wape), "bias": float(err.sum() / max(m["y"].sum(), 1e-9)),
+            "smape": float(np.nanmean(smape)) if np.ndim(smape) else float(smape), "mase": float(mase)}
+
+
+def interval_coverage(actual: pd.DataFrame, fc: pd.DataFrame, lo: str, hi: str) -> float:
+    m = actual.merge(fc, on=["unique_id", "ds"], how="inner")
+    return float(((m["y"] >= m[lo]) & (m["y"] <= m[hi])).mean())
+
+
+def seasonal_naive(history: pd.DataFrame, horizon: int, season_length: int = 12) -> pd.DataFrame:
+    """Same month last year: the baseline every forecast must beat."""
+    rows = []
+    for uid, g in history.sort_values("ds").groupby("unique_id"):
+        last = g.tail(season_length)
+        last_ds = g["ds"].max()
+        for h in range(1, horizon + 1):
+            rows.append((uid, last_ds + pd.DateOffset(months=h), float(last["y"].iloc[(h - 1) % len(last)])))
+    return pd.DataFrame(rows, columns=["unique_id", "ds", "mean"])
+
+
+
+
+def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, group_col: str | None = None,
+             regressors: tuple[str, ...] = (), baselines: bool = True, **fit_kwargs) -> tuple[pd.DataFrame, ForecastResult]:
+    """Hold out the last ``holdout`` months, forecast them, and score against baselines.
+
+    Returns one row per method (this engine, seasonal naive, AutoETS from statsforecast)
+    with WAPE, bias, sMAPE, MASE and the P10-P90 interval's coverage, all on the same
+    held-out months, plus the engine's backtest forecast.
+    """
+    cutoff = pd.to_datetime(history["ds"]).max() - pd.DateOffset(months=holdout)
+    h = history.assign(ds=pd.to_datetime(history["ds"]))
+    train, test = h[h["ds"] <= cutoff], h[h["ds"] > cutoff]
+    if test.empty or train.empty:
+        raise ForecastInputError(f"holdout of {holdout} months leaves no training or no test data")
+    future = test[["unique_id", "ds", *regressors]]
+    res = forecast(train, holdout, season_length=season_length, group_col=group_col, regressors=regressors,
+                   future_regressors=future if regressors else None, return_draws=True, **fit_kwargs)
+    actual = test[["unique_id", "ds", "y"]]
+    rows = [{"method": "Bayesian engine (this model)", **accuracy(actual, res.table, train, season_length),
+             "coverage_p10_p90": interval_coverage(actual, res.table, "p10", "p90")}]
+    if baselines:
+        naive = seasonal_naive(train, holdout, season_length)
+        rows.append({"method": "Seasonal naive (same month last year)", **accuracy(actual, naive, train, season_length),
+                     "coverage_p10_p90": np.nan})
+        from statsforecast import StatsForecast
+        from statsforecast.models import AutoETS
+
+        sf = StatsForecast(models=[AutoETS(season_length=season_length)], freq="MS", n_jobs=1)
+        ets = sf.forecast(df=train[["unique_id", "ds", "y"]], h=holdout, level=[80]).reset_index(drop=False)
+        ets = ets.rename(columns={"AutoETS": "mean", "AutoETS-lo-80": "lo", "AutoETS-hi-80": "hi"})
+        ets["unique_id"] = ets["unique_id"].astype(str)
+        rows.append({"method": "AutoETS (statsforecast)", **accuracy(actual, ets, train, season_length),
+                     "coverage_p10_p90": interval_coverage(actual, ets, "lo", "hi")})
+    return pd.DataFrame(rows), res

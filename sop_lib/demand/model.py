@@ -1,0 +1,389 @@
+"""The Bayesian demand model: one PyMC model over every series at once.
+
+For series *i* in group *g(i)* (a product family) and month *t* (in years, 0 = the last
+month of history, negative before), on the log scale::
+
+    mu[i, t] = level_i + slope_i * t + sum_k delta_ik * min(0, t - c_k)
+               + season_g[g(i), m(t)] + season_dev[i, m(t)] + beta . x[i, t]
+
+* ``level_i`` is where the series stands *now*; ``slope_i`` its current trend, partially
+  pooled towards the group's slope. The changepoints ``c_k`` (1, 2, 3 years back) let
+  older history have had another slope without bending today's (``delta`` shrunk to 0).
+* seasonality is shared within a group and each series may deviate from it (both
+  zero-sum over the year, the deviations shrunk towards the group).
+* ``x`` holds regressors with known future values (promotion depth...).
+* in the forecast the slope is *damped*: month ``h`` ahead adds
+  ``slope * phi (1 - phi^h) / (1 - phi) / 12``, ``phi ~ Beta(8, 2)``.
+
+Two observation models:
+
+``negbin`` (counts: units sold)
+    ``y ~ NegativeBinomial(scale_i * exp(mu), alpha_g)`` — skewed, over-dispersed, zeros.
+``student`` (any positive measurement)
+    ``z = log(y / scale_i + c)`` with AR(1) errors: ``z - mu = e``,
+    ``e_t = rho_i e_{t-1} + sigma_i eps_t``, ``eps ~ StudentT(nu)``. The AR term carries
+    the last months' surprise into the forecast (a level shift is not forgotten) and
+    widens the intervals with the horizon.
+
+``likelihood="auto"`` picks ``negbin`` for integer data, else ``student``. Forecast draws
+are simulated in NumPy from posterior draws, so only one model is compiled; PyTensor
+caches that compilation in its compile directory, so a re-run skips it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+OFFSET = 0.1  # ``c`` in z = log(y / scale + c): keeps zeros finite on the log scale
+CHANGEPOINTS_YEARS = (-1.0, -2.0, -3.0)
+
+
+class ForecastInputError(ValueError):
+    """Input that the demand engine cannot use; the message says which series and why."""
+
+
+@dataclass
+class ForecastResult:
+    table: pd.DataFrame  # unique_id, ds, mean, p10, ...
+    draws: xr.DataArray  # (sample, unique_id, ds) simulated future demand
+    idata: az.InferenceData | None  # posterior and sampler statistics
+    fit_seconds: float = 0.0
+    likelihood: str = ""
+
+
+def quantile_column(q: float) -> str:
+    """0.1 -> 'p10', 0.975 -> 'p97.5': percent, rounded."""
+    pct = round(q * 100, 1)
+    return f"p{pct:g}"
+
+
+def check_history(history: pd.DataFrame, season_length: int, regressors: list[str]) -> pd.DataFrame:
+    """Validate the long table; every message names the series and says what to do."""
+    missing = {"unique_id", "ds", "y"} - set(history.columns)
+    if missing:
+        raise ForecastInputError(f"history is missing column(s) {sorted(missing)}; expected unique_id, ds, y")
+    if history.empty:
+        raise ForecastInputError("history has no rows")
+    df = history.copy()
+    df["unique_id"] = df["unique_id"].astype(str)
+    try:
+        df["ds"] = pd.to_datetime(df["ds"])
+    except (ValueError, TypeError) as exc:
+        raise ForecastInputError(f"history.ds: could not read dates ({exc})") from None
+    not_ms = df["ds"] != df["ds"].dt.to_period("M").dt.to_timestamp()
+    if not_ms.any():
+        r = df[not_ms].iloc[0]
+        raise ForecastInputError(
+            f"series {r['unique_id']!r}: ds {r['ds'].date()} is not a month start; "
+            "expected monthly data dated on the 1st (aggregate daily or weekly data to months first)"
+        )
+    y = pd.to_numeric(df["y"], errors="coerce")
+    bad = y.isna() | (y < 0)
+    if bad.any():
+        r = df[bad].iloc[0]
+        raise ForecastInputError(
+            f"series {r['unique_id']!r}, ds {pd.Timestamp(r['ds']).date()}: y = {r['y']!r}; "
+            f"expected a non-negative number ({int(bad.sum())} such rows; fill gaps with 0 if nothing was sold)"
+        )
+    df["y"] = y.astype(float)
+    dup = df.duplicated(["unique_id", "ds"])
+    if dup.any():
+        r = df[dup].iloc[0]
+        raise ForecastInputError(f"series {r['unique_id']!r}: ds {r['ds'].date()} appears twice; expected one row per month")
+    for col in regressors:
+        if col not in df.columns:
+            raise ForecastInputError(f"regressor {col!r} is not a column of history")
+    min_len = max(season_length + 6, 12)
+    last = df["ds"].max()
+    for uid, g in df.groupby("unique_id"):
+        months = pd.date_range(g["ds"].min(), g["ds"].max(), freq="MS")
+        if len(months) != len(g):
+            raise ForecastInputError(
+                f"series {uid!r}: {len(months) - len(g)} month(s) missing between {g['ds'].min():%Y-%m} and "
+                f"{g['ds'].max():%Y-%m}; expected consecutive months (add rows with y = 0)"
+            )
+        if len(g) < min_len:
+            raise ForecastInputError(
+                f"series {uid!r} has {len(g)} months of history; the model needs at least {min_len} "
+                "(drop it and plan it as a new product from an analog instead)"
+            )
+        if g["ds"].max() != last:
+            raise ForecastInputError(
+                f"series {uid!r} ends in {g['ds'].max():%Y-%m} but others run to {last:%Y-%m}; every series must "
+                "end in the same month (drop discontinued series, or add the missing months with y = 0)"
+            )
+    return df.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+
+
+@dataclass
+class Design:
+    """Everything the model needs as arrays: series on a common monthly grid."""
+
+    ids: np.ndarray
+    groups: np.ndarray
+    group_idx: np.ndarray
+    months: pd.DatetimeIndex
+    y: np.ndarray  # (series, time), nan before a series starts
+    t: np.ndarray  # (time,) years relative to the last month (<= 0)
+    moy: np.ndarray  # (time,) position in the season 0..season_length-1
+    x: np.ndarray  # (regressor, series, time)
+    scale: np.ndarray  # (series,) typical recent level, so the model works on ~1
+    future: pd.DatetimeIndex
+    moy_future: np.ndarray
+    x_future: np.ndarray
+    likelihood: str
+
+    @property
+    def mask(self) -> np.ndarray:
+        return ~np.isnan(self.y)
+
+    def z(self) -> np.ndarray:
+        """The student model's log scale; nan where unobserved."""
+        return np.log(self.y / self.scale[:, None] + OFFSET)
+
+
+def design(df: pd.DataFrame, horizon: int, *, group_col: str | None, regressors: list[str],
+           future_regressors: pd.DataFrame | None, season_length: int, likelihood: str,
+           max_history: int | None) -> Design:
+    """Pivot the long table to (series x month) arrays over the last ``max_history`` months."""
+    months = pd.date_range(df["ds"].min(), df["ds"].max(), freq="MS")
+    if max_history and len(months) > max_history:
+        months = months[-max_history:]
+        df = df[df["ds"] >= months[0]]
+    ids = np.array(sorted(df["unique_id"].unique()), dtype=object)
+    y = df.pivot(index="unique_id", columns="ds", values="y").reindex(index=ids, columns=months).to_numpy(dtype=float)
+    if group_col:
+        g = df.groupby("unique_id")[group_col].first().reindex(ids).astype(str).to_numpy()
+    else:
+        g = np.array(["all"] * len(ids), dtype=object)
+    groups, group_idx = np.unique(g, return_inverse=True)
+    future = pd.date_range(months[-1] + pd.DateOffset(months=1), periods=horizon, freq="MS")
+    x = np.zeros((len(regressors), len(ids), len(months)))
+    xf = np.zeros((len(regressors), len(ids), horizon))
+    for k, col in enumerate(regressors):
+        x[k] = df.pivot(index="unique_id", columns="ds", values=col).reindex(index=ids, columns=months).fillna(0).to_numpy()
+        if future_regressors is None or col not in future_regressors.columns:
+            raise ForecastInputError(f"regressor {col!r} needs future values: pass future_regressors with unique_id, ds, {col}")
+        fr = future_regressors.assign(ds=pd.to_datetime(future_regressors["ds"]), unique_id=future_regressors["unique_id"].astype(str))
+        xf[k] = fr.pivot_table(index="unique_id", columns="ds", values=col, aggfunc="sum").reindex(index=ids, columns=future).fillna(0).to_numpy()
+    if likelihood == "auto":
+        observed = y[~np.isnan(y)]
+        likelihood = "negbin" if np.allclose(observed, np.round(observed)) else "student"
+    recent = np.array([row[~np.isnan(row)][-12:].mean() for row in y])
+    scale = recent + (1.0 if likelihood == "negbin" else 0.0)
+    scale = np.where(scale > 0, scale, np.nanmax(np.where(np.isnan(y), 0, y), axis=1) + 1.0)
+    pos = (months.year - months[-1].year) * 12 + months.month - months[-1].month
+    moy = np.asarray((months.month - 1) % season_length)
+    return Design(ids, groups, group_idx, months, y, np.asarray(pos / 12.0), moy, x, scale, future,
+                  np.asarray((future.month - 1) % season_length), xf, likelihood)
+
+
+def build_model(d: Design, season_length: int = 12):
+    """The PyMC model over all series (observed cells only: a series may start late)."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    mask = d.mask
+    si, ti = np.nonzero(mask)
+    coords = {"series": d.ids, "group": d.groups, "month_of_year": np.arange(season_length),
+              "regressor": np.arange(d.x.shape[0]), "changepoint": np.arange(len(CHANGEPOINTS_YEARS))}
+    if d.likelihood == "student":
+        z = d.z()
+        level_mu = np.array([row[~np.isnan(row)][-12:].mean() for row in z])
+    else:
+        level_mu = np.zeros(len(d.ids))
+    hinge = np.minimum(0.0, d.t[:, None] - np.array(CHANGEPOINTS_YEARS)[None, :])  # (time, k)
+    with pm.Model(coords=coords) as model:
+        level = pm.Normal("level", level_mu, 1.0, dims="series")
+        group_slope = pm.Normal("group_slope", 0.0, 0.2, dims="group")
+        slope_sd = pm.HalfNormal("slope_sd", 0.1)
+        slope_z = pm.Normal("slope_z", 0.0, 1.0, dims="series")
+        slope = pm.Deterministic("slope", group_slope[d.group_idx] + slope_sd * slope_z, dims="series")
+        cp_sd = pm.HalfNormal("changepoint_sd", 0.05)
+        cp_z = pm.Normal("changepoint_z", 0.0, 1.0, dims=("series", "changepoint"))
+        season_sd = pm.HalfNormal("season_sd", 0.5)
+        season = pm.ZeroSumNormal("season", sigma=season_sd, dims=("group", "month_of_year"), n_zerosum_axes=1)
+        season_dev_sd = pm.HalfNormal("season_dev_sd", 0.1)
+        season_dev = pm.ZeroSumNormal("season_dev", sigma=season_dev_sd, dims=("series", "month_of_year"),
+                                      n_zerosum_axes=1)
+        pm.Beta("phi", 8.0, 2.0)
+        if d.x.shape[0]:
+            beta = pm.Normal("beta", 0.0, 1.0, dims="regressor")
+        if d.likelihood == "negbin":
+            mu = (level[si] + slope[si] * d.t[ti] + (cp_sd * cp_z[si] * hinge[ti]).sum(axis=-1)
+                  + season[d.group_idx[si], d.moy[ti]] + season_dev[si, d.moy[ti]])
+            if d.x.shape[0]:
+                mu = mu + (beta[:, None] * d.x[:, si, ti]).sum(axis=0)
+            alpha = pm.Gamma("alpha", 2.0, 0.1, dims="group")
+            pm.NegativeBinomial("y", mu=pt.exp(np.log(d.scale)[si] + mu),
+                                alpha=alpha[d.group_idx[si]], observed=d.y[si, ti])
+        else:
+            rho_mu = pm.Normal("rho_mu", 1.0, 1.0)
+            rho_sd = pm.HalfNormal("rho_sd", 1.0)
+            rho_z = pm.Normal("rho_z", 0.0, 1.0, dims="series")
+            rho = pm.Deterministic("rho", pm.math.sigmoid(rho_mu + rho_sd * rho_z), dims="series")
+            sig_mu = pm.Normal("log_sigma_mu", -2.0, 1.0)
+            sig_sd = pm.HalfNormal("log_sigma_sd", 0.5)
+            sig_z = pm.Normal("log_sigma_z", 0.0, 1.0, dims="series")
+            sigma = pm.Deterministic("sigma", pt.exp(sig_mu + sig_sd * sig_z), dims="series")
+            nu = pm.Gamma("nu", 2.0, 0.1)
+            # AR(1) errors on the dense (series x month) grid: condition each observed month on
+            # the month before it. Dense arrays with masks differentiate much faster than gathers.
+            mu_dense = (level[:, None] + slope[:, None] * d.t[None, :] + pt.dot(cp_sd * cp_z, hinge.T)
+                        + season[d.group_idx][:, d.moy] + season_dev[:, d.moy])
+            if d.x.shape[0]:
+                mu_dense = mu_dense + (beta[:, None, None] * d.x).sum(axis=0)
+            resid = pt.where(mask, np.nan_to_num(z) - mu_dense, 0.0)
+            innov = resid[:, 1:] - rho[:, None] * resid[:, :-1]
+            pair = (mask[:, 1:] & mask[:, :-1]).astype("float64")
+            logp = pm.logp(pm.StudentT.dist(nu=nu, mu=0.0, sigma=sigma[:, None]), innov)
+            pm.Potential("ar_likelihood", (logp * pair).sum())
+    return model
+
+
+def fit(d: Design, *, method: str = "nuts", draws: int = 300, tune: int = 300, chains: int = 2,
+        seed: int = 42, target_accept: float = 0.9, season_length: int = 12) -> az.InferenceData:
+    """Fit the model: NUTS (default, with diagnostics) or ADVI (fast, approximate)."""
+    import pymc as pm
+
+    model = build_model(d, season_length)
+    with model:
+        if method == "nuts":
+            idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=min(chains, 2),
+                              target_accept=target_accept, random_seed=seed, progressbar=False,
+                              compute_convergence_checks=False)
+        elif method == "advi":
+            approx = pm.fit(n=30_000, method="advi", random_seed=seed, progressbar=False,
+                            callbacks=[pm.callbacks.CheckParametersConvergence(diff="absolute", tolerance=1e-3)])
+            idata = approx.sample(draws * chains, random_seed=seed)
+        else:
+            raise ValueError(f"unknown method {method!r}; expected 'nuts' or 'advi'")
+    return idata
+
+
+def simulate(idata: az.InferenceData, d: Design, rng: np.random.Generator) -> np.ndarray:
+    """Posterior predictive draws for the horizon: (sample, series, month)."""
+    post = idata.posterior.stack(sample=("chain", "draw"))
+
+    def arr(name: str) -> np.ndarray:  # sample axis first
+        v = post[name].values
+        return np.moveaxis(v, -1, 0)
+
+    level, slope, phi = arr("level"), arr("slope"), arr("phi")[:, None, None]
+    season = arr("season")[:, d.group_idx] + arr("season_dev")  # (S, series, season)
+    H = len(d.future)
+    h = np.arange(1, H + 1)[None, None, :]
+    damped = (phi * (1 - phi**h) / (1 - phi)) / 12.0
+    mu = level[:, :, None] + slope[:, :, None] * damped + season[:, :, d.moy_future]
+    if d.x.shape[0]:
+        mu = mu + np.einsum("sk,kit->sit", arr("beta"), d.x_future)
+    if d.likelihood == "negbin":
+        alpha = arr("alpha")[:, d.group_idx][:, :, None]
+        m = d.scale[None, :, None] * np.exp(np.clip(mu, -20, 20))
+        return rng.poisson(rng.gamma(alpha, m / alpha)).astype(float)
+    # student: carry the last residual forward through the AR(1)
+    mu_now = level + season[:, :, d.moy[-1]]
+    if d.x.shape[0]:
+        mu_now = mu_now + np.einsum("sk,ki->si", arr("beta"), d.x[:, :, -1])
+    e = d.z()[:, -1][None, :] - mu_now
+    rho, sigma, nu = arr("rho"), arr("sigma"), arr("nu")[:, None]
+    z = np.empty_like(mu)
+    for k in range(H):
+        e = rho * e + sigma * rng.standard_t(np.broadcast_to(nu, e.shape))
+        z[:, :, k] = mu[:, :, k] + e
+    y = d.scale[None, :, None] * (np.exp(np.clip(z, -30, 30)) - OFFSET)
+    return np.maximum(y, 0.0)
+
+
+def forecast(
+    history: pd.DataFrame,
+    horizon: int,
+    *,
+    season_length: int = 12,
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
+    group_col: str | None = None,
+    regressors: tuple[str, ...] = (),
+    future_regressors: pd.DataFrame | None = None,
+    likelihood: str = "auto",
+    max_history: int | None = 120,
+    method: str = "nuts",
+    draws: int = 300,
+    tune: int = 300,
+    chains: int = 2,
+    seed: int = 42,
+    target_accept: float = 0.9,
+    return_draws: bool = False,
+) -> pd.DataFrame | ForecastResult:
+    """Probabilistic monthly forecast for every series in ``history`` (unique_id, ds, y).
+
+    Returns one row per series and future month with ``mean`` and one column per
+    quantile (``p10``, ``p50``, ``p90``...). With ``return_draws=True`` returns a
+    `ForecastResult` that also holds the simulated draws and the InferenceData.
+    ``group_col`` names a column (e.g. the product family) within which seasonality and
+    trend are pooled; ``max_history`` keeps only the most recent months.
+    """
+    if horizon < 1:
+        raise ForecastInputError(f"horizon must be at least 1 month, got {horizon}")
+    if likelihood not in ("auto", "negbin", "student"):
+        raise ForecastInputError(f"likelihood must be 'auto', 'negbin' or 'student', got {likelihood!r}")
+    df = check_history(history, season_length, list(regressors))
+    d = design(df, horizon, group_col=group_col, regressors=list(regressors), future_regressors=future_regressors,
+               season_length=season_length, likelihood=likelihood, max_history=max_history)
+    start = time.perf_counter()
+    idata = fit(d, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
+                target_accept=target_accept, season_length=season_length)
+    sims = simulate(idata, d, np.random.default_rng(seed))
+    elapsed = time.perf_counter() - start
+    draws_da = xr.DataArray(sims, dims=("sample", "unique_id", "ds"),
+                            coords={"sample": np.arange(sims.shape[0]), "unique_id": d.ids.astype(str), "ds": d.future},
+                            name="demand")
+    table = summarise_draws(draws_da, quantiles)
+    if return_draws:
+        return ForecastResult(table, draws_da, idata, elapsed, d.likelihood)
+    return table
+
+
+def summarise_draws(draws: xr.DataArray, quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
+    """Long table of mean and quantiles from draws with dims (sample, unique_id, ds)."""
+    qs = np.quantile(draws.values, quantiles, axis=0)  # (q, series, month)
+    ids, ds = draws["unique_id"].values, pd.DatetimeIndex(draws["ds"].values)
+    out = pd.DataFrame({
+        "unique_id": np.repeat(ids, len(ds)),
+        "ds": np.tile(ds, len(ids)),
+        "mean": draws.values.mean(axis=0).ravel(),
+    })
+    for q, vals in zip(quantiles, qs):
+        out[quantile_column(q)] = vals.ravel()
+    return out
+
+
+def aggregate_draws(draws: xr.DataArray, mapping: pd.Series) -> xr.DataArray:
+    """Sum series draws to a level above them (family, total); coherent in every draw."""
+    labels = mapping.reindex(draws["unique_id"].values).to_numpy()
+    if pd.isna(labels).any():
+        missing = draws["unique_id"].values[pd.isna(labels)]
+        raise ForecastInputError(f"no aggregate given for series {list(missing)[:5]}")
+    return draws.assign_coords(group=("unique_id", labels)).groupby("group").sum("unique_id").rename(group="unique_id")
+
+
+def diagnostics(idata: az.InferenceData) -> dict:
+    """The sampler health a reader needs: divergences, worst r-hat, lowest ESS."""
+    names = [v for v in ("level", "slope", "season", "alpha", "phi", "rho", "sigma") if v in idata.posterior]
+    summ = az.summary(idata, var_names=names, kind="diagnostics")
+    div = int(idata.sample_stats["diverging"].sum()) if "sample_stats" in idata and "diverging" in idata.sample_stats else 0
+    n_chains = idata.posterior.sizes["chain"]
+    res = {
+        "divergences": div,
+        "max_r_hat": float(summ["r_hat"].max()) if n_chains > 1 else float("nan"),
+        "min_ess_bulk": float(summ["ess_bulk"].min()),
+        "min_ess_tail": float(summ["ess_tail"].min()),
+        "draws": int(idata.posterior.sizes["draw"] * n_chains),
+    }
+    res["ok"] = bool(res["divergences"] == 0 and (n_chains == 1 or res["max_r_hat"] < 1.05) and res["min_ess_bulk"] > 100)
+    return res
