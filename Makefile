@@ -7,13 +7,14 @@ PARAMS ?= params/default.yaml
 CYCLE  ?=
 ARGS   ?=
 
-.PHONY: run test lab bench demo clean-sandbox help
+.PHONY: run test lab bench bench-forecast demo clean-sandbox help
 
 help:
 	@echo "make run    - full monthly cycle on the demo company -> reports/<cycle>/index.html"
 	@echo "make test   - the whole test suite (unit, notebooks via nbval, end-to-end batch)"
 	@echo "make lab    - JupyterLab on the notebooks"
 	@echo "make bench  - benchmarks (ratios against baselines measured in the same run)"
+	@echo "make bench-forecast - the demand engine vs SeasonalNaive/Theta/AutoETS on M1 and Tourism monthly"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +34,9 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+bench-forecast: $(STAMP)
+	$(BIN)/python benchmarks/bench_forecast.py --method advi $(ARGS)
 
 demo: $(STAMP)
 	$(BIN)/sop demo --params $(PARAMS)

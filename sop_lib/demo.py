@@ -58,7 +58,7 @@ SUCCESSOR = "ESP-PRO-300"
 DISCONTINUED = "GRN-CLASSIC-10"
 AT_RISK_SUPPLIER = "SUP-THERMO"
 HISTORY_MONTHS = 48
-GENERATOR_VERSION = 4  # bump when the generator changes, so cached demo files are re-made
+GENERATOR_VERSION = 5  # bump when the generator changes, so cached demo files are re-made
 BACKLOG_CUSTOMERS = 4000
 
 
@@ -349,7 +349,7 @@ def make_planning_inputs(cycle: str, sales: pd.DataFrame, products: pd.DataFrame
             ("sales_rep", "Nordics", 4, 12, "open opportunities per rep", 2),
             ("sales_rep", "Iberia", 0, 12, "open opportunities per rep", 3),
             ("service_agent", "all", 24, 1300, "orders per agent per month", 1),
-            ("production_worker", "all", 52, 140, "production hours per worker per month", 2),
+            ("production_worker", "all", 96, 140, "production hours per worker per month", 2),
         ],
         columns=["role", "region", "headcount", "capacity_per_head", "capacity_unit", "hiring_lead_months"],
     )

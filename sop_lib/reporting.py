@@ -135,10 +135,24 @@ def new_chart(title: str, ylabel: str, *, width: float = 9.5, height: float = 3.
     return fig, (axes[0][0] if ncols == 1 else axes[0])
 
 
+def _concise_dates(ax) -> None:
+    """Short month labels ("Jan", "2027") on date axes, so ticks never overlap."""
+    import matplotlib.dates as mdates
+
+    get = getattr(ax.xaxis, "get_converter", None)
+    converter = get() if get else getattr(ax.xaxis, "converter", None)
+    if converter is not None and "Date" in type(converter).__name__:
+        locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def finish(fig, caption: str) -> None:
     """Show the chart, then the sentence that says what it shows."""
     from IPython.display import Image, display
 
+    for ax in fig.axes:
+        _concise_dates(ax)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)

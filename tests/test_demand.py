@@ -125,3 +125,99 @@ def test_bad_input_names_the_series_and_the_fix(mutate, message):
     with pytest.raises(demand.ForecastInputError) as err:
         demand.forecast(bad, 3, draws=50, tune=50)
     assert message in str(err.value)
+
+
+# --- drivers: shocks, consensus overrides, CRM pipeline (no model fit needed) -------------
+
+def _draws(ids=("A|DACH", "A|Nordics", "B|DACH"), months=6, value=100.0, samples=400):
+    import xarray as xr
+
+    ds = pd.date_range("2027-01-01", periods=months, freq="MS")
+    return xr.DataArray(np.full((samples, len(ids), months), value), dims=("sample", "unique_id", "ds"),
+                        coords={"sample": np.arange(samples), "unique_id": list(ids), "ds": ds})
+
+
+def test_shock_scales_only_its_region_and_months_with_uncertain_size():
+    from sop_lib.params import Shock
+
+    shock = Shock(name="levy", start="2027-03", regions=["Nordics"], effect_low=-0.3, effect_high=-0.1)
+    out = demand.apply_shocks(_draws(), [shock], seed=1)
+    nordic = out.sel(unique_id="A|Nordics").values
+    assert (nordic[:, :2] == 100).all(), "months before the start are untouched"
+    assert 70 <= nordic[:, 2:].min() and nordic[:, 2:].max() <= 90
+    assert nordic[:, 2].std() > 3, "the shock's size varies across draws"
+    assert (out.sel(unique_id="A|DACH").values == 100).all()
+
+
+def test_overrides_file_is_applied_and_statistical_kept(tmp_path):
+    f = tmp_path / "ov.yaml"
+    f.write_text("- {who: Sales, why: big deal, sku: A, region: DACH, from: 2027-02, to: 2027-03, units: 50}\n"
+                 "- {who: Marketing, why: campaign, sku: B, from: 2027-01, change_pct: 0.2}\n")
+    ov = demand.load_overrides(f)
+    stat = _draws()
+    out = demand.apply_overrides(stat, ov)
+    assert out.sel(unique_id="A|DACH").values[:, 1:3].mean() == pytest.approx(150)
+    assert out.sel(unique_id="A|DACH").values[:, 0].mean() == pytest.approx(100)
+    assert out.sel(unique_id="B|DACH").values[:, 0].mean() == pytest.approx(120)
+    assert out.sel(unique_id="B|DACH").values[:, 1].mean() == pytest.approx(100), "'to' defaults to 'from'"
+    assert (stat.values == 100).all(), "the statistical draws are not modified in place"
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("- {who: S, why: w, sku: A, from: 2027-01}", "exactly one of 'change_pct' or 'units'"),
+    ("- {why: w, sku: A, from: 2027-01, units: 5}", "'who' is required"),
+    ("- {who: S, why: w, sku: A, from: 2027-13, units: 5}", "'from' must be YYYY-MM"),
+    ("- {who: S, why: w, sku: A, from: 2027-01, units: 5, colour: red}", "unknown key(s) ['colour']"),
+    ("- {who: S, why: w, sku: A, from: 2027-01, change_pct: -2}", "would make demand negative"),
+])
+def test_bad_override_entries_name_file_entry_and_key(tmp_path, entry, message):
+    f = tmp_path / "ov.yaml"
+    f.write_text(entry + "\n")
+    with pytest.raises(demand.OverrideError) as err:
+        demand.load_overrides(f)
+    assert str(f) in str(err.value) and "entry 1" in str(err.value) and message in str(err.value)
+
+
+def test_override_for_unknown_sku_says_so(tmp_path):
+    f = tmp_path / "ov.yaml"
+    f.write_text("- {who: S, why: w, sku: ZZZ, from: 2027-01, units: 5}\n")
+    with pytest.raises(demand.OverrideError, match="no forecast series for SKU 'ZZZ'"):
+        demand.apply_overrides(_draws(), demand.load_overrides(f))
+
+
+def test_pipeline_adds_only_series_without_history():
+    pipe = pd.DataFrame({"sku": ["A", "A"], "region": ["Iberia", "DACH"], "probability": [0.5, 0.9],
+                         "units": [40, 40], "expected_close": pd.to_datetime(["2027-02-10", "2027-02-10"])})
+    extra = demand.pipeline_demand(pipe, _draws(), seed=3)
+    assert list(extra["unique_id"].values) == ["A|Iberia"], "DACH has history: its deals are already in the model"
+    won = extra.sel(unique_id="A|Iberia").values[:, 1]
+    assert set(np.unique(won)) == {0.0, 40.0}
+    assert won.mean() == pytest.approx(20, abs=4), "closes with its stated probability"
+    combined = demand.add_series(_draws(), extra)
+    assert "A|Iberia" in combined["unique_id"].values and combined.sizes["unique_id"] == 4
+
+
+# --- the non-count observation model ----------------------------------------------
+
+def test_continuous_data_uses_student_model_with_calibrated_intervals():
+    rng = np.random.default_rng(5)
+    rows = []
+    for k in range(8):
+        e, level = 0.0, rng.uniform(3, 6)
+        for t, m in enumerate(MONTHS):
+            e = 0.6 * e + rng.normal(0, 0.08)
+            rows.append((f"s{k}", m, float(np.exp(level + 0.1 * t / 12 + SEASON[m.month - 1] + e))))
+    df = pd.DataFrame(rows, columns=["unique_id", "ds", "y"])
+    train, test = df[df["ds"] <= MONTHS[-7]], df[df["ds"] > MONTHS[-7]]
+    res = demand.forecast(train, 6, draws=200, tune=300, seed=2, return_draws=True)
+    assert res.likelihood == "student"
+    assert "rho" in res.idata.posterior
+    assert demand.accuracy(test, res.table, train)["wape"] < demand.accuracy(test, demand.seasonal_naive(train, 6), train)["wape"]
+    assert 0.6 <= demand.interval_coverage(test, res.table, "p10", "p90") <= 1.0
+
+
+def test_series_ending_early_is_refused_with_advice():
+    df = simulate(n_per_group=1)
+    df = df[~((df["unique_id"] == "A0") & (df["ds"] > "2025-06-01"))]
+    with pytest.raises(demand.ForecastInputError, match="ends in 2025-06 but others run to 2025-12"):
+        demand.forecast(df, 3, draws=50, tune=50)

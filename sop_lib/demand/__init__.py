@@ -6,7 +6,19 @@ it: `drivers` (promotions, shocks, consensus overrides), `launches` (new product
 analogs) and `evaluation` (accuracy and calibration on held-out months).
 """
 
-from sop_lib.demand.drivers import promo_depth, sku_of, sop_history
+from sop_lib.demand.drivers import (
+    OverrideError,
+    add_series,
+    apply_overrides,
+    apply_shocks,
+    load_overrides,
+    pipeline_check,
+    pipeline_demand,
+    promo_depth,
+    region_of,
+    sku_of,
+    sop_history,
+)
 from sop_lib.demand.evaluation import accuracy, backtest, interval_coverage, seasonal_naive
 from sop_lib.demand.launches import add_launch, apply_launches, launch_month_probabilities
 from sop_lib.demand.model import (
@@ -20,7 +32,8 @@ from sop_lib.demand.model import (
 )
 
 __all__ = [
-    "ForecastInputError", "ForecastResult", "accuracy", "add_launch", "aggregate_draws", "apply_launches",
+    "ForecastInputError", "ForecastResult", "OverrideError", "add_series", "apply_overrides", "apply_shocks",
+    "load_overrides", "pipeline_check", "pipeline_demand", "region_of", "accuracy", "add_launch", "aggregate_draws", "apply_launches",
     "backtest", "diagnostics", "forecast", "interval_coverage", "launch_month_probabilities", "promo_depth",
     "quantile_column", "seasonal_naive", "sku_of", "sop_history", "summarise_draws",
 ]

@@ -8,8 +8,16 @@ beside the adjusted one so that later cycles can measure what the adjustments ad
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import xarray as xr
+import yaml
+
+
+class OverrideError(ValueError):
+    """A consensus-overrides file that cannot be applied; the message names file, entry and key."""
 
 
 def sku_of(unique_id: str) -> str:
@@ -17,6 +25,160 @@ def sku_of(unique_id: str) -> str:
     return re.split(r"\|", str(unique_id))[0]
 
 
+def region_of(unique_id: str) -> str:
+    parts = str(unique_id).split("|", 1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _selected(draws: xr.DataArray, skus: list[str], regions: list[str], start: pd.Timestamp,
+              end: pd.Timestamp | None) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean masks (series, months) for the cells a shock or override touches."""
+    ids = [str(u) for u in draws["unique_id"].values]
+    ds = pd.DatetimeIndex(draws["ds"].values)
+    s = np.array([(not skus or sku_of(u) in skus) and (not regions or region_of(u) in regions) for u in ids])
+    m = (ds >= start) & ((ds <= end) if end is not None else True)
+    return s, np.asarray(m)
+
+
+def apply_shocks(draws: xr.DataArray, shocks: list, seed: int = 0) -> xr.DataArray:
+    """Scale demand by external events declared in params (`sop_lib.params.Shock`).
+
+    The size of each shock is uncertain: per draw it is uniform between ``effect_low`` and
+    ``effect_high`` and the same for every series and month it touches, so the spread it
+    adds shows up in the worst/best views and in the aggregates.
+    """
+    out = draws.copy()
+    rng = np.random.default_rng(seed)
+    for shock in shocks:
+        s, m = _selected(draws, shock.skus, shock.regions, pd.Timestamp(f"{shock.start}-01"),
+                         pd.Timestamp(f"{shock.end}-01") if shock.end else None)
+        effect = rng.uniform(shock.effect_low, shock.effect_high, size=draws.sizes["sample"])
+        factor = 1.0 + effect[:, None, None] * (s[:, None] & m[None, :])[None]
+        out = out * np.maximum(factor, 0.0)
+    return out
+
+
+def load_overrides(path: str | Path) -> pd.DataFrame:
+    """Read the consensus overrides (YAML list), checking every entry; one row per entry.
+
+    Each entry: ``who``, ``why``, ``sku``, optional ``region``, ``from``/``to`` (YYYY-MM),
+    and exactly one of ``change_pct`` (e.g. -0.1) or ``units`` (added per month).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise OverrideError(f"{path}: overrides file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as exc:
+        raise OverrideError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, list):
+        raise OverrideError(f"{path}: expected a list of overrides, got {type(raw).__name__}")
+    rows, allowed = [], {"who", "why", "sku", "region", "from", "to", "change_pct", "units"}
+    for i, e in enumerate(raw, start=1):
+        where = f"{path}: entry {i}"
+        if not isinstance(e, dict):
+            raise OverrideError(f"{where}: expected a mapping with who, why, sku, from, to, change_pct or units")
+        unknown = set(e) - allowed
+        if unknown:
+            raise OverrideError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        for key in ("who", "why", "sku", "from"):
+            if not e.get(key):
+                raise OverrideError(f"{where}: '{key}' is required (every override says who, why, what and when)")
+        if ("change_pct" in e) == ("units" in e):
+            raise OverrideError(f"{where}: give exactly one of 'change_pct' or 'units'")
+        for key in ("from", "to"):
+            if key in e and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(e[key])):
+                raise OverrideError(f"{where}: '{key}' must be YYYY-MM, got {e[key]!r}")
+        value = e.get("change_pct", e.get("units"))
+        if not isinstance(value, (int, float)):
+            raise OverrideError(f"{where}: the change must be a number, got {value!r}")
+        if "change_pct" in e and value < -1:
+            raise OverrideError(f"{where}: change_pct {value} would make demand negative; expected >= -1")
+        rows.append({"who": str(e["who"]), "why": str(e["why"]), "sku": str(e["sku"]), "region": str(e.get("region", "")),
+                     "from": pd.Timestamp(f"{e['from']}-01"), "to": pd.Timestamp(f"{e.get('to', e['from'])}-01"),
+                     "change_pct": float(e["change_pct"]) if "change_pct" in e else np.nan,
+                     "units": float(e["units"]) if "units" in e else np.nan})
+    return pd.DataFrame(rows, columns=["who", "why", "sku", "region", "from", "to", "change_pct", "units"])
+
+
+def apply_overrides(draws: xr.DataArray, overrides: pd.DataFrame) -> xr.DataArray:
+    """The consensus forecast: statistical draws adjusted by each override, in order.
+
+    ``change_pct`` scales every draw; ``units`` adds units per month, split over the
+    SKU's regions by their share of forecast demand when no region is given.
+    """
+    out = draws.copy()
+    ids = [str(u) for u in draws["unique_id"].values]
+    for i, o in overrides.reset_index(drop=True).iterrows():
+        s, m = _selected(draws, [o["sku"]], [o["region"]] if o["region"] else [], o["from"], o["to"])
+        if not s.any():
+            raise OverrideError(f"override {i + 1} ({o['who']}: {o['why']}): no forecast series for SKU {o['sku']!r}"
+                                + (f" in region {o['region']!r}" if o["region"] else ""))
+        cells = (s[:, None] & m[None, :])[None]
+        if not np.isnan(o["change_pct"]):
+            out = out * (1 + o["change_pct"] * cells)
+        else:
+            share = out.mean(("sample", "ds")).values * s
+            share = share / share.sum() if share.sum() > 0 else s / s.sum()
+            out = out + o["units"] * share[None, :, None] * cells
+    return out.clip(min=0)
+
+
+def pipeline_demand(pipeline: pd.DataFrame, draws: xr.DataArray, seed: int = 0,
+                    stages_close_within_months: int = 6) -> xr.DataArray:
+    """Monte Carlo over open CRM opportunities for series the history cannot know about.
+
+    Each opportunity closes with its stated probability, in its expected close month, for
+    its units. Only opportunities for series without sales history (a new territory, a
+    new product) are added: for series with history, the model already includes the
+    usual flow of won deals, and adding the pipeline again would count it twice.
+    """
+    ids = {str(u) for u in draws["unique_id"].values}
+    ds = pd.DatetimeIndex(draws["ds"].values)
+    p = pipeline.assign(unique_id=pipeline["sku"].astype(str) + "|" + pipeline["region"].astype(str),
+                        month=pd.to_datetime(pipeline["expected_close"]).dt.to_period("M").dt.to_timestamp())
+    p = p[~p["unique_id"].isin(ids) & p["month"].isin(ds[:stages_close_within_months])]
+    new_ids = sorted(p["unique_id"].unique())
+    rng = np.random.default_rng(seed)
+    S = draws.sizes["sample"]
+    extra = np.zeros((S, len(new_ids), len(ds)))
+    for _, o in p.iterrows():
+        won = rng.random(S) < float(o["probability"])
+        extra[:, new_ids.index(o["unique_id"]), ds.get_loc(o["month"])] += won * float(o["units"])
+    return xr.DataArray(extra, dims=("sample", "unique_id", "ds"),
+                        coords={"sample": draws["sample"], "unique_id": new_ids, "ds": draws["ds"]})
+
+
+def add_series(draws: xr.DataArray, extra: xr.DataArray) -> xr.DataArray:
+    """Add extra draws; series that exist are summed, new ones appended."""
+    if extra.sizes["unique_id"] == 0:
+        return draws
+    common = [u for u in extra["unique_id"].values if u in set(draws["unique_id"].values)]
+    out = draws.copy()
+    if common:
+        out.loc[dict(unique_id=common)] = out.sel(unique_id=common) + extra.sel(unique_id=common)
+    new = extra.drop_sel(unique_id=common)
+    return xr.concat([out, new], dim="unique_id") if new.sizes["unique_id"] else out
+
+
+def pipeline_check(pipeline: pd.DataFrame, forecast: pd.DataFrame, months: int = 3) -> pd.DataFrame:
+    """Probability-weighted pipeline units versus the forecast, per SKU, next ``months`` months.
+
+    Evidence from sales for the near months: where the weighted pipeline alone exceeds the
+    P90 forecast, sales expect more than the model does — a discussion for consensus.
+    """
+    first = forecast["ds"].min()
+    window = pd.date_range(first, periods=months, freq="MS")
+    p = pipeline.assign(month=pd.to_datetime(pipeline["expected_close"]).dt.to_period("M").dt.to_timestamp())
+    p = p[p["month"].isin(window)]
+    weighted = (p["probability"] * p["units"]).groupby(p["sku"]).sum().rename("pipeline_weighted_units")
+    f = forecast[forecast["ds"].isin(window)].groupby("sku")[["p10", "p50", "p90"]].sum()
+    out = f.join(weighted, how="outer").fillna(0.0)
+    out = out[out["pipeline_weighted_units"] > 0]
+    out["pipeline_share_of_p50"] = out["pipeline_weighted_units"] / out["p50"].replace(0, np.nan)
+    out["status"] = np.where(out["pipeline_weighted_units"] > out["p90"], "red",
+                             np.where(out["pipeline_weighted_units"] > out["p50"], "amber", "green"))
+    return out.reset_index(names="sku")
 
 
 def promo_depth(calendar: pd.DataFrame, series: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataFrame:

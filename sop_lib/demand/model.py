@@ -210,8 +210,9 @@ def build_model(d: Design, season_length: int = 12):
         season_sd = pm.HalfNormal("season_sd", 0.5)
         season = pm.ZeroSumNormal("season", sigma=season_sd, dims=("group", "month_of_year"), n_zerosum_axes=1)
         season_dev_sd = pm.HalfNormal("season_dev_sd", 0.1)
-        season_dev = pm.ZeroSumNormal("season_dev", sigma=season_dev_sd, dims=("series", "month_of_year"),
-                                      n_zerosum_axes=1)
+        # non-centred: when series barely deviate, sd -> 0 would otherwise trap the sampler in a funnel
+        season_dev_z = pm.ZeroSumNormal("season_dev_z", sigma=1.0, dims=("series", "month_of_year"), n_zerosum_axes=1)
+        season_dev = pm.Deterministic("season_dev", season_dev_sd * season_dev_z, dims=("series", "month_of_year"))
         pm.Beta("phi", 8.0, 2.0)
         if d.x.shape[0]:
             beta = pm.Normal("beta", 0.0, 1.0, dims="regressor")
@@ -374,7 +375,7 @@ def aggregate_draws(draws: xr.DataArray, mapping: pd.Series) -> xr.DataArray:
 
 def diagnostics(idata: az.InferenceData) -> dict:
     """The sampler health a reader needs: divergences, worst r-hat, lowest ESS."""
-    names = [v for v in ("level", "slope", "season", "alpha", "phi", "rho", "sigma") if v in idata.posterior]
+    names = [v for v in idata.posterior.data_vars if not v.endswith("_z")]  # raw offsets repeat their parents
     summ = az.summary(idata, var_names=names, kind="diagnostics")
     div = int(idata.sample_stats["diverging"].sum()) if "sample_stats" in idata and "diverging" in idata.sample_stats else 0
     n_chains = idata.posterior.sizes["chain"]
