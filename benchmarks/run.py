@@ -1,6 +1,6 @@
 """Benchmarks (`make bench`): each figure is reported beside a baseline measured in the same run.
 
-    python benchmarks/run.py [--only data,lp,demand] [--series 200] [--rows 1000000]
+    python benchmarks/run.py [--only data,lp,demand] [--series 1000] [--method advi] [--rows 1000000]
 
 * data   — read + validate a sales export of ``--rows`` rows (our reader, date parsing
            and pandera contract) versus a bare ``pandas.read_csv`` of the same file.
@@ -28,7 +28,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", default="data,lp,demand")
     ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--series", type=int, default=200)
+    ap.add_argument("--series", type=int, default=1000)
+    ap.add_argument("--method", default="advi", help="demand engine inference: advi or nuts")
     args = ap.parse_args()
     todo = set(args.only.split(","))
     if "data" in todo:
@@ -36,7 +37,7 @@ def main() -> None:
     if "lp" in todo:
         bench_lp()
     if "demand" in todo:
-        bench_demand(args.series)
+        bench_demand(args.series, args.method)
 
 
 if __name__ == "__main__":
