@@ -15,11 +15,14 @@ help:
 	@echo "make lab    - JupyterLab on the notebooks"
 	@echo "make bench  - benchmarks (ratios against baselines measured in the same run)"
 	@echo "make bench-forecast - the demand engine vs SeasonalNaive/Theta/AutoETS on M1 and Tourism monthly"
+	@echo "make demo   - (re)write the demo company's source files into data/demo/"
+	@echo "make clean-sandbox - forget the analysts' sandbox cycle (reports/sandbox)"
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || (echo "python venv failed: apt-get install python3-venv" && false)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sop)" >/dev/null
 	@touch $(STAMP)
 
@@ -30,7 +33,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q $(ARGS)
 
 lab: $(STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab
+	cd notebooks && ../$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

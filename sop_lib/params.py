@@ -146,13 +146,14 @@ class DemandParams(_Strict):
     def _quantiles(cls, q: tuple[float, ...]) -> tuple[float, ...]:
         if not q or any(not 0 < x < 1 for x in q) or list(q) != sorted(q):
             raise ValueError("quantiles must be increasing numbers strictly between 0 and 1")
+        if not {0.1, 0.5, 0.9} <= set(q):
+            raise ValueError("quantiles must include 0.1, 0.5 and 0.9: the worst / most likely / best views")
         return q
 
 
 class SupplyParams(_Strict):
     service_level: float = Field(0.95, gt=0.5, lt=1.0, description="target cycle service level")
     overtime_pct: float = Field(0.10, ge=0, le=0.5, description="extra line hours available as overtime")
-    backlog_priority: bool = Field(True, description="serve waiting customers before new demand")
     scenario: Literal["p10", "p50", "p90"] = Field("p50", description="demand view the plan is built for")
     review_period_months: float = Field(1.0, gt=0, le=12, description="how often the plan is re-made")
     stockout_cost_pct_of_price: float = Field(0.30, ge=0, le=5, description="cost of a lost sale, share of price")

@@ -53,16 +53,17 @@ ARTIFACTS: dict[str, int] = {
     "sales_history": 1, "sales_monthly": 1, "products": 1, "open_orders": 1, "inventory": 1, "pipeline": 1,
     "production_lines": 1, "routings": 1, "bom": 1, "suppliers": 1, "targets": 1, "budget": 1,
     "headcount": 1, "marketing_calendar": 1, "launches": 1, "data_quality": 1, "data_problems": 1,
-    "lineage": 1,
+    "lineage": 1, "forecast_review": 1, "forecast_review_months": 1,
     "demand_forecast": 2, "demand_forecast_family": 2, "forecast_accuracy": 2, "demand_diagnostics": 2,
     "demand_history": 2,
     "supply_plan": 3, "inventory_risk": 3, "capacity_check": 3, "backlog_burndown": 3, "supplier_risk": 3,
     "line_use": 3, "component_use": 3, "people_check": 3,
-    "safety_stock": 3,
+    "safety_stock": 3, "inventory_policy": 3, "service_cost_curve": 3, "bottlenecks": 3, "labour_plan": 3,
+    "people_plan": 3, "purchase_orders": 3, "backlog_launch_effect": 3,
     "financial_plan": 4, "demand_supply_gap": 4, "revenue_distribution": 4, "launch_scenarios": 4,
     "decisions": 5, "headline": 5,
 }
-DRAWS_FILE = "demand_draws.nc"  # xarray Dataset: demand (with launches), statistical
+DRAWS_FILE = "demand_draws.nc"  # xarray Dataset: demand (consensus), statistical, base (no launches)
 POSTERIOR_FILE = "demand_posterior.nc"  # ArviZ InferenceData of the fit
 
 
@@ -71,13 +72,12 @@ class CycleError(RuntimeError):
 
 
 class StepFailed(CycleError):
-    def __init__(self, step: Step, cell: int | None, error: str, notebook: Path, cycle: str):
+    def __init__(self, step: Step, cell: int | None, error: str, notebook: Path, resume: str):
         self.step, self.cell, self.error, self.notebook = step, cell, error, notebook
         where = f"cell {cell}" if cell is not None else "start-up"
         super().__init__(
             f"Step {step.number} ({step.title}) failed in {where}: {error} | "
-            f"executed notebook kept at {notebook} | fix the cause, then resume with: "
-            f"sop run --cycle {cycle} --from-step {step.number}"
+            f"executed notebook kept at {notebook} | fix the cause, then resume with: {resume} --from-step {step.number}"
         )
 
 
@@ -153,7 +153,13 @@ def open_step(number: int, *, params_file: str, cycle_dir: str, cycle: str = "",
     params = load_params(params_file, overrides={"cycle": cycle} if cycle else None)
     cdir = Path(cycle_dir).resolve()
     cdir.mkdir(parents=True, exist_ok=True)
-    missing = [s for s in STEPS if s.number < number and not step_complete(cdir, s.number)]
+    stamp, snapshot = cdir / "params.json", params.model_dump_json(indent=2)
+    stale = prepare_upstream and stamp.exists() and stamp.read_text() != snapshot
+    if stale:  # the sandbox holds another cycle's or profile's results: redo the earlier steps
+        print(f"{cdir} was prepared with other parameters; re-running the earlier steps")
+    if prepare_upstream:
+        stamp.write_text(snapshot)
+    missing = [s for s in STEPS if s.number < number and (stale or not step_complete(cdir, s.number))]
     if missing:
         if not prepare_upstream:
             raise CycleError(f"{cdir}: step(s) {[s.number for s in missing]} have not run; run them first")
@@ -168,7 +174,7 @@ def open_step(number: int, *, params_file: str, cycle_dir: str, cycle: str = "",
 
 
 def run_steps(cycle_dir: Path, *, params_file: str, cycle: str, steps: list[Step], progress: bool = True,
-              export: bool = True, kernel_name: str = "python3",
+              export: bool = True, kernel_name: str = "python3", resume: str = "",
               log: Callable[[str], None] = print) -> None:
     """Execute ``steps`` into ``cycle_dir``; raise `StepFailed` at the first failing cell."""
     import papermill as pm
@@ -193,9 +199,9 @@ def run_steps(cycle_dir: Path, *, params_file: str, cycle: str, steps: list[Step
             )
         except PapermillExecutionError as exc:
             error = f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}"
-            raise StepFailed(step, exc.cell_index, error, out_nb, cycle) from None
+            raise StepFailed(step, exc.cell_index, error, out_nb, resume or f"sop run --cycle {cycle}") from None
         except Exception as exc:  # kernel died, notebook missing...
-            raise StepFailed(step, None, f"{type(exc).__name__}: {exc}", out_nb, cycle) from None
+            raise StepFailed(step, None, f"{type(exc).__name__}: {exc}", out_nb, resume or f"sop run --cycle {cycle}") from None
         if export:
             reporting.export_html(out_nb, cycle_dir / f"{step.stem}.html", title=f"{cycle} · {step.title}")
         log(f"[step {step.number}/5] done in {time.perf_counter() - started:.0f} s")
@@ -248,9 +254,15 @@ def run_cycle(params_file: str | Path, *, cycle: str | None = None, reports_root
     if missing:
         raise CycleError(f"cannot resume at step {from_step}: step(s) {missing} have no artifacts in {staging}")
 
-    (staging / "params.json").write_text(params.model_dump_json(indent=2))
+    snapshot = params.model_dump_json(indent=2)
+    earlier = staging / "params.json"
+    if from_step > 1 and not force and earlier.exists() and earlier.read_text() != snapshot:
+        raise CycleError(f"the params differ from those steps 1-{from_step - 1} in {staging} ran with "
+                         f"({earlier}); resume with the same params file, start again with --from-step 1, or use --force")
+    earlier.write_text(snapshot)
     started = time.perf_counter()
-    run_steps(staging, params_file=str(params_file), cycle=params.cycle,
+    resume = f"sop run --params {params_file} --cycle {params.cycle} --reports {root}"
+    run_steps(staging, params_file=str(params_file), cycle=params.cycle, resume=resume,
               steps=[s for s in STEPS if s.number >= from_step], progress=progress, log=log)
     reporting.build_index(staging, params, STEPS)
     manifest = {

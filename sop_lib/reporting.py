@@ -71,10 +71,6 @@ def fmt_eur(x: float) -> str:
     return f"€{x:,.0f}"
 
 
-def fmt_units(x: float) -> str:
-    return f"{x:,.0f}"
-
-
 def kpi_cards(cards: Iterable[dict]) -> str:
     """HTML for KPI cards: dicts with label, value, note and optional tone (good/warn/bad)."""
     parts = []
@@ -169,13 +165,6 @@ def fan_chart(ax, actual: pd.Series, fc: pd.DataFrame, *, lo: str = "p10", mid: 
     ax.plot(fc["ds"], fc[mid], color=PALETTE["p50"], lw=2, label=f"most likely ({mid.upper()})")
     if label:
         ax.set_title(label, fontsize=10, loc="left")
-
-
-def fig_to_data_uri(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 # --- HTML export -------------------------------------------------------------------

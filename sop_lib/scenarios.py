@@ -14,34 +14,72 @@ import xarray as xr
 from sop_lib import demand, finance, supply
 
 
-def launch_timing(series_draws: xr.DataArray, tables: dict[str, pd.DataFrame], *, delays: tuple[int, ...] = (0, 3),
-                  seed: int, plan_kwargs: dict) -> pd.DataFrame:
-    """Plan supply for each launch delay (months); compare backlog, lateness and revenue."""
-    facts = supply.plan_inputs(tables)
+def series_without_launches(ds: xr.Dataset, launches: pd.DataFrame) -> tuple[xr.DataArray, xr.DataArray | None]:
+    """Split step 2's draws into what a launch what-if re-plans from.
+
+    Returns the base (model and shocks, no launches) and the series that came from the CRM
+    pipeline (no history, not a launched SKU), which every scenario keeps as they are.
+    """
+    base = ds["base"].dropna("unique_id", how="all")
+    launched = set(launches["sku"].astype(str))
+    have = set(map(str, base["unique_id"].values))
+    extra = [u for u in map(str, ds["statistical"]["unique_id"].values)
+             if u not in have and demand.sku_of(u) not in launched]
+    return base, (ds["statistical"].sel(unique_id=extra) if extra else None)
+
+
+def demand_without_launches(ds: xr.Dataset, launches: pd.DataFrame, overrides: pd.DataFrame | None = None) -> xr.DataArray:
+    """The plan's demand as if no product were launched (overrides on launched SKUs dropped)."""
+    base, extra = series_without_launches(ds, launches)
+    out = demand.add_series(base, extra) if extra is not None else base
+    if overrides is not None and len(overrides):
+        out = demand.apply_overrides(out, overrides[~overrides["sku"].isin(launches["sku"])])
+    return out
+
+
+def caught_up_month(burn: pd.DataFrame):
+    """First month after which nobody waits any more (NaT if people still wait at the end)."""
+    waiting = burn.index[burn["all_waiting_customers"] > 0]
+    if not len(waiting):
+        return burn["month"].iloc[0] if len(burn) else pd.NaT
+    last = burn.index.get_loc(waiting[-1])
+    return burn["month"].iloc[last + 1] if last + 1 < len(burn) else pd.NaT
+
+
+def launch_timing(base: xr.DataArray, tables: dict[str, pd.DataFrame], *, delays: tuple[int, ...] = (0, 3),
+                  seed: int, plan_kwargs: dict, extra: xr.DataArray | None = None,
+                  overrides: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Plan supply with every launch shifted by each delay (months); compare waiting and money.
+
+    Each scenario is built the way step 2 builds the plan's demand — base draws, launches,
+    pipeline-only series, consensus overrides — so the delay-0 row is the plan itself.
+    """
     launches = tables["launches"]
+    if launches.empty:
+        return pd.DataFrame()
+    facts = supply.plan_inputs(tables)
     analog = launches["analog_sku"].iloc[0]
-    per_customer = facts["backlog"].get(analog, 0) / max(facts["backlog_customers"].get(analog, 1), 1)
+    back = supply.backlog_facts(facts, analog)
     rows = []
     for delay in delays:
-        with_launch = demand.apply_launches(series_draws, launches, seed=seed, delay_months=delay)
-        draws = supply.sku_draws(with_launch)
-        plan, _ = supply.build_plan(draws, tables, **plan_kwargs)
-        burn = supply.backlog_burndown(plan.plan, analog, facts["backlog"].get(analog, 0),
-                                       facts["on_hand"].get(analog, 0), per_customer)
-        waiting = burn[burn["all_waiting_customers"] > 0]
-        cleared = burn.loc[burn["all_waiting_customers"] == 0, "month"]
+        scenario = demand.apply_launches(base, launches, seed=seed, delay_months=delay)
+        if extra is not None:
+            scenario = demand.add_series(scenario, extra)
+        if overrides is not None and len(overrides):
+            scenario = demand.apply_overrides(scenario, overrides)
+        plan, _ = supply.build_plan(supply.sku_draws(scenario), tables, **plan_kwargs)
+        burn = supply.backlog_burndown(plan.plan, analog, back["units"], back["on_hand"], back["per_customer"])
         fin = finance.financial_plan(plan.plan, tables["products"], tables["targets"], facts["backlog"],
                                      line_use=plan.line_use, holding_pct_year=plan_kwargs["holding_pct_year"],
                                      overtime_cost=plan_kwargs["overtime_cost"])
-        launch_units = plan.plan.loc[plan.plan["sku"].isin(launches["sku"]), "demand"].sum()
         rows.append({
             "launch_delay_months": delay,
             "likely_launch": (launches["likely_launch"].iloc[0] + pd.DateOffset(months=delay)),
             "customers_waiting_now": int(burn["all_waiting_customers"].iloc[0]) if len(burn) else 0,
             "customer_months_waiting": float(burn["all_waiting_customers"].sum()),
             "backorder_unit_months_all_skus": float(plan.plan["backorders"].sum()),
-            "all_caught_up_by": cleared.min() if len(waiting) < len(burn) and len(cleared) else pd.NaT,
-            "launch_units_in_horizon": float(launch_units),
+            "all_caught_up_by": caught_up_month(burn),
+            "launch_units_in_horizon": float(plan.plan.loc[plan.plan["sku"].isin(launches["sku"]), "demand"].sum()),
             "revenue_eur": float(fin["revenue_eur"].sum()),
             "gross_margin_eur": float(fin["gross_margin_eur"].sum()),
             "overtime_hours": float(plan.line_use["overtime_hours"].sum()),
@@ -63,7 +101,7 @@ def decisions(*, capacity: pd.DataFrame, line_use: pd.DataFrame, supplier_risk: 
     red = supplier_risk[supplier_risk["status"] == "red"]
     for _, s in red.iterrows():
         out.append(("Procurement", f"Qualify a second source for {s['components']} (today only {s['supplier_name']})",
-                    f"€{s['revenue_at_risk_eur'] / 1e6:,.1f}M of 12-month revenue depends on a supplier rated "
+                    f"€{s['revenue_at_risk_eur'] / 1e6:,.1f}M of the horizon's revenue depends on a supplier rated "
                     f"{s['financial_risk']} risk"))
     if len(launch) >= 2:
         base, late = launch.iloc[0], launch.iloc[-1]
@@ -71,7 +109,7 @@ def decisions(*, capacity: pd.DataFrame, line_use: pd.DataFrame, supplier_risk: 
         rev = late["revenue_eur"] - base["revenue_eur"]
         if saved > 0:
             out.append(("Executive team", f"Decide the launch month of the new product: pushing it back "
-                        f"{int(late['launch_delay_months'])} months cuts {saved:,.0f} unit-months of customers waiting",
+                        f"{int(late['launch_delay_months'])} months cuts {saved:,.0f} unit-months of backorders",
                         f"but revenue changes by €{rev / 1e6:+,.2f}M over the horizon"))
         else:
             out.append(("Executive team", "Keep the planned launch window",

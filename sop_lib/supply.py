@@ -79,6 +79,17 @@ def labour_inputs(headcount: pd.DataFrame) -> dict:
             "hiring_lead_months": int(w["hiring_lead_months"].max())}
 
 
+def backlog_facts(facts: dict[str, pd.Series], sku: str) -> dict[str, float]:
+    """Backlog units, stock on hand and units per waiting customer for one SKU.
+
+    With no backlog the average order is taken as one unit, so customer counts stay defined.
+    """
+    units = float(facts["backlog"].get(sku, 0.0))
+    customers = float(facts["backlog_customers"].get(sku, 0.0))
+    return {"units": units, "on_hand": float(facts["on_hand"].get(sku, 0.0)),
+            "customers": customers, "per_customer": units / customers if customers else 1.0}
+
+
 def plan_kwargs(params) -> dict:
     """`build_plan`'s keyword arguments from a validated `RunParams`."""
     s, f = params.supply, params.finance

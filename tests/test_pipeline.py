@@ -97,7 +97,7 @@ def test_failing_step_stops_with_one_line_and_keeps_the_completed_cycle(cycle, t
     assert len(err.splitlines()) == 1
     assert "Step 1 (Data gathering and preparation) failed in cell" in err
     assert "sales_history.csv" in err and "'units'" in err and "line 5" in err
-    assert "--from-step 1" in err
+    assert "--from-step 1" in err and f"--params {pfile}" in err, "the resume hint repeats the planner's own params"
     assert (cycle.parent / "2026-11.partial" / "01_data_preparation.ipynb").exists()
     assert (cycle / "manifest.json").read_text() == before, "a failing run never touches the completed cycle"
 
