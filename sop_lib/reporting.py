@@ -167,6 +167,21 @@ def fan_chart(ax, actual: pd.Series, fc: pd.DataFrame, *, lo: str = "p10", mid: 
         ax.set_title(label, fontsize=10, loc="left")
 
 
+def revenue_chart(title: str, total: pd.DataFrame, demand_band: pd.DataFrame):
+    """Plan revenue and finance target per month over the unconstrained demand band (P10-P90).
+
+    ``total``: month index, revenue_eur and revenue_target_eur; ``demand_band``: month, p10, p90.
+    """
+    fig, ax = new_chart(title, "€ per month")
+    ax.fill_between(demand_band["month"], demand_band["p10"], demand_band["p90"], color=PALETTE["band"], alpha=0.6,
+                    label="demand worst–best (P10–P90), if supply were unlimited")
+    ax.plot(total.index, total["revenue_eur"], color=PALETTE["p50"], lw=2, marker="o", label="plan (what we can ship)")
+    ax.plot(total.index, total["revenue_target_eur"], color=PALETTE["target"], lw=2, ls="--", label="finance target")
+    ax.yaxis.set_major_formatter(lambda v, _: fmt_eur(v))
+    ax.legend(frameon=False, fontsize=8)
+    return fig, ax
+
+
 # --- HTML export -------------------------------------------------------------------
 
 

@@ -28,3 +28,14 @@ def test_money_format_is_readable():
     assert reporting.fmt_eur(92_063_632) == "€92.1M"
     assert reporting.fmt_eur(-12_400) == "€-12k"
     assert reporting.fmt_eur(950) == "€950"
+
+
+def test_revenue_chart_shows_plan_target_and_demand_band_in_euros():
+    months = pd.date_range("2027-01-01", periods=3, freq="MS")
+    total = pd.DataFrame({"revenue_eur": [1e6, 2e6, 3e6], "revenue_target_eur": [1.5e6] * 3}, index=months)
+    band = pd.DataFrame({"month": months, "p10": [0.5e6] * 3, "p90": [4e6] * 3})
+    fig, ax = reporting.revenue_chart("Revenue", total, band)
+    assert ax.get_ylabel() == "€ per month"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("plan" in t for t in labels) and any("target" in t for t in labels) and any("P10" in t for t in labels)
+    assert ax.yaxis.get_major_formatter()(2e6, 0) == "€2.0M"
