@@ -32,6 +32,9 @@ caches that compilation in its compile directory, so a re-run skips it.
 
 from __future__ import annotations
 
+import glob
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -41,6 +44,20 @@ import pandas as pd
 import xarray as xr
 
 OFFSET = 0.1  # ``c`` in z = log(y / scale + c): keeps zeros finite on the log scale
+
+
+def _link_system_blas() -> None:
+    """Point PyTensor at Debian's OpenBLAS when it is installed: a pip-installed PyTensor
+    links no BLAS. Measured with benchmarks/bench_blas.py: the Student-t model fits 14%
+    faster, the count model is unchanged. Must run before PyTensor is first imported."""
+    flags = os.environ.get("PYTENSOR_FLAGS", "")
+    if "blas__ldflags" in flags or "pytensor" in sys.modules:
+        return
+    if glob.glob("/usr/lib/*/libopenblas.so") or glob.glob("/usr/lib/libopenblas.so"):
+        os.environ["PYTENSOR_FLAGS"] = ",".join(f for f in (flags, "blas__ldflags=-lopenblas") if f)
+
+
+_link_system_blas()
 CHANGEPOINTS_YEARS = (-1.0, -2.0, -3.0)
 
 
