@@ -19,6 +19,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # YYYY-MM, the one spelling of a month in params and files
+
+
 class ParamsError(ValueError):
     """A params file that cannot be used; the message says where and why."""
 
@@ -119,7 +122,7 @@ class Shock(_Strict):
     @model_validator(mode="after")
     def _order(self) -> "Shock":
         for label, value in (("start", self.start), ("end", self.end)):
-            if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+            if value is not None and not MONTH.fullmatch(value):
                 raise ValueError(f"{label} must be YYYY-MM, got {value!r}")
         if self.effect_low > self.effect_high:
             raise ValueError("effect_low must not exceed effect_high")
@@ -179,7 +182,7 @@ class RunParams(_Strict):
     @field_validator("cycle")
     @classmethod
     def _cycle(cls, v: str) -> str:
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
+        if not MONTH.fullmatch(v):
             raise ValueError(f"expected YYYY-MM, e.g. 2026-11, got {v!r}")
         return v
 

@@ -8,7 +8,6 @@ it shows, and small tables with formatted numbers. All text that comes from data
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 from pathlib import Path

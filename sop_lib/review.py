@@ -32,19 +32,19 @@ unless said otherwise):
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sop_lib.params import MONTH
+
 FORECAST_FILE = "demand_forecast.parquet"
-_CYCLE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 TS_LIMIT = 4.0  # |tracking signal| beyond this = persistent bias (the textbook threshold)
 
 
 def _earlier(cycle_name: str, cycle: str) -> bool:
-    return bool(_CYCLE.fullmatch(cycle_name)) and cycle_name < cycle
+    return bool(MONTH.fullmatch(cycle_name)) and cycle_name < cycle
 
 
 def read_report_archive(reports_root: str | Path, cycle: str) -> pd.DataFrame:

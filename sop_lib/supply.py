@@ -43,8 +43,10 @@ from sop_lib.purchasing import purchase_orders, supplier_risk  # noqa: F401
 
 def sku_draws(draws: xr.DataArray) -> xr.DataArray:
     """Sum 'SKU|region' series draws to SKUs (coherent in every draw)."""
-    skus = pd.Series([str(u).split("|")[0] for u in draws["unique_id"].values], index=draws["unique_id"].values)
-    return draws.assign_coords(sku=("unique_id", skus.to_numpy())).groupby("sku").sum("unique_id")
+    from sop_lib.demand import sku_of
+
+    skus = [sku_of(u) for u in draws["unique_id"].values]
+    return draws.assign_coords(sku=("unique_id", skus)).groupby("sku").sum("unique_id")
 
 
 def scenario_demand(draws: xr.DataArray, scenario: str) -> pd.DataFrame:

@@ -15,6 +15,8 @@ import pandas as pd
 import xarray as xr
 import yaml
 
+from sop_lib.params import MONTH
+
 
 class OverrideError(ValueError):
     """A consensus-overrides file that cannot be applied; the message names file, entry and key."""
@@ -87,7 +89,7 @@ def load_overrides(path: str | Path) -> pd.DataFrame:
         if ("change_pct" in e) == ("units" in e):
             raise OverrideError(f"{where}: give exactly one of 'change_pct' or 'units'")
         for key in ("from", "to"):
-            if key in e and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(e[key])):
+            if key in e and not MONTH.fullmatch(str(e[key])):
                 raise OverrideError(f"{where}: '{key}' must be YYYY-MM, got {e[key]!r}")
         value = e.get("change_pct", e.get("units"))
         if not isinstance(value, (int, float)):
@@ -108,7 +110,6 @@ def apply_overrides(draws: xr.DataArray, overrides: pd.DataFrame) -> xr.DataArra
     SKU's regions by their share of forecast demand when no region is given.
     """
     out = draws.copy()
-    ids = [str(u) for u in draws["unique_id"].values]
     for i, o in overrides.reset_index(drop=True).iterrows():
         s, m = _selected(draws, [o["sku"]], [o["region"]] if o["region"] else [], o["from"], o["to"])
         if not s.any():
