@@ -214,6 +214,8 @@ def test_continuous_data_uses_student_model_with_calibrated_intervals():
     assert "rho" in res.idata.posterior
     assert demand.accuracy(test, res.table, train)["wape"] < demand.accuracy(test, demand.seasonal_naive(train, 6), train)["wape"]
     assert 0.6 <= demand.interval_coverage(test, res.table, "p10", "p90") <= 1.0
+    _, inside = demand.posterior_predictive_check(res, seed=1)
+    assert 0.6 <= inside <= 0.98, "the one-step-ahead replicated history looks like the observed one"
 
 
 def test_series_ending_early_is_refused_with_advice():
@@ -221,3 +223,22 @@ def test_series_ending_early_is_refused_with_advice():
     df = df[~((df["unique_id"] == "A0") & (df["ds"] > "2025-06-01"))]
     with pytest.raises(demand.ForecastInputError, match="ends in 2025-06 but others run to 2025-12"):
         demand.forecast(df, 3, draws=50, tune=50)
+
+
+def test_posterior_predictive_check_finds_the_history_typical(fitted):
+    _, _, res = fitted
+    table, inside = demand.posterior_predictive_check(res, seed=1)
+    assert len(table) == res.design.y.shape[1]
+    assert ((table["observed"] >= table["rep_p10"]) & (table["observed"] <= table["rep_p90"])).mean() > 0.6
+    assert 0.7 <= inside <= 0.95, inside
+
+
+def test_posterior_predictive_check_flags_a_model_that_does_not_fit(fitted):
+    import copy
+
+    _, _, res = fitted
+    broken = copy.copy(res)
+    broken.design = copy.copy(res.design)
+    broken.design.y = res.design.y * 3  # the data the model would have to explain tripled
+    _, inside = demand.posterior_predictive_check(broken, seed=1)
+    assert inside < 0.3

@@ -19,7 +19,13 @@ from sop_lib.demand.drivers import (
     sku_of,
     sop_history,
 )
-from sop_lib.demand.evaluation import accuracy, backtest, interval_coverage, seasonal_naive
+from sop_lib.demand.evaluation import (
+    accuracy,
+    backtest,
+    interval_coverage,
+    posterior_predictive_check,
+    seasonal_naive,
+)
 from sop_lib.demand.launches import add_launch, apply_launches, launch_month_probabilities
 from sop_lib.demand.model import (
     ForecastInputError,
@@ -33,7 +39,7 @@ from sop_lib.demand.model import (
 
 __all__ = [
     "ForecastInputError", "ForecastResult", "OverrideError", "add_series", "apply_overrides", "apply_shocks",
-    "load_overrides", "pipeline_check", "pipeline_demand", "region_of", "accuracy", "add_launch", "aggregate_draws", "apply_launches",
+    "load_overrides", "pipeline_check", "pipeline_demand", "posterior_predictive_check", "region_of", "accuracy", "add_launch", "aggregate_draws", "apply_launches",
     "backtest", "diagnostics", "forecast", "interval_coverage", "launch_month_probabilities", "promo_depth",
     "quantile_column", "seasonal_naive", "sku_of", "sop_history", "summarise_draws",
 ]

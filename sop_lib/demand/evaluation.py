@@ -74,3 +74,21 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
         rows.append({"method": "AutoETS (statsforecast)", **accuracy(actual, ets, train, season_length),
                      "coverage_p10_p90": interval_coverage(actual, ets, "lo", "hi")})
     return pd.DataFrame(rows), res
+
+
+def posterior_predictive_check(res: ForecastResult, seed: int = 0) -> tuple[pd.DataFrame, float]:
+    """Observed totals per month beside the P10-P90 band of replicated totals, and the share
+    of observed series-months inside their own P10-P90 replicated band (about 0.8 if the
+    model is calibrated in-sample)."""
+    from sop_lib.demand.model import replicate_history
+
+    d = res.design
+    rep = replicate_history(res.idata, d, np.random.default_rng(seed))
+    totals = np.nansum(rep, axis=1)  # (sample, month)
+    q = np.quantile(totals, [0.1, 0.5, 0.9], axis=0)
+    table = pd.DataFrame({"ds": d.months, "observed": np.nansum(d.y, axis=0), "rep_p10": q[0], "rep_p50": q[1],
+                          "rep_p90": q[2]})
+    lo, hi = np.nanquantile(rep, 0.1, axis=0), np.nanquantile(rep, 0.9, axis=0)
+    inside = (d.y >= lo) & (d.y <= hi)
+    return table, float(inside[d.mask].mean())
+

@@ -59,6 +59,7 @@ def _link_system_blas() -> None:
 
 _link_system_blas()
 CHANGEPOINTS_YEARS = (-1.0, -2.0, -3.0)
+CHANGEPOINT_SD = 0.05  # prior scale of a slope change, log-units per year
 
 
 class ForecastInputError(ValueError):
@@ -72,6 +73,7 @@ class ForecastResult:
     idata: az.InferenceData | None  # posterior and sampler statistics
     fit_seconds: float = 0.0
     likelihood: str = ""
+    design: "Design | None" = None  # the arrays the model saw (for the posterior predictive check)
 
 
 def quantile_column(q: float) -> str:
@@ -224,7 +226,7 @@ def build_model(d: Design, season_length: int = 12, centred: bool = False):
         slope = pm.Deterministic("slope", group_slope[d.group_idx] + slope_sd * slope_z, dims="series")
         # slope changes get a fixed prior scale (0.05 log-units per year), not a hyper-prior:
         # with a learnt scale, series without breaks pushed it to 0 and NUTS diverged there
-        cp_sd = 0.05
+        cp_sd = CHANGEPOINT_SD
         cp_z = pm.Normal("changepoint_z", 0.0, 1.0, dims=("series", "changepoint"))
         season_sd = pm.HalfNormal("season_sd", 0.5)
         season = pm.ZeroSumNormal("season", sigma=season_sd, dims=("group", "month_of_year"), n_zerosum_axes=1)
@@ -293,6 +295,43 @@ def fit(d: Design, *, method: str = "nuts", draws: int = 300, tune: int = 300, c
         else:
             raise ValueError(f"unknown method {method!r}; expected 'nuts' or 'advi'")
     return idata
+
+
+def replicate_history(idata: az.InferenceData, d: Design, rng: np.random.Generator, max_draws: int = 200) -> np.ndarray:
+    """Posterior predictive draws of the history the model was fitted on: (sample, series, month).
+
+    For the posterior predictive check: if the model describes the data, the observed
+    months look like typical replicated ones. The Student-t model replicates each month
+    one step ahead from the observed month before it (its AR(1) errors); nan where a
+    series was not observed.
+    """
+    post = idata.posterior.stack(sample=("chain", "draw"))
+    take = np.linspace(0, post.sizes["sample"] - 1, min(max_draws, post.sizes["sample"])).astype(int)
+    post = post.isel(sample=take)
+
+    def arr(name: str) -> np.ndarray:
+        return np.moveaxis(post[name].values, -1, 0)
+
+    hinge = np.minimum(0.0, d.t[:, None] - np.array(CHANGEPOINTS_YEARS)[None, :])  # (time, k)
+    season = arr("season")[:, d.group_idx] + arr("season_dev")
+    mu = (arr("level")[:, :, None] + arr("slope")[:, :, None] * d.t[None, None, :]
+          + CHANGEPOINT_SD * np.einsum("snk,tk->snt", arr("changepoint_z"), hinge) + season[:, :, d.moy])
+    if d.x.shape[0]:
+        mu = mu + np.einsum("sk,knt->snt", arr("beta"), d.x)
+    if d.likelihood == "negbin":
+        alpha = arr("alpha")[:, d.group_idx][:, :, None]
+        m = d.scale[None, :, None] * np.exp(np.clip(mu, -20, 20))
+        rep = rng.poisson(rng.gamma(alpha, m / alpha)).astype(float)
+    else:
+        z = d.z()
+        prev = np.concatenate([np.full((z.shape[0], 1), np.nan), z[:, :-1]], axis=1)
+        mu_prev = np.concatenate([np.full(mu.shape[:2] + (1,), np.nan), mu[:, :, :-1]], axis=2)
+        e_prev = np.nan_to_num(prev[None] - mu_prev)
+        noise = arr("sigma")[:, :, None] * rng.standard_t(np.broadcast_to(arr("nu")[:, None, None], mu.shape))
+        zr = mu + arr("rho")[:, :, None] * e_prev + noise
+        rep = np.maximum(d.scale[None, :, None] * (np.exp(np.clip(zr, -30, 30)) - OFFSET), 0.0)
+    rep[:, ~d.mask] = np.nan
+    return rep
 
 
 def simulate(idata: az.InferenceData, d: Design, rng: np.random.Generator) -> np.ndarray:
@@ -373,7 +412,7 @@ def forecast(
                             name="demand")
     table = summarise_draws(draws_da, quantiles)
     if return_draws:
-        return ForecastResult(table, draws_da, idata, elapsed, d.likelihood)
+        return ForecastResult(table, draws_da, idata, elapsed, d.likelihood, d)
     return table
 
 
