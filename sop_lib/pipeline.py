@@ -159,11 +159,11 @@ def open_step(number: int, *, params_file: str, cycle_dir: str, cycle: str = "",
         print(f"{cdir} was prepared with other parameters; re-running the earlier steps")
     if prepare_upstream:
         stamp.write_text(snapshot)
-    missing = [s for s in STEPS if s.number < number and (stale or not step_complete(cdir, s.number))]
+    missing = list(range(1, number)) if stale else missing_steps(cdir, number)
     if missing:
         if not prepare_upstream:
-            raise CycleError(f"{cdir}: step(s) {[s.number for s in missing]} have not run; run them first")
-        first = missing[0].number
+            raise CycleError(f"{cdir}: step(s) {missing} have not run; run them first")
+        first = missing[0]
         print(f"Preparing steps {first}-{number - 1} into {cdir} (their artifacts were missing)...")
         run_steps(cdir, params_file=str(Path(params_file).resolve()), cycle=params.cycle,
                   steps=[s for s in STEPS if first <= s.number < number], progress=False, export=False)
@@ -207,8 +207,9 @@ def run_steps(cycle_dir: Path, *, params_file: str, cycle: str, steps: list[Step
         log(f"[step {step.number}/5] done in {time.perf_counter() - started:.0f} s")
 
 
-def _steps_done(cycle_dir: Path, before: int) -> bool:
-    return cycle_dir.exists() and all(step_complete(cycle_dir, n) for n in range(1, before))
+def missing_steps(cycle_dir: Path, before: int) -> list[int]:
+    """Steps before ``before`` whose hand-over artifacts are not all in ``cycle_dir``."""
+    return [s.number for s in STEPS if s.number < before and not step_complete(cycle_dir, s.number)]
 
 
 def _complete(cycle_dir: Path) -> bool:
@@ -242,7 +243,7 @@ def run_cycle(params_file: str | Path, *, cycle: str | None = None, reports_root
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
-    elif not _steps_done(staging, from_step):
+    elif not staging.exists() or missing_steps(staging, from_step):
         # No usable failed run to resume: start steps N-5 from a copy of the completed cycle.
         if _complete(final) and force:
             shutil.rmtree(staging, ignore_errors=True)
@@ -250,7 +251,7 @@ def run_cycle(params_file: str | Path, *, cycle: str | None = None, reports_root
             (staging / "manifest.json").unlink()
         elif not staging.exists():
             raise CycleError(f"nothing to resume: {staging} does not exist; start with --from-step 1")
-    missing = [s.number for s in STEPS if s.number < from_step and not step_complete(staging, s.number)]
+    missing = missing_steps(staging, from_step)
     if missing:
         raise CycleError(f"cannot resume at step {from_step}: step(s) {missing} have no artifacts in {staging}")
 

@@ -297,6 +297,31 @@ def fit(d: Design, *, method: str = "nuts", draws: int = 300, tune: int = 300, c
     return idata
 
 
+def _posterior(idata: az.InferenceData, max_draws: int | None = None):
+    """Accessor for posterior arrays with the draws on the first axis (optionally thinned)."""
+    post = idata.posterior.stack(sample=("chain", "draw"))
+    if max_draws is not None and post.sizes["sample"] > max_draws:
+        post = post.isel(sample=np.linspace(0, post.sizes["sample"] - 1, max_draws).astype(int))
+    return lambda name: np.moveaxis(post[name].values, -1, 0)
+
+
+def _seasonality(arr, d: Design) -> np.ndarray:
+    """Group pattern plus each series' deviation: (sample, series, season position)."""
+    return arr("season")[:, d.group_idx] + arr("season_dev")
+
+
+def _negbin(arr, d: Design, mu: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Counts from the log-mean ``mu`` (gamma-Poisson mixture = negative binomial)."""
+    alpha = arr("alpha")[:, d.group_idx][:, :, None]
+    m = d.scale[None, :, None] * np.exp(np.clip(mu, -20, 20))
+    return rng.poisson(rng.gamma(alpha, m / alpha)).astype(float)
+
+
+def _from_log_scale(z: np.ndarray, d: Design) -> np.ndarray:
+    """Undo z = log(y / scale + c); never below zero."""
+    return np.maximum(d.scale[None, :, None] * (np.exp(np.clip(z, -30, 30)) - OFFSET), 0.0)
+
+
 def replicate_history(idata: az.InferenceData, d: Design, rng: np.random.Generator, max_draws: int = 200) -> np.ndarray:
     """Posterior predictive draws of the history the model was fitted on: (sample, series, month).
 
@@ -305,45 +330,30 @@ def replicate_history(idata: az.InferenceData, d: Design, rng: np.random.Generat
     one step ahead from the observed month before it (its AR(1) errors); nan where a
     series was not observed.
     """
-    post = idata.posterior.stack(sample=("chain", "draw"))
-    take = np.linspace(0, post.sizes["sample"] - 1, min(max_draws, post.sizes["sample"])).astype(int)
-    post = post.isel(sample=take)
-
-    def arr(name: str) -> np.ndarray:
-        return np.moveaxis(post[name].values, -1, 0)
-
+    arr = _posterior(idata, max_draws)
     hinge = np.minimum(0.0, d.t[:, None] - np.array(CHANGEPOINTS_YEARS)[None, :])  # (time, k)
-    season = arr("season")[:, d.group_idx] + arr("season_dev")
     mu = (arr("level")[:, :, None] + arr("slope")[:, :, None] * d.t[None, None, :]
-          + CHANGEPOINT_SD * np.einsum("snk,tk->snt", arr("changepoint_z"), hinge) + season[:, :, d.moy])
+          + CHANGEPOINT_SD * np.einsum("snk,tk->snt", arr("changepoint_z"), hinge) + _seasonality(arr, d)[:, :, d.moy])
     if d.x.shape[0]:
         mu = mu + np.einsum("sk,knt->snt", arr("beta"), d.x)
     if d.likelihood == "negbin":
-        alpha = arr("alpha")[:, d.group_idx][:, :, None]
-        m = d.scale[None, :, None] * np.exp(np.clip(mu, -20, 20))
-        rep = rng.poisson(rng.gamma(alpha, m / alpha)).astype(float)
+        rep = _negbin(arr, d, mu, rng)
     else:
         z = d.z()
         prev = np.concatenate([np.full((z.shape[0], 1), np.nan), z[:, :-1]], axis=1)
         mu_prev = np.concatenate([np.full(mu.shape[:2] + (1,), np.nan), mu[:, :, :-1]], axis=2)
         e_prev = np.nan_to_num(prev[None] - mu_prev)
         noise = arr("sigma")[:, :, None] * rng.standard_t(np.broadcast_to(arr("nu")[:, None, None], mu.shape))
-        zr = mu + arr("rho")[:, :, None] * e_prev + noise
-        rep = np.maximum(d.scale[None, :, None] * (np.exp(np.clip(zr, -30, 30)) - OFFSET), 0.0)
+        rep = _from_log_scale(mu + arr("rho")[:, :, None] * e_prev + noise, d)
     rep[:, ~d.mask] = np.nan
     return rep
 
 
 def simulate(idata: az.InferenceData, d: Design, rng: np.random.Generator) -> np.ndarray:
     """Posterior predictive draws for the horizon: (sample, series, month)."""
-    post = idata.posterior.stack(sample=("chain", "draw"))
-
-    def arr(name: str) -> np.ndarray:  # sample axis first
-        v = post[name].values
-        return np.moveaxis(v, -1, 0)
-
+    arr = _posterior(idata)
     level, slope, phi = arr("level"), arr("slope"), arr("phi")[:, None, None]
-    season = arr("season")[:, d.group_idx] + arr("season_dev")  # (S, series, season)
+    season = _seasonality(arr, d)
     H = len(d.future)
     h = np.arange(1, H + 1)[None, None, :]
     damped = (phi * (1 - phi**h) / (1 - phi)) / 12.0
@@ -351,9 +361,7 @@ def simulate(idata: az.InferenceData, d: Design, rng: np.random.Generator) -> np
     if d.x.shape[0]:
         mu = mu + np.einsum("sk,kit->sit", arr("beta"), d.x_future)
     if d.likelihood == "negbin":
-        alpha = arr("alpha")[:, d.group_idx][:, :, None]
-        m = d.scale[None, :, None] * np.exp(np.clip(mu, -20, 20))
-        return rng.poisson(rng.gamma(alpha, m / alpha)).astype(float)
+        return _negbin(arr, d, mu, rng)
     # student: carry the last residual forward through the AR(1)
     mu_now = level + season[:, :, d.moy[-1]]
     if d.x.shape[0]:
@@ -364,8 +372,7 @@ def simulate(idata: az.InferenceData, d: Design, rng: np.random.Generator) -> np
     for k in range(H):
         e = rho * e + sigma * rng.standard_t(np.broadcast_to(nu, e.shape))
         z[:, :, k] = mu[:, :, k] + e
-    y = d.scale[None, :, None] * (np.exp(np.clip(z, -30, 30)) - OFFSET)
-    return np.maximum(y, 0.0)
+    return _from_log_scale(z, d)
 
 
 def forecast(
