@@ -37,7 +37,7 @@ def financial_plan(plan: pd.DataFrame, products: pd.DataFrame, targets: pd.DataF
     fam["overtime_eur"] = fam["month"].map(ot).fillna(0) * share.fillna(0)
     fam["gross_margin_eur"] = fam["revenue_eur"] - fam["cogs_eur"] - fam["holding_eur"] - fam["overtime_eur"]
     fam["gross_margin_pct"] = fam["gross_margin_eur"] / fam["revenue_eur"].replace(0, np.nan)
-    t = targets.rename(columns={"month": "month"})[["family", "month", "revenue_target_eur", "gross_margin_target_pct"]]
+    t = targets[["family", "month", "revenue_target_eur", "gross_margin_target_pct"]]
     fam = fam.merge(t, on=["family", "month"], how="left")
     fam["revenue_vs_target_eur"] = fam["revenue_eur"] - fam["revenue_target_eur"]
     return fam
