@@ -12,7 +12,12 @@ Metrics per data set (M-competition definitions):
   SPL     mean scaled pinball loss over the quantiles 2.5, 10, 50, 90, 97.5 %
   time    wall seconds for fit + forecast of every series
 
-    python benchmarks/bench_forecast.py [--datasets M1,Tourism] [--limit N] [--method advi]
+    python benchmarks/bench_forecast.py [--datasets M1,Tourism] [--limit N] [--model ets|trend]
+        [--method map|nuts|advi] [--map-iterations 50,100,200] [--validate]
+
+``--validate`` scores on the training data's own last h months instead of the test part
+(series with at least 24 months left): settings such as the MAP iteration budget are
+chosen there, so the test part stays unseen until the final table.
 """
 
 from __future__ import annotations
@@ -24,6 +29,14 @@ import numpy as np
 import pandas as pd
 
 QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
+
+
+def validation_split(train: pd.DataFrame, h: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The training part's last ``h`` months as a stand-in test set (test data stays unseen)."""
+    cutoff = train["ds"].max() - pd.DateOffset(months=h)
+    fit, held = train[train["ds"] <= cutoff], train[train["ds"] > cutoff]
+    keep = fit.groupby("unique_id").size().loc[lambda n: n >= 24].index
+    return fit[fit["unique_id"].isin(keep)], held[held["unique_id"].isin(keep)]
 
 
 def load(name: str, limit: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
@@ -107,21 +120,26 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--datasets", default="M1,Tourism")
     ap.add_argument("--limit", type=int, default=None, help="first N series only (quick look)")
-    ap.add_argument("--method", default=None, help="engine inference method (default: the engine's)")
+    ap.add_argument("--model", default=None, help="engine model: ets or trend (default: the engine's choice)")
+    ap.add_argument("--method", default=None, help="engine inference method (default: the model's)")
+    ap.add_argument("--map-iterations", default=None, help="comma-separated MAP budgets to compare")
+    ap.add_argument("--validate", action="store_true", help="score on the training data's last h months")
     ap.add_argument("--skip-baselines", action="store_true")
     ap.add_argument("--max-history", type=int, default=None, help="months of history the engine fits on")
     args = ap.parse_args()
     rows = []
     for name in args.datasets.split(","):
         train, test, h = load(name, args.limit)
+        if args.validate:
+            train, test = validation_split(train, h)
         scale = seasonal_scale(train)
         results = {} if args.skip_baselines else run_statsforecast(train, h)
-        kw = {"method": args.method} if args.method else {}
-        if args.max_history:
-            kw["max_history"] = args.max_history
-        results["Bayesian engine"] = run_engine(train, h, **kw)
+        kw = {k: v for k, v in (("model", args.model), ("method", args.method), ("max_history", args.max_history)) if v}
+        for budget in (args.map_iterations or "").split(",") if args.map_iterations else [None]:
+            label = f"Bayesian engine (MAP {budget} it.)" if budget else "Bayesian engine"
+            results[label] = run_engine(train, h, **kw, **({"map_iterations": int(budget)} if budget else {}))
         for label, (fc, secs) in results.items():
-            rows.append({"data": f"{name} monthly ({train['unique_id'].nunique()} series, h={h})", "method": label,
+            rows.append({"data": f"{name} monthly{' validation' if args.validate else ''} ({train['unique_id'].nunique()} series, h={h})", "method": label,
                          **score(test, fc, scale), "seconds": secs})
         print(pd.DataFrame(rows[-len(results):]).to_string(index=False, float_format=lambda v: f"{v:.3f}"), flush=True)
     table = pd.DataFrame(rows)

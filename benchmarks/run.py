@@ -1,6 +1,6 @@
 """Benchmarks (`make bench`): each figure is reported beside a baseline measured in the same run.
 
-    python benchmarks/run.py [--only data,lp,demand] [--series 1000] [--method advi] [--rows 1000000]
+    python benchmarks/run.py [--only data,lp,demand] [--series 1000] [--model ets|trend] [--method auto|map|advi|nuts] [--rows 1000000]
 
 * data   — read + validate a sales export of ``--rows`` rows (our reader, date parsing
            and pandera contract) versus a bare ``pandas.read_csv`` of the same file.
@@ -29,7 +29,8 @@ def main() -> None:
     ap.add_argument("--only", default="data,lp,demand")
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--series", type=int, default=1000)
-    ap.add_argument("--method", default="advi", help="demand engine inference: advi or nuts")
+    ap.add_argument("--model", default="ets", help="demand engine model: ets (default) or trend")
+    ap.add_argument("--method", default="auto", help="inference: map or nuts (ets), advi or nuts (trend)")
     args = ap.parse_args()
     todo = set(args.only.split(","))
     if "data" in todo:
@@ -37,7 +38,7 @@ def main() -> None:
     if "lp" in todo:
         bench_lp()
     if "demand" in todo:
-        bench_demand(args.series, args.method)
+        bench_demand(args.series, args.model, args.method)
 
 
 if __name__ == "__main__":

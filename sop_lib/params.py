@@ -133,7 +133,10 @@ class DemandParams(_Strict):
     horizon_months: int = Field(12, ge=1, le=36)
     holdout_months: int = Field(6, ge=1, le=24, description="months held out to measure accuracy")
     season_length: int = Field(12, ge=1)
-    method: Literal["nuts", "advi"] = "nuts"
+    model: Literal["auto", "trend", "ets"] = Field(
+        "auto", description="trend: global damped trend (counts); ets: local state-space model; auto picks by the data")
+    method: Literal["auto", "nuts", "advi", "map"] = Field(
+        "auto", description="inference: trend takes nuts or advi, ets takes map or nuts; auto: nuts for trend, map for ets")
     draws: int = Field(300, ge=50)
     tune: int = Field(300, ge=50)
     chains: int = Field(2, ge=1, le=8)
@@ -143,6 +146,14 @@ class DemandParams(_Strict):
     shocks: list[Shock] = Field(default_factory=list, description="external events that shift demand")
     overrides: str | None = Field(None, description="consensus overrides file (YAML), relative to this params file")
     use_pipeline: bool = Field(True, description="use the CRM pipeline as evidence for the near months")
+
+    @model_validator(mode="after")
+    def _method_fits_model(self) -> "DemandParams":
+        allowed = {"trend": ("auto", "nuts", "advi"), "ets": ("auto", "map", "nuts"), "auto": ("auto", "nuts")}
+        if self.method not in allowed[self.model]:
+            raise ValueError(f"method {self.method!r} does not fit model {self.model!r} "
+                             f"(expected one of {', '.join(allowed[self.model])})")
+        return self
 
     @field_validator("quantiles")
     @classmethod

@@ -199,7 +199,7 @@ def test_pipeline_adds_only_series_without_history():
 
 # --- the non-count observation model ----------------------------------------------
 
-def test_continuous_data_uses_student_model_with_calibrated_intervals():
+def test_trend_model_on_continuous_data_uses_student_errors_with_calibrated_intervals():
     rng = np.random.default_rng(5)
     rows = []
     for k in range(8):
@@ -209,7 +209,7 @@ def test_continuous_data_uses_student_model_with_calibrated_intervals():
             rows.append((f"s{k}", m, float(np.exp(level + 0.1 * t / 12 + SEASON[m.month - 1] + e))))
     df = pd.DataFrame(rows, columns=["unique_id", "ds", "y"])
     train, test = df[df["ds"] <= MONTHS[-7]], df[df["ds"] > MONTHS[-7]]
-    res = demand.forecast(train, 6, draws=200, tune=300, seed=2, return_draws=True)
+    res = demand.forecast(train, 6, model="trend", draws=200, tune=300, seed=2, return_draws=True)
     assert res.likelihood == "student"
     assert "rho" in res.idata.posterior
     assert demand.accuracy(test, res.table, train)["wape"] < demand.accuracy(test, demand.seasonal_naive(train, 6), train)["wape"]

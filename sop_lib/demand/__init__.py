@@ -1,7 +1,8 @@
 """Step 2: the Bayesian demand engine.
 
 ``forecast(history, horizon)`` is the one entry point (statsforecast layout in and out);
-see `sop_lib.demand.model` for the model. The other modules cover what S&OP adds around
+see `sop_lib.demand.model` (global trend, counts) and `sop_lib.demand.ets` (local
+state-space model) for the two models. The other modules cover what S&OP adds around
 it: `drivers` (promotions, shocks, consensus overrides), `launches` (new products from
 analogs) and `evaluation` (accuracy and calibration on held-out months).
 """
@@ -31,8 +32,10 @@ from sop_lib.demand.model import (
     ForecastInputError,
     ForecastResult,
     aggregate_draws,
+    describe_fit,
     diagnostics,
     forecast,
+    headline_parameters,
     quantile_column,
     summarise_draws,
 )
@@ -40,6 +43,6 @@ from sop_lib.demand.model import (
 __all__ = [
     "ForecastInputError", "ForecastResult", "OverrideError", "add_series", "apply_overrides", "apply_shocks",
     "load_overrides", "pipeline_check", "pipeline_demand", "posterior_predictive_check", "region_of", "accuracy", "add_launch", "aggregate_draws", "apply_launches",
-    "backtest", "diagnostics", "forecast", "interval_coverage", "launch_month_probabilities", "promo_depth",
+    "backtest", "describe_fit", "diagnostics", "forecast", "headline_parameters", "interval_coverage", "launch_month_probabilities", "promo_depth",
     "quantile_column", "seasonal_naive", "sku_of", "sop_history", "summarise_draws",
 ]

@@ -80,10 +80,11 @@ def posterior_predictive_check(res: ForecastResult, seed: int = 0) -> tuple[pd.D
     """Observed totals per month beside the P10-P90 band of replicated totals, and the share
     of observed series-months inside their own P10-P90 replicated band (about 0.8 if the
     model is calibrated in-sample)."""
-    from sop_lib.demand.model import replicate_history
+    from sop_lib.demand import ets, model
 
     d = res.design
-    rep = replicate_history(res.idata, d, np.random.default_rng(seed))
+    replicate = ets.replicate_history if res.model == "ets" else model.replicate_history
+    rep = replicate(res.idata, d, np.random.default_rng(seed))
     totals = np.nansum(rep, axis=1)  # (sample, month)
     q = np.quantile(totals, [0.1, 0.5, 0.9], axis=0)
     table = pd.DataFrame({"ds": d.months, "observed": np.nansum(d.y, axis=0), "rep_p10": q[0], "rep_p50": q[1],

@@ -74,6 +74,7 @@ class ForecastResult:
     fit_seconds: float = 0.0
     likelihood: str = ""
     design: "Design | None" = None  # the arrays the model saw (for the posterior predictive check)
+    model: str = "trend"  # "trend" (this module) or "ets" (sop_lib.demand.ets)
 
 
 def quantile_column(q: float) -> str:
@@ -386,12 +387,14 @@ def forecast(
     future_regressors: pd.DataFrame | None = None,
     likelihood: str = "auto",
     max_history: int | None = 72,
-    method: str = "nuts",
+    model: str = "auto",
+    method: str = "auto",
     draws: int = 300,
     tune: int = 300,
     chains: int = 2,
     seed: int = 42,
     target_accept: float = 0.9,
+    map_iterations: int | None = None,
     return_draws: bool = False,
 ) -> pd.DataFrame | ForecastResult:
     """Probabilistic monthly forecast for every series in ``history`` (unique_id, ds, y).
@@ -399,27 +402,56 @@ def forecast(
     Returns one row per series and future month with ``mean`` and one column per
     quantile (``p10``, ``p50``, ``p90``...). With ``return_draws=True`` returns a
     `ForecastResult` that also holds the simulated draws and the InferenceData.
-    ``group_col`` names a column (e.g. the product family) within which seasonality and
-    trend are pooled; ``max_history`` keeps only the most recent months.
+    ``group_col`` names a column (e.g. the product family) within which the series are
+    pooled; ``max_history`` keeps only the most recent months.
+
+    ``model``: ``"trend"`` (this module: global damped trend, negative binomial or
+    Student-t AR errors; ``method`` ``"nuts"`` or ``"advi"``) or ``"ets"``
+    (`sop_lib.demand.ets`: local level, damped trend and seasonality that follow the data;
+    ``method`` ``"map"`` or ``"nuts"``). ``"auto"`` takes ``trend`` for unit counts (the
+    S&OP sales history) and ``ets`` for other positive data; ``method="auto"`` takes each
+    model's default (NUTS for ``trend``, MAP for ``ets``). ``map_iterations`` overrides the
+    MAP fit's L-BFGS budget (`sop_lib.demand.ets.MAP_ITERATIONS`).
     """
     if horizon < 1:
         raise ForecastInputError(f"horizon must be at least 1 month, got {horizon}")
     if likelihood not in ("auto", "negbin", "student"):
         raise ForecastInputError(f"likelihood must be 'auto', 'negbin' or 'student', got {likelihood!r}")
+    methods = {"trend": ("nuts", "advi"), "ets": ("map", "nuts")}
+    if model not in ("auto", *methods):
+        raise ForecastInputError(f"model must be 'auto', 'trend' or 'ets', got {model!r}")
     df = check_history(history, season_length, list(regressors))
     d = design(df, horizon, group_col=group_col, regressors=list(regressors), future_regressors=future_regressors,
                season_length=season_length, likelihood=likelihood, max_history=max_history)
+    if model == "auto":
+        model = "trend" if d.likelihood == "negbin" else "ets"
+    method = methods[model][0] if method == "auto" else method
+    if method not in methods[model]:
+        raise ForecastInputError(f"the {model!r} model is fitted with method {' or '.join(map(repr, methods[model]))}, "
+                                 f"not {method!r}")
+    if model == "ets" and likelihood == "negbin":
+        raise ForecastInputError("the 'ets' model works on the log scale; use likelihood='auto' or 'student' with it")
+    rng = np.random.default_rng(seed)
     start = time.perf_counter()
-    idata = fit(d, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
-                target_accept=target_accept, season_length=season_length)
-    sims = simulate(idata, d, np.random.default_rng(seed))
+    if model == "ets":
+        from sop_lib.demand import ets
+
+        idata = ets.fit(d, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
+                        target_accept=target_accept, season_length=season_length,
+                        max_iterations=map_iterations or ets.MAP_ITERATIONS)
+        sims = ets.simulate(idata, d, rng, n_draws=max(draws * chains, 1000) if method == "map" else draws * chains)
+    else:
+        idata = fit(d, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
+                    target_accept=target_accept, season_length=season_length)
+        sims = simulate(idata, d, rng)
     elapsed = time.perf_counter() - start
     draws_da = xr.DataArray(sims, dims=("sample", "unique_id", "ds"),
                             coords={"sample": np.arange(sims.shape[0]), "unique_id": d.ids.astype(str), "ds": d.future},
                             name="demand")
     table = summarise_draws(draws_da, quantiles)
     if return_draws:
-        return ForecastResult(table, draws_da, idata, elapsed, d.likelihood, d)
+        likelihood_used = d.likelihood if model == "trend" else "lognormal"
+        return ForecastResult(table, draws_da, idata, elapsed, likelihood_used, d, model)
     return table
 
 
@@ -447,17 +479,47 @@ def aggregate_draws(draws: xr.DataArray, mapping: pd.Series) -> xr.DataArray:
 
 
 def diagnostics(idata: az.InferenceData) -> dict:
-    """The sampler health a reader needs: divergences, worst r-hat, lowest ESS."""
+    """The sampler health a reader needs: divergences, worst r-hat, lowest ESS (for a MAP
+    fit: the optimiser's iterations, with the sampler fields left empty)."""
+    if idata.attrs.get("inference") == "map":
+        return {"inference": "map", "divergences": 0, "max_r_hat": float("nan"), "min_ess_bulk": float("nan"),
+                "min_ess_tail": float("nan"), "draws": 1, "iterations": int(idata.attrs["iterations"]), "ok": True}
     names = [v for v in idata.posterior.data_vars if not v.endswith("_z")]  # raw offsets repeat their parents
     summ = az.summary(idata, var_names=names, kind="diagnostics")
-    div = int(idata.sample_stats["diverging"].sum()) if "sample_stats" in idata and "diverging" in idata.sample_stats else 0
+    sampled = "sample_stats" in idata and "diverging" in idata.sample_stats
+    div = int(idata.sample_stats["diverging"].sum()) if sampled else 0
     n_chains = idata.posterior.sizes["chain"]
     res = {
+        "inference": "nuts" if sampled else "advi",
         "divergences": div,
         "max_r_hat": float(summ["r_hat"].max()) if n_chains > 1 else float("nan"),
         "min_ess_bulk": float(summ["ess_bulk"].min()),
         "min_ess_tail": float(summ["ess_tail"].min()),
         "draws": int(idata.posterior.sizes["draw"] * n_chains),
     }
+    res["iterations"] = 0
     res["ok"] = bool(res["divergences"] == 0 and (n_chains == 1 or res["max_r_hat"] < 1.05) and res["min_ess_bulk"] > 100)
     return res
+
+
+def describe_fit(diag: dict, fit_seconds: float) -> str:
+    """One sentence on the fit's health for the report, whichever inference ran."""
+    if diag["inference"] == "map":
+        return (f"Fitted by MAP (posterior mode, {diag['iterations']} L-BFGS iterations, {fit_seconds:.0f} s): "
+                "intervals carry the future months' noise but not parameter uncertainty; no sampler to diagnose.")
+    verdict = ("Sampler diagnostics are healthy" if diag["ok"] else
+               "WARNING: sampler diagnostics failed — treat the intervals with caution and rerun with more tune/draws")
+    return (f"{verdict}: {diag['divergences']} divergent transitions, worst r-hat {diag['max_r_hat']:.3f} "
+            f"(want < 1.05), smallest effective sample size {diag['min_ess_bulk']:.0f} (want > 100), "
+            f"from {diag['draws']} draws; fit took {fit_seconds:.0f} s.")
+
+
+HEADLINE_PARAMETERS = {
+    "trend": ("group_slope", "season_sd", "phi", "alpha", "beta"),
+    "ets": ("alpha_group", "beta_s_group", "gamma_group", "phi_group", "log_sigma_group", "coef"),
+}
+
+
+def headline_parameters(res: ForecastResult) -> list[str]:
+    """The group-level parameters worth a table in the report, for the model that ran."""
+    return [n for n in HEADLINE_PARAMETERS[res.model] if n in res.idata.posterior]
