@@ -45,6 +45,8 @@ def test_auto_picks_the_ets_model_fitted_by_map_for_continuous_data(fitted):
     diag = demand.diagnostics(res.idata)
     assert diag["inference"] == "map" and diag["ok"] and 0 < diag["iterations"] <= 200
     assert "MAP" in demand.describe_fit(diag, res.fit_seconds)
+    assert demand.headline_parameters(res) == ["alpha_group", "beta_s_group", "gamma_group", "phi_group",
+                                               "log_sigma_group"]
 
 
 def test_recovers_the_noise_and_smoothing_weights(fitted):
@@ -99,6 +101,15 @@ def test_promotion_regressor_effect_is_recovered():
                           seed=2, return_draws=True)
     coef = float(res.idata.posterior["coef"].values.ravel()[0])
     assert 0.8 <= coef <= 1.2, coef  # 20% promotions lift log-demand by 0.2 x 1.0
+
+
+def test_nuts_on_the_ets_model_gives_draws_and_sampler_diagnostics():
+    full = simulate_ets(n_series=4, months=MONTHS[:48], seed=3)
+    res = demand.forecast(full, 6, model="ets", method="nuts", draws=150, tune=150, seed=1, return_draws=True)
+    diag = demand.diagnostics(res.idata)
+    assert diag["inference"] == "nuts" and diag["draws"] == 300 and diag["divergences"] == 0
+    assert res.draws.sizes["sample"] == 300  # one simulated future per posterior draw
+    assert "r-hat" in demand.describe_fit(diag, res.fit_seconds)
 
 
 def test_same_inputs_give_the_same_numbers():

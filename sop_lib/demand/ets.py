@@ -3,7 +3,7 @@
 On the log scale ``z = log(y / scale + c)`` each series is an ETS(A, Ad, A) model — level,
 damped trend and seasonality that *move* with every month's surprise ``e``::
 
-    e_t   = z_t - (l + phi b + s_t + beta . x_t)          one-step forecast error
+    e_t   = z_t - (l + phi b + s_t + coef . x_t)          one-step forecast error
     l'    = l + phi b + alpha e                           level follows the data
     b'    = phi b + beta_s e                              trend, damped by phi
     s_t'  = s_t + gamma e                                 this month's seasonal index
@@ -14,7 +14,7 @@ damping ``phi`` in [0.8, 0.98] and ``sigma`` are per series, partially pooled wi
 group (product family) through group means on the logit/log scale. The initial states
 get priors centred on a classical start (first year's mean, detrended seasonal
 deviations). Regressors with known futures (promotion depth) shift the one-step
-forecast by ``beta . x``.
+forecast by ``coef . x``.
 
 Unlike `sop_lib.demand.model`'s global-trend model, nothing pulls a series back to a
 line fitted through its whole history: after a level shift the forecast starts from
@@ -153,15 +153,16 @@ def fit_map(model, d: Design, max_iterations: int = MAP_ITERATIONS, season_lengt
 
     res = minimize(objective, x0.data, jac=True, method="L-BFGS-B",
                    options={"maxiter": max_iterations, "maxfun": 4 * max_iterations})
-    wanted = [v for v in model.deterministics if v.name in PARAMS] + [v for v in model.free_RVs if v.name == "coef"]
+    wanted = [v for v in model.deterministics if v.name in PARAMS] + [
+        v for v in model.free_RVs if v.name == "coef" or v.name.endswith("_group")]
     values = pytensor.function(model.value_vars, model.replace_rvs_by_values(wanted), on_unused_input="ignore")
     p = unravel(res.x)
     posterior = {v.name: val[None, None] for v, val in zip(wanted, values(*[p[n] for n in names]))}
-    n = d.mask.sum(axis=1)
-    k = 4 + 2 + (season_length - 1)  # alpha, beta, gamma, phi; level, trend; free seasonal states
-    posterior["sigma"] = posterior["sigma"] * np.sqrt(n / np.maximum(n - k, 1))
-    dims = {n: list(model.named_vars_to_dims.get(n, ())) for n in posterior}
-    idata = az.from_dict(posterior=posterior, coords={k: v for k, v in model.coords.items()}, dims=dims)
+    months = d.mask.sum(axis=1)
+    fitted = 4 + 2 + (season_length - 1)  # alpha, beta, gamma, phi; level, trend; free seasonal states
+    posterior["sigma"] = posterior["sigma"] * np.sqrt(months / np.maximum(months - fitted, 1))
+    dims = {name: list(model.named_vars_to_dims.get(name, ())) for name in posterior}
+    idata = az.from_dict(posterior=posterior, coords=dict(model.coords), dims=dims)
     idata.attrs.update({"inference": "map", "iterations": int(res.nit), "log_density": float(-res.fun),
                         "converged": bool(res.success), "fit_seconds": round(time.perf_counter() - start, 2)})
     return idata
