@@ -94,6 +94,22 @@ def test_forecast_starts_from_the_new_level_after_a_level_shift():
     assert (first["p50"] > old + 0.6 * (new - old)).all()
 
 
+def test_a_dormant_series_of_zeros_gets_a_zero_forecast_not_an_error():
+    full = simulate_ets(n_series=5, seed=3)
+    full.loc[full["unique_id"] == "s00", "y"] = 0.0
+    fc = demand.forecast(full, 6, model="ets", seed=1)
+    assert fc.loc[fc["unique_id"] == "s00", "p90"].max() < 1
+    assert (fc.loc[fc["unique_id"] != "s00", "p50"] > 10).all()
+
+
+def test_series_that_start_late_are_forecast_from_their_own_months():
+    full = simulate_ets(n_series=5, seed=3)
+    late = full[~((full["unique_id"] == "s01") & (full["ds"] < "2021-06-01"))]
+    fc = demand.forecast(late, 6, model="ets", seed=1)
+    recent = late[late["unique_id"] == "s01"].tail(12)["y"].mean()
+    assert fc.loc[fc["unique_id"] == "s01", "p50"].between(0.6 * recent, 1.6 * recent).all()
+
+
 def test_promotion_regressor_effect_is_recovered():
     full = simulate_ets(n_series=30, promo_effect=1.0, seed=11)
     train, future = full[full["ds"] <= MONTHS[-7]], full[full["ds"] > MONTHS[-7]]
@@ -110,6 +126,14 @@ def test_nuts_on_the_ets_model_gives_draws_and_sampler_diagnostics():
     assert diag["inference"] == "nuts" and diag["draws"] == 300 and diag["divergences"] == 0
     assert res.draws.sizes["sample"] == 300  # one simulated future per posterior draw
     assert "r-hat" in demand.describe_fit(diag, res.fit_seconds)
+
+
+def test_backtest_scores_the_other_model_in_the_same_run():
+    full = simulate_ets(n_series=6, months=MONTHS[:48], seed=3)[["unique_id", "ds", "y"]]
+    acc, res = demand.backtest(full, 6, model="ets", compare_models=True, draws=100, tune=150, seed=1)
+    assert list(acc["method"]) == ["Bayesian engine (ets model, MAP)", "Seasonal naive (same month last year)",
+                                   "AutoETS (statsforecast)", "Engine's other model (trend model, NUTS)"]
+    assert acc["wape"].between(0, 1).all() and acc["coverage_p10_p90"].iloc[[0, 2, 3]].between(0, 1).all()
 
 
 def test_same_inputs_give_the_same_numbers():

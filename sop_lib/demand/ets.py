@@ -41,6 +41,7 @@ from sop_lib.demand.model import Design
 
 MAP_ITERATIONS = 200
 PHI_RANGE = (0.8, 0.98)  # the damping range statsforecast's AutoETS also searches
+SIGMA_FLOOR = 1e-4  # log scale: bounds the density of a constant series
 PARAMS = ("alpha", "beta_s", "gamma", "phi", "sigma", "l0", "b0", "s0")
 
 
@@ -98,8 +99,10 @@ def build_model(d: Design, season_length: int = 12):
         lo, hi = PHI_RANGE
         phi = pm.Deterministic("phi", lo + (hi - lo) * pm.math.sigmoid(logit["phi"]), dims="series")
         log_sigma_group = pm.Normal("log_sigma_group", -2.0, 2.0, dims="group")
-        sigma = pm.Deterministic("sigma", pt.exp(pm.Normal("log_sigma", log_sigma_group[g], 1.0, dims="series")),
-                                 dims="series")
+        # a soft floor: a constant series (a dormant SKU's zeros) would otherwise fit with
+        # sigma -> 0 and an unbounded density
+        log_sigma = pm.Normal("log_sigma", log_sigma_group[g], 1.0, dims="series")
+        sigma = pm.Deterministic("sigma", pt.sqrt(pt.exp(2 * log_sigma) + SIGMA_FLOOR**2), dims="series")
         # initial states: offsets from the classical start, on a scale where the optimiser steps well
         l0 = pm.Deterministic("l0", level_init + 0.3 * pm.Normal("l0_z", 0.0, 1.0, dims="series"), dims="series")
         b0 = pm.Deterministic("b0", 0.02 * pm.Normal("b0_z", 0.0, 1.0, dims="series"), dims="series")
@@ -134,6 +137,7 @@ def fit_map(model, d: Design, max_iterations: int = MAP_ITERATIONS, season_lengt
     import pytensor
     import pytensor.tensor as pt
     from pymc.blocking import DictToArrayBijection, RaveledVars
+    from pymc.logprob.utils import ParameterValueError
     from scipy.optimize import minimize
 
     start = time.perf_counter()
@@ -149,7 +153,11 @@ def fit_map(model, d: Design, max_iterations: int = MAP_ITERATIONS, season_lengt
 
     def objective(x: np.ndarray):
         p = unravel(x)
-        return value_and_grad(*[p[n] for n in names])
+        try:
+            value, gradient = value_and_grad(*[p[n] for n in names])
+        except ParameterValueError:  # a trial step outside the support: make the line search back off
+            return np.inf, np.zeros_like(x)
+        return (value, gradient) if np.isfinite(value) else (np.inf, np.zeros_like(x))
 
     res = minimize(objective, x0.data, jac=True, method="L-BFGS-B",
                    options={"maxiter": max_iterations, "maxfun": 4 * max_iterations})

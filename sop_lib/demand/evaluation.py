@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sop_lib.demand.model import ForecastInputError, ForecastResult, forecast
+from sop_lib.demand.model import ForecastInputError, ForecastResult, forecast, inference_of
 
 
 def accuracy(actual: pd.DataFrame, fc: pd.DataFrame, train: pd.DataFrame, season_length: int = 12,
@@ -42,10 +42,12 @@ def seasonal_naive(history: pd.DataFrame, horizon: int, season_length: int = 12)
 
 
 def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, group_col: str | None = None,
-             regressors: tuple[str, ...] = (), baselines: bool = True, **fit_kwargs) -> tuple[pd.DataFrame, ForecastResult]:
+             regressors: tuple[str, ...] = (), baselines: bool = True, compare_models: bool = False,
+             **fit_kwargs) -> tuple[pd.DataFrame, ForecastResult]:
     """Hold out the last ``holdout`` months, forecast them, and score against baselines.
 
-    Returns one row per method (this engine, seasonal naive, AutoETS from statsforecast)
+    Returns one row per method (this engine, seasonal naive, AutoETS from statsforecast,
+    and with ``compare_models`` the engine's other model with its default inference)
     with WAPE, bias, sMAPE, MASE and the P10-P90 interval's coverage, all on the same
     held-out months, plus the engine's backtest forecast.
     """
@@ -58,8 +60,13 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
     res = forecast(train, holdout, season_length=season_length, group_col=group_col, regressors=regressors,
                    future_regressors=future if regressors else None, return_draws=True, **fit_kwargs)
     actual = test[["unique_id", "ds", "y"]]
-    rows = [{"method": "Bayesian engine (this model)", **accuracy(actual, res.table, train, season_length),
-             "coverage_p10_p90": interval_coverage(actual, res.table, "p10", "p90")}]
+
+    def engine_row(r: ForecastResult, label: str) -> dict:
+        inference = inference_of(r.idata).upper()
+        return {"method": f"{label} ({r.model} model, {inference})", **accuracy(actual, r.table, train, season_length),
+                "coverage_p10_p90": interval_coverage(actual, r.table, "p10", "p90")}
+
+    rows = [engine_row(res, "Bayesian engine")]
     if baselines:
         naive = seasonal_naive(train, holdout, season_length)
         rows.append({"method": "Seasonal naive (same month last year)", **accuracy(actual, naive, train, season_length),
@@ -73,6 +80,12 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
         ets["unique_id"] = ets["unique_id"].astype(str)
         rows.append({"method": "AutoETS (statsforecast)", **accuracy(actual, ets, train, season_length),
                      "coverage_p10_p90": interval_coverage(actual, ets, "lo", "hi")})
+    if compare_models:
+        other = "ets" if res.model == "trend" else "trend"
+        kwargs = {k: v for k, v in fit_kwargs.items() if k not in ("model", "method")}
+        alt = forecast(train, holdout, season_length=season_length, group_col=group_col, regressors=regressors,
+                       future_regressors=future if regressors else None, return_draws=True, model=other, **kwargs)
+        rows.append(engine_row(alt, "Engine's other model"))
     return pd.DataFrame(rows), res
 
 

@@ -478,15 +478,22 @@ def aggregate_draws(draws: xr.DataArray, mapping: pd.Series) -> xr.DataArray:
     return draws.assign_coords(group=("unique_id", labels)).groupby("group").sum("unique_id").rename(group="unique_id")
 
 
+def inference_of(idata: az.InferenceData) -> str:
+    """'map', 'nuts' or 'advi': which inference produced these posterior draws."""
+    if idata.attrs.get("inference") == "map":
+        return "map"
+    return "nuts" if "sample_stats" in idata and "diverging" in idata.sample_stats else "advi"
+
+
 def diagnostics(idata: az.InferenceData) -> dict:
     """The sampler health a reader needs: divergences, worst r-hat, lowest ESS (for a MAP
     fit: the optimiser's iterations, with the sampler fields left empty)."""
-    if idata.attrs.get("inference") == "map":
+    if inference_of(idata) == "map":
         return {"inference": "map", "divergences": 0, "max_r_hat": float("nan"), "min_ess_bulk": float("nan"),
                 "min_ess_tail": float("nan"), "draws": 1, "iterations": int(idata.attrs["iterations"]), "ok": True}
     names = [v for v in idata.posterior.data_vars if not v.endswith("_z")]  # raw offsets repeat their parents
     summ = az.summary(idata, var_names=names, kind="diagnostics")
-    sampled = "sample_stats" in idata and "diverging" in idata.sample_stats
+    sampled = inference_of(idata) == "nuts"
     div = int(idata.sample_stats["diverging"].sum()) if sampled else 0
     n_chains = idata.posterior.sizes["chain"]
     res = {
