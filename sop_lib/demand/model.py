@@ -494,17 +494,16 @@ def diagnostics(idata: az.InferenceData) -> dict:
     names = [v for v in idata.posterior.data_vars if not v.endswith("_z")]  # raw offsets repeat their parents
     summ = az.summary(idata, var_names=names, kind="diagnostics")
     sampled = inference_of(idata) == "nuts"
-    div = int(idata.sample_stats["diverging"].sum()) if sampled else 0
     n_chains = idata.posterior.sizes["chain"]
     res = {
-        "inference": "nuts" if sampled else "advi",
-        "divergences": div,
+        "inference": inference_of(idata),
+        "divergences": int(idata.sample_stats["diverging"].sum()) if sampled else 0,
         "max_r_hat": float(summ["r_hat"].max()) if n_chains > 1 else float("nan"),
         "min_ess_bulk": float(summ["ess_bulk"].min()),
         "min_ess_tail": float(summ["ess_tail"].min()),
         "draws": int(idata.posterior.sizes["draw"] * n_chains),
+        "iterations": 0,
     }
-    res["iterations"] = 0
     res["ok"] = bool(res["divergences"] == 0 and (n_chains == 1 or res["max_r_hat"] < 1.05) and res["min_ess_bulk"] > 100)
     return res
 
