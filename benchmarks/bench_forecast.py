@@ -33,8 +33,9 @@ QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
 
 def validation_split(train: pd.DataFrame, h: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The training part's last ``h`` months as a stand-in test set (test data stays unseen)."""
-    cutoff = train["ds"].max() - pd.DateOffset(months=h)
-    fit, held = train[train["ds"] <= cutoff], train[train["ds"] > cutoff]
+    from sop_lib.demand.evaluation import holdout_split
+
+    fit, held = holdout_split(train, h)
     keep = fit.groupby("unique_id").size().loc[lambda n: n >= 24].index
     return fit[fit["unique_id"].isin(keep)], held[held["unique_id"].isin(keep)]
 

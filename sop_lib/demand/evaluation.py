@@ -41,6 +41,13 @@ def seasonal_naive(history: pd.DataFrame, horizon: int, season_length: int = 12)
 
 
 
+def holdout_split(history: pd.DataFrame, holdout: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """History up to ``holdout`` months before its end, and those last months."""
+    h = history.assign(ds=pd.to_datetime(history["ds"]))
+    cutoff = h["ds"].max() - pd.DateOffset(months=holdout)
+    return h[h["ds"] <= cutoff], h[h["ds"] > cutoff]
+
+
 def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, group_col: str | None = None,
              regressors: tuple[str, ...] = (), baselines: bool = True, compare_models: bool = False,
              **fit_kwargs) -> tuple[pd.DataFrame, ForecastResult]:
@@ -51,14 +58,16 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
     with WAPE, bias, sMAPE, MASE and the P10-P90 interval's coverage, all on the same
     held-out months, plus the engine's backtest forecast.
     """
-    cutoff = pd.to_datetime(history["ds"]).max() - pd.DateOffset(months=holdout)
-    h = history.assign(ds=pd.to_datetime(history["ds"]))
-    train, test = h[h["ds"] <= cutoff], h[h["ds"] > cutoff]
+    train, test = holdout_split(history, holdout)
     if test.empty or train.empty:
         raise ForecastInputError(f"holdout of {holdout} months leaves no training or no test data")
     future = test[["unique_id", "ds", *regressors]]
-    res = forecast(train, holdout, season_length=season_length, group_col=group_col, regressors=regressors,
-                   future_regressors=future if regressors else None, return_draws=True, **fit_kwargs)
+
+    def fit(**kwargs) -> ForecastResult:
+        return forecast(train, holdout, season_length=season_length, group_col=group_col, regressors=regressors,
+                        future_regressors=future if regressors else None, return_draws=True, **kwargs)
+
+    res = fit(**fit_kwargs)
     actual = test[["unique_id", "ds", "y"]]
 
     def engine_row(r: ForecastResult, label: str) -> dict:
@@ -83,9 +92,7 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
     if compare_models:
         other = "ets" if res.model == "trend" else "trend"
         kwargs = {k: v for k, v in fit_kwargs.items() if k not in ("model", "method")}
-        alt = forecast(train, holdout, season_length=season_length, group_col=group_col, regressors=regressors,
-                       future_regressors=future if regressors else None, return_draws=True, model=other, **kwargs)
-        rows.append(engine_row(alt, "Engine's other model"))
+        rows.append(engine_row(fit(model=other, **kwargs), "Engine's other model"))
     return pd.DataFrame(rows), res
 
 

@@ -488,16 +488,16 @@ def inference_of(idata: az.InferenceData) -> str:
 def diagnostics(idata: az.InferenceData) -> dict:
     """The sampler health a reader needs: divergences, worst r-hat, lowest ESS (for a MAP
     fit: the optimiser's iterations, with the sampler fields left empty)."""
-    if inference_of(idata) == "map":
+    inference = inference_of(idata)
+    if inference == "map":
         return {"inference": "map", "divergences": 0, "max_r_hat": float("nan"), "min_ess_bulk": float("nan"),
                 "min_ess_tail": float("nan"), "draws": 1, "iterations": int(idata.attrs["iterations"]), "ok": True}
     names = [v for v in idata.posterior.data_vars if not v.endswith("_z")]  # raw offsets repeat their parents
     summ = az.summary(idata, var_names=names, kind="diagnostics")
-    sampled = inference_of(idata) == "nuts"
     n_chains = idata.posterior.sizes["chain"]
     res = {
-        "inference": inference_of(idata),
-        "divergences": int(idata.sample_stats["diverging"].sum()) if sampled else 0,
+        "inference": inference,
+        "divergences": int(idata.sample_stats["diverging"].sum()) if inference == "nuts" else 0,
         "max_r_hat": float(summ["r_hat"].max()) if n_chains > 1 else float("nan"),
         "min_ess_bulk": float(summ["ess_bulk"].min()),
         "min_ess_tail": float(summ["ess_tail"].min()),
