@@ -23,12 +23,15 @@ from sop_lib.demand.drivers import (
 from sop_lib.demand.evaluation import (
     accuracy,
     backtest,
+    holdout_split,
     interval_coverage,
     posterior_predictive_check,
     seasonal_naive,
 )
 from sop_lib.demand.launches import add_launch, apply_launches, launch_month_probabilities
 from sop_lib.demand.model import (
+    ESS_OK,
+    RHAT_OK,
     ForecastInputError,
     ForecastResult,
     aggregate_draws,
@@ -41,8 +44,8 @@ from sop_lib.demand.model import (
 )
 
 __all__ = [
-    "ForecastInputError", "ForecastResult", "OverrideError", "add_series", "apply_overrides", "apply_shocks",
+    "ESS_OK", "RHAT_OK", "ForecastInputError", "ForecastResult", "OverrideError", "add_series", "apply_overrides", "apply_shocks",
     "load_overrides", "pipeline_check", "pipeline_demand", "posterior_predictive_check", "region_of", "accuracy", "add_launch", "aggregate_draws", "apply_launches",
-    "backtest", "describe_fit", "diagnostics", "forecast", "headline_parameters", "interval_coverage", "launch_month_probabilities", "promo_depth",
+    "backtest", "holdout_split", "describe_fit", "diagnostics", "forecast", "headline_parameters", "interval_coverage", "launch_month_probabilities", "promo_depth",
     "quantile_column", "seasonal_naive", "sku_of", "sop_history", "summarise_draws",
 ]
