@@ -7,7 +7,7 @@ PARAMS ?= params/default.yaml
 CYCLE  ?=
 ARGS   ?=
 
-.PHONY: run test lab bench bench-forecast demo clean-sandbox help
+.PHONY: run test lab bench bench-forecast bench-sampler demo clean-sandbox help
 
 help:
 	@echo "make run    - full monthly cycle on the demo company -> reports/<cycle>/index.html"
@@ -15,6 +15,7 @@ help:
 	@echo "make lab    - JupyterLab on the notebooks"
 	@echo "make bench  - benchmarks (ratios against baselines measured in the same run)"
 	@echo "make bench-forecast - the demand engine vs SeasonalNaive/Theta/AutoETS on M1 and Tourism monthly"
+	@echo "make bench-sampler - the demo's NUTS fit over 5 seeds: divergences, r-hat, ESS, seconds"
 	@echo "make demo   - (re)write the demo company's source files into data/demo/"
 	@echo "make clean-sandbox - forget the analysts' sandbox cycle (reports/sandbox)"
 
@@ -43,7 +44,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 bench-forecast: $(STAMP)
-	$(BIN)/python benchmarks/bench_forecast.py --method advi $(ARGS)
+	$(BIN)/python benchmarks/bench_forecast.py $(ARGS)
+
+bench-sampler: $(STAMP)
+	$(BIN)/python benchmarks/bench_sampler.py $(ARGS)
 
 demo: $(STAMP)
 	$(BIN)/sop demo --params $(PARAMS)
