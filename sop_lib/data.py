@@ -14,9 +14,9 @@ then stops the cycle if any problem blocks.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
+import sqlite3
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from sop_lib.contracts import (
     REGION_COLUMNS,
     STRUCTURAL_CHECKS,
 )
+from sop_lib.integrity import sha256_file
 from sop_lib.params import RunParams, SourceSpec
 
 MAX_ROWS_SHOWN = 5
@@ -140,10 +141,14 @@ def redact(text: str, secrets: list[str]) -> str:
     return re.sub(r"(://[^:/@\s]*:)[^@\s]+@", r"\1***@", text)
 
 
-def _sql_url(spec: SourceSpec, folder: Path) -> str:
+def _sql_engine(spec: SourceSpec, folder: Path):
+    """A SQLAlchemy engine for the source; a SQLite file is opened read-only (a query cannot change it)."""
+    import sqlalchemy as sa
+
     if spec.url:
-        return _ENV.sub(lambda m: os.environ.get(m.group(1), ""), spec.url)
-    return f"sqlite:///{folder / spec.path}"
+        return sa.create_engine(_ENV.sub(lambda m: os.environ.get(m.group(1), ""), spec.url))
+    uri = f"{(folder / spec.path).resolve().as_uri()}?mode=ro"
+    return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
 
 
 # --- reading --------------------------------------------------------------------------
@@ -184,10 +189,11 @@ def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
             else:
                 import sqlalchemy as sa
 
-                engine = sa.create_engine(_sql_url(spec, folder))
+                engine = _sql_engine(spec, folder)
                 try:
-                    with engine.connect() as con:
+                    with engine.connect() as con:  # never committed: what a query might change is rolled back
                         df = pd.read_sql_query(sa.text(sql), con)
+                        con.rollback()
                 finally:
                     engine.dispose()
     except DataError:
@@ -580,11 +586,8 @@ def apply_severity(problems: list[Problem], params: RunParams) -> list[Problem]:
 
 
 def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:16]
+    """The lineage's short fingerprint of a source file."""
+    return sha256_file(path)[:16]
 
 
 def _lineage_row(name: str, spec: SourceSpec, path: Path | None, rows: int) -> dict:

@@ -52,6 +52,25 @@ class Freshness(_Strict):
     max_age_days: int = Field(45, ge=0, le=3650, description="older than this (days before the cycle start) is stale")
 
 
+_SQL_LITERALS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", re.S)
+_SQL_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|UPSERT|DROP|CREATE|ALTER|TRUNCATE|ATTACH|DETACH|PRAGMA|COPY|"
+                         r"GRANT|REVOKE|VACUUM|CALL|EXEC|EXECUTE|INSTALL)\b", re.I)
+
+
+def read_only_query(query: str) -> None:
+    """Refuse SQL that could change a company's database: sources are read, never written."""
+    bare = _SQL_LITERALS.sub(" ", query).strip().rstrip(";").strip()
+    first = bare.split(None, 1)[0].upper() if bare else ""
+    if first not in ("SELECT", "WITH"):
+        raise ValueError(f"the query must be one SELECT (or WITH ... SELECT); it starts with {first or 'nothing'!r}")
+    if ";" in bare:
+        raise ValueError("the query holds more than one statement; give one SELECT")
+    write = _SQL_WRITES.search(bare)
+    if write:
+        raise ValueError(f"the query contains {write.group(1).upper()!r}, which changes a database; "
+                         "sources are only read: give a plain SELECT")
+
+
 class SourceSpec(_Strict):
     """Where one department's export lives and how to read it."""
 
@@ -86,6 +105,8 @@ class SourceSpec(_Strict):
                 raise ValueError("a sql source needs 'path' (SQLite/DuckDB file) or 'url'")
             if bool(self.table) == bool(self.query):
                 raise ValueError("a sql source needs exactly one of 'table' or 'query'")
+        if self.query:
+            read_only_query(self.query)
         if self.url and re.search(r"://[^/${}]*:[^@${}]+@", self.url):
             raise ValueError("the url contains a password: use ${ENV_VAR} instead")
         if len(set(self.columns.values())) < len(self.columns):

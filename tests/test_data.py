@@ -926,3 +926,52 @@ def test_export_file_older_than_its_rule_is_stale(params, demo, tmp_path):
         "expected an export at most 14 days old (sources.pipeline.freshness)")
     q = quality_table(loaded).set_index("source")
     assert (q.loc["pipeline", "status"], q.loc["pipeline", "fresh_by"]) == ("amber", "file modified")
+
+
+# --- sources are read, never written ---------------------------------------------------
+
+
+@pytest.mark.parametrize("query, message", [
+    ("DELETE FROM suppliers", "starts with 'DELETE'"),
+    ("drop table suppliers", "starts with 'DROP'"),
+    ("SELECT * FROM suppliers; UPDATE suppliers SET on_time_rate = 0", "more than one statement"),
+    ("WITH gone AS (DELETE FROM suppliers RETURNING *) SELECT * FROM gone", "contains 'DELETE'"),
+])
+def test_a_query_that_writes_is_refused_when_params_load(tmp_path, query, message):
+    from sop_lib.params import ParamsError
+
+    raw = yaml.safe_load((Path(__file__).resolve().parents[1] / "params" / "default.yaml").read_text())
+    raw["sources"]["suppliers"]["query"] = query
+    pfile = tmp_path / "company.yaml"
+    pfile.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ParamsError) as err:
+        load_params(pfile, check_files=False)
+    assert "company.yaml" in str(err.value) and "sources.suppliers" in str(err.value), str(err.value)
+    assert message in str(err.value)
+
+
+def test_a_select_with_write_words_inside_strings_or_names_is_allowed():
+    from sop_lib.params import read_only_query
+
+    read_only_query("SELECT supplier_id, REPLACE(name, 'Ltd', '') AS updated_name FROM suppliers "
+                    "WHERE note <> 'DELETE me' -- drop later\n;")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
+def test_the_database_file_is_opened_read_only(params, demo, tmp_path, clean, kind):
+    """Defence in depth: even a writing statement that got past params cannot change the file (a DROP
+    used to auto-commit in SQLite, whatever the transaction)."""
+    from sop_lib.data import read_source
+    from sop_lib.integrity import sha256_file
+
+    folder = copy_demo(demo, tmp_path)
+    _duckdb_erp(folder, clean)
+    db = folder / ("erp.sqlite" if kind == "sqlite" else "erp.duckdb")
+    before = sha256_file(db)
+    spec = params.sources["suppliers"].model_copy(update={"path": db.name, "query": "DROP TABLE suppliers"})
+    with pytest.raises(DataError) as err:
+        read_source("suppliers", spec, folder)
+    assert "read" in str(err.value).lower() and "only" in str(err.value).lower(), str(err.value)
+    assert sha256_file(db) == before, "the database is unchanged"
+    spec = spec.model_copy(update={"query": "SELECT COUNT(*) AS n FROM suppliers"})
+    assert int(read_source("suppliers", spec, folder)["n"].iloc[0]) == 5, "every supplier is still there"
