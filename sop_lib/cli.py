@@ -1,4 +1,5 @@
-"""Command line: ``sop run`` (the monthly batch) and ``sop demo`` (write the demo company)."""
+"""Command line: ``sop run`` (the monthly batch), ``sop demo`` (write the demo company) and
+``sop verify`` (check a stored cycle's files against its manifest)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,25 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
     demo = sub.add_parser("demo", help="write the demo company's source files")
     demo.add_argument("--params", default=DEFAULT_PARAMS)
+    verify = sub.add_parser("verify", help="check a stored cycle's files against the checksums in its manifest")
+    verify.add_argument("--cycle", required=True, help="the cycle YYYY-MM")
+    verify.add_argument("--reports", default="reports", help="folder that holds one sub-folder per cycle")
     return ap
+
+
+def verify_cycle(cycle_dir: Path) -> int:
+    """`sop verify`: one line per problem, 0 when every file is as the run wrote it."""
+    from sop_lib import integrity
+
+    problems = integrity.verify(cycle_dir)
+    for p in problems:
+        print(f"sop verify: {cycle_dir}: {p}", file=sys.stderr)
+    if problems:
+        print(f"sop verify: {cycle_dir}: {len(problems)} problem(s); the cycle's files are not as its run wrote them",
+              file=sys.stderr)
+        return 1
+    print(f"{cycle_dir}: all files match the manifest's checksums")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     from sop_lib.params import load_params
     from sop_lib.pipeline import CycleError, run_cycle
 
+    if args.command == "verify":
+        return verify_cycle(Path(args.reports) / args.cycle)
     try:
         if args.command == "demo":
             from sop_lib.demo import write_demo_company

@@ -13,6 +13,7 @@ sit in ``<cycle_dir>/``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Callable
 
 import pandas as pd
 
+from sop_lib import integrity, runlock
 from sop_lib.params import RunParams, load_params
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -95,15 +97,20 @@ def write_table(cycle_dir: str | Path, name: str, df: pd.DataFrame) -> Path:
     tmp = out.with_suffix(".tmp")
     df.to_parquet(tmp, index=False)
     tmp.replace(out)
+    integrity.record(out)
     return out
 
 
-def read_table(cycle_dir: str | Path, name: str) -> pd.DataFrame:
-    path = artifacts_dir(cycle_dir) / f"{name}.parquet"
+def _checked(path: Path, step: int | str) -> Path:
+    """``path`` if it exists and is what step ``step`` wrote; else a clear error."""
     if not path.exists():
-        step = ARTIFACTS.get(name, "?")
         raise CycleError(f"{path} is missing: it is written by step {step}; run that step first")
-    return pd.read_parquet(path)
+    integrity.check(path, written_by=f"step {step}")
+    return path
+
+
+def read_table(cycle_dir: str | Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(_checked(artifacts_dir(cycle_dir) / f"{name}.parquet", ARTIFACTS.get(name, "?")))
 
 
 def step_complete(cycle_dir: str | Path, step: int) -> bool:
@@ -141,6 +148,21 @@ class StepContext:
     def draws_path(self) -> Path:
         return artifacts_dir(self.cycle_dir) / DRAWS_FILE
 
+    def write_netcdf(self, obj, name: str = DRAWS_FILE) -> None:
+        """Write draws (xarray Dataset) or a posterior (ArviZ InferenceData) as NetCDF, atomically, with its checksum."""
+        out = artifacts_dir(self.cycle_dir) / name
+        tmp = out.with_name(f".{name}.tmp")
+        obj.to_netcdf(str(tmp))
+        tmp.replace(out)
+        integrity.record(out)
+
+    def read_draws(self):
+        """The demand draws of step 2 (checked against their checksum), loaded into memory."""
+        import xarray as xr
+
+        with xr.open_dataset(_checked(self.draws_path, 2)) as ds:
+            return ds.load()
+
 
 def open_step(number: int, *, params_file: str, cycle_dir: str, cycle: str = "",
               prepare_upstream: bool = True) -> StepContext:
@@ -150,6 +172,7 @@ def open_step(number: int, *, params_file: str, cycle_dir: str, cycle: str = "",
     ``cycle_dir`` yet; with ``prepare_upstream`` they are run there first (papermill,
     default parameters), so every notebook works standalone.
     """
+    runlock.watch_batch()  # a kernel started by `sop run` dies with it (no orphan sampling on)
     params = load_params(params_file, overrides={"cycle": cycle} if cycle else None)
     cdir = Path(cycle_dir).resolve()
     cdir.mkdir(parents=True, exist_ok=True)
@@ -177,34 +200,50 @@ def run_steps(cycle_dir: Path, *, params_file: str, cycle: str, steps: list[Step
               export: bool = True, kernel_name: str = "python3", resume: str = "",
               log: Callable[[str], None] = print) -> None:
     """Execute ``steps`` into ``cycle_dir``; raise `StepFailed` at the first failing cell."""
+    saved = {k: os.environ.get(k) for k in runlock.batch_env()}
+    os.environ.update(runlock.batch_env())  # inherited by the kernels papermill starts
+    try:
+        for step in steps:
+            _run_step(step, cycle_dir, params_file=params_file, cycle=cycle, progress=progress, export=export,
+                      kernel_name=kernel_name, resume=resume, log=log)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _run_step(step: Step, cycle_dir: Path, *, params_file: str, cycle: str, progress: bool, export: bool,
+              kernel_name: str, resume: str, log: Callable[[str], None]) -> None:
+    """Execute one step's notebook into ``cycle_dir`` and render its report."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     from sop_lib import reporting
 
-    for step in steps:
-        out_nb = cycle_dir / step.notebook
-        log(f"[step {step.number}/5] {step.title}: running {step.notebook}")
-        started = time.perf_counter()
-        try:
-            pm.execute_notebook(
-                str(NOTEBOOKS / step.notebook),
-                str(out_nb),
-                parameters={"params_file": params_file, "cycle_dir": str(cycle_dir), "cycle": cycle,
-                            "prepare_upstream": False},
-                cwd=str(NOTEBOOKS),
-                kernel_name=kernel_name,
-                progress_bar=progress,
-                request_save_on_cell_execute=True,
-            )
-        except PapermillExecutionError as exc:
-            error = f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}"
-            raise StepFailed(step, exc.cell_index, error, out_nb, resume or f"sop run --cycle {cycle}") from None
-        except Exception as exc:  # kernel died, notebook missing...
-            raise StepFailed(step, None, f"{type(exc).__name__}: {exc}", out_nb, resume or f"sop run --cycle {cycle}") from None
-        if export:
-            reporting.export_html(out_nb, cycle_dir / f"{step.stem}.html", title=f"{cycle} · {step.title}")
-        log(f"[step {step.number}/5] done in {time.perf_counter() - started:.0f} s")
+    out_nb = cycle_dir / step.notebook
+    log(f"[step {step.number}/5] {step.title}: running {step.notebook}")
+    started = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(NOTEBOOKS / step.notebook),
+            str(out_nb),
+            parameters={"params_file": params_file, "cycle_dir": str(cycle_dir), "cycle": cycle,
+                        "prepare_upstream": False},
+            cwd=str(NOTEBOOKS),
+            kernel_name=kernel_name,
+            progress_bar=progress,
+            request_save_on_cell_execute=True,
+        )
+    except PapermillExecutionError as exc:
+        error = f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}"
+        raise StepFailed(step, exc.cell_index, error, out_nb, resume or f"sop run --cycle {cycle}") from None
+    except Exception as exc:  # kernel died, notebook missing...
+        raise StepFailed(step, None, f"{type(exc).__name__}: {exc}", out_nb, resume or f"sop run --cycle {cycle}") from None
+    if export:
+        reporting.export_html(out_nb, cycle_dir / f"{step.stem}.html", title=f"{cycle} · {step.title}")
+    log(f"[step {step.number}/5] done in {time.perf_counter() - started:.0f} s")
 
 
 def missing_steps(cycle_dir: Path, before: int) -> list[int]:
@@ -216,10 +255,54 @@ def _complete(cycle_dir: Path) -> bool:
     return (cycle_dir / "manifest.json").exists()
 
 
+MIN_FREE_BYTES = 200 * 1024**2  # a demo cycle takes about 10 MB; real ones more
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def check_writable(root: Path) -> None:
+    """Fail before any step runs if the reports folder cannot be made, written or is nearly full."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CycleError(f"cannot create the reports folder {root}: {exc.strerror or exc}; "
+                         "choose another folder with --reports") from None
+    probe = root / f".write-test-{os.getpid()}"
+    try:
+        probe.write_bytes(b"\0" * 4096)
+        probe.unlink()
+    except OSError as exc:
+        try:
+            probe.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise CycleError(f"the reports folder {root} is not writable ({exc.strerror or exc}); "
+                         "fix its permissions or choose another folder with --reports") from None
+    cycles = sorted(p for p in root.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if _complete(p))
+    need = max(MIN_FREE_BYTES, 2 * _folder_bytes(cycles[-1]) if cycles else 0)
+    free = shutil.disk_usage(root).free
+    if free < need:
+        basis = f"twice the last completed cycle, {cycles[-1].name}" if cycles and need > MIN_FREE_BYTES else "the minimum"
+        raise CycleError(f"only {free / 1024**2:,.0f} MB free on the disk of {root}; a cycle needs about "
+                         f"{need / 1024**2:,.0f} MB ({basis}). Free some space or choose another folder with --reports")
+
+
+def describe_partial(staging: Path) -> str:
+    """What an unfinished run left behind: when it started, which steps finished, which had begun."""
+    stamp = staging / "params.json"
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp.stat().st_mtime)) if stamp.exists() else "unknown time"
+    done = [s.number for s in STEPS if step_complete(staging, s.number)]
+    begun = [s.number for s in STEPS if (staging / s.notebook).exists() and s.number not in done]
+    text = (f"found an unfinished run in {staging} (started {when}): "
+            f"{'step(s) ' + ', '.join(map(str, done)) + ' complete' if done else 'no step complete'}")
+    return text + (f", step {begun[0]} had begun and did not finish" if begun else "")
+
+
 def run_cycle(params_file: str | Path, *, cycle: str | None = None, reports_root: str | Path = PROJECT_ROOT / "reports",
               from_step: int = 1, force: bool = False, progress: bool = True, log: Callable[[str], None] = print) -> Path:
     """Run the monthly cycle; return ``reports/<cycle>/index.html``."""
-    from sop_lib import reporting
     from sop_lib.demo import ensure_demo_company
     from sop_lib.params import check_source_files
 
@@ -232,6 +315,21 @@ def run_cycle(params_file: str | Path, *, cycle: str | None = None, reports_root
         raise CycleError(f"--from-step must be between 1 and {len(STEPS)}, got {from_step}")
 
     root = Path(reports_root).resolve()
+    check_writable(root)
+    try:
+        with runlock.CycleLock(root / f"{params.cycle}.lock") as lock:
+            if lock.taken_over is not None:
+                log(f"Taking over the lock of {lock.taken_over.describe()}: that process is no longer running.")
+            return _run_locked(params, params_file, root, from_step=from_step, force=force, progress=progress, log=log)
+    except runlock.LockHeld as exc:
+        raise CycleError(f"{params.cycle}: {exc}") from None
+
+
+def _run_locked(params: RunParams, params_file: Path, root: Path, *, from_step: int, force: bool, progress: bool,
+                log: Callable[[str], None]) -> Path:
+    """`run_cycle` once this process holds the cycle's lock."""
+    from sop_lib import reporting
+
     final = root / params.cycle
     staging = root / f"{params.cycle}.partial"
     if _complete(final) and not force:
@@ -239,6 +337,10 @@ def run_cycle(params_file: str | Path, *, cycle: str | None = None, reports_root
             f"{final} already holds a completed cycle; it is not overwritten. "
             f"Use --force to replace it (the old one is kept as {params.cycle}.replaced-<time>) or --cycle for another month"
         )
+    if staging.exists():
+        action = ("starting again from step 1 (to keep its finished steps, resume with --from-step N)"
+                  if from_step == 1 else f"resuming at step {from_step}")
+        log(f"{describe_partial(staging)}; {action}.")
     if from_step == 1:
         if staging.exists():
             shutil.rmtree(staging)
@@ -273,6 +375,7 @@ def run_cycle(params_file: str | Path, *, cycle: str | None = None, reports_root
         "finished": pd.Timestamp.now().isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started, 1),
         "from_step": from_step,
+        "files": integrity.cycle_files(staging),  # sha256 per artifact, report and notebook: `sop verify`
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
     if final.exists():

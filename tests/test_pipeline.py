@@ -124,3 +124,54 @@ def test_bad_params_file_fails_before_any_notebook(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bad.yaml: demand.drawz: unknown key" in err
     assert not (tmp_path / "r").exists()
+
+
+# --- integrity and the reports folder ------------------------------------------------
+
+
+def test_manifest_lists_a_checksum_per_file_and_sop_verify_checks_them(cycle, capsys):
+    files = json.loads((cycle / "manifest.json").read_text())["files"]
+    assert "index.html" in files and "artifacts/supply_plan.parquet" in files and "artifacts/demand_draws.nc" in files
+    assert all(len(h) == 64 for h in files.values())
+    assert cli.main(["verify", "--cycle", "2026-11", "--reports", str(cycle.parent)]) == 0
+    assert "all files match" in capsys.readouterr().out
+
+
+def test_a_corrupted_artifact_stops_the_step_that_reads_it_and_sop_verify_flags_it(cycle, capsys):
+    path = artifacts_dir(cycle) / "supply_plan.parquet"
+    original = path.read_bytes()
+    try:
+        pd.read_parquet(path).assign(production=0.0).to_parquet(path, index=False)
+        assert cli.main(["verify", "--cycle", "2026-11", "--reports", str(cycle.parent)]) == 1
+        err = capsys.readouterr().err
+        assert "changed: artifacts/supply_plan.parquet" in err and "1 problem(s)" in err
+
+        assert cli.main(["run", "--reports", str(cycle.parent), "--from-step", "4", "--force", "--quiet"]) == 1
+        err = capsys.readouterr().err
+        assert "Step 4 (Pre-S&OP reconciliation) failed" in err and "IntegrityError" in err
+        assert "supply_plan.parquet has changed since step 3 wrote it" in err
+    finally:
+        path.write_bytes(original)
+    assert cli.main(["verify", "--cycle", "2026-11", "--reports", str(cycle.parent)]) == 0
+
+
+def test_an_unwritable_reports_folder_fails_before_any_step(tmp_path, capsys):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the reports folder should be")
+    assert cli.main(["run", "--reports", str(blocker / "reports"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot create the reports folder" in err and "--reports" in err
+    assert "[step" not in capsys.readouterr().out
+
+
+def test_a_nearly_full_disk_fails_before_any_step(tmp_path, capsys, monkeypatch):
+    from collections import namedtuple
+
+    from sop_lib import pipeline
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(pipeline.shutil, "disk_usage", lambda p: usage(10**9, 10**9 - 50 * 1024**2, 50 * 1024**2))
+    assert cli.main(["run", "--reports", str(tmp_path / "r"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "only 50 MB free" in err and "needs about 200 MB" in err
+    assert not list((tmp_path / "r").glob("2026-11*")), "nothing was started"
