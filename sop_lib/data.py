@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.errors
+import psutil
 from pandera.pandas import Column, DataFrameSchema
 
 from sop_lib.contracts import (
@@ -154,6 +155,22 @@ def _sql_engine(spec: SourceSpec, folder: Path):
 # --- reading --------------------------------------------------------------------------
 
 
+# peak memory per byte of file: csv measured (340 MB of CSV -> 4.4 GiB, benchmarks/bench_data.py);
+# excel and parquet are estimates (compressed formats unpack to more)
+MEMORY_PER_FILE_BYTE = {"csv": 14, "excel": 40, "parquet": 30}
+
+
+def _size(n: float) -> str:
+    return f"{n / 1024**3:.1f} GB" if n >= 1024**3 else f"{n / 1024**2:.0f} MB"
+
+
+def memory_needed(path: Path) -> int:
+    """Rough peak memory to read, parse and check a file, so a too-large one fails with a message, not a swap storm."""
+    kind = path.suffix.lower().lstrip(".")
+    factor = MEMORY_PER_FILE_BYTE.get("excel" if kind in ("xlsx", "xls") else kind, 12)
+    return path.stat().st_size * factor
+
+
 def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
     """Read one source with its format's own reader; raise `DataError` if it can't be read."""
 
@@ -164,6 +181,12 @@ def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
     if path is not None and not path.exists():
         what = "database file" if spec.kind == "sql" else "file"
         raise fail(f"no such {what}: {path}", "the file to exist (check data.folder and the path in params)")
+    if path is not None and spec.kind in ("csv", "excel", "parquet"):
+        need, free = memory_needed(path), psutil.virtual_memory().available
+        if need > free:
+            raise fail(f"a file of {_size(path.stat().st_size)}; reading and checking it takes about "
+                       f"{_size(need)} of memory and {_size(free)} are free",
+                       "a file that fits in memory: export fewer years or split it by year, or free memory")
     secrets, unset = env_secrets(spec)
     if unset:
         raise fail(f"environment variable(s) {', '.join(unset)} not set",

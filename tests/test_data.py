@@ -975,3 +975,16 @@ def test_the_database_file_is_opened_read_only(params, demo, tmp_path, clean, ki
     assert sha256_file(db) == before, "the database is unchanged"
     spec = spec.model_copy(update={"query": "SELECT COUNT(*) AS n FROM suppliers"})
     assert int(read_source("suppliers", spec, folder)["n"].iloc[0]) == 5, "every supplier is still there"
+
+
+def test_a_file_too_large_for_memory_is_refused_with_its_size_not_read(params, demo, tmp_path, monkeypatch):
+    from collections import namedtuple
+
+    from sop_lib import data
+
+    memory = namedtuple("memory", "available")
+    monkeypatch.setattr(data.psutil, "virtual_memory", lambda: memory(1024**2))  # 1 MiB free
+    loaded = load_variant(params, demo, tmp_path)
+    msg = only_message(loaded, "sales_history")
+    assert msg.startswith("sales_history (sales_history.csv)") and "of memory and 1 MB are free" in msg
+    assert "export fewer years or split it by year" in msg
