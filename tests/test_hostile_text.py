@@ -1,0 +1,92 @@
+"""Hostile text end to end: a demo variant whose free-text fields hold markup, template syntax,
+very long, right-to-left and emoji strings runs the whole cycle, and every report shows them
+as text. Sampling is cut to a fast profile: this test is about text, not forecasts."""
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import yaml
+
+from sop_lib import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = '<script>document.title="pwned"</script>'
+IMG = '"><img src=x onerror=alert(1)>'
+TEMPLATE = "{{ 7*7 }} {% raw %}"
+RTL = "\u0645\u0643\u064a\u0646\u0629 \u0642\u0647\u0648\u0629 \u202eevil"  # Arabic, then a right-to-left override
+EMOJI = "\u2615\U0001F680"
+LONG = "Very long name " + "x" * 300
+
+RENAME = {  # demo text -> hostile text, applied to every file that holds it
+    "Espresso machines": f"Espresso {SCRIPT}",
+    "Grinders": f"Grinders {IMG} {EMOJI}",
+    "ThermoCore s.r.o.": f"ThermoCore {IMG} s.r.o.",
+}
+
+
+def _hostile_company(tmp_path: Path) -> Path:
+    folder = tmp_path / "exports"
+    shutil.copytree(ROOT / "data" / "demo", folder)
+    products = pd.read_csv(folder / "products.csv", dtype=str, keep_default_na=False)
+    products["family"] = products["family"].replace(RENAME)
+    products["name"] = [[LONG, RTL, SCRIPT, TEMPLATE][i % 4] + f" {i}" for i in range(len(products))]
+    products.to_csv(folder / "products.csv", index=False)
+    sales = pd.read_csv(folder / "sales_history.csv", dtype=str, keep_default_na=False)
+    if "family" in sales:
+        sales["family"] = sales["family"].replace(RENAME)
+        sales.to_csv(folder / "sales_history.csv", index=False)
+    with sqlite3.connect(folder / "erp.sqlite") as con:
+        for old, new in RENAME.items():
+            con.execute("UPDATE suppliers SET supplier_name = ? WHERE supplier_name = ?", (new, old))
+        con.execute("UPDATE production_lines SET line_name = ? || line_name", (f"{SCRIPT} ",))
+        con.execute("UPDATE bom SET component_name = component_name || ?", (f" {RTL} {TEMPLATE}",))
+    book = openpyxl.load_workbook(folder / "planning_inputs.xlsx")
+    for sheet in book.worksheets:
+        header = [c.value for c in sheet[1]]
+        for row in sheet.iter_rows(min_row=2):
+            for cell, col in zip(row, header):
+                if isinstance(cell.value, str) and cell.value in RENAME:
+                    cell.value = RENAME[cell.value]
+                elif col == "campaign" and cell.value:
+                    cell.value = f"{TEMPLATE} {IMG} {cell.value}"
+    book.save(folder / "planning_inputs.xlsx")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def hostile_cycle(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hostile")
+    folder = _hostile_company(tmp)
+    params = yaml.safe_load((ROOT / "params" / "default.yaml").read_text())
+    params["data"].update(folder=str(folder), demo=False, forecast_archive=str(ROOT / "data" / "demo" / "forecast_archive"))
+    params["demand"].update(draws=100, tune=150)
+    overrides = yaml.safe_load((ROOT / "params" / "overrides" / "2026-11.yaml").read_text())
+    for entry, text in zip(overrides, (SCRIPT, IMG, TEMPLATE)):
+        entry["who"], entry["why"] = f"{text} {EMOJI}", f"{LONG} {RTL}"
+    (tmp / "overrides.yaml").write_text(yaml.safe_dump(overrides, allow_unicode=True))
+    params["demand"]["overrides"] = str(tmp / "overrides.yaml")
+    pfile = tmp / "hostile.yaml"
+    pfile.write_text(yaml.safe_dump(params, allow_unicode=True))
+    assert cli.main(["run", "--params", str(pfile), "--reports", str(tmp / "reports"), "--quiet"]) == 0
+    cycle = tmp / "reports" / "2026-11"
+    return {p.name: p.read_text(encoding="utf-8") for p in cycle.glob("*.html")}
+
+
+def test_no_report_carries_live_markup_from_the_data(hostile_cycle):
+    assert len(hostile_cycle) == 6
+    for name, html in hostile_cycle.items():
+        assert SCRIPT not in html, f"{name} would run a script from the data"
+        assert "<img src=x onerror" not in html, f"{name} would run an onerror handler from the data"
+
+
+def test_hostile_text_is_shown_as_text(hostile_cycle):
+    every = "\n".join(hostile_cycle.values())
+    assert "&lt;script&gt;document.title=" in every, "the family / line names appear, escaped"
+    assert "&lt;img src=x onerror=alert(1)&gt;" in every, "the supplier name appears, escaped"
+    assert TEMPLATE in every and "49 {% raw %}" not in every, "template syntax is shown, never evaluated"
+    assert EMOJI in every and "\u0645\u0643\u064a\u0646\u0629" in every, "emoji and right-to-left text survive"
+    assert "x" * 300 in every, "long override reasons are kept whole"
