@@ -7,7 +7,10 @@ one is kept beside it as ``reports/<cycle>.replaced-<timestamp>/``.
 
 Each step reads the artifacts of earlier steps from ``<cycle_dir>/artifacts/`` and
 writes its own there (see `ARTIFACTS`); the executed notebook and its HTML report
-sit in ``<cycle_dir>/``.
+sit in ``<cycle_dir>/``. Every artifact's sha256 is recorded when written and checked
+when read (`sop_lib.integrity`); one batch at a time holds a cycle, and its kernels die
+with it (`sop_lib.runlock`); the reports folder is checked for write access and free
+space before any step runs.
 """
 
 from __future__ import annotations
@@ -255,7 +258,7 @@ def _complete(cycle_dir: Path) -> bool:
     return (cycle_dir / "manifest.json").exists()
 
 
-MIN_FREE_BYTES = 200 * 1024**2  # a demo cycle takes about 10 MB; real ones more
+MIN_FREE_BYTES = 200 * 1024**2  # a demo cycle takes about 50 MB (most of it the draws); real ones more
 
 
 def _folder_bytes(folder: Path) -> int:
