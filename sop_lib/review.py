@@ -72,8 +72,10 @@ def read_folder_archive(folder: str | Path | None, cycle: str) -> pd.DataFrame:
 
 def _tidy(frames: list[pd.DataFrame]) -> pd.DataFrame:
     cols = ["cycle", "origin", "ds", "sku", "region", "family", "mean", "p10", "p50", "p90", "stat_mean"]
-    if not frames:
-        return pd.DataFrame(columns=cols)
+    if not frames:  # a company's first cycle: typed, so every review below works on it (and finds nothing)
+        empty = pd.DataFrame({c: pd.Series(dtype=float if c in ("mean", "p10", "p50", "p90", "stat_mean") else object)
+                              for c in cols})
+        return empty.astype({"ds": "datetime64[ns]"})
     df = pd.concat(frames, ignore_index=True)
     if "stat_mean" not in df:
         df["stat_mean"] = np.nan

@@ -146,3 +146,15 @@ def test_review_of_the_demo_archive(tmp_path):
     assert by_family and "saved" in by_family[0] and "points on Grinders" in by_family[0] and "cost" in by_family[0]
     lags = review.lag_review(matched)
     assert list(lags["months_ahead"]) == list(range(1, 13))
+
+
+def test_a_companys_first_cycle_has_nothing_to_review_and_does_not_crash(tmp_path):
+    """No archived forecast anywhere (a new company): every review is empty, none raises."""
+    archive = review.combine_archives(review.read_report_archive(tmp_path / "reports", CYCLE),
+                                      review.read_folder_archive(None, CYCLE))
+    matched = review.match_actuals(archive, _actuals({"2026-09-01": 5, "2026-10-01": 7}), CYCLE)
+    assert matched.empty
+    fam, over, worst = review.family_review(matched), review.override_review(matched), review.worst_misses(matched)
+    assert fam.empty and over.empty and worst.empty and review.tracking_signal(matched).empty
+    assert review.lag_review(matched).empty and review.archive_summary(archive).empty
+    assert review.findings(fam, over, worst) == []
