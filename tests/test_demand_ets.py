@@ -39,6 +39,16 @@ def fitted():
     return train, test, res
 
 
+def test_map_fit_is_saved_as_netcdf_as_step_2_saves_it(fitted, tmp_path):
+    """Step 2 hands the posterior over as NetCDF; a bool attribute crashed that after a 10-minute run."""
+    import arviz as az
+
+    _, _, res = fitted
+    res.idata.to_netcdf(str(tmp_path / "posterior.nc"))
+    back = az.from_netcdf(str(tmp_path / "posterior.nc"))
+    assert back.attrs["inference"] == "map" and back.attrs["converged"] in (0, 1)
+
+
 def test_auto_picks_the_ets_model_fitted_by_map_for_continuous_data(fitted):
     _, _, res = fitted
     assert res.model == "ets"

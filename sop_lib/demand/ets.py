@@ -173,7 +173,8 @@ def fit_map(model, d: Design, max_iterations: int = MAP_ITERATIONS, season_lengt
     dims = {name: list(model.named_vars_to_dims.get(name, ())) for name in posterior}
     idata = az.from_dict(posterior=posterior, coords=dict(model.coords), dims=dims)
     idata.attrs.update({"inference": "map", "iterations": int(res.nit), "log_density": float(-res.fun),
-                        "converged": bool(res.success), "fit_seconds": round(time.perf_counter() - start, 2)})
+                        "converged": int(res.success),  # 0/1: NetCDF attributes cannot hold booleans
+                        "fit_seconds": round(time.perf_counter() - start, 2)})
     return idata
 
 
