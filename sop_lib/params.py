@@ -290,9 +290,9 @@ def check_data_rules(params: RunParams, params_file: Path | str = "params") -> N
                           f"(its date columns: {dates}; leave it out to use the file's modification time)")
     regions = set(params.data.regions)
     for alias, region in params.data.region_aliases.items():
-        if regions and region not in regions:
+        if regions and region not in regions | {"all"}:
             errors.append(f"{params_file}: data.region_aliases.{alias}: {region!r} is not one of data.regions "
-                          f"({', '.join(params.data.regions)})")
+                          f"({', '.join(params.data.regions)}) or 'all'")
     if errors:
         raise ParamsError("\n".join(errors))
 

@@ -310,7 +310,14 @@ def test_region_alias_must_point_at_a_planning_region(tmp_path, raw):
     raw["data"]["region_aliases"] = {"Nordic": "Scandinavia"}
     path = write(tmp_path, raw)
     assert load_error(path) == (
-        f"{path}: data.region_aliases.Nordic: 'Scandinavia' is not one of data.regions (DACH, Benelux, Nordics, Iberia)")
+        f"{path}: data.region_aliases.Nordic: 'Scandinavia' is not one of data.regions (DACH, Benelux, Nordics, Iberia) "
+        "or 'all'")
+
+
+def test_region_alias_may_point_at_all(tmp_path, raw):
+    """'all' (company-wide, e.g. HR's 'gesamt') is always allowed as a region, so also as an alias's target."""
+    raw["data"]["region_aliases"] = {"gesamt": "all"}
+    assert load_params(write(tmp_path, raw)).data.region_aliases == {"gesamt": "all"}
 
 
 def test_two_columns_mapped_to_one_is_refused(tmp_path, raw):
