@@ -232,7 +232,28 @@ def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
     if df.empty:
         raise fail("no data rows", "at least one data row")
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
-    return df.rename(columns=spec.columns)
+    df = df.rename(columns=spec.columns)
+    present = sorted(set(spec.constants) & set(df.columns))
+    if present:
+        raise fail(f"column(s) {present} in the export and in sources.{name}.constants",
+                   "a constant only for a column the export lacks (remove the constant, or the column's mapping)")
+    return df.assign(**spec.constants)
+
+
+def translate_values(spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame:
+    """Their category values and units as ours (``values`` and ``scale`` of the source);
+    cells that are not numbers are left as they are, for the contract to report."""
+    out = df.copy()
+    for column, mapping in spec.values.items():
+        if column in out:
+            text = out[column].astype("string").str.strip()
+            hit = text.isin(list(mapping)).fillna(False).astype(bool)
+            out[column] = out[column].where(~hit, text.map(mapping))
+    for column, factor in spec.scale.items():
+        if column in out:
+            number = pd.to_numeric(out[column], errors="coerce")
+            out[column] = out[column].where(number.isna(), number * factor)
+    return out
 
 
 def parse_numbers(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame:
@@ -378,7 +399,12 @@ def _explain_failures(name: str, spec: SourceSpec, cases: pd.DataFrame) -> list[
         else:
             values = ", ".join(repr(v) for v in grp["failure_case"].head(MAX_ROWS_SHOWN))
         rows = _row_label(spec, sorted(set(idx))) if idx else ""
-        problems.append(_problem(name, spec, _check_name(check), str(column), rows, values, _expected(check, column)))
+        expected = _expected(check, column)
+        if str(check).startswith("isin(") and not spec.values.get(str(column)):
+            expected += f" (other spellings can be mapped with sources.{name}.values.{column})"
+        elif str(check).startswith("in_range(") and str(column) not in spec.scale:
+            expected += f" (numbers in another unit, e.g. percent, can be converted with sources.{name}.scale.{column})"
+        problems.append(_problem(name, spec, _check_name(check), str(column), rows, values, expected))
     return problems
 
 
@@ -647,7 +673,7 @@ def load_sources(params: RunParams) -> LoadedData:
             problems += exc.problems
             lineage.append(_lineage_row(name, spec, path, 0))
             continue
-        df = parse_numbers(name, spec, df)
+        df = translate_values(spec, parse_numbers(name, spec, df))
         df, date_problems = parse_dates(name, spec, df, cycle_start)
         problems += date_problems
         if name in CONTRACTS:

@@ -84,6 +84,12 @@ class SourceSpec(_Strict):
         description="SQLAlchemy URL; ${VAR} is replaced from the environment (credentials never go here)",
     )
     columns: dict[str, str] = Field(default_factory=dict, description="their column name -> ours")
+    values: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="per column (our name): their value -> ours, e.g. {status: {aktiv: active}}")
+    scale: dict[str, float] = Field(
+        default_factory=dict, description="per column (our name): multiply numbers by this, e.g. {probability: 0.01}")
+    constants: dict[str, str | float | int] = Field(
+        default_factory=dict, description="columns the export lacks, with one value for every row, e.g. {region: all}")
     date_format: str | None = Field(None, description="strftime format of the dates, e.g. '%d.%m.%Y'")
     encoding: str = "utf-8"
     delimiter: str = ","
@@ -277,12 +283,21 @@ def load_params(path: str | Path, *, overrides: dict | None = None, check_files:
 
 
 def check_data_rules(params: RunParams, params_file: Path | str = "params") -> None:
-    """Rules that need the contracts: a freshness column must be one of the source's date
-    columns, and a region alias must point at a planning region."""
+    """Rules that need the contracts: value maps, scales and constants name a column of
+    the source, a freshness column is one of its date columns, and a region alias points
+    at a planning region (or 'all')."""
     from sop_lib.contracts import DATE_COLUMNS
+
+    from sop_lib.contracts import CONTRACTS
 
     errors = []
     for name, spec in params.sources.items():
+        ours = list(CONTRACTS[name].columns) if name in CONTRACTS else None
+        for key in ("values", "scale", "constants"):
+            for column in getattr(spec, key):
+                if ours is not None and column not in ours:
+                    errors.append(f"{params_file}: sources.{name}.{key}.{column}: {column!r} is not a column of {name} "
+                                  f"(its columns: {', '.join(ours)}); name the column as ours, after 'columns' maps it")
         col = spec.freshness.column if spec.freshness else None
         if col is not None and col not in DATE_COLUMNS.get(name, []):
             dates = ", ".join(DATE_COLUMNS.get(name, [])) or "none"

@@ -988,3 +988,75 @@ def test_a_file_too_large_for_memory_is_refused_with_its_size_not_read(params, d
     msg = only_message(loaded, "sales_history")
     assert msg.startswith("sales_history (sales_history.csv)") and "of memory and 1 MB are free" in msg
     assert "export fewer years or split it by year" in msg
+
+
+# --- their values as ours: values, scale, constants (params only, no export rewritten) -------
+
+
+def _germanise(folder: Path) -> None:
+    """Categories in German, probabilities in percent, as a German ERP/CRM exports them."""
+    edit_csv(folder, "products.csv", lambda df: df.assign(status=df["status"].replace(
+        {"active": "aktiv", "planned": "geplant", "discontinued": "ausgelaufen"})))
+    edit_csv(folder, "crm_pipeline.csv", lambda df: df.assign(probability=(df["probability"].astype(float) * 100).round(0)))
+    sql(folder, "UPDATE suppliers SET financial_risk = CASE financial_risk WHEN 'low' THEN 'niedrig' "
+                "WHEN 'medium' THEN 'mittel' ELSE 'hoch' END")
+    sql(folder, "UPDATE open_orders SET status = CASE status WHEN 'open' THEN 'offen' ELSE 'Rückstand' END")
+
+
+GERMAN = {
+    "products": {"values": {"status": {"aktiv": "active", "geplant": "planned", "ausgelaufen": "discontinued"}}},
+    "pipeline": {"scale": {"probability": 0.01}},
+    "suppliers": {"values": {"financial_risk": {"niedrig": "low", "mittel": "medium", "hoch": "high"}}},
+    "open_orders": {"values": {"status": {"offen": "open", "Rückstand": "backordered"}}},
+}
+
+
+def test_german_categories_and_percentages_are_mapped_through_params_alone(params, demo, tmp_path, clean):
+    loaded = load_variant(params, demo, tmp_path, _germanise, **GERMAN)
+    assert [str(p) for p in loaded.problems if p.severity == "block"] == []
+    for name in ("products", "suppliers", "open_orders"):
+        pd.testing.assert_frame_equal(loaded.tables[name], clean.tables[name])
+    pd.testing.assert_series_equal(loaded.tables["pipeline"]["probability"], clean.tables["pipeline"]["probability"],
+                                   atol=0.005)
+
+
+def test_a_value_still_not_allowed_after_mapping_names_column_and_value(params, demo, tmp_path):
+    mapping = {"values": {"financial_risk": {"niedrig": "low", "mittel": "medium"}}}  # 'hoch' forgotten
+    loaded = load_variant(params, demo, tmp_path, _germanise, **{**GERMAN, "suppliers": mapping})
+    msg = only_message(loaded, "suppliers")
+    assert "column 'financial_risk'" in msg and "'hoch'" in msg
+
+
+def test_a_percentage_without_scale_is_refused_as_out_of_range(params, demo, tmp_path):
+    loaded = load_variant(params, demo, tmp_path, _germanise, **{k: v for k, v in GERMAN.items() if k != "pipeline"})
+    msg = only_message(loaded, "pipeline")
+    assert "column 'probability'" in msg and "found 75.0" in msg and "expected a value in [0, 1]" in msg
+    assert "can be converted with sources.pipeline.scale.probability" in msg, "the message says how to fix it"
+
+
+def test_a_one_region_company_sets_the_region_as_a_constant(params, demo, tmp_path, clean):
+    def one_region(folder):
+        edit_csv(folder, "crm_pipeline.csv", lambda df: df.drop(columns="region"))
+
+    loaded = load_variant(params, demo, tmp_path, one_region, pipeline={"constants": {"region": "all"}})
+    assert [str(p) for p in loaded.problems if p.severity == "block"] == []
+    assert set(loaded.tables["pipeline"]["region"]) == {"all"}
+    assert len(loaded.tables["pipeline"]) == len(clean.tables["pipeline"])
+
+
+def test_a_constant_for_a_column_the_export_has_is_refused(params, demo, tmp_path):
+    loaded = load_variant(params, demo, tmp_path, pipeline={"constants": {"region": "all"}})
+    msg = only_message(loaded, "pipeline")
+    assert "['region'] in the export and in sources.pipeline.constants" in msg
+
+
+def test_values_scale_and_constants_must_name_columns_of_the_source(tmp_path):
+    from sop_lib.params import ParamsError
+
+    raw = yaml.safe_load((Path(__file__).resolve().parents[1] / "params" / "default.yaml").read_text())
+    raw["sources"]["pipeline"]["scale"] = {"probabilty": 0.01}
+    pfile = tmp_path / "company.yaml"
+    pfile.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ParamsError) as err:
+        load_params(pfile, check_files=False)
+    assert "sources.pipeline.scale.probabilty: 'probabilty' is not a column of pipeline" in str(err.value)
