@@ -76,14 +76,24 @@ class CycleError(RuntimeError):
     """A batch that cannot start or did not finish; the message is one line for the planner."""
 
 
+MAX_DETAILS = 10  # lines of an error's detail (e.g. blocking data problems) printed by the CLI
+
+
 class StepFailed(CycleError):
-    def __init__(self, step: Step, cell: int | None, error: str, notebook: Path, resume: str):
+    """A step's notebook failed: one summary line, then up to `MAX_DETAILS` lines of detail."""
+
+    def __init__(self, step: Step, cell: int | None, error: str, notebook: Path, resume: str,
+                 details: list[str] | None = None, report: Path | None = None):
         self.step, self.cell, self.error, self.notebook = step, cell, error, notebook
+        self.details, self.report = details or [], report
         where = f"cell {cell}" if cell is not None else "start-up"
-        super().__init__(
-            f"Step {step.number} ({step.title}) failed in {where}: {error} | "
-            f"executed notebook kept at {notebook} | fix the cause, then resume with: {resume} --from-step {step.number}"
-        )
+        kept = f"report of what ran at {report} | " if report else ""
+        lines = [f"Step {step.number} ({step.title}) failed in {where}: {error} | {kept}"
+                 f"executed notebook kept at {notebook} | fix the cause, then resume with: {resume} --from-step {step.number}"]
+        lines += self.details[:MAX_DETAILS]
+        if len(self.details) > MAX_DETAILS:
+            lines.append(f"  ... and {len(self.details) - MAX_DETAILS} more: see {report or notebook}")
+        super().__init__("\n".join(lines))
 
 
 # --- artifacts --------------------------------------------------------------------
@@ -240,8 +250,16 @@ def _run_step(step: Step, cycle_dir: Path, *, params_file: str, cycle: str, prog
             request_save_on_cell_execute=True,
         )
     except PapermillExecutionError as exc:
-        error = f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}"
-        raise StepFailed(step, exc.cell_index, error, out_nb, resume or f"sop run --cycle {cycle}") from None
+        first, *details = str(exc.evalue).splitlines() or [""]
+        report = None
+        if export:  # what ran before the failure is what the planner needs (a blocked step 1's data-quality report)
+            try:
+                report = reporting.export_html(out_nb, cycle_dir / f"{step.stem}.html",
+                                               title=f"{cycle} · {step.title} (stopped)")
+            except Exception:  # noqa: BLE001 - the failure itself is what must be reported
+                report = None
+        raise StepFailed(step, exc.cell_index, f"{exc.ename}: {first}", out_nb, resume or f"sop run --cycle {cycle}",
+                         details=[d for d in details if d.strip()], report=report) from None
     except Exception as exc:  # kernel died, notebook missing...
         raise StepFailed(step, None, f"{type(exc).__name__}: {exc}", out_nb, resume or f"sop run --cycle {cycle}") from None
     if export:

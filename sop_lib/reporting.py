@@ -184,15 +184,41 @@ def revenue_chart(title: str, total: pd.DataFrame, demand_band: pd.DataFrame):
 # --- HTML export -------------------------------------------------------------------
 
 
+def _up_to_failure(cells: list) -> list:
+    """A failed run's cells up to the one that failed, without papermill's own error banners."""
+    kept = []
+    for cell in cells:
+        if "papermill-error-cell-tag" in cell.get("metadata", {}).get("tags", []):
+            continue
+        kept.append(cell)
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            break
+    return kept
+
+
+def _stopped_here(error: dict):
+    """A failed cell's traceback as one readable box: what stopped the step, not Python's stack."""
+    import nbformat
+
+    text = str(error.get("evalue", "")).strip()
+    lines = "".join(f"<li>{esc(line.strip().lstrip('- '))}</li>" for line in text.splitlines()[1:] if line.strip())
+    html = (f'<div class="sop-stopped" style="border-left:4px solid #c0392b;padding:8px 12px;background:#fdf0ee">'
+            f"<strong>The step stopped here.</strong> {esc(error.get('ename', 'Error'))}: "
+            f"{esc(text.splitlines()[0] if text else '')}{f'<ul>{lines}</ul>' if lines else ''}</div>")
+    return nbformat.v4.new_output("display_data", data={"text/html": html})
+
+
 def export_html(notebook: str | Path, html_path: str | Path, *, title: str) -> Path:
     """Self-contained HTML with code, prompts and warnings hidden (nbconvert)."""
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook), as_version=4)
+    nb.cells = _up_to_failure(nb.cells)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            cell.outputs = [_stopped_here(o) if o.get("output_type") == "error" else o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     nb.metadata["title"] = title
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True

@@ -93,12 +93,17 @@ def test_failing_step_stops_with_one_line_and_keeps_the_completed_cycle(cycle, t
     before = (cycle / "manifest.json").read_text()
 
     assert cli.main(["run", "--params", str(pfile), "--reports", str(cycle.parent), "--quiet", "--force"]) == 1
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1
-    assert "Step 1 (Data gathering and preparation) failed in cell" in err
-    assert "sales_history.csv" in err and "'units'" in err and "line 5" in err
-    assert "--from-step 1" in err and f"--params {pfile}" in err, "the resume hint repeats the planner's own params"
-    assert (cycle.parent / "2026-11.partial" / "01_data_preparation.ipynb").exists()
+    summary, *problems = capsys.readouterr().err.strip().splitlines()
+    assert "Step 1 (Data gathering and preparation) failed in cell" in summary
+    assert "--from-step 1" in summary and f"--params {pfile}" in summary, "the resume hint repeats the planner's own params"
+    assert len(problems) == 1, "then every blocking problem, one a line"
+    assert "sales_history.csv" in problems[0] and "'units'" in problems[0] and "line 5" in problems[0]
+    partial = cycle.parent / "2026-11.partial"
+    assert (partial / "01_data_preparation.ipynb").exists()
+    report = (partial / "01_data_preparation.html").read_text()
+    assert f"report of what ran at {partial / '01_data_preparation.html'}" in summary
+    assert "The step stopped here." in report and "Traceback" not in report and "line 5" in report, \
+        "a blocked step 1 still renders its data-quality report, when it is needed most"
     assert (cycle / "manifest.json").read_text() == before, "a failing run never touches the completed cycle"
 
 
@@ -175,3 +180,13 @@ def test_a_nearly_full_disk_fails_before_any_step(tmp_path, capsys, monkeypatch)
     err = capsys.readouterr().err
     assert "only 50 MB free" in err and "needs about 200 MB" in err
     assert not list((tmp_path / "r").glob("2026-11*")), "nothing was started"
+
+
+def test_a_long_list_of_problems_is_cut_at_ten_lines_and_points_at_the_report(tmp_path):
+    from sop_lib.pipeline import StepFailed
+
+    details = [f"  - problem {i}" for i in range(15)]
+    msg = str(StepFailed(STEPS[0], 6, "DataError: 15 blocking data problem(s)", tmp_path / "01.ipynb",
+                         "sop run", details=details, report=tmp_path / "01.html")).splitlines()
+    assert len(msg) == 12 and msg[1] == "  - problem 0" and msg[10] == "  - problem 9"
+    assert msg[11] == f"  ... and 5 more: see {tmp_path / '01.html'}"
