@@ -2,7 +2,6 @@
 very long, right-to-left and emoji strings runs the whole cycle, and every report shows them
 as text. Sampling is cut to a fast profile: this test is about text, not forecasts."""
 
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 import yaml
 
 from sop_lib import cli
+from sop_lib.demo import write_demo_company
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = '<script>document.title="pwned"</script>'
@@ -28,9 +28,8 @@ RENAME = {  # demo text -> hostile text, applied to every file that holds it
 }
 
 
-def _hostile_company(tmp_path: Path) -> Path:
-    folder = tmp_path / "exports"
-    shutil.copytree(ROOT / "data" / "demo", folder)
+def _hostile_company(tmp_path: Path, seed: int) -> Path:
+    folder = write_demo_company(tmp_path / "exports", "2026-11", seed)  # made here: a fresh clone has no data/demo
     products = pd.read_csv(folder / "products.csv", dtype=str, keep_default_na=False)
     products["family"] = products["family"].replace(RENAME)
     products["name"] = [[LONG, RTL, SCRIPT, TEMPLATE][i % 4] + f" {i}" for i in range(len(products))]
@@ -60,9 +59,9 @@ def _hostile_company(tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def hostile_cycle(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile")
-    folder = _hostile_company(tmp)
     params = yaml.safe_load((ROOT / "params" / "default.yaml").read_text())
-    params["data"].update(folder=str(folder), demo=False, forecast_archive=str(ROOT / "data" / "demo" / "forecast_archive"))
+    folder = _hostile_company(tmp, params["data"]["demo_seed"])
+    params["data"].update(folder=str(folder), demo=False)
     params["demand"].update(draws=100, tune=150)
     overrides = yaml.safe_load((ROOT / "params" / "overrides" / "2026-11.yaml").read_text())
     for entry, text in zip(overrides, (SCRIPT, IMG, TEMPLATE)):
