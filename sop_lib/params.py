@@ -173,6 +173,9 @@ class DemandParams(_Strict):
     shocks: list[Shock] = Field(default_factory=list, description="external events that shift demand")
     overrides: str | None = Field(None, description="consensus overrides file (YAML), relative to this params file")
     use_pipeline: bool = Field(True, description="use the CRM pipeline as evidence for the near months")
+    compare_models: Literal["auto", "always", "never"] = Field(
+        "auto", description="also score the engine's other model on the held-out months: auto = only when that "
+                            "costs less than the forecast (the ets model by MAP), always, or never")
 
     @model_validator(mode="after")
     def _method_fits_model(self) -> "DemandParams":

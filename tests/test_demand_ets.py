@@ -147,6 +147,26 @@ def test_backtest_scores_the_other_model_in_the_same_run():
     assert acc["wape"].between(0, 1).all() and acc["coverage_p10_p90"].iloc[[0, 2, 3]].between(0, 1).all()
 
 
+def test_auto_comparison_never_runs_the_costlier_model_and_the_report_says_so():
+    """At scale a NUTS fit of the trend model cost 606 s beside a MAP forecast: auto skips it."""
+    full = simulate_ets(n_series=6, months=MONTHS[:48], seed=3)[["unique_id", "ds", "y"]]
+    acc, res = demand.backtest(full, 6, compare_models="auto", seed=1)
+    assert res.model == "ets" and len(acc) == 3 and not acc["method"].str.startswith("Engine's other").any()
+    text = demand.describe_backtest(acc, 6)
+    assert "other model was not scored" in text and "demand.compare_models: always" in text
+    assert f"{acc.iloc[0]['wape']:.1%}" in text and f"{acc.iloc[2]['wape']:.1%} for AutoETS" in text
+
+
+def test_backtest_sentence_names_the_other_model_when_it_was_scored():
+    acc = pd.DataFrame({"method": ["Bayesian engine (trend model, NUTS)", "Seasonal naive (same month last year)",
+                                   "AutoETS (statsforecast)", "Engine's other model (ets model, MAP)"],
+                        "wape": [0.30, 0.40, 0.35, 0.34], "coverage_p10_p90": [0.8, np.nan, 0.74, 0.73]})
+    assert demand.describe_backtest(acc, 6) == (
+        "Over the last 6 months the engine's weighted error (WAPE) was 30.0% against 40.0% for the seasonal naive "
+        "and 35.0% for AutoETS; its P10–P90 band held 80% of the actual months (target 80%). The engine's other "
+        "model scored 34.0% (demand.model in the params file chooses the model).")
+
+
 def test_same_inputs_give_the_same_numbers():
     full = simulate_ets(n_series=8, seed=4)
     a = demand.forecast(full, 6, seed=9)

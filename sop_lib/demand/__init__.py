@@ -23,6 +23,7 @@ from sop_lib.demand.drivers import (
 from sop_lib.demand.evaluation import (
     accuracy,
     backtest,
+    describe_backtest,
     holdout_split,
     interval_coverage,
     posterior_predictive_check,
@@ -46,6 +47,6 @@ from sop_lib.demand.model import (
 __all__ = [
     "ESS_OK", "RHAT_OK", "ForecastInputError", "ForecastResult", "OverrideError", "add_series", "apply_overrides", "apply_shocks",
     "load_overrides", "pipeline_check", "pipeline_demand", "posterior_predictive_check", "region_of", "accuracy", "add_launch", "aggregate_draws", "apply_launches",
-    "backtest", "holdout_split", "describe_fit", "diagnostics", "forecast", "headline_parameters", "interval_coverage", "launch_month_probabilities", "promo_depth",
+    "backtest", "describe_backtest", "holdout_split", "describe_fit", "diagnostics", "forecast", "headline_parameters", "interval_coverage", "launch_month_probabilities", "promo_depth",
     "quantile_column", "seasonal_naive", "sku_of", "sop_history", "summarise_draws",
 ]

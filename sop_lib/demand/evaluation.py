@@ -49,14 +49,17 @@ def holdout_split(history: pd.DataFrame, holdout: int) -> tuple[pd.DataFrame, pd
 
 
 def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, group_col: str | None = None,
-             regressors: tuple[str, ...] = (), baselines: bool = True, compare_models: bool = False,
+             regressors: tuple[str, ...] = (), baselines: bool = True, compare_models: bool | str = False,
              **fit_kwargs) -> tuple[pd.DataFrame, ForecastResult]:
     """Hold out the last ``holdout`` months, forecast them, and score against baselines.
 
     Returns one row per method (this engine, seasonal naive, AutoETS from statsforecast,
     and with ``compare_models`` the engine's other model with its default inference)
     with WAPE, bias, sMAPE, MASE and the P10-P90 interval's coverage, all on the same
-    held-out months, plus the engine's backtest forecast.
+    held-out months, plus the engine's backtest forecast. ``compare_models`` is True/False
+    or ``"auto"|"always"|"never"`` (params ``demand.compare_models``): ``auto`` scores the
+    other model only when it is the cheap one (ets by MAP), so the comparison never costs
+    more than the forecast (a NUTS fit of the trend model on hundreds of series would).
     """
     train, test = holdout_split(history, holdout)
     if test.empty or train.empty:
@@ -89,6 +92,8 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
         ets["unique_id"] = ets["unique_id"].astype(str)
         rows.append({"method": "AutoETS (statsforecast)", **accuracy(actual, ets, train, season_length),
                      "coverage_p10_p90": interval_coverage(actual, ets, "lo", "hi")})
+    if compare_models in ("auto", "always", "never"):
+        compare_models = compare_models == "always" or (compare_models == "auto" and res.model == "trend")
     if compare_models:
         other = "ets" if res.model == "trend" else "trend"
         kwargs = {k: v for k, v in fit_kwargs.items() if k not in ("model", "method")}
@@ -113,3 +118,22 @@ def posterior_predictive_check(res: ForecastResult, seed: int = 0) -> tuple[pd.D
     inside = (d.y >= lo) & (d.y <= hi)
     return table, float(inside[d.mask].mean())
 
+
+
+def describe_backtest(acc: pd.DataFrame, holdout: int) -> str:
+    """The backtest in sentences for the report, whichever rows `backtest` produced."""
+    def wape_of(prefix: str) -> float | None:
+        hit = acc[acc["method"].str.startswith(prefix)]
+        return float(hit.iloc[0]["wape"]) if len(hit) else None
+
+    engine = acc.iloc[0]
+    baselines = [f"{w:.1%} for {name}" for name, w in
+                 (("the seasonal naive", wape_of("Seasonal naive")), ("AutoETS", wape_of("AutoETS"))) if w is not None]
+    text = (f"Over the last {holdout} months the engine's weighted error (WAPE) was {engine['wape']:.1%}"
+            f"{' against ' + ' and '.join(baselines) if baselines else ''}; its P10–P90 band held "
+            f"{engine['coverage_p10_p90']:.0%} of the actual months (target 80%). ")
+    other = wape_of("Engine's other model")
+    if other is not None:
+        return text + f"The engine's other model scored {other:.1%} (demand.model in the params file chooses the model)."
+    return text + ("The engine's other model was not scored: fitting it would cost more than this forecast "
+                   "(demand.compare_models: always compares it anyway).")
