@@ -252,3 +252,19 @@ def test_posterior_predictive_check_flags_a_model_that_does_not_fit(fitted):
     broken.design.y = res.design.y * 3  # the data the model would have to explain tripled
     _, inside = demand.posterior_predictive_check(broken, seed=1)
     assert inside < 0.3
+
+
+@pytest.mark.parametrize("diag, label, says", [
+    ({"inference": "nuts", "ok": True, "divergences": 0, "max_r_hat": 1.01, "min_ess_bulk": 400, "draws": 1600},
+     "sampler OK", "Sampler diagnostics are healthy"),
+    ({"inference": "nuts", "ok": False, "divergences": 4, "max_r_hat": 1.03, "min_ess_bulk": 146, "draws": 1000},
+     "sampler FAILED checks", "WARNING: sampler diagnostics failed"),
+    ({"inference": "advi", "ok": True, "divergences": 0, "max_r_hat": float("nan"), "min_ess_bulk": 590, "draws": 600},
+     "ADVI fit, no sampler checks", "no sampler diagnostics (no chains, so no r-hat"),
+    ({"inference": "map", "ok": True, "iterations": 200, "draws": 1}, "MAP fit, no sampler", "Fitted by MAP"),
+])
+def test_fit_health_is_said_for_the_inference_that_ran(diag, label, says):
+    """ADVI used to be reported as 'healthy ... worst r-hat nan' and 'sampler OK': it has no sampler."""
+    assert demand.fit_check_label(diag) == label
+    text = demand.describe_fit(diag, 12.0)
+    assert says in text and "nan" not in text

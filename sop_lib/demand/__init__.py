@@ -38,6 +38,7 @@ from sop_lib.demand.model import (
     aggregate_draws,
     describe_fit,
     diagnostics,
+    fit_check_label,
     forecast,
     headline_parameters,
     quantile_column,
@@ -47,6 +48,6 @@ from sop_lib.demand.model import (
 __all__ = [
     "ESS_OK", "RHAT_OK", "ForecastInputError", "ForecastResult", "OverrideError", "add_series", "apply_overrides", "apply_shocks",
     "load_overrides", "pipeline_check", "pipeline_demand", "posterior_predictive_check", "region_of", "accuracy", "add_launch", "aggregate_draws", "apply_launches",
-    "backtest", "describe_backtest", "holdout_split", "describe_fit", "diagnostics", "forecast", "headline_parameters", "interval_coverage", "launch_month_probabilities", "promo_depth",
+    "backtest", "describe_backtest", "holdout_split", "describe_fit", "diagnostics", "fit_check_label", "forecast", "headline_parameters", "interval_coverage", "launch_month_probabilities", "promo_depth",
     "quantile_column", "seasonal_naive", "sku_of", "sop_history", "summarise_draws",
 ]

@@ -538,11 +538,22 @@ def describe_fit(diag: dict, fit_seconds: float) -> str:
     if diag["inference"] == "map":
         return (f"Fitted by MAP (posterior mode, {diag['iterations']} L-BFGS iterations, {fit_seconds:.0f} s): "
                 "intervals carry the future months' noise but not parameter uncertainty; no sampler to diagnose.")
+    if diag["inference"] == "advi":
+        return (f"Fitted by ADVI (a variational approximation, {diag['draws']} draws, {fit_seconds:.0f} s): fast, but "
+                "it has no sampler diagnostics (no chains, so no r-hat or divergences) and tends to make intervals too "
+                "narrow; the coverage on held-out months is its check.")
     verdict = ("Sampler diagnostics are healthy" if diag["ok"] else
                "WARNING: sampler diagnostics failed — treat the intervals with caution and rerun with more tune/draws")
     return (f"{verdict}: {diag['divergences']} divergent transitions, worst r-hat {diag['max_r_hat']:.3f} "
             f"(want < {RHAT_OK}), smallest effective sample size {diag['min_ess_bulk']:.0f} (want > {ESS_OK}), "
             f"from {diag['draws']} draws; fit took {fit_seconds:.0f} s.")
+
+
+def fit_check_label(diag: dict) -> str:
+    """Two or three words for a KPI card: what the fit's health check says, for the inference that ran."""
+    if diag["inference"] == "nuts":
+        return "sampler OK" if diag["ok"] else "sampler FAILED checks"
+    return {"map": "MAP fit, no sampler", "advi": "ADVI fit, no sampler checks"}[diag["inference"]]
 
 
 HEADLINE_PARAMETERS = {
