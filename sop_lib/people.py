@@ -71,3 +71,14 @@ def people_check(plan: pd.DataFrame, *, today: pd.Timestamp) -> pd.DataFrame:
                      "hiring_lead_months": g["hiring_lead_months"].iloc[0], "first_short_month": first,
                      "start_hiring_by": hire_by, "status": status})
     return pd.DataFrame(rows)
+
+
+def hiring_sentence(required_peak: float, employed: float, hires: float, lead_months: float) -> str:
+    """What the production-worker chart says, from the numbers (no hire is 'no hire', never '-0')."""
+    text = (f"The lines' crews need up to {required_peak:,.0f} production workers a month; "
+            f"{employed:,.0f} are employed. ")
+    if round(hires) <= 0:
+        return text + ("The plan needs no new hires." if required_peak <= employed else
+                       "The plan hires nobody: it covers the peak with overtime or builds stock ahead.")
+    return text + (f"The plan hires {hires:,.0f} as soon as the {lead_months:.0f}-month hiring lead allows"
+                   f"{' and runs short-handed until then' if required_peak > employed else ''}.")

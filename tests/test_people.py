@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from sop_lib import people
 from sop_lib.people import people_check, people_plan
 
 JAN, FEB, MAR = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01"), pd.Timestamp("2027-03-01")
@@ -58,3 +59,13 @@ def test_enough_people_is_green():
     assert (out["status"] == "green").all()
     assert out["start_hiring_by"].isna().all()
     assert (out["gap"] < 0).all()
+
+
+@pytest.mark.parametrize("required, employed, hires, says", [
+    (120, 96, 24.4, "The plan hires 24 as soon as the 2-month hiring lead allows and runs short-handed until then."),
+    (80, 96, -0.0, "The plan needs no new hires."),
+    (120, 96, 0.2, "The plan hires nobody: it covers the peak with overtime or builds stock ahead."),
+])
+def test_hiring_sentence_follows_the_numbers(required, employed, hires, says):
+    text = people.hiring_sentence(required, employed, hires, 2)
+    assert text.endswith(says) and "-0" not in text
