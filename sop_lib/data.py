@@ -875,3 +875,20 @@ def quality_warnings(monthly: pd.DataFrame, sales: pd.DataFrame, params: RunPara
                                 f"sales near the usual {grp['typical_units'].iloc[0]:.0f} a month (a lost booking?)",
                                 "warn", "zero_months"))
     return apply_severity(problems, params) if params is not None else problems
+
+
+def seasonal_peak(total: pd.Series) -> str:
+    """Which calendar months demand peaks in, from monthly totals (any company, any season)."""
+    if len(total) < 24:
+        return "Less than two years of history: too short to call a seasonal peak"
+    by_month = total.groupby(pd.DatetimeIndex(total.index).month).mean().reindex(range(1, 13), fill_value=0.0)
+    high = 1.15 * by_month.mean()
+    if by_month.max() < high:
+        return "Demand shows no strong seasonal peak (no calendar month 15% above the average)"
+    top = int(by_month.idxmax())
+    after, before = top % 12 + 1, (top - 2) % 12 + 1
+    name = lambda m: pd.Timestamp(2000, m, 1).strftime("%B")  # noqa: E731
+    if max(by_month[after], by_month[before]) >= high:
+        first, second = (top, after) if by_month[after] >= by_month[before] else (before, top)
+        return f"Demand peaks every {name(first)}-{name(second)}"
+    return f"Demand peaks every {name(top)}"

@@ -146,8 +146,8 @@ def backlog_burndown(plan: pd.DataFrame, sku: str, backlog_units: float, on_hand
 def launch_effect_on_backlog(with_launch: pd.DataFrame, without_launch: pd.DataFrame) -> pd.DataFrame:
     """Two burn-downs side by side: customers waiting with and without the new launch's demand.
 
-    The launch competes for the same line hours and heating elements as the product whose
-    customers wait, so its demand can keep them waiting longer; ``extra_waiting`` says how many.
+    A launch that shares line hours or components with the product whose customers wait
+    (`shared_resources`) can keep them waiting longer; ``extra_waiting`` says how many.
     """
     a = with_launch.set_index("month")[["backlog_customers", "all_waiting_customers"]]
     b = without_launch.set_index("month")[["backlog_customers", "all_waiting_customers"]]
@@ -169,3 +169,23 @@ def people_check(headcount: pd.DataFrame, pipeline: pd.DataFrame, demand: pd.Dat
     plan = people_plan(headcount, pipeline, demand, line_use, lines, units_per_order=units_per_order)
     today = pd.Timestamp(today) if today is not None else pd.Timestamp(min(demand["month"]))
     return _people_summary(plan, today=today)
+
+
+def shared_resources(new_sku: str, old_sku: str, routings: pd.DataFrame, bom: pd.DataFrame,
+                     lines: pd.DataFrame | None = None) -> str:
+    """What two SKUs compete for, in words from the company's own routings and BOM ('' if nothing)."""
+    def of(table: pd.DataFrame, sku: str, key: str) -> set:
+        return set(table.loc[table["sku"] == sku, key]) if len(table) and key in table else set()
+
+    line_names = lines.set_index("line_id")["line_name"].to_dict() if lines is not None and len(lines) else {}
+    parts = bom.drop_duplicates("component").set_index("component")["component_name"].to_dict() if len(bom) else {}
+    shared_lines = sorted(of(routings, new_sku, "line_id") & of(routings, old_sku, "line_id"))
+    shared_parts = sorted(of(bom, new_sku, "component") & of(bom, old_sku, "component"))
+    words = []
+    if shared_lines:
+        words.append(f"line{'s' if len(shared_lines) > 1 else ''} " + ", ".join(str(line_names.get(x, x)) for x in shared_lines))
+    if shared_parts:
+        names = [str(parts.get(c, c)).lower() for c in shared_parts]
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        words.append(f"component{'s' if len(names) > 1 else ''} ({shown})")
+    return " and ".join(words)

@@ -1060,3 +1060,17 @@ def test_values_scale_and_constants_must_name_columns_of_the_source(tmp_path):
     with pytest.raises(ParamsError) as err:
         load_params(pfile, check_files=False)
     assert "sources.pipeline.scale.probabilty: 'probabilty' is not a column of pipeline" in str(err.value)
+
+
+@pytest.mark.parametrize("peak_months, says", [
+    ((11, 12), "Demand peaks every November-December"),
+    ((12, 1), "Demand peaks every December-January"),
+    ((6,), "Demand peaks every June"),
+    ((), "no strong seasonal peak"),
+])
+def test_seasonal_peak_is_read_from_the_data(peak_months, says):
+    from sop_lib.data import seasonal_peak
+
+    months = pd.date_range("2022-01-01", periods=48, freq="MS")
+    total = pd.Series([200.0 if m.month in peak_months else 100.0 for m in months], index=months)
+    assert says in seasonal_peak(total)

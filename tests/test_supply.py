@@ -148,3 +148,14 @@ def test_sku_draws_sums_regions_and_scenario_demand_picks_quantiles():
     assert p90[("A", JAN)] == pytest.approx(3 * np.quantile(samples, 0.9))
     mean = scenario_demand(by_sku, "mean")
     assert set(mean.columns) == {"sku", "month", "units"}
+
+
+def test_shared_resources_are_named_from_the_companys_own_routings_and_bom():
+    from sop_lib.supply import shared_resources
+
+    routings = pd.DataFrame({"sku": ["NEW", "OLD", "X"], "line_id": ["L9", "L9", "L1"]})
+    bom = pd.DataFrame({"sku": ["NEW", "NEW", "OLD", "OLD"], "component": ["C1", "C2", "C1", "C3"],
+                        "component_name": ["Motor", "Lid", "Motor", "Base"]})
+    lines = pd.DataFrame({"line_id": ["L9"], "line_name": ["Press hall"]})
+    assert shared_resources("NEW", "OLD", routings, bom, lines) == "line Press hall and component (motor)"
+    assert shared_resources("NEW", "X", routings, bom, lines) == ""
