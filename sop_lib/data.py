@@ -167,7 +167,7 @@ def _size(n: float) -> str:
 def memory_needed(path: Path) -> int:
     """Rough peak memory to read, parse and check a file, so a too-large one fails with a message, not a swap storm."""
     kind = path.suffix.lower().lstrip(".")
-    factor = MEMORY_PER_FILE_BYTE.get("excel" if kind in ("xlsx", "xls") else kind, 12)
+    factor = MEMORY_PER_FILE_BYTE.get("excel" if kind in ("xlsx", "xls") else kind, MEMORY_PER_FILE_BYTE["csv"])
     return path.stat().st_size * factor
 
 

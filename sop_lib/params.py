@@ -289,9 +289,7 @@ def check_data_rules(params: RunParams, params_file: Path | str = "params") -> N
     """Rules that need the contracts: value maps, scales and constants name a column of
     the source, a freshness column is one of its date columns, and a region alias points
     at a planning region (or 'all')."""
-    from sop_lib.contracts import DATE_COLUMNS
-
-    from sop_lib.contracts import CONTRACTS
+    from sop_lib.contracts import CONTRACTS, DATE_COLUMNS
 
     errors = []
     for name, spec in params.sources.items():
