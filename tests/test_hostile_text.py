@@ -62,7 +62,7 @@ def hostile_cycle(tmp_path_factory):
     params = yaml.safe_load((ROOT / "params" / "default.yaml").read_text())
     folder = _hostile_company(tmp, params["data"]["demo_seed"])
     params["data"].update(folder=str(folder), demo=False)
-    params["demand"].update(draws=100, tune=150)
+    params["demand"].update(draws=50, tune=50)
     overrides = yaml.safe_load((ROOT / "params" / "overrides" / "2026-11.yaml").read_text())
     for entry, text in zip(overrides, (SCRIPT, IMG, TEMPLATE)):
         entry["who"], entry["why"] = f"{text} {EMOJI}", f"{LONG} {RTL}"
