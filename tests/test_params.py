@@ -331,3 +331,33 @@ def test_quantiles_must_include_the_three_views(tmp_path, raw):
     raw["demand"]["quantiles"] = [0.05, 0.5, 0.95]
     msg = load_error(write(tmp_path, raw))
     assert "demand.quantiles" in msg and "must include 0.1, 0.5 and 0.9" in msg
+
+
+# --- sources are read, never written; their values are mapped to ours ---------------
+
+
+@pytest.mark.parametrize("query, message", [
+    ("DELETE FROM suppliers", "starts with 'DELETE'"),
+    ("drop table suppliers", "starts with 'DROP'"),
+    ("SELECT * FROM suppliers; UPDATE suppliers SET on_time_rate = 0", "more than one statement"),
+    ("WITH gone AS (DELETE FROM suppliers RETURNING *) SELECT * FROM gone", "contains 'DELETE'"),
+])
+def test_a_query_that_writes_is_refused_when_params_load(tmp_path, raw, query, message):
+    raw["sources"]["suppliers"]["query"] = query
+    path = write(tmp_path, raw)
+    msg = load_error(path)
+    assert str(path) in msg and "sources.suppliers" in msg, msg
+    assert message in msg
+
+
+def test_a_select_with_write_words_inside_strings_or_names_is_allowed():
+    from sop_lib.params import read_only_query
+
+    read_only_query("SELECT supplier_id, REPLACE(name, 'Ltd', '') AS updated_name FROM suppliers "
+                    "WHERE note <> 'DELETE me' -- drop later\n;")
+
+
+def test_values_scale_and_constants_must_name_columns_of_the_source(tmp_path, raw):
+    raw["sources"]["pipeline"]["scale"] = {"probabilty": 0.01}
+    msg = load_error(write(tmp_path, raw))
+    assert "sources.pipeline.scale.probabilty: 'probabilty' is not a column of pipeline" in msg
