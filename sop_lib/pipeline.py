@@ -73,7 +73,7 @@ POSTERIOR_FILE = "demand_posterior.nc"  # ArviZ InferenceData of the fit
 
 
 class CycleError(RuntimeError):
-    """A batch that cannot start or did not finish; the message is one line for the planner."""
+    """A batch that cannot start or did not finish; the message starts with one line for the planner."""
 
 
 MAX_DETAILS = 10  # lines of an error's detail (e.g. blocking data problems) printed by the CLI
@@ -103,15 +103,19 @@ def artifacts_dir(cycle_dir: str | Path) -> Path:
     return Path(cycle_dir) / "artifacts"
 
 
-def write_table(cycle_dir: str | Path, name: str, df: pd.DataFrame) -> Path:
-    """Write one hand-over table as Parquet (atomically: a crash leaves no half file)."""
-    out = artifacts_dir(cycle_dir) / f"{name}.parquet"
+def _publish(out: Path, write: Callable[[Path], None]) -> Path:
+    """Write a hand-over file atomically (a crash leaves no half file) and record its checksum."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    df.to_parquet(tmp, index=False)
+    tmp = out.with_name(f".{out.name}.tmp")
+    write(tmp)
     tmp.replace(out)
     integrity.record(out)
     return out
+
+
+def write_table(cycle_dir: str | Path, name: str, df: pd.DataFrame) -> Path:
+    """Write one hand-over table as Parquet."""
+    return _publish(artifacts_dir(cycle_dir) / f"{name}.parquet", lambda tmp: df.to_parquet(tmp, index=False))
 
 
 def _checked(path: Path, step: int | str) -> Path:
@@ -162,12 +166,8 @@ class StepContext:
         return artifacts_dir(self.cycle_dir) / DRAWS_FILE
 
     def write_netcdf(self, obj, name: str = DRAWS_FILE) -> None:
-        """Write draws (xarray Dataset) or a posterior (ArviZ InferenceData) as NetCDF, atomically, with its checksum."""
-        out = artifacts_dir(self.cycle_dir) / name
-        tmp = out.with_name(f".{name}.tmp")
-        obj.to_netcdf(str(tmp))
-        tmp.replace(out)
-        integrity.record(out)
+        """Write draws (xarray Dataset) or a posterior (ArviZ InferenceData) as NetCDF."""
+        _publish(artifacts_dir(self.cycle_dir) / name, lambda tmp: obj.to_netcdf(str(tmp)))
 
     def read_draws(self):
         """The demand draws of step 2 (checked against their checksum), loaded into memory."""
