@@ -171,6 +171,18 @@ def people_check(headcount: pd.DataFrame, pipeline: pd.DataFrame, demand: pd.Dat
     return _people_summary(plan, today=today)
 
 
+def launch_delay_sentence(effect: pd.DataFrame, new_sku: str, old_sku: str, shared: str) -> str:
+    """How much longer the launch keeps waiting customers waiting, and why (or why not)."""
+    extra = effect["extra_waiting"].clip(lower=0)
+    if extra.sum() < 0.5:
+        return (f"The {new_sku} launch keeps no one waiting longer"
+                + (f", although it needs the same {shared}." if shared else f": it shares no line or component with {old_sku}."))
+    return (f"The launch's demand adds {extra.sum():,.0f} customer-months of waiting (peak {extra.max():,.0f} more "
+            f"customers in one month)"
+            + (f", because {new_sku} needs the same {shared}." if shared else
+               f", although {new_sku} shares no line or component with {old_sku}."))
+
+
 def shared_resources(new_sku: str, old_sku: str, routings: pd.DataFrame, bom: pd.DataFrame,
                      lines: pd.DataFrame | None = None) -> str:
     """What two SKUs compete for, in words from the company's own routings and BOM ('' if nothing)."""

@@ -159,3 +159,16 @@ def test_shared_resources_are_named_from_the_companys_own_routings_and_bom():
     lines = pd.DataFrame({"line_id": ["L9"], "line_name": ["Press hall"]})
     assert shared_resources("NEW", "OLD", routings, bom, lines) == "line Press hall and component (motor)"
     assert shared_resources("NEW", "X", routings, bom, lines) == ""
+
+
+def test_launch_delay_sentence_gives_a_reason_only_for_a_real_delay():
+    from sop_lib.supply import launch_delay_sentence
+
+    none = pd.DataFrame({"extra_waiting": [0.0, 0.0, -3.0]})
+    some = pd.DataFrame({"extra_waiting": [0.0, 120.0, 40.0]})
+    assert launch_delay_sentence(none, "NEW", "OLD", "line A") == (
+        "The NEW launch keeps no one waiting longer, although it needs the same line A.")
+    assert launch_delay_sentence(some, "NEW", "OLD", "line A") == (
+        "The launch's demand adds 160 customer-months of waiting (peak 120 more customers in one month), "
+        "because NEW needs the same line A.")
+    assert launch_delay_sentence(none, "NEW", "OLD", "").endswith("it shares no line or component with OLD.")
