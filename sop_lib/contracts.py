@@ -21,141 +21,193 @@ def _schema(columns: dict[str, Column], unique: list[str] | None = None) -> Data
     return DataFrameSchema(columns, unique=unique, coerce=True, strict=False)
 
 
+def _c(dtype, meaning: str, *checks: Check, **kw) -> Column:
+    """A contract column with its meaning (shown by `sop sources` and in the README)."""
+    return Column(dtype, list(checks) or None, description=meaning, **kw)
+
+
+_SKU = "the product's article number, as in the product master"
+_REGION = "planning region (after data.region_aliases); 'all' = every region"
+
 CONTRACTS: dict[str, DataFrameSchema] = {
     "sales_history": _schema(
         {
-            "month": Column("datetime64[ns]"),
-            "sku": Column(str),
-            "region": Column(str),
-            "units": Column(float, _NONNEG),
-            "net_revenue_eur": Column(float, _NONNEG, required=False),
+            "month": _c("datetime64[ns]", "month of the booking (any day in the month)"),
+            "sku": _c(str, _SKU),
+            "region": _c(str, _REGION),
+            "units": _c(float, "units sold (net of returns) in that month and region", _NONNEG),
+            "net_revenue_eur": _c(float, "net revenue in EUR (optional)", _NONNEG, required=False),
         },
         unique=["month", "sku", "region"],
     ),
     "products": _schema(
         {
-            "sku": Column(str, unique=True),
-            "name": Column(str),
-            "family": Column(str),
-            "status": Column(str, Check.isin(["active", "planned", "discontinued"])),
-            "launch_date": Column("datetime64[ns]", nullable=True),
-            "discontinue_date": Column("datetime64[ns]", nullable=True),
-            "replaces": Column(str, nullable=True),
-            "list_price_eur": Column(float, Check.gt(0)),
-            "unit_cost_eur": Column(float, _NONNEG),
-            "uom": Column(str, Check.isin(["unit", "case"]), required=False),
-            "units_per_case": Column(float, Check.gt(0), nullable=True, required=False),
+            "sku": _c(str, "article number, one row per product", unique=True),
+            "name": _c(str, "product name as people know it (shown beside the SKU in reports)"),
+            "family": _c(str, "product family: the level the forecast pools and reports by"),
+            "status": _c(str, "life-cycle status", Check.isin(["active", "planned", "discontinued"])),
+            "launch_date": _c("datetime64[ns]", "first month on sale (empty for old products)", nullable=True),
+            "discontinue_date": _c("datetime64[ns]", "last day on sale, if it is being phased out", nullable=True),
+            "replaces": _c(str, "SKU this product succeeds, if any", nullable=True),
+            "list_price_eur": _c(float, "list price per unit, EUR", Check.gt(0)),
+            "unit_cost_eur": _c(float, "standard cost per unit (material, labour, freight), EUR", _NONNEG),
+            "uom": _c(str, "unit of measure of the quantities in other sources", Check.isin(["unit", "case"]),
+                      required=False),
+            "units_per_case": _c(float, "units in one case (with uom: case)", Check.gt(0), nullable=True,
+                                 required=False),
         }
     ),
     "open_orders": _schema(
         {
-            "order_id": Column(str, unique=True),
-            "customer_id": Column(str),
-            "sku": Column(str),
-            "region": Column(str),
-            "qty": Column(float, Check.gt(0)),
-            "order_date": Column("datetime64[ns]"),
-            "requested_date": Column("datetime64[ns]"),
-            "status": Column(str, Check.isin(["open", "backordered"])),
+            "order_id": _c(str, "order line id", unique=True),
+            "customer_id": _c(str, "customer id (counts customers waiting)"),
+            "sku": _c(str, _SKU),
+            "region": _c(str, _REGION),
+            "qty": _c(float, "units still to deliver", Check.gt(0)),
+            "order_date": _c("datetime64[ns]", "day the order was taken"),
+            "requested_date": _c("datetime64[ns]", "day the customer asked for"),
+            "status": _c(str, "open, or backordered (promised date missed)", Check.isin(["open", "backordered"])),
         }
     ),
     "inventory": _schema(
         {
-            "sku": Column(str),
-            "warehouse": Column(str),
-            "on_hand": Column(float, _NONNEG),
-            "as_of": Column("datetime64[ns]"),
+            "sku": _c(str, _SKU),
+            "warehouse": _c(str, "warehouse or stock location"),
+            "on_hand": _c(float, "units on hand", _NONNEG),
+            "as_of": _c("datetime64[ns]", "date of the stock snapshot"),
         },
         unique=["sku", "warehouse"],
     ),
     "pipeline": _schema(
         {
-            "opportunity_id": Column(str, unique=True),
-            "region": Column(str),
-            "sku": Column(str),
-            "stage": Column(str),
-            "probability": Column(float, _PROB),
-            "units": Column(float, _NONNEG),
-            "amount_eur": Column(float, _NONNEG),
-            "expected_close": Column("datetime64[ns]"),
+            "opportunity_id": _c(str, "CRM opportunity id", unique=True),
+            "region": _c(str, _REGION),
+            "sku": _c(str, _SKU),
+            "stage": _c(str, "sales stage, as the CRM names it"),
+            "probability": _c(float, "chance to win, 0-1 (scale: 0.01 for percent)", _PROB),
+            "units": _c(float, "units if won", _NONNEG),
+            "amount_eur": _c(float, "value if won, EUR", _NONNEG),
+            "expected_close": _c("datetime64[ns]", "expected closing date"),
         }
     ),
     "production_lines": _schema(
         {
-            "line_id": Column(str, unique=True),
-            "line_name": Column(str),
-            "hours_per_month": Column(float, Check.gt(0)),
+            "line_id": _c(str, "line or work-centre id", unique=True),
+            "line_name": _c(str, "its name, for the reports"),
+            "hours_per_month": _c(float, "regular hours available per month", Check.gt(0)),
         }
     ),
     "routings": _schema(
-        {"sku": Column(str), "line_id": Column(str), "hours_per_unit": Column(float, Check.gt(0))},
+        {"sku": _c(str, _SKU), "line_id": _c(str, "line that makes it"),
+         "hours_per_unit": _c(float, "line hours per unit", Check.gt(0))},
         unique=["sku", "line_id"],
     ),
     "bom": _schema(
         {
-            "sku": Column(str),
-            "component": Column(str),
-            "qty_per_unit": Column(float, Check.gt(0)),
-            "supplier_id": Column(str),
+            "sku": _c(str, _SKU),
+            "component": _c(str, "component or purchased article"),
+            "qty_per_unit": _c(float, "components per unit of the SKU", Check.gt(0)),
+            "supplier_id": _c(str, "supplier of the component"),
         },
         unique=["sku", "component"],
     ),
     "suppliers": _schema(
         {
-            "supplier_id": Column(str, unique=True),
-            "supplier_name": Column(str),
-            "lead_time_days": Column(float, Check.in_range(0, 365)),
-            "lead_time_sd_days": Column(float, _NONNEG),
-            "on_time_rate": Column(float, _PROB),
-            "financial_risk": Column(str, Check.isin(["low", "medium", "high"])),
+            "supplier_id": _c(str, "supplier id", unique=True),
+            "supplier_name": _c(str, "its name, for the reports"),
+            "lead_time_days": _c(float, "days from order to receipt", Check.in_range(0, 365)),
+            "lead_time_sd_days": _c(float, "standard deviation of the lead time, days", _NONNEG),
+            "on_time_rate": _c(float, "share of deliveries on time, 0-1", _PROB),
+            "financial_risk": _c(str, "risk rating", Check.isin(["low", "medium", "high"])),
         }
     ),
     "targets": _schema(
         {
-            "month": Column("datetime64[ns]"),
-            "family": Column(str),
-            "revenue_target_eur": Column(float, _NONNEG),
-            "gross_margin_target_pct": Column(float, _PROB),
+            "month": _c("datetime64[ns]", "month of the target"),
+            "family": _c(str, "product family"),
+            "revenue_target_eur": _c(float, "revenue target, EUR", _NONNEG),
+            "gross_margin_target_pct": _c(float, "gross margin target, 0-1", _PROB),
         },
         unique=["month", "family"],
     ),
     "budget": _schema(
-        {"month": Column("datetime64[ns]", unique=True), "opex_budget_eur": Column(float, _NONNEG)}
+        {"month": _c("datetime64[ns]", "month", unique=True),
+         "opex_budget_eur": _c(float, "operating expenses budgeted, EUR", _NONNEG)}
     ),
     "headcount": _schema(
         {
-            "role": Column(str, Check.isin(["sales_rep", "service_agent", "production_worker"])),
-            "region": Column(str),
-            "headcount": Column(float, _NONNEG),
-            "capacity_per_head": Column(float, Check.gt(0)),
-            "hiring_lead_months": Column(float, _NONNEG),
+            "role": _c(str, "role whose workload follows demand",
+                       Check.isin(["sales_rep", "service_agent", "production_worker"])),
+            "region": _c(str, _REGION),
+            "headcount": _c(float, "people in the role today", _NONNEG),
+            "capacity_per_head": _c(float, "units (or orders) one person handles per month", Check.gt(0)),
+            "hiring_lead_months": _c(float, "months from the decision to hire to a productive person", _NONNEG),
         },
         unique=["role", "region"],
     ),
     "marketing_calendar": _schema(
         {
-            "sku": Column(str),
-            "region": Column(str),
-            "start_date": Column("datetime64[ns]"),
-            "end_date": Column("datetime64[ns]"),
-            "discount_pct": Column(float, Check.in_range(0, 0.9)),
-            "campaign": Column(str),
+            "sku": _c(str, _SKU),
+            "region": _c(str, _REGION),
+            "start_date": _c("datetime64[ns]", "first day of the campaign"),
+            "end_date": _c("datetime64[ns]", "last day of the campaign"),
+            "discount_pct": _c(float, "price discount, 0-0.9", Check.in_range(0, 0.9)),
+            "campaign": _c(str, "campaign name"),
         }
     ),
     "launches": _schema(
         {
-            "sku": Column(str, unique=True),
-            "analog_sku": Column(str),
-            "earliest_launch": Column("datetime64[ns]"),
-            "likely_launch": Column("datetime64[ns]"),
-            "latest_launch": Column("datetime64[ns]"),
-            "cannibalisation_pct": Column(float, _PROB),
-            "ramp_months": Column(float, Check.ge(1)),
-            "peak_units_per_month": Column(float, _NONNEG),
-            "regions": Column(str),
-            "new_territory_share": Column(float, _PROB),
+            "sku": _c(str, "the new product's SKU (in the product master, status planned)", unique=True),
+            "analog_sku": _c(str, "the existing product whose history it will resemble"),
+            "earliest_launch": _c("datetime64[ns]", "earliest launch date"),
+            "likely_launch": _c("datetime64[ns]", "most likely launch date"),
+            "latest_launch": _c("datetime64[ns]", "latest launch date"),
+            "cannibalisation_pct": _c(float, "share of the analog's demand it takes over, 0-1", _PROB),
+            "ramp_months": _c(float, "months to reach full sales", Check.ge(1)),
+            "peak_units_per_month": _c(float, "units a month at full sales, all regions", _NONNEG),
+            "regions": _c(str, "regions it launches in, ';'-separated"),
+            "new_territory_share": _c(float, "share of its demand from regions the analog does not sell in", _PROB),
         }
     ),
+}
+
+# What each source is, and for the optional ones what a cycle does without them (every
+# source but REQUIRED_SOURCES may be left out; each step then says what it skipped).
+SOURCE_MEANING: dict[str, str] = {
+    "sales_history": "monthly sales per SKU and region: what the forecast learns from",
+    "products": "the product master: names, families, prices, costs, life cycle",
+    "open_orders": "order lines not yet delivered: the customers waiting today",
+    "inventory": "stock on hand per SKU and warehouse",
+    "pipeline": "CRM opportunities: demand that has no history yet",
+    "production_lines": "lines or work centres and their regular hours",
+    "routings": "which line makes each SKU and how many hours a unit takes",
+    "bom": "bill of materials: components per SKU and who supplies them",
+    "suppliers": "supplier lead times, reliability and risk rating",
+    "targets": "revenue and margin targets per family and month",
+    "budget": "operating expense budget per month",
+    "headcount": "people per role and region, and what one person handles",
+    "marketing_calendar": "price promotions per SKU, region and period",
+    "launches": "new products: launch window, analog, ramp-up, cannibalisation",
+}
+WITHOUT: dict[str, str] = {
+    "open_orders": "no backlog: nobody is counted as waiting today",
+    "inventory": "no stock on hand: the plan starts from zero inventory",
+    "pipeline": "no CRM demand for series without history",
+    "production_lines": "no capacity check: production is not limited by line hours",
+    "routings": "no capacity check: no SKU is assigned to a line",
+    "bom": "no component limits and no supplier risk per SKU",
+    "suppliers": "no supplier lead times: safety stock covers the review period only; no supplier risk",
+    "targets": "no comparison with revenue and margin targets",
+    "budget": "no operating profit: gross margin is the bottom line shown",
+    "headcount": "no people plan",
+    "marketing_calendar": "no promotions in the forecast",
+    "launches": "no product launches",
+}
+# Which steps use each optional source (a step names what it skipped).
+USED_BY: dict[str, tuple[int, ...]] = {
+    "open_orders": (3, 4, 5), "inventory": (3, 4, 5), "pipeline": (2,), "production_lines": (3, 4, 5),
+    "routings": (3, 4, 5), "bom": (3, 4), "suppliers": (3, 4), "targets": (4, 5), "budget": (4, 5),
+    "headcount": (3, 4), "marketing_calendar": (2,), "launches": (2, 3, 4),
 }
 
 # (source, column) must appear in (reference source, reference column).
@@ -255,5 +307,5 @@ QUANTITY_COLUMNS: dict[str, str] = {
     "sales_history": "units", "open_orders": "qty", "inventory": "on_hand", "pipeline": "units",
 }
 
-__all__ = ["CONTRACTS", "REFERENCES", "DATE_COLUMNS", "CHECKS", "STRUCTURAL_CHECKS", "FRESHNESS",
+__all__ = ["CONTRACTS", "SOURCE_MEANING", "WITHOUT", "USED_BY", "REFERENCES", "DATE_COLUMNS", "CHECKS", "STRUCTURAL_CHECKS", "FRESHNESS",
            "ORDERED_DATES", "DISCONTINUED_REFERENCES", "HORIZON", "REGION_COLUMNS", "QUANTITY_COLUMNS", "pa"]

@@ -38,6 +38,8 @@ from sop_lib.contracts import (
     REFERENCES,
     REGION_COLUMNS,
     STRUCTURAL_CHECKS,
+    USED_BY,
+    WITHOUT,
 )
 from sop_lib.integrity import sha256_file
 from sop_lib.params import RunParams, SourceSpec
@@ -558,7 +560,7 @@ def check_horizon(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec],
     rows, problems = [], []
     for src, (col, by) in HORIZON.items():
         df = tables.get(src)
-        if df is None or col not in df.columns or not pd.api.types.is_datetime64_any_dtype(df[col]):
+        if src not in specs or df is None or col not in df.columns or not pd.api.types.is_datetime64_any_dtype(df[col]):
             continue
         spec = specs[src]
         if src == "marketing_calendar":
@@ -699,7 +701,32 @@ def load_sources(params: RunParams) -> LoadedData:
     problems += stale_problems
     problems = apply_severity(problems, params)
     tables = drop_unknown_references(tables, problems)
+    tables |= {name: empty_table(name) for name in absent_sources(params.sources)}
     return LoadedData(tables, problems, lineage_df, fresh, coverage)
+
+
+def absent_sources(declared) -> list[str]:
+    """Contract sources the params file does not declare (every one but the required two is optional)."""
+    return [name for name in CONTRACTS if name not in declared]
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An absent source as a table with no rows and the contract's typed columns, so later
+    steps need no special case to run without it."""
+    cols = {}
+    for col, spec in CONTRACTS[name].columns.items():
+        dtype = str(spec.dtype)
+        cols[col] = pd.Series(dtype="datetime64[ns]" if dtype.startswith("datetime") else
+                              ("float64" if dtype.startswith("float") else "object"))
+    return pd.DataFrame(cols)
+
+
+def skipped(declared, step: int) -> str:
+    """One line: the optional sources this step would use that the params file leaves out,
+    and what the step does without each ('' when nothing is missing)."""
+    parts = [f"{name} ({WITHOUT[name]})" for name in absent_sources(declared) if step in USED_BY.get(name, ())]
+    return ("Skipped for want of a source (declare it under sources: to enable it): " + "; ".join(parts) + "."
+            if parts else "")
 
 
 def raise_for_blocking(problems: list[Problem]) -> None:

@@ -43,6 +43,13 @@ def financial_plan(plan: pd.DataFrame, products: pd.DataFrame, targets: pd.DataF
     return fam
 
 
+def against_target(revenue: float, target: float, fmt) -> str:
+    """'€85M against a target of €80M (+6.5%)', or a plain amount when the company declared no target."""
+    if not pd.notna(target) or target <= 0:
+        return f"{fmt(revenue)} (no revenue target declared)"
+    return f"{fmt(revenue)} against a target of {fmt(target)} ({revenue / target - 1:+.1%})"
+
+
 def revenue_distribution(draws: xr.DataArray, products: pd.DataFrame) -> pd.DataFrame:
     """Unconstrained revenue per month (P10/P50/P90 over draws) if every unit demanded were sold."""
     price = products.set_index("sku")["list_price_eur"].reindex(draws["sku"].values).fillna(0).to_numpy()

@@ -230,9 +230,16 @@ class RunParams(_Strict):
     @field_validator("sources")
     @classmethod
     def _required_sources(cls, v: dict[str, SourceSpec]) -> dict[str, SourceSpec]:
+        from sop_lib.contracts import CONTRACTS
+
+        unknown = sorted(set(v) - set(CONTRACTS))
+        if unknown:
+            raise ValueError(f"unknown source(s) {', '.join(map(repr, unknown))}; the sources a cycle can use are "
+                             f"{', '.join(CONTRACTS)} (`sop sources` describes each)")
         missing = sorted(set(REQUIRED_SOURCES) - set(v))
         if missing:
-            raise ValueError(f"missing sources: {', '.join(missing)} (every cycle needs {', '.join(REQUIRED_SOURCES)})")
+            raise ValueError(f"missing sources: {', '.join(missing)} (every cycle needs {', '.join(REQUIRED_SOURCES)}; "
+                             "the others are optional)")
         return v
 
     @property
@@ -244,10 +251,7 @@ class RunParams(_Strict):
         return (self.data_folder / spec.path) if spec.path else None
 
 
-REQUIRED_SOURCES = (
-    "sales_history", "products", "open_orders", "inventory", "pipeline", "production_lines",
-    "routings", "bom", "suppliers", "targets", "budget", "headcount", "marketing_calendar", "launches",
-)
+REQUIRED_SOURCES = ("sales_history", "products")  # every other source is optional (contracts.OPTIONAL_SOURCES)
 
 
 def _format_error(file: Path, err: dict) -> str:

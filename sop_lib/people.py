@@ -21,7 +21,10 @@ import pandas as pd
 
 
 def worker_hours(line_use: pd.DataFrame, lines: pd.DataFrame) -> pd.Series:
-    """Worker-hours per month the lines' planned hours need: hours x workers per shift."""
+    """Worker-hours per month the lines' planned hours need: hours x workers per shift
+    (none when the lines declare no crew size)."""
+    if "workers_per_shift" not in lines or line_use.empty:
+        return pd.Series(dtype=float)
     crew = lines.set_index("line_id")["workers_per_shift"]
     return (line_use["hours"] * line_use["line_id"].map(crew).fillna(0)).groupby(line_use["month"]).sum()
 
@@ -48,7 +51,8 @@ def people_plan(headcount: pd.DataFrame, pipeline: pd.DataFrame, demand: pd.Data
                          "required": float(np.ceil(w / h.capacity_per_head - 1e-9)), "available": float(h.headcount),
                          "hiring_lead_months": float(h.hiring_lead_months),
                          "hire_by": pd.Timestamp(m) - pd.DateOffset(months=int(h.hiring_lead_months))})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=["role", "region", "month", "workload", "required", "available",
+                                      "hiring_lead_months", "hire_by"])
     out["gap"] = out["required"] - out["available"]
     return out
 
@@ -70,7 +74,8 @@ def people_check(plan: pd.DataFrame, *, today: pd.Timestamp) -> pd.DataFrame:
                      "required_at_peak": g["required"].max(), "gap": float(g["gap"].max()),
                      "hiring_lead_months": g["hiring_lead_months"].iloc[0], "first_short_month": first,
                      "start_hiring_by": hire_by, "status": status})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["role", "region", "available", "required_at_peak", "gap", "hiring_lead_months",
+                                       "first_short_month", "start_hiring_by", "status"])
 
 
 def hiring_sentence(required_peak: float, employed: float, hires: float, lead_months: float) -> str:

@@ -158,8 +158,10 @@ class StepContext:
         write_table(self.cycle_dir, name, df)
 
     def source_tables(self) -> dict[str, pd.DataFrame]:
-        """Every validated source table that step 1 handed over, by name."""
-        return {name: self.read(name) for name in self.params.sources}
+        """Every source table that step 1 handed over, by name (an undeclared one has no rows)."""
+        from sop_lib.contracts import CONTRACTS
+
+        return {name: self.read(name) for name in CONTRACTS}
 
     @property
     def draws_path(self) -> Path:

@@ -105,7 +105,8 @@ def supplier_risk(bom: pd.DataFrame, suppliers: pd.DataFrame, demand: pd.DataFra
             "components": ", ".join(sorted(grp["component"].unique())), "skus": len(skus),
             "single_source": single, "revenue_at_risk_eur": float(rev.reindex(skus).fillna(0).sum()),
         })
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=["supplier_id", "supplier_name", "financial_risk", "on_time_rate", "lead_time_days",
+                                      "components", "skus", "single_source", "revenue_at_risk_eur"])
     score = out["financial_risk"].map({"low": 0, "medium": 1, "high": 2}) + out["single_source"].astype(int)
     out["status"] = np.select([score >= 3, score >= 2], ["red", "amber"], "green")
     out["suggestion"] = np.where(

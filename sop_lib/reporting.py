@@ -112,7 +112,11 @@ def table_html(df: pd.DataFrame, *, formats: dict[str, str] | None = None, statu
 
 def show_table(df: pd.DataFrame, *, formats: dict | None = None, status_col: str | None = None,
                max_rows: int = 25, detail: str | None = None) -> None:
-    """Show a table; with ``detail`` it sits folded under a one-click summary line."""
+    """Show a table; with ``detail`` it sits folded under a one-click summary line. A table
+    with no rows is one short line, not an empty grid of headers."""
+    if df.empty:
+        _show(f'<p class="sop-empty">{esc(detail or "This table")}: none.</p>')
+        return
     t = table_html(df, formats=formats, status_col=status_col, max_rows=max_rows)
     if detail:
         t = f'<details class="sop-detail"><summary>{esc(detail)}</summary>{t}</details>'
@@ -175,7 +179,8 @@ def revenue_chart(title: str, total: pd.DataFrame, demand_band: pd.DataFrame):
     ax.fill_between(demand_band["month"], demand_band["p10"], demand_band["p90"], color=PALETTE["band"], alpha=0.6,
                     label="demand worst–best (P10–P90), if supply were unlimited")
     ax.plot(total.index, total["revenue_eur"], color=PALETTE["p50"], lw=2, marker="o", label="plan (what we can ship)")
-    ax.plot(total.index, total["revenue_target_eur"], color=PALETTE["target"], lw=2, ls="--", label="finance target")
+    if total["revenue_target_eur"].fillna(0).gt(0).any():
+        ax.plot(total.index, total["revenue_target_eur"], color=PALETTE["target"], lw=2, ls="--", label="finance target")
     ax.yaxis.set_major_formatter(lambda v, _: fmt_eur(v))
     ax.legend(frameon=False, fontsize=8)
     return fig, ax

@@ -23,6 +23,7 @@ from sop_lib.data import (
     quality_warnings,
     raise_for_blocking,
     robust_outliers,
+    skipped,
 )
 from sop_lib.demo import BACKLOG_CUSTOMERS, write_demo_company
 from sop_lib.params import RunParams, load_params
@@ -1036,3 +1037,29 @@ def test_seasonal_peak_is_read_from_the_data(peak_months, says):
     months = pd.date_range("2022-01-01", periods=48, freq="MS")
     total = pd.Series([200.0 if m.month in peak_months else 100.0 for m in months], index=months)
     assert says in seasonal_peak(total)
+
+
+# --- optional sources ----------------------------------------------------------------
+
+
+def test_a_company_with_only_sales_and_products_loads_cleanly(params):
+    """Every other source is optional: it arrives as an empty table with the contract's typed
+    columns, so the later steps run without special cases."""
+    minimal = params.model_copy(update={"sources": {k: params.sources[k] for k in ("sales_history", "products")}})
+    loaded = load_sources(minimal)
+    assert not [p for p in loaded.problems if p.severity == "block"]
+    orders = loaded.tables["open_orders"]
+    assert orders.empty and {"sku", "qty", "status", "requested_date"} <= set(orders.columns)
+    assert pd.api.types.is_datetime64_any_dtype(orders["requested_date"])
+    assert pd.api.types.is_float_dtype(orders["qty"])
+    assert len(loaded.tables["sales_history"]) > 0
+    assert set(loaded.lineage["source"]) == {"sales_history", "products"}  # lineage lists what was read
+
+
+def test_each_step_names_in_one_line_what_it_skipped(params):
+    declared = {k: params.sources[k] for k in ("sales_history", "products", "routings", "production_lines")}
+    step3 = skipped(declared, 3)
+    assert step3.count("\n") == 0 and "open_orders (no backlog" in step3 and "budget" not in step3
+    assert "routings" not in step3 and "sources:" in step3
+    assert "marketing_calendar (no promotions" in skipped(declared, 2) and "open_orders" not in skipped(declared, 2)
+    assert skipped(params.sources, 3) == ""  # the demo declares everything

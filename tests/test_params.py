@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from sop_lib.demo import write_demo_company
+from sop_lib.contracts import CONTRACTS
 from sop_lib.params import REQUIRED_SOURCES, ParamsError, RunParams, load_params
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +55,7 @@ def test_default_profile_loads():
     assert params.data.demo is True
     # relative folder is resolved against params/, not the working directory
     assert params.data_folder == (ROOT / "data" / "demo").resolve()
-    assert set(params.sources) == set(REQUIRED_SOURCES)
+    assert set(REQUIRED_SOURCES) < set(params.sources) == set(CONTRACTS)  # the demo declares every source
     assert params.sources["targets"].kind == "excel" and params.sources["targets"].sheet == "targets"
     assert params.sources["suppliers"].query.startswith("SELECT")
     assert params.demand.quantiles == (0.1, 0.5, 0.9)
@@ -171,12 +172,25 @@ def test_missing_required_key(tmp_path, raw):
 
 
 def test_missing_required_source(tmp_path, raw):
-    del raw["sources"]["bom"]
+    del raw["sources"]["products"]
     path = write(tmp_path, raw)
     msg = load_error(path)
     assert str(path) in msg
     assert "sources" in msg
-    assert "missing sources: bom" in msg
+    assert "missing sources: products" in msg and "the others are optional" in msg
+
+
+def test_only_sales_history_and_products_are_required(tmp_path, raw):
+    raw["sources"] = {k: raw["sources"][k] for k in REQUIRED_SOURCES}
+    params = load_params(write(tmp_path, raw))
+    assert set(params.sources) == {"sales_history", "products"}
+
+
+def test_misspelt_source_name_is_refused_not_ignored(tmp_path, raw):
+    """With optional sources a typo would silently drop a source: it is an error instead."""
+    raw["sources"]["open_order"] = raw["sources"].pop("open_orders")
+    msg = load_error(write(tmp_path, raw))
+    assert "unknown source(s) 'open_order'" in msg and "open_orders" in msg
 
 
 def test_excel_source_without_sheet(tmp_path, raw):
