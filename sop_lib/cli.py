@@ -1,15 +1,25 @@
-"""Command line: ``sop run`` (the monthly batch), ``sop demo`` (write the demo company) and
-``sop verify`` (check a stored cycle's files against its manifest)."""
+"""Command line: ``sop run`` (the monthly batch), ``sop demo`` (write the demo company),
+``sop verify`` (check a stored cycle's files against its manifest), ``sop sources`` (the
+data contracts) and ``sop init`` (propose a params file for a folder of exports)."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from datetime import date
 from pathlib import Path
 
 from sop_lib.params import ParamsError
 
 DEFAULT_PARAMS = "params/default.yaml"
+
+
+def _month(text: str) -> str:
+    """argparse type for YYYY-MM."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM, e.g. 2026-11, got {text!r}")
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,10 +34,44 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
     demo = sub.add_parser("demo", help="write the demo company's source files")
     demo.add_argument("--params", default=DEFAULT_PARAMS)
+    demo.add_argument("--company", choices=["demo", "wholesaler"], default="demo",
+                      help="wholesaler: a second company's raw German exports, to try `sop init` on")
+    demo.add_argument("--folder", help="where to write them (default: the params file's data folder)")
+    demo.add_argument("--cycle", type=_month, help="the cycle YYYY-MM they are exported for (default: the params file's, "
+                                      "else this month)")
     verify = sub.add_parser("verify", help="check a stored cycle's files against the checksums in its manifest")
     verify.add_argument("--cycle", required=True, help="the cycle YYYY-MM")
     verify.add_argument("--reports", default="reports", help="folder that holds one sub-folder per cycle")
+    sub.add_parser("sources", help="print every data contract: columns, types, allowed values, meaning")
+    init = sub.add_parser("init", help="propose a params file for a folder of exports")
+    init.add_argument("folder", help="the folder holding the exports (CSV, Excel, Parquet, SQLite/DuckDB)")
+    init.add_argument("--out", help="the params file to write (default FOLDER/params.yaml)")
+    init.add_argument("--force", action="store_true", help="replace an existing params file")
     return ap
+
+
+def init_params(folder: str, out: str | None, force: bool) -> int:
+    """`sop init`: write the proposal, then load it as `sop run` would and say what step 1 will find."""
+    from sop_lib import data, onboarding
+    from sop_lib.params import load_params
+
+    try:
+        path, unmapped = onboarding.init(folder, out, force=force)
+    except ValueError as exc:
+        print(f"sop init: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Proposed {path}; every '# guess' in it is one: check it.")
+    for line in unmapped:
+        print(f"  could not map: {line}")
+    params = load_params(path)
+    problems = data.load_sources(params).problems
+    blocking = [p for p in problems if p.severity == "block"]
+    print(f"Read as step 1 would: {len(params.sources)} sources, {len(blocking)} blocking problem(s), "
+          f"{len(problems) - len(blocking)} warning(s).")
+    for p in blocking[:10]:
+        print(f"  - {p}")
+    print(f"Next: sop run --params {path}")
+    return 0
 
 
 def verify_cycle(cycle_dir: Path) -> int:
@@ -52,12 +96,27 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "verify":
         return verify_cycle(Path(args.reports) / args.cycle)
+    if args.command == "sources":
+        from sop_lib.contracts import describe
+
+        print(describe(), end="")
+        return 0
     try:
+        if args.command == "init":
+            return init_params(args.folder, args.out, args.force)
         if args.command == "demo":
             from sop_lib.demo import write_demo_company
+            from sop_lib.wholesaler import write_wholesaler
 
+            if args.company == "wholesaler":  # needs no params file: it is not the demo's company
+                if not args.folder:
+                    raise ParamsError("sop demo --company wholesaler needs --folder (where to write its exports)")
+                default = load_params(args.params, check_files=False).cycle if Path(args.params).exists() else None
+                print(write_wholesaler(args.folder, args.cycle or default or date.today().strftime("%Y-%m")))
+                return 0
             p = load_params(args.params, check_files=False)
-            print(write_demo_company(p.data_folder, p.cycle, p.data.demo_seed))
+            print(write_demo_company(Path(args.folder) if args.folder else p.data_folder, args.cycle or p.cycle,
+                                     p.data.demo_seed))
             return 0
         index = run_cycle(args.params, cycle=args.cycle, reports_root=Path(args.reports), from_step=args.from_step,
                           force=args.force, progress=not args.quiet)

@@ -36,7 +36,7 @@ CONTRACTS: dict[str, DataFrameSchema] = {
             "sku": _c(str, _SKU),
             "region": _c(str, _REGION),
             "units": _c(float, "units sold (net of returns) in that month and region", _NONNEG),
-            "net_revenue_eur": _c(float, "net revenue in EUR (optional)", _NONNEG, required=False),
+            "net_revenue_eur": _c(float, "net revenue in EUR", _NONNEG, required=False),
         },
         unique=["month", "sku", "region"],
     ),
@@ -95,6 +95,8 @@ CONTRACTS: dict[str, DataFrameSchema] = {
             "line_id": _c(str, "line or work-centre id", unique=True),
             "line_name": _c(str, "its name, for the reports"),
             "hours_per_month": _c(float, "regular hours available per month", Check.gt(0)),
+            "workers_per_shift": _c(float, "crew a running line needs; enables the production-worker plan",
+                                    Check.gt(0), required=False),
         }
     ),
     "routings": _schema(
@@ -106,6 +108,7 @@ CONTRACTS: dict[str, DataFrameSchema] = {
         {
             "sku": _c(str, _SKU),
             "component": _c(str, "component or purchased article"),
+            "component_name": _c(str, "its name, for the reports", required=False),
             "qty_per_unit": _c(float, "components per unit of the SKU", Check.gt(0)),
             "supplier_id": _c(str, "supplier of the component"),
         },
@@ -198,7 +201,7 @@ WITHOUT: dict[str, str] = {
     "bom": "no component limits and no supplier risk per SKU",
     "suppliers": "no supplier lead times: safety stock covers the review period only; no supplier risk",
     "targets": "no comparison with revenue and margin targets",
-    "budget": "no operating profit: gross margin is the bottom line shown",
+    "budget": "nothing changes yet: step 1 checks the budget, no step uses it so far",
     "headcount": "no people plan",
     "marketing_calendar": "no promotions in the forecast",
     "launches": "no product launches",
@@ -206,7 +209,7 @@ WITHOUT: dict[str, str] = {
 # Which steps use each optional source (a step names what it skipped).
 USED_BY: dict[str, tuple[int, ...]] = {
     "open_orders": (3, 4, 5), "inventory": (3, 4, 5), "pipeline": (2,), "production_lines": (3, 4, 5),
-    "routings": (3, 4, 5), "bom": (3, 4), "suppliers": (3, 4), "targets": (4, 5), "budget": (4, 5),
+    "routings": (3, 4, 5), "bom": (3, 4), "suppliers": (3, 4), "targets": (4, 5), "budget": (),
     "headcount": (3, 4), "marketing_calendar": (2,), "launches": (2, 3, 4),
 }
 
@@ -309,3 +312,45 @@ QUANTITY_COLUMNS: dict[str, str] = {
 
 __all__ = ["CONTRACTS", "SOURCE_MEANING", "WITHOUT", "USED_BY", "REFERENCES", "DATE_COLUMNS", "CHECKS", "STRUCTURAL_CHECKS", "FRESHNESS",
            "ORDERED_DATES", "DISCONTINUED_REFERENCES", "HORIZON", "REGION_COLUMNS", "QUANTITY_COLUMNS", "pa"]
+
+
+def _rule(column: Column) -> str:
+    """A column's checks in words: 'one of: a, b', '>= 0', '0 to 1'."""
+    words = []
+    for check in column.checks or []:
+        st = check.statistics or {}
+        if "allowed_values" in st:
+            words.append("one of: " + ", ".join(map(str, st["allowed_values"])))
+        elif "min_value" in st and "max_value" in st:
+            words.append(f"{st['min_value']:g} to {st['max_value']:g}")
+        elif "min_value" in st:
+            words.append(f"{'>' if check.name == 'greater_than' else '>='} {st['min_value']:g}")
+    if column.unique:
+        words.append("unique")
+    if column.nullable:
+        words.append("may be empty")
+    if not column.required:
+        words.append("optional column")
+    return "; ".join(words)
+
+
+def _type(column: Column) -> str:
+    dtype = str(column.dtype)
+    return "date" if dtype.startswith("datetime") else ("number" if dtype.startswith("float") else "text")
+
+
+def describe() -> str:
+    """Every contract as Markdown: what `sop sources` prints and the README's data-contract
+    section holds (a test keeps the two equal, so the documentation cannot drift)."""
+    from sop_lib.params import REQUIRED_SOURCES as required
+
+    out = []
+    for name, schema in CONTRACTS.items():
+        need = "required" if name in required else f"optional; without it: {WITHOUT[name]}"
+        out.append(f"#### `{name}` ({need})\n\n{SOURCE_MEANING[name][0].upper()}{SOURCE_MEANING[name][1:]}.")
+        if schema.unique:
+            out[-1] += f" One row per {' + '.join(schema.unique)}."
+        rows = ["| column | type | meaning | allowed |", "|---|---|---|---|"]
+        rows += [f"| `{col}` | {_type(c)} | {c.description} | {_rule(c)} |" for col, c in schema.columns.items()]
+        out.append("\n".join(rows))
+    return "\n\n".join(out) + "\n"

@@ -326,6 +326,8 @@ def _types_only(schema: DataFrameSchema) -> DataFrameSchema:
 def validate_source(name: str, spec: SourceSpec, df: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Check one table against its contract; collect every failure, phrase it for people."""
     schema = CONTRACTS[name]
+    # a column that may be empty may also be absent (a product master without successors)
+    df = df.assign(**{c: None for c, col in schema.columns.items() if col.nullable and c not in df.columns})
     missing = [c for c, col in schema.columns.items() if col.required and c not in df.columns]
     if missing:
         have = ", ".join(df.columns[:12])

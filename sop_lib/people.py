@@ -39,7 +39,8 @@ def people_plan(headcount: pd.DataFrame, pipeline: pd.DataFrame, demand: pd.Data
     rows = []
     for h in headcount.itertuples(index=False):
         if h.role == "sales_rep":
-            workload = pd.Series(float(open_opps.get(h.region, 0)), index=months)
+            opps = open_opps.sum() if h.region == "all" else open_opps.get(h.region, 0)  # 'all' = company-wide
+            workload = pd.Series(float(opps), index=months)
         elif h.role == "service_agent":
             workload = orders
         elif h.role == "production_worker":
@@ -48,7 +49,8 @@ def people_plan(headcount: pd.DataFrame, pipeline: pd.DataFrame, demand: pd.Data
             continue
         for m, w in workload.items():
             rows.append({"role": h.role, "region": h.region, "month": m, "workload": float(w),
-                         "required": float(np.ceil(w / h.capacity_per_head - 1e-9)), "available": float(h.headcount),
+                         "required": float(np.ceil(w / h.capacity_per_head - 1e-9)) + 0.0,  # never '-0'
+                         "available": float(h.headcount),
                          "hiring_lead_months": float(h.hiring_lead_months),
                          "hire_by": pd.Timestamp(m) - pd.DateOffset(months=int(h.hiring_lead_months))})
     out = pd.DataFrame(rows, columns=["role", "region", "month", "workload", "required", "available",

@@ -113,3 +113,10 @@ def supplier_risk(bom: pd.DataFrame, suppliers: pd.DataFrame, demand: pd.DataFra
         out["status"] == "red", "qualify a second source now; build buffer stock of its components",
         np.where(out["status"] == "amber", "watch; ask for a continuity plan", "no action"))
     return out.sort_values("revenue_at_risk_eur", ascending=False).reset_index(drop=True)
+
+
+def largest_orders(orders: pd.DataFrame, shown: int = 5) -> str:
+    """'1,200 A, 800 B, ... and 12 more': the biggest quantities per component, for a sentence."""
+    q = orders.groupby("component")["quantity"].sum().sort_values(ascending=False)
+    text = ", ".join(f"{v:,.0f} {c}" for c, v in q.head(shown).items())
+    return text + (f" and {len(q) - shown} more" if len(q) > shown else "")

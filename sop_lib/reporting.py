@@ -62,6 +62,25 @@ def style() -> None:
     _show(CSS)
 
 
+def with_names(df: pd.DataFrame, products: pd.DataFrame, col: str = "sku") -> pd.DataFrame:
+    """The table with each SKU's product name beside it: planners read names, not only codes."""
+    names = products.drop_duplicates("sku").set_index("sku")["name"]
+    out = df.copy()
+    out.insert(out.columns.get_loc(col) + 1, "name", out[col].map(names).fillna(""))
+    return out
+
+
+def sku_label(sku: str, products: pd.DataFrame) -> str:
+    """'Name (SKU)' for a chart title or sentence; the code alone when the name is unknown."""
+    name = products.loc[products["sku"] == sku, "name"]
+    return f"{name.iloc[0]} ({sku})" if len(name) and str(name.iloc[0]).strip() else str(sku)
+
+
+def plural(n: int, word: str) -> str:
+    """'1 region', '3 regions'."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def fmt_eur(x: float) -> str:
     if abs(x) >= 1e6:
         return f"€{x / 1e6:,.1f}M"

@@ -81,6 +81,14 @@ def labour_inputs(headcount: pd.DataFrame) -> dict:
             "hiring_lead_months": int(w["hiring_lead_months"].max())}
 
 
+def most_waited_for(facts: dict[str, pd.Series], orders: pd.DataFrame) -> str | None:
+    """The SKU most backordered customers wait for (else the one most open orders name; None without orders)."""
+    waiting = facts["backlog_customers"]
+    if len(waiting) and waiting.max() > 0:
+        return str(waiting.idxmax())
+    return str(orders["sku"].mode().iloc[0]) if len(orders) else None
+
+
 def backlog_facts(facts: dict[str, pd.Series], sku: str) -> dict[str, float]:
     """Backlog units, stock on hand and units per waiting customer for one SKU.
 
@@ -135,6 +143,7 @@ def backlog_burndown(plan: pd.DataFrame, sku: str, backlog_units: float, on_hand
     available = on_hand + p["production"].cumsum()
     remaining = np.maximum(backlog_units - available, 0).to_numpy()
     return pd.DataFrame({
+        "sku": sku,
         "month": p["month"].to_numpy(),
         "backlog_units": remaining,
         "backlog_customers": np.ceil(remaining / units_per_customer),
@@ -190,7 +199,8 @@ def shared_resources(new_sku: str, old_sku: str, routings: pd.DataFrame, bom: pd
         return set(table.loc[table["sku"] == sku, key]) if len(table) and key in table else set()
 
     line_names = lines.set_index("line_id")["line_name"].to_dict() if lines is not None and len(lines) else {}
-    parts = bom.drop_duplicates("component").set_index("component")["component_name"].to_dict() if len(bom) else {}
+    parts = (bom.drop_duplicates("component").set_index("component")["component_name"].to_dict()
+             if len(bom) and "component_name" in bom else {})  # the name is an optional extra column
     shared_lines = sorted(of(routings, new_sku, "line_id") & of(routings, old_sku, "line_id"))
     shared_parts = sorted(of(bom, new_sku, "component") & of(bom, old_sku, "component"))
     words = []
@@ -201,3 +211,20 @@ def shared_resources(new_sku: str, old_sku: str, routings: pd.DataFrame, bom: pd
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         words.append(f"component{'s' if len(names) > 1 else ''} ({shown})")
     return " and ".join(words)
+
+
+def backlog_sentence(burn: pd.DataFrame, effect: pd.DataFrame, waiting_now: int, label: str,
+                     new_sku: str | None, analog: str, shared: str) -> str:
+    """What the backlog chart says: who waits today, when they are served, and what a launch changes."""
+    from sop_lib.scenarios import caught_up_month
+
+    first_free = burn.loc[burn["backlog_customers"] == 0, "month"]
+    clear = caught_up_month(burn)
+    text = f"{waiting_now:,} customer{'' if waiting_now == 1 else 's'} {'is' if waiting_now == 1 else 'are'} waiting for {label} today"
+    if waiting_now and len(first_free):
+        text += f"; today's backlog is served by {first_free.min():%b %Y}"
+    text += (f" and everyone by {clear:%b %Y}. " if pd.notna(clear) else
+             "; customers are still waiting at the horizon's end. ")
+    if new_sku is None:
+        return text + "No launch is planned, so nothing else competes for its supply."
+    return text + launch_delay_sentence(effect, new_sku, analog, shared)

@@ -4,7 +4,8 @@
 see `sop_lib.demand.model` (global trend, counts) and `sop_lib.demand.ets` (local
 state-space model) for the two models. The other modules cover what S&OP adds around
 it: `drivers` (promotions, shocks, consensus overrides), `launches` (new products from
-analogs) and `evaluation` (accuracy and calibration on held-out months).
+analogs), `young` (series too short for the model) and `evaluation` (accuracy and
+calibration on held-out months).
 """
 
 from sop_lib.demand.drivers import (
@@ -29,6 +30,7 @@ from sop_lib.demand.evaluation import (
     posterior_predictive_check,
     seasonal_naive,
 )
+from sop_lib.demand.young import describe_young, split_young, young_draws
 from sop_lib.demand.launches import add_launch, apply_launches, launch_month_probabilities
 from sop_lib.demand.model import (
     ESS_OK,
@@ -41,6 +43,7 @@ from sop_lib.demand.model import (
     fit_check_label,
     forecast,
     headline_parameters,
+    parameter_summary,
     quantile_column,
     summarise_draws,
 )
@@ -49,5 +52,7 @@ __all__ = [
     "ESS_OK", "RHAT_OK", "ForecastInputError", "ForecastResult", "OverrideError", "add_series", "apply_overrides", "apply_shocks",
     "load_overrides", "pipeline_check", "pipeline_demand", "posterior_predictive_check", "region_of", "accuracy", "add_launch", "aggregate_draws", "apply_launches",
     "backtest", "describe_backtest", "holdout_split", "describe_fit", "diagnostics", "fit_check_label", "forecast", "headline_parameters", "interval_coverage", "launch_month_probabilities", "promo_depth",
-    "quantile_column", "seasonal_naive", "sku_of", "sop_history", "summarise_draws",
+    "quantile_column", "seasonal_naive", "sku_of", "sop_history", "summarise_draws", "describe_young", "split_young",
+    "parameter_summary",
+    "young_draws",
 ]

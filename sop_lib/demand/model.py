@@ -565,3 +565,27 @@ HEADLINE_PARAMETERS = {
 def headline_parameters(res: ForecastResult) -> list[str]:
     """The group-level parameters worth a table in the report, for the model that ran."""
     return [n for n in HEADLINE_PARAMETERS[res.model] if n in res.idata.posterior]
+
+
+def parameter_summary(res: ForecastResult) -> tuple[pd.DataFrame, str]:
+    """The report's parameter table and its caption: posterior mean, sd and 94% interval for a
+    sampled fit; the fitted values alone for MAP, which has no spread to show."""
+    import arviz as az
+
+    names = headline_parameters(res)
+    if res.idata.attrs.get("inference") == "map":
+        values = az.extract(res.idata, var_names=names, combined=True)
+        rows = [(f"{name}[{', '.join(map(str, idx))}]" if idx else name, float(v))
+                for name in names for idx, v in _flat_items(values[name].squeeze(drop=True))]
+        return pd.DataFrame(rows, columns=["parameter", "value"]), "Model parameters (posterior mode: a MAP fit has no spread)"
+    summary = az.summary(res.idata, var_names=names, kind="stats")
+    return summary.reset_index(names="parameter"), "Model parameters (posterior mean, sd and 94% interval)"
+
+
+def _flat_items(da) -> list[tuple[tuple, float]]:
+    """(coordinate labels, value) for every cell of a DataArray."""
+    if not da.dims:
+        return [((), da.item())]
+    stacked = da.stack(cell=da.dims)
+    labels = stacked["cell"].values
+    return [((lab if isinstance(lab, tuple) else (lab,)), v) for lab, v in zip(labels, stacked.values)]
