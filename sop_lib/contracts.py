@@ -201,7 +201,7 @@ WITHOUT: dict[str, str] = {
     "bom": "no component limits and no supplier risk per SKU",
     "suppliers": "no supplier lead times: safety stock covers the review period only; no supplier risk",
     "targets": "no comparison with revenue and margin targets",
-    "budget": "nothing changes yet: step 1 checks the budget, no step uses it so far",
+    "budget": "operating profit in the what-if scenarios is before operating expenses",
     "headcount": "no people plan",
     "marketing_calendar": "no promotions in the forecast",
     "launches": "no product launches",
@@ -209,7 +209,7 @@ WITHOUT: dict[str, str] = {
 # Which steps use each optional source (a step names what it skipped).
 USED_BY: dict[str, tuple[int, ...]] = {
     "open_orders": (3, 4, 5), "inventory": (3, 4, 5), "pipeline": (2,), "production_lines": (3, 4, 5),
-    "routings": (3, 4, 5), "bom": (3, 4), "suppliers": (3, 4), "targets": (4, 5), "budget": (),
+    "routings": (3, 4, 5), "bom": (3, 4), "suppliers": (3, 4), "targets": (4, 5), "budget": (4,),
     "headcount": (3, 4), "marketing_calendar": (2,), "launches": (2, 3, 4),
 }
 

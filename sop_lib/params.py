@@ -195,6 +195,123 @@ class DemandParams(_Strict):
         return q
 
 
+# --- what-if scenarios (step 4) ---------------------------------------------------------
+
+
+def _month(v: str | None) -> str | None:
+    if v is not None and not MONTH.fullmatch(str(v)):
+        raise ValueError(f"expected YYYY-MM, e.g. 2027-01, got {v!r}")
+    return v
+
+
+class _Change(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    start: str = Field(alias="from", description="first month affected, YYYY-MM")
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v: str) -> str:
+        return _month(v)
+
+
+class SupplierOutage(_Change):
+    supplier: str = Field(description="supplier_id that delivers nothing")
+    months: int = Field(ge=0, le=36, description="how many months, from 'from'")
+
+
+class LineOutage(_Change):
+    line: str = Field(description="line_id that stands still")
+    months: int = Field(ge=0, le=36)
+
+
+class CapacityChange(_Change):
+    line: str
+    hours_per_month: float = Field(ge=-10_000, le=10_000, description="regular hours added per month (negative removes)")
+    to: str | None = Field(None, description="last month, YYYY-MM; empty = to the horizon's end")
+    cost_eur_per_hour: float = Field(0.0, ge=0, description="what each added hour costs (operating expense)")
+
+    @field_validator("to")
+    @classmethod
+    def _to(cls, v: str | None) -> str | None:
+        return _month(v)
+
+
+class DemandChange(_Change):
+    region: str | None = None
+    family: str | None = None
+    sku: str | None = None
+    to: str | None = None
+    pct_low: float = Field(ge=-100, le=500, description="relative change in percent, worst plausible")
+    pct_high: float = Field(ge=-100, le=500, description="relative change in percent, best plausible")
+
+    @field_validator("to")
+    @classmethod
+    def _to(cls, v: str | None) -> str | None:
+        return _month(v)
+
+    @model_validator(mode="after")
+    def _order(self) -> "DemandChange":
+        if self.pct_low > self.pct_high:
+            raise ValueError("pct_low must not exceed pct_high")
+        return self
+
+
+class PriceChange(_Change):
+    family: str | None = None
+    sku: str | None = None
+    pct: float = Field(ge=-90, le=500, description="price change in percent (demand is not re-forecast)")
+
+    @model_validator(mode="after")
+    def _one(self) -> "PriceChange":
+        if (self.family is None) == (self.sku is None):
+            raise ValueError("name exactly one of family or sku")
+        return self
+
+
+class LaunchDelay(_Strict):
+    sku: str = Field(description="a SKU of the launches source")
+    months: int = Field(ge=-12, le=24, description="months later (negative: earlier)")
+
+
+class LeadTimeChange(_Strict):
+    supplier: str
+    days: float = Field(ge=0, le=365, description="the new lead time")
+
+
+class Change(_Strict):
+    """One change of a scenario: exactly one of the keys below."""
+
+    supplier_outage: SupplierOutage | None = None
+    line_outage: LineOutage | None = None
+    capacity_change: CapacityChange | None = None
+    demand_change: DemandChange | None = None
+    price_change: PriceChange | None = None
+    launch_delay: LaunchDelay | None = None
+    lead_time_change: LeadTimeChange | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "Change":
+        set_ = [k for k in type(self).model_fields if getattr(self, k) is not None]
+        if len(set_) != 1:
+            raise ValueError(f"each change is exactly one of {', '.join(type(self).model_fields)}; got "
+                             f"{', '.join(set_) or 'none'}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in type(self).model_fields if getattr(self, k) is not None)
+
+    @property
+    def spec(self):
+        return getattr(self, self.kind)
+
+
+class Scenario(_Strict):
+    name: str = Field(min_length=1)
+    description: str = ""
+    changes: list[Change] = Field(min_length=1)
+
+
 class SupplyParams(_Strict):
     service_level: float = Field(0.95, gt=0.5, lt=1.0, description="target cycle service level")
     overtime_pct: float = Field(0.10, ge=0, le=0.5, description="extra line hours available as overtime")
@@ -208,6 +325,7 @@ class SupplyParams(_Strict):
 class FinanceParams(_Strict):
     holding_cost_pct_per_year: float = Field(0.22, ge=0, le=1)
     overtime_cost_eur_per_hour: float = Field(58.0, ge=0)
+    worker_cost_eur_per_month: float = Field(4000.0, ge=0, description="what one more production worker costs a month")
 
 
 class RunParams(_Strict):
@@ -218,6 +336,7 @@ class RunParams(_Strict):
     demand: DemandParams = DemandParams()
     supply: SupplyParams = SupplyParams()
     finance: FinanceParams = FinanceParams()
+    scenarios: list[Scenario] = Field(default_factory=list, description="what-if questions answered in step 4")
     base_dir: Path = Field(Path("."), exclude=True, description="folder of the params file")
 
     @field_validator("cycle")
@@ -225,6 +344,15 @@ class RunParams(_Strict):
     def _cycle(cls, v: str) -> str:
         if not MONTH.fullmatch(v):
             raise ValueError(f"expected YYYY-MM, e.g. 2026-11, got {v!r}")
+        return v
+
+    @field_validator("scenarios")
+    @classmethod
+    def _unique_names(cls, v: list[Scenario]) -> list[Scenario]:
+        names = [s.name for s in v]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice or "base" in [n.lower() for n in names]:
+            raise ValueError(f"scenario names must be unique and not 'base' (the plan itself): {', '.join(twice) or 'base'}")
         return v
 
     @field_validator("sources")

@@ -114,19 +114,24 @@ def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Ser
                     overtime_pct: float = 0.1, overtime_cost: float = 58.0, lateness_pct: float = 0.08,
                     stockout_pct: float = 0.30, storage_limit: float | None = None, min_line_hours_pct: float = 0.0,
                     workers: float | None = None, hours_per_worker: float = 140.0, hiring_lead_months: int = 2,
-                    worker_cost_eur_per_month: float = 4000.0, on_order: pd.DataFrame | None = None) -> PlanResult:
+                    worker_cost_eur_per_month: float = 4000.0, on_order: pd.DataFrame | None = None,
+                    line_hours: pd.DataFrame | None = None, outages: pd.DataFrame | None = None) -> PlanResult:
     """Cheapest production plan; ``demand`` has columns sku, month, units.
 
     ``workers`` (production headcount) switches the labour constraint on; ``lines`` then
     needs ``workers_per_shift``. ``on_order`` (component, month, qty) replaces the default
-    assumption about components inside the supplier lead time.
+    assumption about components inside the supplier lead time. What-if scenarios change
+    the inputs, never the model: ``line_hours`` (line_id, month, hours) replaces a line's
+    regular hours in those months (overtime scales with them), ``outages`` (supplier_id,
+    month) lets nothing arrive from that supplier in that month.
     """
     lp, meta = _build(demand, on_hand=on_hand, backlog=backlog, safety=safety, routings=routings, lines=lines,
                       bom=bom, suppliers=suppliers, unit_cost=unit_cost, price=price, holding_pct_year=holding_pct_year,
                       overtime_pct=overtime_pct, overtime_cost=overtime_cost, lateness_pct=lateness_pct,
                       stockout_pct=stockout_pct, storage_limit=storage_limit, min_line_hours_pct=min_line_hours_pct,
                       workers=workers, hours_per_worker=hours_per_worker, hiring_lead_months=hiring_lead_months,
-                      worker_cost=worker_cost_eur_per_month, on_order=on_order)
+                      worker_cost=worker_cost_eur_per_month, on_order=on_order, line_hours=line_hours,
+                      outages=outages)
     res = linprog(lp.c, A_ub=lp.A_ub, b_ub=lp.b_ub, A_eq=lp.A_eq, b_eq=lp.b_eq, bounds=lp.bounds, method="highs-ipm")
     if res.status == 2:
         groups = conflicting_groups(lp)
@@ -138,7 +143,8 @@ def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Ser
 
 def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, bom, suppliers, unit_cost, price,
            holding_pct_year, overtime_pct, overtime_cost, lateness_pct, stockout_pct, storage_limit,
-           min_line_hours_pct, workers, hours_per_worker, hiring_lead_months, worker_cost, on_order) -> tuple[_LP, dict]:
+           min_line_hours_pct, workers, hours_per_worker, hiring_lead_months, worker_cost, on_order,
+           line_hours=None, outages=None) -> tuple[_LP, dict]:
     skus, months, D = _grid(demand)
     S, T = len(skus), len(months)
     sku_pos = {s: k for k, s in enumerate(skus)}
@@ -190,39 +196,48 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
 
     route = routings[routings["sku"].isin(skus)]
     cap = lines.set_index("line_id")["hours_per_month"].astype(float)
+    hours = pd.DataFrame({m: cap for m in months}).reindex(line_ids)  # line x month regular hours
+    if line_hours is not None and len(line_hours):
+        for lid, m, h in line_hours[["line_id", "month", "hours"]].itertuples(index=False):
+            if lid in hours.index and m in hours.columns:
+                hours.loc[lid, m] = max(float(h), 0.0)
     names = lines.set_index("line_id")["line_name"] if "line_name" in lines else pd.Series(line_ids, index=line_ids)
     for li, line in enumerate(line_ids):
         coef = {sku_pos[s]: float(h) for s, h in route.loc[route["line_id"] == line, ["sku", "hours_per_unit"]].itertuples(index=False)}
         for t in range(T):
-            add_block(coef, [(O + li * T + t, -1.0)], float(cap[line]), t,
+            add_block(coef, [(O + li * T + t, -1.0)], float(hours.iloc[li, t]), t,
                       ("line hours", "line", line, f"line {names[line]}", "hour"))
     if min_line_hours_pct > 0:
         details["minimum line hours"] = f"every line at least {min_line_hours_pct:.0%} of its regular hours"
         for line in line_ids:
             coef = {sku_pos[s]: -float(h) for s, h in route.loc[route["line_id"] == line, ["sku", "hours_per_unit"]].itertuples(index=False)}
             for t in range(T):
-                add_block(coef, None, -min_line_hours_pct * float(cap[line]), t,
+                add_block(coef, None, -min_line_hours_pct * float(hours.loc[line].iloc[t]), t,
                           ("minimum line hours", "minimum", line, f"minimum run on line {names[line]}", "hour"))
 
     sup = suppliers.set_index("supplier_id")
     bom_s = bom[bom["sku"].isin(skus)]
     pipeline = (on_order.groupby(["component", "month"])["qty"].sum() if on_order is not None else None)
+    out_months = (set(map(tuple, outages[["supplier_id", "month"]].itertuples(index=False)))
+                  if outages is not None and len(outages) else set())
     for (comp, sid), grp in bom_s.groupby(["component", "supplier_id"]):
         capacity = sup["capacity_units_per_month"].get(sid, np.nan) if "capacity_units_per_month" in sup else np.nan
-        if pd.isna(capacity):
-            continue
+        down = np.array([(sid, m) in out_months for m in months])
+        if pd.isna(capacity) and not down.any():
+            continue  # no capacity declared: unlimited
         share_new = _frozen_share(float(sup["lead_time_days"].get(sid, 0.0)) if "lead_time_days" in sup else 0.0, T)
         if pipeline is None:
             on_time = float(sup["on_time_rate"].get(sid, 1.0)) if "on_time_rate" in sup else 1.0
             booked = capacity * on_time * (1 - share_new)  # earlier orders fill the frozen window, if on time
         else:
             booked = np.array([pipeline.get((comp, m), 0.0) for m in months])
-        limits = capacity * share_new + booked
+        limits = np.where(down, 0.0, np.inf if pd.isna(capacity) else capacity * share_new + booked)
         coef = {sku_pos[s]: float(q) for s, q in grp[["sku", "qty_per_unit"]].itertuples(index=False)}
         name = sup["supplier_name"].get(sid, sid) if "supplier_name" in sup else sid
         for t in range(T):
-            add_block(coef, None, float(limits[t]), t,
-                      ("component supply", "component", f"{comp}|{sid}", f"{comp} from {name}", "unit"))
+            if np.isfinite(limits[t]):
+                add_block(coef, None, float(limits[t]), t,
+                          ("component supply", "component", f"{comp}|{sid}", f"{comp} from {name}", "unit"))
     details["component supply"] = "supplier capacity per month, less inside the lead time"
 
     if labour:
@@ -258,7 +273,8 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
                                                 "label": [f"safety stock of {s}" for s in np.repeat(skus, T)],
                                                 "unit": "unit", "month": np.tile(months, S)})], ignore_index=True)
 
-    bounds = [(0, None)] * (4 * nsv) + [(0, overtime_pct * float(cap[line])) for line in line_ids for _ in range(T)]
+    bounds = [(0, None)] * (4 * nsv) + [(0, overtime_pct * float(hours.loc[line].iloc[t])) for line in line_ids
+                                        for t in range(T)]
     if labour:
         bounds += [(0, 0) if t < hiring_lead_months else (0, None) for t in range(T)]
     meta = {"skus": skus, "months": months, "D": D, "line_ids": line_ids, "blocks": (P, I, B, U, O, H),

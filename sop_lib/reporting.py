@@ -278,3 +278,26 @@ Hand-over tables are in <code>artifacts/</code>.</p>
     out = cycle_dir / "index.html"
     out.write_text(page, encoding="utf-8")
     return out
+
+
+def scenario_effects_chart(results: pd.DataFrame, base: str = "base"):
+    """Dot-and-interval: each scenario's change against the plan, draw by draw (P50, P10-P90),
+    in operating profit (EUR) and fill rate (points)."""
+    r = results[(results["scenario"] != base)]
+    names = list(dict.fromkeys(r["scenario"]))
+    fig, (left, right) = new_chart("What each scenario changes against the plan (P50 dot, P10–P90 line)",
+                                   "", ncols=2, width=11, height=max(2.4, 0.5 * len(names) + 1.2))
+    for ax, metric, scale, unit in ((left, "operating_profit_eur", 1.0, "operating profit, €"),
+                                    (right, "fill_rate", 100.0, "fill rate, points")):
+        m = r[r["metric"] == metric].set_index("scenario").reindex(names)
+        y = list(range(len(names)))[::-1]
+        ax.hlines(y, m["delta_p10"] * scale, m["delta_p90"] * scale, color=PALETTE["p50"], lw=2)
+        ax.plot(m["delta_p50"] * scale, y, "o", color=PALETTE["p50"])
+        ax.axvline(0, color="k", lw=1)
+        ax.set_yticks(y)
+        ax.set_yticklabels(names if ax is left else [""] * len(names))
+        ax.set_ylabel("")
+        ax.set_xlabel(f"change in {unit}")
+        if metric.endswith("_eur"):
+            ax.xaxis.set_major_formatter(lambda v, _: ("-" if v < 0 else "") + fmt_eur(abs(v)))
+    return fig, (left, right)

@@ -106,14 +106,16 @@ def plan_kwargs(params) -> dict:
     return dict(service_level=s.service_level, scenario=s.scenario, overtime_pct=s.overtime_pct,
                 holding_pct_year=f.holding_cost_pct_per_year, overtime_cost=f.overtime_cost_eur_per_hour,
                 lateness_pct=s.lateness_cost_pct_of_price_per_month, stockout_pct=s.stockout_cost_pct_of_price,
-                storage_limit=s.storage_limit_units, review_months=s.review_period_months)
+                storage_limit=s.storage_limit_units, review_months=s.review_period_months,
+                worker_cost_eur_per_month=f.worker_cost_eur_per_month)
 
 
 def build_plan(draws: xr.DataArray, tables: dict[str, pd.DataFrame], *, service_level: float, scenario: str,
                overtime_pct: float, holding_pct_year: float, overtime_cost: float, lateness_pct: float = 0.08,
                stockout_pct: float = 0.30, storage_limit: float | None = None, review_months: float = 1.0,
                fill_rate: float | None = None, labour: bool = True, worker_cost_eur_per_month: float = 4000.0,
-               min_line_hours_pct: float = 0.0) -> tuple[PlanResult, pd.DataFrame]:
+               min_line_hours_pct: float = 0.0, line_hours: pd.DataFrame | None = None,
+               outages: pd.DataFrame | None = None) -> tuple[PlanResult, pd.DataFrame]:
     """Safety stock plus the cheapest production plan for one demand view (SKU-level draws).
 
     Labour (production workers from the headcount table, crews from the lines) is part
@@ -128,7 +130,8 @@ def build_plan(draws: xr.DataArray, tables: dict[str, pd.DataFrame], *, service_
         bom=tables["bom"], suppliers=tables["suppliers"], unit_cost=facts["unit_cost"], price=facts["price"],
         holding_pct_year=holding_pct_year, overtime_pct=overtime_pct, overtime_cost=overtime_cost,
         lateness_pct=lateness_pct, stockout_pct=stockout_pct, storage_limit=storage_limit,
-        min_line_hours_pct=min_line_hours_pct, worker_cost_eur_per_month=worker_cost_eur_per_month, **people)
+        min_line_hours_pct=min_line_hours_pct, worker_cost_eur_per_month=worker_cost_eur_per_month,
+        line_hours=line_hours, outages=outages, **people)
     return result, ss
 
 

@@ -72,6 +72,19 @@ def test_demo_situation_is_visible_in_the_numbers(cycle):
     assert list(launch["launch_delay_months"]) == [0, 3]
 
 
+def test_step_4_answers_every_declared_what_if_side_by_side(cycle):
+    declared = [s["name"] for s in yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))["scenarios"]]
+    results = pd.read_parquet(artifacts_dir(cycle) / "scenario_results.parquet")
+    assert list(dict.fromkeys(results["scenario"])) == ["base", *declared]
+    r = results.set_index(["scenario", "metric"])
+    assert (r["p10"] <= r["p50"]).all() and (r["p50"] <= r["p90"]).all()
+    # the supplier rated high risk failing for four months costs money and service on every view
+    thermo = r.loc["ThermoCore fails in January"]
+    assert thermo.loc["operating_profit_eur", "delta_p90"] < 0 and thermo.loc["fill_rate", "delta_p90"] < 0
+    html = (cycle / "04_pre_sop_reconciliation.html").read_text(encoding="utf-8")
+    assert "What each scenario changes against the plan" in html and "chance of the revenue target" in html
+
+
 def test_rerun_refuses_to_overwrite_a_completed_cycle(cycle, capsys):
     before = (cycle / "manifest.json").read_text()
     assert cli.main(["run", "--reports", str(cycle.parent), "--quiet"]) == 1

@@ -1,0 +1,20 @@
+"""Step 4: what-if scenarios and the decisions a plan asks executives for.
+
+`changes` turns the scenarios declared in params into changed inputs of the one planning
+path (demand draws -> supply LP); `outcomes` runs each scenario's fixed plan against every
+demand draw and returns the P&L and service as distributions; `launch` is the launch-timing
+what-if; `decisions` writes the meeting's asks.
+"""
+
+from sop_lib.scenarios.changes import Inputs, ScenarioError, check_scenarios, raise_for_scenarios, scenario_inputs
+from sop_lib.scenarios.decisions import decisions
+from sop_lib.scenarios.evaluate import BASE, Evaluated, evaluate_scenarios
+from sop_lib.scenarios.launch import (
+    caught_up_month,
+    demand_without_launches,
+    launch_timing,
+    series_without_launches,
+)
+
+__all__ = ["BASE", "Evaluated", "Inputs", "ScenarioError", "caught_up_month", "check_scenarios", "decisions",
+           "demand_without_launches", "evaluate_scenarios", "launch_timing", "raise_for_scenarios", "scenario_inputs", "series_without_launches"]
