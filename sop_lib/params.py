@@ -268,6 +268,16 @@ class PriceChange(_Change):
         return self
 
 
+class HiringFreeze(_Change):
+    role: Literal["production_worker"] = Field(description="the role the plan hires (production workers)")
+    to: str | None = Field(None, description="last month, YYYY-MM; empty = to the horizon's end")
+
+    @field_validator("to")
+    @classmethod
+    def _to(cls, v: str | None) -> str | None:
+        return _month(v)
+
+
 class LaunchDelay(_Strict):
     sku: str = Field(description="a SKU of the launches source")
     months: int = Field(ge=-12, le=24, description="months later (negative: earlier)")
@@ -288,6 +298,7 @@ class Change(_Strict):
     price_change: PriceChange | None = None
     launch_delay: LaunchDelay | None = None
     lead_time_change: LeadTimeChange | None = None
+    hiring_freeze: HiringFreeze | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "Change":
@@ -320,6 +331,8 @@ class SupplyParams(_Strict):
     stockout_cost_pct_of_price: float = Field(0.30, ge=0, le=5, description="cost of a lost sale, share of price")
     lateness_cost_pct_of_price_per_month: float = Field(0.08, ge=0, le=5, description="goodwill per unit-month waiting")
     storage_limit_units: float | None = Field(None, gt=0, description="warehouse capacity, finished units")
+    priority: Literal["cost", "backlog_first", "launch_first", "margin"] = Field(
+        "cost", description="who gets scarce units: the LP's costs, customers already waiting, the launch, or margin")
 
 
 class FinanceParams(_Strict):

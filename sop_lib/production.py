@@ -115,7 +115,8 @@ def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Ser
                     stockout_pct: float = 0.30, storage_limit: float | None = None, min_line_hours_pct: float = 0.0,
                     workers: float | None = None, hours_per_worker: float = 140.0, hiring_lead_months: int = 2,
                     worker_cost_eur_per_month: float = 4000.0, on_order: pd.DataFrame | None = None,
-                    line_hours: pd.DataFrame | None = None, outages: pd.DataFrame | None = None) -> PlanResult:
+                    line_hours: pd.DataFrame | None = None, outages: pd.DataFrame | None = None,
+                    priority: pd.Series | None = None, hiring_frozen: list | None = None) -> PlanResult:
     """Cheapest production plan; ``demand`` has columns sku, month, units.
 
     ``workers`` (production headcount) switches the labour constraint on; ``lines`` then
@@ -123,7 +124,9 @@ def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Ser
     assumption about components inside the supplier lead time. What-if scenarios change
     the inputs, never the model: ``line_hours`` (line_id, month, hours) replaces a line's
     regular hours in those months (overtime scales with them), ``outages`` (supplier_id,
-    month) lets nothing arrive from that supplier in that month.
+    month) lets nothing arrive from that supplier in that month. ``priority`` (sku ->
+    multiplier of its waiting cost) decides who gets scarce units (`supply.priority_weights`);
+    in the ``hiring_frozen`` months no production worker is hired.
     """
     lp, meta = _build(demand, on_hand=on_hand, backlog=backlog, safety=safety, routings=routings, lines=lines,
                       bom=bom, suppliers=suppliers, unit_cost=unit_cost, price=price, holding_pct_year=holding_pct_year,
@@ -131,7 +134,7 @@ def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Ser
                       stockout_pct=stockout_pct, storage_limit=storage_limit, min_line_hours_pct=min_line_hours_pct,
                       workers=workers, hours_per_worker=hours_per_worker, hiring_lead_months=hiring_lead_months,
                       worker_cost=worker_cost_eur_per_month, on_order=on_order, line_hours=line_hours,
-                      outages=outages)
+                      outages=outages, priority=priority, hiring_frozen=hiring_frozen)
     res = linprog(lp.c, A_ub=lp.A_ub, b_ub=lp.b_ub, A_eq=lp.A_eq, b_eq=lp.b_eq, bounds=lp.bounds, method="highs-ipm")
     if res.status == 2:
         groups = conflicting_groups(lp)
@@ -144,7 +147,7 @@ def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Ser
 def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, bom, suppliers, unit_cost, price,
            holding_pct_year, overtime_pct, overtime_cost, lateness_pct, stockout_pct, storage_limit,
            min_line_hours_pct, workers, hours_per_worker, hiring_lead_months, worker_cost, on_order,
-           line_hours=None, outages=None) -> tuple[_LP, dict]:
+           line_hours=None, outages=None, priority=None, hiring_frozen=None) -> tuple[_LP, dict]:
     skus, months, D = _grid(demand)
     S, T = len(skus), len(months)
     sku_pos = {s: k for k, s in enumerate(skus)}
@@ -161,11 +164,16 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
     px = price.reindex(skus).fillna(0).to_numpy()
     hold = unit_cost.reindex(skus).fillna(0).to_numpy() * holding_pct_year / 12
     late = lateness_pct * px + 1.0
+    if priority is not None:  # who is served first when units are scarce
+        weight = priority.reindex(skus).fillna(1.0).to_numpy(float)
+        late, stockout_w = late * weight, stockout_pct * px * weight
+    else:
+        stockout_w = stockout_pct * px
     below = 0.5 * hold + 0.02 * px
     c = np.zeros(n)
     c[P:P + nsv] = 1e-3  # tie-breaker: do not produce for nothing
     c[I:I + nsv] = hold[s_of]
-    c[B:B + nsv] = late[s_of] + np.where(t_of == T - 1, stockout_pct * px[s_of], 0.0)
+    c[B:B + nsv] = late[s_of] + np.where(t_of == T - 1, stockout_w[s_of], 0.0)
     c[U:U + nsv] = below[s_of]
     c[O:H] = overtime_cost
     if labour:
@@ -253,6 +261,11 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
         for t in range(1, T):
             add_block({}, [(H + t - 1, 1.0), (H + t, -1.0)], 0.0, t,
                       ("labour", "hiring", "hires stay", "hired workers stay", "worker"))
+        frozen = {pd.Timestamp(m) for m in (hiring_frozen or [])}
+        for t in range(1, T):
+            if pd.Timestamp(months[t]) in frozen:  # with 'hires stay' this holds the number of hires
+                add_block({}, [(H + t, 1.0), (H + t - 1, -1.0)], 0.0, t,
+                          ("labour", "freeze", "hiring freeze", "hiring freeze", "worker"))
         details["labour"] = (f"{workers:,.0f} production workers x {hours_per_worker:,.0f} h, hires only after "
                              f"{hiring_lead_months} months")
     if storage_limit is not None:
@@ -276,7 +289,8 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
     bounds = [(0, None)] * (4 * nsv) + [(0, overtime_pct * float(hours.loc[line].iloc[t])) for line in line_ids
                                         for t in range(T)]
     if labour:
-        bounds += [(0, 0) if t < hiring_lead_months else (0, None) for t in range(T)]
+        first_frozen = bool(hiring_frozen) and pd.Timestamp(months[0]) in {pd.Timestamp(m) for m in hiring_frozen}
+        bounds += [(0, 0) if t < hiring_lead_months or (t == 0 and first_frozen) else (0, None) for t in range(T)]
     meta = {"skus": skus, "months": months, "D": D, "line_ids": line_ids, "blocks": (P, I, B, U, O, H),
             "labour": labour, "workers": workers, "hours_per_worker": hours_per_worker,
             "overtime_pct": overtime_pct, "details": details}

@@ -301,3 +301,24 @@ def scenario_effects_chart(results: pd.DataFrame, base: str = "base"):
         if metric.endswith("_eur"):
             ax.xaxis.set_major_formatter(lambda v, _: ("-" if v < 0 else "") + fmt_eur(abs(v)))
     return fig, (left, right)
+
+
+def tradeoff_chart(table: pd.DataFrame, current: str):
+    """Allocation policies as points: customer-months the waiting customers wait (x) against the
+    change in operating profit from the plan's policy (y); up and left is better. Policies that
+    give the same plan share one point."""
+    ref = table.set_index("policy").loc[current, "operating_profit_eur"]
+    t = table.assign(dy=table["operating_profit_eur"] - ref,
+                     label=[f"{p} (the plan)" if p == current else p for p in table["policy"]])
+    points = t.groupby([t["backlog_customer_months"].round(0), t["dy"].round(0)], sort=False)["label"].agg(", ".join)
+    fig, ax = new_chart("Who gets scarce units: waiting customers against operating profit, per policy",
+                        "change in operating profit, €")
+    for (x, y), label in points.items():
+        ax.scatter([x], [y], s=60, color=PALETTE["p50"], zorder=3)
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, 6), fontsize=9)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xlabel("customer-months of waiting for the products customers wait for today")
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    ax.yaxis.set_major_formatter(lambda v, _: ("-" if v < 0 else "+" if v > 0 else "") + fmt_eur(abs(v)))
+    ax.margins(x=0.2, y=0.3)
+    return fig, ax

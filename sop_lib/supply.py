@@ -107,7 +107,34 @@ def plan_kwargs(params) -> dict:
                 holding_pct_year=f.holding_cost_pct_per_year, overtime_cost=f.overtime_cost_eur_per_hour,
                 lateness_pct=s.lateness_cost_pct_of_price_per_month, stockout_pct=s.stockout_cost_pct_of_price,
                 storage_limit=s.storage_limit_units, review_months=s.review_period_months,
-                worker_cost_eur_per_month=f.worker_cost_eur_per_month)
+                worker_cost_eur_per_month=f.worker_cost_eur_per_month, priority=s.priority)
+
+
+PRIORITIES = {
+    "cost": "the LP's own costs: a waiting unit costs a share of its price, so dearer products go first",
+    "backlog_first": "products whose customers are already waiting go first",
+    "launch_first": "the products being launched go first",
+    "margin": "a waiting unit costs its gross margin, so the most profitable products go first",
+}
+PRIORITY_WEIGHT = 10.0  # how much more waiting costs for the products a policy puts first
+
+
+def priority_weights(policy: str, tables: dict[str, pd.DataFrame]) -> pd.Series | None:
+    """Per SKU, the multiplier of its waiting cost under an allocation policy (None: the LP's own costs)."""
+    prod = tables["products"].set_index("sku")
+    if policy == "cost":
+        return None
+    if policy == "margin":
+        margin = (prod["list_price_eur"] - prod["unit_cost_eur"]).clip(lower=0)
+        return margin / prod["list_price_eur"].replace(0, np.nan) / max(float((margin / prod["list_price_eur"]).mean()), 1e-9)
+    if policy == "backlog_first":
+        orders = tables["open_orders"]
+        first = set(orders.loc[orders["status"] == "backordered", "sku"].astype(str)) if len(orders) else set()
+    elif policy == "launch_first":
+        first = set(tables["launches"]["sku"].astype(str))
+    else:
+        raise ValueError(f"unknown priority {policy!r}; expected one of {', '.join(PRIORITIES)}")
+    return pd.Series([PRIORITY_WEIGHT if s in first else 1.0 for s in prod.index.astype(str)], index=prod.index.astype(str))
 
 
 def build_plan(draws: xr.DataArray, tables: dict[str, pd.DataFrame], *, service_level: float, scenario: str,
@@ -115,7 +142,8 @@ def build_plan(draws: xr.DataArray, tables: dict[str, pd.DataFrame], *, service_
                stockout_pct: float = 0.30, storage_limit: float | None = None, review_months: float = 1.0,
                fill_rate: float | None = None, labour: bool = True, worker_cost_eur_per_month: float = 4000.0,
                min_line_hours_pct: float = 0.0, line_hours: pd.DataFrame | None = None,
-               outages: pd.DataFrame | None = None) -> tuple[PlanResult, pd.DataFrame]:
+               outages: pd.DataFrame | None = None, priority: str = "cost",
+               hiring_frozen: list | None = None) -> tuple[PlanResult, pd.DataFrame]:
     """Safety stock plus the cheapest production plan for one demand view (SKU-level draws).
 
     Labour (production workers from the headcount table, crews from the lines) is part
@@ -131,7 +159,8 @@ def build_plan(draws: xr.DataArray, tables: dict[str, pd.DataFrame], *, service_
         holding_pct_year=holding_pct_year, overtime_pct=overtime_pct, overtime_cost=overtime_cost,
         lateness_pct=lateness_pct, stockout_pct=stockout_pct, storage_limit=storage_limit,
         min_line_hours_pct=min_line_hours_pct, worker_cost_eur_per_month=worker_cost_eur_per_month,
-        line_hours=line_hours, outages=outages, **people)
+        line_hours=line_hours, outages=outages, priority=priority_weights(priority, tables),
+        hiring_frozen=hiring_frozen if people else None, **people)
     return result, ss
 
 

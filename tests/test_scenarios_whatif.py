@@ -245,3 +245,39 @@ def test_a_launch_delay_rebuilds_demand_as_step_2_did():
     late = scenario_inputs(scenario({"launch_delay": {"sku": "N", "months": 3}}), ds, t, seed=1).draws
     assert float(late.sel(sku="N").isel(ds=slice(0, 4)).sum()) < float(base.sel(sku="N").isel(ds=slice(0, 4)).sum())
     assert float(late.sel(sku="A").isel(ds=slice(1, 4)).mean()) > float(base.sel(sku="A").isel(ds=slice(1, 4)).mean())
+
+
+def test_a_hiring_freeze_stops_hiring_in_its_months_only():
+    from sop_lib.production import plan_production
+
+    months = pd.date_range("2027-01-01", periods=6, freq="MS")
+    demand = pd.DataFrame({"sku": "A", "month": months, "units": [100, 100, 400, 400, 400, 400.0]})
+    one = pd.Series({"A": 1.0})
+    common = dict(demand=demand, on_hand=one * 0, backlog=one * 0, safety=one * 0,
+                  routings=pd.DataFrame({"sku": ["A"], "line_id": ["L1"], "hours_per_unit": [1.0]}),
+                  lines=pd.DataFrame({"line_id": ["L1"], "line_name": ["One"], "hours_per_month": [1000.0],
+                                      "workers_per_shift": [1.0]}),
+                  bom=pd.DataFrame(columns=["sku", "component", "qty_per_unit", "supplier_id"]),
+                  suppliers=pd.DataFrame(columns=["supplier_id"]), unit_cost=one * 50, price=one * 100,
+                  workers=1.0, hours_per_worker=100.0, hiring_lead_months=1, worker_cost_eur_per_month=100.0)
+    free = plan_production(**common).labour.set_index("month")["new_workers"]
+    frozen = plan_production(**common, hiring_frozen=list(months[1:3])).labour.set_index("month")["new_workers"]
+    assert free.loc[months[2]] > 2  # hires for the step up in March
+    assert frozen.loc[months[1]] == pytest.approx(0, abs=1e-6) and frozen.loc[months[2]] == pytest.approx(0, abs=1e-6)
+    assert frozen.loc[months[3]] > 2  # and hires once the freeze ends
+
+
+def test_a_priority_policy_puts_its_products_first_when_units_are_scarce():
+    from sop_lib.supply import priority_weights
+
+    t = tables()
+    t["production_lines"] = pd.DataFrame({"line_id": ["L1"], "line_name": ["One"], "hours_per_month": [250.0]})
+    t["routings"] = pd.DataFrame({"sku": ["A", "B"], "line_id": ["L1", "L1"], "hours_per_unit": [1.0, 1.0]})
+    cost = evaluate_scenarios([], draws(), t, plan_kwargs={**KW, "priority": "cost"}, seed=1)
+    backlog = evaluate_scenarios([], draws(), t, plan_kwargs={**KW, "priority": "backlog_first"}, seed=1)
+    wait = lambda ev, sku: ev.plans[BASE].query("sku == @sku")["backorders"].sum()  # noqa: E731
+    assert wait(backlog, "A") < wait(cost, "A") or wait(cost, "A") == 0  # A has the customers waiting today
+    assert list(priority_weights("backlog_first", t).loc[["A", "B"]]) == [10.0, 1.0]
+    assert priority_weights("cost", t) is None
+    with pytest.raises(ValueError, match="unknown priority"):
+        priority_weights("loudest_customer", t)

@@ -8,7 +8,7 @@ what-if; `decisions` writes the meeting's asks.
 
 from sop_lib.scenarios.changes import Inputs, ScenarioError, check_scenarios, raise_for_scenarios, scenario_inputs
 from sop_lib.scenarios.decisions import decisions
-from sop_lib.scenarios.evaluate import BASE, Evaluated, evaluate_scenarios
+from sop_lib.scenarios.evaluate import BASE, Evaluated, compare_priorities, evaluate_scenarios, priority_sentence
 from sop_lib.scenarios.launch import (
     caught_up_month,
     demand_without_launches,
@@ -16,5 +16,6 @@ from sop_lib.scenarios.launch import (
     series_without_launches,
 )
 
-__all__ = ["BASE", "Evaluated", "Inputs", "ScenarioError", "caught_up_month", "check_scenarios", "decisions",
+__all__ = ["BASE", "Evaluated", "Inputs", "ScenarioError", "caught_up_month", "check_scenarios", "compare_priorities",
+           "decisions", "priority_sentence",
            "demand_without_launches", "evaluate_scenarios", "launch_timing", "raise_for_scenarios", "scenario_inputs", "series_without_launches"]

@@ -32,9 +32,10 @@ class Inputs:
     outages: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["supplier_id", "month"]))
     price_factor: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["sku", "month", "factor"]))
     extra_cost: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))  # month -> EUR
+    hiring_frozen: list = field(default_factory=list)  # months without new production workers
 
     def plan_kwargs(self) -> dict:
-        return {"line_hours": self.line_hours, "outages": self.outages}
+        return {"line_hours": self.line_hours, "outages": self.outages, "hiring_frozen": self.hiring_frozen}
 
 
 def _months(start: str, months: pd.DatetimeIndex, *, count: int | None = None, to: str | None = None) -> list:
@@ -117,7 +118,7 @@ def scenario_inputs(scenario: Scenario | None, ds: xr.Dataset, tables: dict[str,
     lines = tables["production_lines"].set_index("line_id")["hours_per_month"].astype(float)
     hours = pd.DataFrame({m: lines for m in months}) if len(lines) else pd.DataFrame(columns=months)
     changed_hours, extra_cost = set(), pd.Series(0.0, index=months)
-    outages, price_factor = [], []
+    outages, price_factor, frozen = [], [], []
     for kind, s in changes:
         if kind == "supplier_outage":
             outages += [(s.supplier, m) for m in _months(s.start, months, count=s.months)]
@@ -134,6 +135,8 @@ def scenario_inputs(scenario: Scenario | None, ds: xr.Dataset, tables: dict[str,
             sup = tables["suppliers"].copy()
             sup.loc[sup["supplier_id"].astype(str) == s.supplier, "lead_time_days"] = float(s.days)
             tables["suppliers"] = sup
+        elif kind == "hiring_freeze":
+            frozen += _months(s.start, months, to=s.to)
         elif kind == "price_change":
             skus = _skus(s, tables["products"])
             price_factor += [(sku, m, 1 + s.pct / 100) for sku in skus for m in months if m >= pd.Timestamp(f"{s.start}-01")]
@@ -141,7 +144,7 @@ def scenario_inputs(scenario: Scenario | None, ds: xr.Dataset, tables: dict[str,
                               columns=["line_id", "month", "hours"])
     return Inputs(supply.sku_draws(consensus), tables, line_hours,
                   pd.DataFrame(outages, columns=["supplier_id", "month"]),
-                  pd.DataFrame(price_factor, columns=["sku", "month", "factor"]), extra_cost)
+                  pd.DataFrame(price_factor, columns=["sku", "month", "factor"]), extra_cost, sorted(set(frozen)))
 
 
 def raise_for_scenarios(params, tables: dict[str, pd.DataFrame]) -> None:

@@ -30,10 +30,11 @@ CHUNK = 250  # draws simulated at once: bounds memory at 1,000s of SKUs
 
 def simulate(plan: pd.DataFrame, draws: xr.DataArray, *, on_hand: pd.Series, backlog: pd.Series,
              price: pd.Series, unit_cost: pd.Series, holding_pct_year: float,
-             price_factor: pd.DataFrame | None = None) -> pd.DataFrame:
+             price_factor: pd.DataFrame | None = None, groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """One row per draw: revenue, cost of goods, holding, fill rate, backorder unit-months,
     inventory value (average and peak) of ``plan``'s production (sku, month, production)
-    meeting that draw's demand."""
+    meeting that draw's demand; with ``groups`` (name -> SKUs) also revenue and backorder
+    unit-months of each group (``revenue_eur[name]``, ``backorder_unit_months[name]``)."""
     d = draws.transpose("sample", "sku", "ds")
     skus, months = [str(s) for s in d["sku"].values], pd.DatetimeIndex(d["ds"].values)
     prod = (plan.pivot_table(index="sku", columns="month", values="production", aggfunc="sum")
@@ -53,7 +54,12 @@ def simulate(plan: pd.DataFrame, draws: xr.DataArray, *, on_hand: pd.Series, bac
         served_new = np.minimum(dem, np.maximum(prev + prod[None], 0))
         stock = np.maximum(net, 0)
         value = (stock * cost[None, :, None]).sum(axis=1)  # (n, T)
-        rows.append(pd.DataFrame({
+        extra = {}
+        for name, members in (groups or {}).items():
+            k = np.isin(skus, list(members))
+            extra[f"revenue_eur[{name}]"] = (shipped[:, k] * px[None, k]).sum(axis=(1, 2))
+            extra[f"backorder_unit_months[{name}]"] = np.maximum(-net[:, k], 0).sum(axis=(1, 2))
+        rows.append(pd.DataFrame({**extra,
             "revenue_eur": (shipped * px[None]).sum(axis=(1, 2)),
             "cogs_eur": (shipped * cost[None, :, None]).sum(axis=(1, 2)),
             "holding_eur": value.sum(axis=1) * holding_pct_year / 12,
