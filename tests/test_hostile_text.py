@@ -68,6 +68,12 @@ def hostile_cycle(tmp_path_factory):
         entry["who"], entry["why"] = f"{text} {EMOJI}", f"{LONG} {RTL}"
     (tmp / "overrides.yaml").write_text(yaml.safe_dump(overrides, allow_unicode=True))
     params["demand"]["overrides"] = str(tmp / "overrides.yaml")
+    for sc in params["scenarios"]:  # what-ifs name the renamed families, and carry hostile names themselves
+        for change in sc["changes"]:
+            for spec in change.values():
+                if spec.get("family") in RENAME:
+                    spec["family"] = RENAME[spec["family"]]
+    params["scenarios"][1].update(name=f"Late launch {SCRIPT}", description=f"{IMG} {TEMPLATE}")
     pfile = tmp / "hostile.yaml"
     pfile.write_text(yaml.safe_dump(params, allow_unicode=True))
     assert cli.main(["run", "--params", str(pfile), "--reports", str(tmp / "reports"), "--quiet"]) == 0
@@ -89,3 +95,9 @@ def test_hostile_text_is_shown_as_text(hostile_cycle):
     assert TEMPLATE in every and "49 {% raw %}" not in every, "template syntax is shown, never evaluated"
     assert EMOJI in every and "\u0645\u0643\u064a\u0646\u0629" in every, "emoji and right-to-left text survive"
     assert "x" * 300 in every, "long override reasons are kept whole"
+
+
+def test_scenario_names_and_descriptions_are_shown_as_text(hostile_cycle):
+    step4 = hostile_cycle["04_pre_sop_reconciliation.html"]
+    assert "Late launch &lt;script&gt;document.title=" in step4  # in the side-by-side table and its sentence
+    assert "(&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in step4 or "(\"&gt;&lt;img src=x onerror" in step4

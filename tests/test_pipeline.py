@@ -82,7 +82,7 @@ def test_step_4_answers_every_declared_what_if_side_by_side(cycle):
     thermo = r.loc["ThermoCore fails in January"]
     assert thermo.loc["operating_profit_eur", "delta_p90"] < 0 and thermo.loc["fill_rate", "delta_p90"] < 0
     html = (cycle / "04_pre_sop_reconciliation.html").read_text(encoding="utf-8")
-    assert "What each scenario changes against the plan" in html and "chance of the revenue target" in html
+    assert "Change against the plan, draw by draw" in html and "chance of the revenue target" in html
 
 
 def test_rerun_refuses_to_overwrite_a_completed_cycle(cycle, capsys):
