@@ -1,6 +1,7 @@
 """Command line: ``sop run`` (the monthly batch), ``sop demo`` (write the demo company),
 ``sop verify`` (check a stored cycle's files against its manifest), ``sop sources`` (the
-data contracts) and ``sop init`` (propose a params file for a folder of exports)."""
+data contracts), ``sop init`` (propose a params file for a folder of exports) and ``sop
+decide`` (record a decision of the meeting)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from sop_lib.decisions import RecordError
 from sop_lib.params import ParamsError
 
 DEFAULT_PARAMS = "params/default.yaml"
@@ -43,11 +45,52 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--cycle", required=True, help="the cycle YYYY-MM")
     verify.add_argument("--reports", default="reports", help="folder that holds one sub-folder per cycle")
     sub.add_parser("sources", help="print every data contract: columns, types, allowed values, meaning")
+    dec = sub.add_parser("decide", help="record a decision of the meeting (decisions/<cycle>.yaml beside the params)")
+    dec.add_argument("--cycle", required=True, type=_month, help="the cycle the meeting reviewed, YYYY-MM")
+    dec.add_argument("--params", default=DEFAULT_PARAMS)
+    dec.add_argument("--reports", default="reports", help="folder that holds one sub-folder per cycle")
+    dec.add_argument("--id", help="short id, e.g. D3 (default: the next free D<n>)")
+    dec.add_argument("--decision", help="what was decided")
+    dec.add_argument("--owner", help="who acts on it")
+    dec.add_argument("--due", type=_month, help="month it is due, YYYY-MM (default: the month after the cycle)")
+    dec.add_argument("--status", choices=["open", "done", "dropped"], default=None)
+    dec.add_argument("--rests-on", dest="rests_on", help="the scenario or number it rests on")
+    dec.add_argument("--adopts", help="a step-4 scenario of this cycle whose changes enter the plan from next cycle")
     init = sub.add_parser("init", help="propose a params file for a folder of exports")
     init.add_argument("folder", help="the folder holding the exports (CSV, Excel, Parquet, SQLite/DuckDB)")
     init.add_argument("--out", help="the params file to write (default FOLDER/params.yaml)")
     init.add_argument("--force", action="store_true", help="replace an existing params file")
     return ap
+
+
+def decide(args) -> int:
+    """`sop decide`: one decision, from flags or (on a terminal) prompts with defaults."""
+    import pandas as pd
+
+    from sop_lib import decisions
+    from sop_lib.params import load_params
+
+    p = load_params(args.params, check_files=False)
+    taken = decisions.load_decisions(p.base_dir, args.cycle)
+    n = 1 + max([int(d.id[1:]) for d in taken if d.id[:1] == "D" and d.id[1:].isdigit()] or [0])
+    defaults = {"id": f"D{n}", "due": (pd.Timestamp(f"{args.cycle}-01") + pd.DateOffset(months=1)).strftime("%Y-%m"),
+                "status": "open", "rests_on": f"scenario '{args.adopts}'" if args.adopts else ""}
+    values = {k: getattr(args, k) for k in ("id", "decision", "owner", "due", "status", "rests_on", "adopts")}
+    for key in ("id", "decision", "owner", "due", "status", "rests_on"):
+        if values[key] is None:
+            if sys.stdin.isatty():
+                answer = input(f"{key.replace('_', ' ')}" + (f" [{defaults[key]}]" if defaults.get(key) else "") + ": ")
+                values[key] = answer.strip() or defaults.get(key)
+            else:
+                values[key] = defaults.get(key)
+    missing = [k for k in ("decision", "owner") if not values[k]]
+    if missing:
+        raise decisions.RecordError(f"sop decide: {' and '.join('--' + m for m in missing)} needed (no terminal to ask)")
+    if values["adopts"]:
+        values["expected"] = decisions.expected_effect(Path(args.reports) / args.cycle, values["adopts"])
+    path = decisions.record(p.base_dir, args.cycle, decisions.Decision(**{k: v for k, v in values.items() if v is not None}))
+    print(f"Recorded {values['id']} in {path}")
+    return 0
 
 
 def init_params(folder: str, out: str | None, force: bool) -> int:
@@ -102,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         print(describe(), end="")
         return 0
     try:
+        if args.command == "decide":
+            return decide(args)
         if args.command == "init":
             return init_params(args.folder, args.out, args.force)
         if args.command == "demo":
@@ -120,9 +165,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         index = run_cycle(args.params, cycle=args.cycle, reports_root=Path(args.reports), from_step=args.from_step,
                           force=args.force, progress=not args.quiet)
-    except (ParamsError, CycleError) as exc:
+    except (ParamsError, CycleError, RecordError) as exc:
         print(f"sop: error: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, ParamsError) else 1
+        return 2 if isinstance(exc, (ParamsError, RecordError)) else 1
     print(f"Cycle complete. Open the reports: {index}")
     return 0
 

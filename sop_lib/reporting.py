@@ -21,7 +21,8 @@ import pandas as pd  # noqa: E402
 
 PALETTE = {"p50": "#1f4e79", "band": "#9ecae1", "actual": "#222222", "target": "#d95f02",
            "good": "#1b9e77", "warn": "#e6ab02", "bad": "#d7301f", "grey": "#8c8c8c"}
-_STATUS_COLOUR = {"green": PALETTE["good"], "amber": PALETTE["warn"], "red": PALETTE["bad"]}
+_STATUS_COLOUR = {"green": PALETTE["good"], "amber": PALETTE["warn"], "red": PALETTE["bad"],
+                  "done": PALETTE["good"], "open": PALETTE["warn"], "overdue": PALETTE["bad"]}  # actions
 
 CSS = """
 <style>
@@ -38,6 +39,7 @@ CSS = """
 .sop-dot{display:inline-block;width:11px;height:11px;border-radius:6px;margin-right:6px;vertical-align:middle}
 .sop-decision{border-left:4px solid #1f4e79;padding:6px 12px;margin:8px 0;background:#f7f9fc;max-width:900px}
 details.sop-detail summary{cursor:pointer;color:#1f4e79;margin:6px 0}
+.sop-comments{border-left:4px solid #b8860b;padding:6px 12px;margin:8px 0;background:#fdf8ee;max-width:900px;font-size:14px}
 </style>
 """
 
@@ -322,3 +324,21 @@ def tradeoff_chart(table: pd.DataFrame, current: str):
     ax.yaxis.set_major_formatter(lambda v, _: ("-" if v < 0 else "+" if v > 0 else "") + fmt_eur(abs(v)))
     ax.margins(x=0.2, y=0.3)
     return fig, ax
+
+
+def show_comments(comments: pd.DataFrame) -> None:
+    """Stakeholders' comments on this step (who, text), escaped; nothing when there are none."""
+    if comments.empty:
+        return
+    items = "".join(f"<li><b>{esc(r.who)}:</b> {esc(r.text)}</li>" for r in comments.itertuples(index=False))
+    _show(f'<div class="sop-comments"><b>Comments on this step</b><ul>{items}</ul></div>')
+
+
+def kpi_change(value: float, previous: float | None, since: str | None, fmt) -> str:
+    """'▲ +€1.2M since 2026-11' for a KPI card; 'first cycle' when there is nothing to compare."""
+    if previous is None or since is None or pd.isna(previous):
+        return "first cycle"
+    delta = value - previous
+    if fmt(abs(delta)) == fmt(0.0):  # too small to show at the card's precision
+        return f"no change since {since}"
+    return f"{'▲ +' if delta > 0 else '▼ -'}{fmt(abs(delta))} since {since}"

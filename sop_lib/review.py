@@ -257,3 +257,17 @@ def findings(fam: pd.DataFrame, overrides: pd.DataFrame, worst: pd.DataFrame) ->
         out.append(f"The largest single miss: {w['sku']} in {w['region']} ({w['share_of_error']:.0%} of all absolute error, "
                    f"forecast {w['bias']:+.0%} against actuals).")
     return out
+
+
+KPI_FILE = "kpis.parquet"  # step 5's headline numbers (metric, value), compared by the next cycle
+
+
+def previous_kpis(reports_root: str | Path, cycle: str) -> tuple[str | None, dict[str, float]]:
+    """The latest completed cycle before ``cycle`` and its headline numbers ((None, {}) on a first cycle)."""
+    root = Path(reports_root)
+    done = sorted(f.name for f in root.iterdir() if f.is_dir() and _earlier(f.name, cycle)
+                  and (f / "manifest.json").exists() and (f / "artifacts" / KPI_FILE).is_file()) if root.is_dir() else []
+    if not done:
+        return None, {}
+    k = pd.read_parquet(root / done[-1] / "artifacts" / KPI_FILE)
+    return done[-1], dict(zip(k["metric"], k["value"].astype(float)))

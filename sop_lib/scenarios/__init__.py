@@ -6,7 +6,15 @@ demand draw and returns the P&L and service as distributions; `launch` is the la
 what-if; `decisions` writes the meeting's asks.
 """
 
-from sop_lib.scenarios.changes import Inputs, ScenarioError, check_scenarios, raise_for_scenarios, scenario_inputs
+from sop_lib.scenarios.changes import (
+    Inputs,
+    ScenarioError,
+    adopted_scenario,
+    check_scenarios,
+    combined,
+    raise_for_scenarios,
+    scenario_inputs,
+)
 from sop_lib.scenarios.decisions import decisions
 from sop_lib.scenarios.evaluate import BASE, Evaluated, compare_priorities, evaluate_scenarios, priority_sentence
 from sop_lib.scenarios.launch import (
@@ -16,6 +24,6 @@ from sop_lib.scenarios.launch import (
     series_without_launches,
 )
 
-__all__ = ["BASE", "Evaluated", "Inputs", "ScenarioError", "caught_up_month", "check_scenarios", "compare_priorities",
+__all__ = ["BASE", "Evaluated", "Inputs", "ScenarioError", "adopted_scenario", "caught_up_month", "combined", "check_scenarios", "compare_priorities",
            "decisions", "priority_sentence",
            "demand_without_launches", "evaluate_scenarios", "launch_timing", "raise_for_scenarios", "scenario_inputs", "series_without_launches"]

@@ -147,6 +147,21 @@ def scenario_inputs(scenario: Scenario | None, ds: xr.Dataset, tables: dict[str,
                   pd.DataFrame(price_factor, columns=["sku", "month", "factor"]), extra_cost, sorted(set(frozen)))
 
 
+def adopted_scenario(adopted: list[dict]) -> Scenario | None:
+    """One scenario holding every change that decisions adopted into the plan (None: none adopted)."""
+    changes = [c for a in adopted for c in a["scenario"]["changes"]]
+    return Scenario.model_validate({"name": "adopted", "changes": changes}) if changes else None
+
+
+def combined(adopted: Scenario | None, scenario: Scenario | None) -> Scenario | None:
+    """A scenario on top of what the plan has adopted: adopted changes first, then its own."""
+    if adopted is None:
+        return scenario
+    if scenario is None:
+        return adopted
+    return scenario.model_copy(update={"changes": [*adopted.changes, *scenario.changes]})
+
+
 def raise_for_scenarios(params, tables: dict[str, pd.DataFrame]) -> None:
     """Stop with every scenario problem at once (step 1, before hours are spent on a forecast)."""
     start = pd.Timestamp(f"{params.cycle}-01")

@@ -51,6 +51,7 @@ def decisions(*, capacity: pd.DataFrame, line_use: pd.DataFrame, supplier_risk: 
                         f"plan is {fmt_eur(-gap)} ({-gap / r['revenue_target_eur']:.0%}) below target"))
     hire = people[people["gap"] > 0]
     for _, h in hire.iterrows():
-        out.append(("HR", f"Hire {h['gap']:.0f} {h['role'].replace('_', ' ')}(s) in {h['region']}",
+        where = "company-wide" if h["region"] == "all" else f"in {h['region']}"
+        out.append(("HR", f"Hire {h['gap']:.0f} {h['role'].replace('_', ' ')}(s) {where}",
                     f"needed at peak; hiring takes {h['hiring_lead_months']:.0f} months"))
     return pd.DataFrame(out, columns=["owner", "decision", "because"])

@@ -17,7 +17,7 @@ import xarray as xr
 from sop_lib import supply
 from sop_lib.params import Scenario
 from sop_lib.scenarios import outcomes
-from sop_lib.scenarios.changes import scenario_inputs
+from sop_lib.scenarios.changes import combined, scenario_inputs
 
 BASE = "base"
 
@@ -46,8 +46,10 @@ def opex(budget: pd.DataFrame, months: pd.DatetimeIndex) -> float | None:
 
 
 def evaluate_scenarios(scenarios: list[Scenario], ds: xr.Dataset, tables: dict[str, pd.DataFrame], *,
-                       plan_kwargs: dict, seed: int, overrides: pd.DataFrame | None = None) -> Evaluated:
-    """The base plan and every scenario, each planned and run against all its draws."""
+                       plan_kwargs: dict, seed: int, overrides: pd.DataFrame | None = None,
+                       adopted: Scenario | None = None) -> Evaluated:
+    """The base plan and every scenario, each planned and run against all its draws; changes
+    adopted by earlier decisions (``adopted``) are part of the base and of every scenario."""
     months = pd.DatetimeIndex(ds["demand"]["ds"].values)
     opex_eur = opex(tables["budget"], months) or 0.0
     per_customer = units_per_customer(tables["open_orders"])
@@ -58,7 +60,7 @@ def evaluate_scenarios(scenarios: list[Scenario], ds: xr.Dataset, tables: dict[s
     for sc in [None, *scenarios]:
         t0 = time.perf_counter()
         name = sc.name if sc else BASE
-        inp = scenario_inputs(sc, ds, tables, seed=seed, overrides=overrides)
+        inp = scenario_inputs(combined(adopted, sc), ds, tables, seed=seed, overrides=overrides)
         f = supply.plan_inputs(inp.tables)
         plan, _ = supply.build_plan(inp.draws, inp.tables, **plan_kwargs, **inp.plan_kwargs())
         sim = outcomes.simulate(plan.plan, inp.draws, on_hand=f["on_hand"], backlog=f["backlog"], price=f["price"],
@@ -74,7 +76,7 @@ def evaluate_scenarios(scenarios: list[Scenario], ds: xr.Dataset, tables: dict[s
 
 
 def compare_priorities(ds: xr.Dataset, tables: dict[str, pd.DataFrame], *, plan_kwargs: dict, seed: int,
-                       overrides: pd.DataFrame | None = None) -> pd.DataFrame:
+                       overrides: pd.DataFrame | None = None, adopted: Scenario | None = None) -> pd.DataFrame:
     """Who gets scarce units, policy by policy, on the plan's own demand draws.
 
     For each allocation policy (`supply.PRIORITIES`) the plan is rebuilt and run against
@@ -85,13 +87,13 @@ def compare_priorities(ds: xr.Dataset, tables: dict[str, pd.DataFrame], *, plan_
     orders = tables["open_orders"]
     groups = {"backlog": sorted(set(orders.loc[orders["status"] == "backordered", "sku"].astype(str)))
               if len(orders) else [], "launch": sorted(set(tables["launches"]["sku"].astype(str)))}
-    inp = scenario_inputs(None, ds, tables, seed=seed, overrides=overrides)
-    f = supply.plan_inputs(tables)
+    inp = scenario_inputs(adopted, ds, tables, seed=seed, overrides=overrides)
+    f = supply.plan_inputs(inp.tables)
     months = pd.DatetimeIndex(ds["demand"]["ds"].values)
     per_customer = units_per_customer(orders)
     draws = {}
     for policy in supply.PRIORITIES:
-        plan, _ = supply.build_plan(inp.draws, tables, **{**plan_kwargs, "priority": policy})
+        plan, _ = supply.build_plan(inp.draws, inp.tables, **{**plan_kwargs, "priority": policy}, **inp.plan_kwargs())
         sim = outcomes.simulate(plan.plan, inp.draws, on_hand=f["on_hand"], backlog=f["backlog"], price=f["price"],
                                 unit_cost=f["unit_cost"], holding_pct_year=plan_kwargs["holding_pct_year"],
                                 groups=groups)
