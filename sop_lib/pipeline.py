@@ -405,4 +405,5 @@ def _run_locked(params: RunParams, params_file: Path, root: Path, *, from_step: 
     if final.exists():
         final.rename(root / f"{params.cycle}.replaced-{time.strftime('%Y%m%d-%H%M%S')}")
     staging.rename(final)
+    reporting.build_cycles_index(root)  # reports/index.html: every completed cycle, newest first
     return final / "index.html"

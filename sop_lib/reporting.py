@@ -246,7 +246,8 @@ def export_html(notebook: str | Path, html_path: str | Path, *, title: str) -> P
             cell.outputs = [_stopped_here(o) if o.get("output_type") == "error" else o for o in cell.get("outputs", [])
                             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     nb.metadata["title"] = title
-    exporter = HTMLExporter(template_name="lab")
+    templates = Path(__file__).parent / "templates"
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(templates)])  # lab, no CDN
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
@@ -342,3 +343,99 @@ def kpi_change(value: float, previous: float | None, since: str | None, fmt) -> 
     if fmt(abs(delta)) == fmt(0.0):  # too small to show at the card's precision
         return f"no change since {since}"
     return f"{'▲ +' if delta > 0 else '▼ -'}{fmt(abs(delta))} since {since}"
+
+
+def _sparkline(values: list[float], width: int = 260, height: int = 60, second: list[float] | None = None) -> str:
+    """A small inline SVG line (and an optional dashed second line), oldest cycle on the left."""
+    series = [v for v in values + (second or []) if pd.notna(v)]
+    if len(values) < 2 or not series:
+        return '<svg width="0" height="0"></svg>'
+    lo, hi = min(series), max(series)
+    span = (hi - lo) or 1.0
+
+    def points(vals: list[float]) -> str:
+        step = (width - 8) / (len(vals) - 1)
+        return " ".join(f"{4 + i * step:.1f},{height - 4 - (v - lo) / span * (height - 8):.1f}"
+                        for i, v in enumerate(vals) if pd.notna(v))
+
+    extra = (f'<polyline fill="none" stroke="{PALETTE["target"]}" stroke-width="2" stroke-dasharray="5,3" '
+             f'points="{points(second)}"/>') if second and any(pd.notna(v) for v in second) else ""
+    return (f'<svg width="{width}" height="{height}" role="img"><polyline fill="none" stroke="{PALETTE["p50"]}" '
+            f'stroke-width="2" points="{points(values)}"/>{extra}</svg>')
+
+
+def build_cycles_index(reports_root: str | Path) -> Path:
+    """``reports/index.html``: every completed cycle, newest first, with its headline numbers,
+    and how revenue plan, forecast error and waiting customers moved from cycle to cycle."""
+    import json
+    import re
+
+    root = Path(reports_root)
+    rows = []
+    for folder in sorted(root.iterdir()):
+        kpis, manifest = folder / "artifacts" / "kpis.parquet", folder / "manifest.json"
+        if folder.is_dir() and re.fullmatch(r"\d{4}-\d{2}", folder.name) and manifest.is_file() and kpis.is_file():
+            k = pd.read_parquet(kpis)
+            rows.append({"cycle": folder.name, "company": json.loads(manifest.read_text()).get("company", ""),
+                         **dict(zip(k["metric"], k["value"].astype(float)))})
+    table = pd.DataFrame(rows)
+    out = root / "index.html"
+    if table.empty:
+        return out
+    get = lambda col: [float(v) for v in table[col]] if col in table else [float("nan")] * len(table)  # noqa: E731
+    c0, c1 = table["cycle"].iloc[0], table["cycle"].iloc[-1]
+
+    def moved(values: list[float], fmt) -> str:
+        return f"{fmt(values[0])} in {c0}, {fmt(values[-1])} in {c1}." if len(values) > 1 else f"{fmt(values[0])} in {c1}."
+
+    charts = "".join(
+        f'<div class="sop-card"><div class="l"><b>{title}</b></div>{_sparkline(a, second=b)}'
+        f'<div class="n">{esc(note)}</div></div>'
+        for title, a, b, note in (
+            ("Revenue plan (line) and target (dashed), € per cycle", get("revenue_eur"), get("revenue_target_eur"),
+             "Each cycle's plan for its next 12 months: " + moved(get("revenue_eur"), fmt_eur)),
+            ("Forecast error, WAPE on held-out months, %", [100 * v for v in get("wape")], None,
+             "Lower is better: " + moved([100 * v for v in get("wape")], lambda v: f"{v:.0f}%")),
+            ("Customers waiting at the cycle start", get("backlog_customers"), None,
+             "Backordered customers: " + moved(get("backlog_customers"), lambda v: f"{v:,.0f}")),
+        ))
+    body = "".join(
+        f'<tr><td><a href="{esc(r["cycle"])}/index.html">{esc(r["cycle"])}</a></td>'
+        f'<td>{fmt_eur(r.get("revenue_eur", float("nan")))}</td>'
+        f'<td>{fmt_eur(r["revenue_target_eur"]) if pd.notna(r.get("revenue_target_eur")) and r.get("revenue_target_eur") else "—"}</td>'
+        f'<td>{r.get("gross_margin_pct", float("nan")):.1%}</td><td>{r.get("wape", float("nan")):.0%}</td>'
+        f'<td>{r.get("backlog_customers", 0):,.0f}</td></tr>'
+        for r in table.iloc[::-1].to_dict("records"))
+    company = table["company"].iloc[-1]
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>S&amp;OP cycles · {esc(company)}</title>{CSS}
+<style>body{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:32px;max-width:1000px}}</style>
+</head><body><h1>S&amp;OP cycles</h1>
+<p class="sop-caption">{esc(company)} · {len(table)} completed cycle(s), newest first. Open a cycle for its five reports.</p>
+<div class="sop-cards">{charts}</div>
+<table class="sop-table"><tr><th>cycle</th><th>revenue plan</th><th>target</th><th>gross margin</th>
+<th>forecast error (WAPE)</th><th>customers waiting</th></tr>{body}</table>
+</body></html>"""
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def waterfall_chart(steps: pd.DataFrame, title: str):
+    """Bars from a start total through signed steps to an end total (``step``, ``eur``)."""
+    fig, ax = new_chart(title, "€ over the months both plans cover", width=10)
+    level, xs = 0.0, range(len(steps))
+    for x, (name, eur) in zip(xs, steps[["step", "eur"]].itertuples(index=False)):
+        total = x in (0, len(steps) - 1)
+        bottom = 0.0 if total else (level if eur >= 0 else level + eur)
+        colour = PALETTE["p50"] if total else (PALETTE["good"] if eur >= 0 else PALETTE["bad"])
+        ax.bar(x, abs(eur) if not total else eur, bottom=bottom, color=colour, width=0.6)
+        ax.annotate(("" if total else "+" if eur >= 0 else "-") + fmt_eur(abs(eur)),
+                    (x, bottom + (abs(eur) if not total else eur)), ha="center", va="bottom", fontsize=8,
+                    xytext=(0, 2), textcoords="offset points")
+        level = eur if total else level + eur
+    ax.set_xticks(list(xs))
+    ax.set_xticklabels(steps["step"], rotation=15, ha="right", fontsize=9)
+    ax.yaxis.set_major_formatter(lambda v, _: fmt_eur(v))
+    lo = min(steps["eur"].iloc[0], steps["eur"].iloc[-1])
+    ax.set_ylim(bottom=max(0.0, lo - 0.15 * abs(lo)))
+    return fig, ax

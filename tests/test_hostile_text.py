@@ -2,6 +2,8 @@
 very long, right-to-left and emoji strings runs the whole cycle, and every report shows them
 as text. Sampling is cut to a fast profile: this test is about text, not forecasts."""
 
+import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -20,6 +22,7 @@ TEMPLATE = "{{ 7*7 }} {% raw %}"
 RTL = "\u0645\u0643\u064a\u0646\u0629 \u0642\u0647\u0648\u0629 \u202eevil"  # Arabic, then a right-to-left override
 EMOJI = "\u2615\U0001F680"
 LONG = "Very long name " + "x" * 300
+ALERT = "<script>alert(1)</script>"
 
 RENAME = {  # demo text -> hostile text, applied to every file that holds it
     "Espresso machines": f"Espresso {SCRIPT}",
@@ -32,7 +35,7 @@ def _hostile_company(tmp_path: Path, seed: int) -> Path:
     folder = write_demo_company(tmp_path / "exports", "2026-11", seed)  # made here: a fresh clone has no data/demo
     products = pd.read_csv(folder / "products.csv", dtype=str, keep_default_na=False)
     products["family"] = products["family"].replace(RENAME)
-    products["name"] = [[LONG, RTL, SCRIPT, TEMPLATE][i % 4] + f" {i}" for i in range(len(products))]
+    products["name"] = [[LONG, RTL, SCRIPT, TEMPLATE, ALERT][i % 5] + f" {i}" for i in range(len(products))]
     products.to_csv(folder / "products.csv", index=False)
     sales = pd.read_csv(folder / "sales_history.csv", dtype=str, keep_default_na=False)
     if "family" in sales:
@@ -57,7 +60,8 @@ def _hostile_company(tmp_path: Path, seed: int) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hostile_cycle(tmp_path_factory):
+def hostile_run(tmp_path_factory) -> Path:
+    """The hostile company's completed cycle folder."""
     tmp = tmp_path_factory.mktemp("hostile")
     params = yaml.safe_load((ROOT / "params" / "default.yaml").read_text())
     folder = _hostile_company(tmp, params["data"]["demo_seed"])
@@ -77,8 +81,12 @@ def hostile_cycle(tmp_path_factory):
     pfile = tmp / "hostile.yaml"
     pfile.write_text(yaml.safe_dump(params, allow_unicode=True))
     assert cli.main(["run", "--params", str(pfile), "--reports", str(tmp / "reports"), "--quiet"]) == 0
-    cycle = tmp / "reports" / "2026-11"
-    return {p.name: p.read_text(encoding="utf-8") for p in cycle.glob("*.html")}
+    return tmp / "reports" / "2026-11"
+
+
+@pytest.fixture(scope="module")
+def hostile_cycle(hostile_run) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in hostile_run.glob("*.html")}
 
 
 def test_no_report_carries_live_markup_from_the_data(hostile_cycle):
@@ -101,3 +109,45 @@ def test_scenario_names_and_descriptions_are_shown_as_text(hostile_cycle):
     step4 = hostile_cycle["04_pre_sop_reconciliation.html"]
     assert "Late launch &lt;script&gt;document.title=" in step4  # in the side-by-side table and its sentence
     assert "(&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in step4 or "(\"&gt;&lt;img src=x onerror" in step4
+
+
+def test_reports_work_in_a_real_browser(hostile_run):
+    """Every report in headless Chromium at 1280 px: no console errors, every image decodes,
+    nothing wider than the window, links resolve, hostile names are text and run nothing."""
+    from playwright.sync_api import sync_playwright
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert exe, "Debian's chromium is needed: `make` installs it when run as root (apt-get install chromium)"
+    pages = [hostile_run.parent / "index.html", *sorted(hostile_run.glob("*.html"))]
+    problems, seen = [], ""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors, dialogs = [], []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for html in pages:
+            errors.clear()
+            page.goto(html.as_uri(), wait_until="load")
+            name = html.relative_to(hostile_run.parent)
+            problems += [f"{name}: console error {e}" for e in errors]
+            broken = page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length")
+            if broken:
+                problems.append(f"{name}: {broken} image(s) do not decode")
+            wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if wide > 0:
+                problems.append(f"{name}: {wide} px wider than a 1280 px window")
+            for href in page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"):
+                target = href.split("#")[0]
+                if target and not re.match(r"[a-z]+:", target) and not (html.parent / target).exists():
+                    problems.append(f"{name}: link {href} leads nowhere")
+            if re.search(r"<(script|link)[^>]+(src|href)=\"https?:", html.read_text(encoding="utf-8")):
+                problems.append(f"{name}: fetches a script or style from the internet")
+            if page.title() == "pwned":
+                problems.append(f"{name}: a product name ran as a script")
+            seen += page.text_content("body")  # hidden (folded) tables too
+        browser.close()
+    assert not dialogs, f"a script from the data opened a dialog: {dialogs}"
+    assert not problems, "\n".join(problems)
+    assert ALERT in seen, "the injected product name is shown as text"

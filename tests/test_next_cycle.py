@@ -75,6 +75,13 @@ def test_next_cycle_opens_with_the_actions_and_the_change_since_last_cycle(loop)
     assert page.count("since 2026-11") >= 6  # every KPI card
     assert "first cycle" in html(loop, "2026-11", "05_executive_review")
     assert "CFO &lt;script&gt;x&lt;/script&gt;:" in page and "budget &amp; margin" in page
+    change = pd.read_parquet(artifacts_dir(loop["reports"] / "2026-12") / "plan_change.parquet")
+    assert change["eur"].iloc[0] + change["eur"].iloc[1:-1].sum() == pytest.approx(change["eur"].iloc[-1])
+    assert "The plan for the months both cycles cover moved from" in page
+    assert "First cycle: there is no earlier plan to compare with." in html(loop, "2026-11", "05_executive_review")
+    cycles = (loop["reports"] / "index.html").read_text(encoding="utf-8")  # every cycle, newest first
+    assert cycles.index('href="2026-12/index.html"') < cycles.index('href="2026-11/index.html"')
+    assert cycles.count("<svg") == 3 and "in 2026-11" in cycles
 
 
 def test_bad_decision_files_say_which_entry_and_key(tmp_path):
