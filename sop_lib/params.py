@@ -278,6 +278,12 @@ class HiringFreeze(_Change):
         return _month(v)
 
 
+class SecondSource(_Change):
+    component: str = Field(description="a component of the BOM")
+    lead_time_days: float = Field(ge=0, le=365, description="days until the second source can deliver, from 'from'")
+    cost_premium_pct: float = Field(0.0, ge=0, le=500, description="extra cost, percent of the SKU's standard cost")
+
+
 class LaunchDelay(_Strict):
     sku: str = Field(description="a SKU of the launches source")
     months: int = Field(ge=-12, le=24, description="months later (negative: earlier)")
@@ -299,6 +305,7 @@ class Change(_Strict):
     launch_delay: LaunchDelay | None = None
     lead_time_change: LeadTimeChange | None = None
     hiring_freeze: HiringFreeze | None = None
+    second_source: SecondSource | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "Change":

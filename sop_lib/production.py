@@ -124,7 +124,8 @@ def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Ser
     assumption about components inside the supplier lead time. What-if scenarios change
     the inputs, never the model: ``line_hours`` (line_id, month, hours) replaces a line's
     regular hours in those months (overtime scales with them), ``outages`` (supplier_id,
-    month) lets nothing arrive from that supplier in that month. ``priority`` (sku ->
+    month) lets nothing arrive from that supplier in that month, except a component named
+    in a row with ``component`` set (supplier_id empty): a second source delivers it then. ``priority`` (sku ->
     multiplier of its waiting cost) decides who gets scarce units (`supply.priority_weights`);
     in the ``hiring_frozen`` months no production worker is hired.
     """
@@ -228,9 +229,11 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
     pipeline = (on_order.groupby(["component", "month"])["qty"].sum() if on_order is not None else None)
     out_months = (set(map(tuple, outages[["supplier_id", "month"]].itertuples(index=False)))
                   if outages is not None and len(outages) else set())
+    covered = (set(map(tuple, outages.loc[outages["component"].notna(), ["component", "month"]].itertuples(index=False)))
+               if outages is not None and "component" in outages else set())  # a second source delivers it
     for (comp, sid), grp in bom_s.groupby(["component", "supplier_id"]):
         capacity = sup["capacity_units_per_month"].get(sid, np.nan) if "capacity_units_per_month" in sup else np.nan
-        down = np.array([(sid, m) in out_months for m in months])
+        down = np.array([(sid, m) in out_months and (comp, m) not in covered for m in months])
         if pd.isna(capacity) and not down.any():
             continue  # no capacity declared: unlimited
         share_new = _frozen_share(float(sup["lead_time_days"].get(sid, 0.0)) if "lead_time_days" in sup else 0.0, T)

@@ -109,19 +109,21 @@ def test_references_the_data_lacks_are_named():
     bad = [scenario({"supplier_outage": {"supplier": "S9", "from": "2027-01", "months": 1}},
                     {"line_outage": {"line": "L1", "from": "2031-01", "months": 1}},
                     {"demand_change": {"region": "Mars", "from": "2027-01", "pct_low": -5, "pct_high": 0}},
-                    {"launch_delay": {"sku": "A", "months": 2}}, name="bad")]
+                    {"launch_delay": {"sku": "A", "months": 2}},
+                    {"second_source": {"component": "CZ", "from": "2027-01", "lead_time_days": 10}}, name="bad")]
     problems = check_scenarios(bad, tables(), ["R1", "R2"], MONTHS)
     assert any("changes[0].supplier_outage.supplier: 'S9' is not in suppliers (known: S1, S2)" in p for p in problems)
     assert any("changes[1].line_outage.from: 2031-01 is after the planning horizon" in p for p in problems)
     assert any("changes[2].demand_change.region: 'Mars' is not in data.regions" in p for p in problems)
     assert any("changes[3].launch_delay.sku: 'A' is not in launches" in p for p in problems)
-    assert all(p.startswith("params: scenarios[0] 'bad'") for p in problems) and len(problems) == 4
+    assert any("changes[4].second_source.component: 'CZ' is not in bom (known: CA, CB)" in p for p in problems)
+    assert all(p.startswith("params: scenarios[0] 'bad'") for p in problems) and len(problems) == 5
     params = RunParams.model_validate({"company": "T", "cycle": "2027-01", "data": {"folder": ".", "regions": ["R1"]},
                                        "sources": {"sales_history": {"kind": "csv", "path": "s"},
                                                    "products": {"kind": "csv", "path": "p"}},
                                        "scenarios": [bad[0].model_dump(by_alias=True)],
                                        "demand": {"horizon_months": 6}})
-    with pytest.raises(ScenarioError, match="4 problem"):
+    with pytest.raises(ScenarioError, match="5 problem"):
         raise_for_scenarios(params, tables())
 
 
@@ -281,3 +283,21 @@ def test_a_priority_policy_puts_its_products_first_when_units_are_scarce():
     assert priority_weights("cost", t) is None
     with pytest.raises(ValueError, match="unknown priority"):
         priority_weights("loudest_customer", t)
+
+
+def test_a_second_source_brings_back_what_an_outage_stopped_at_a_premium():
+    outage = {"supplier_outage": {"supplier": "S1", "from": "2027-02", "months": 4}}
+    second = {"second_source": {"component": "CA", "from": "2027-02", "lead_time_days": 31, "cost_premium_pct": 20}}
+    ev = evaluate(scenario(outage, name="out"), scenario(outage, second, name="out + second source"))
+    out = ev.plans["out"].set_index(["sku", "month"])
+    both = ev.plans["out + second source"].set_index(["sku", "month"])
+    assert out.loc[("A", MONTHS[3]), "production"] == pytest.approx(0, abs=1e-6)
+    assert both.loc[("A", MONTHS[1]), "production"] == pytest.approx(0, abs=1e-6)  # still inside its lead time
+    assert both.loc[("A", MONTHS[3]), "production"] > 100  # from March the second source delivers
+    assert (delta(ev, "out + second source", "fill_rate") > delta(ev, "out", "fill_rate")).mean() > 0.9
+    # the premium: 20% of A's standard cost (60) on every unit of A made with it, as an operating expense
+    made = both.xs("A").loc[MONTHS[2]:MONTHS[4], "production"].sum()
+    op = ev.per_draw["out + second source"]
+    np.testing.assert_allclose(op["gross_margin_eur"] - op["operating_profit_eur"]
+                               - (ev.per_draw[BASE]["gross_margin_eur"] - ev.per_draw[BASE]["operating_profit_eur"]),
+                               0.2 * 60 * made, rtol=1e-9)

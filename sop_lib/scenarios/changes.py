@@ -33,6 +33,19 @@ class Inputs:
     price_factor: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["sku", "month", "factor"]))
     extra_cost: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))  # month -> EUR
     hiring_frozen: list = field(default_factory=list)  # months without new production workers
+    second_source: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["component", "month", "premium"]))
+
+    def premium_cost(self, plan: pd.DataFrame, products: pd.DataFrame) -> float:
+        """What the second source's premium costs for the plan: in the months its first supplier is
+        out, the components it delivers cost ``premium`` x the SKU's standard cost more."""
+        down = self.outages[self.outages["supplier_id"].notna()][["supplier_id", "month"]]
+        if self.second_source.empty or down.empty:
+            return 0.0
+        use = (self.second_source.merge(self.tables["bom"][["sku", "component", "supplier_id"]], on="component")
+               .merge(down, on=["supplier_id", "month"]))  # only while its own supplier is out
+        made = plan[["sku", "month", "production"]].merge(use, on=["sku", "month"])
+        cost = made["sku"].map(products.drop_duplicates("sku").set_index("sku")["unit_cost_eur"]).fillna(0)
+        return float((made["production"] * cost * made["premium"]).sum())
 
     def plan_kwargs(self) -> dict:
         return {"line_hours": self.line_hours, "outages": self.outages, "hiring_frozen": self.hiring_frozen}
@@ -56,6 +69,7 @@ def check_scenarios(scenarios: list[Scenario], tables: dict[str, pd.DataFrame], 
         "family": ("products", set(tables["products"]["family"].astype(str))),
         "sku": ("products", set(tables["products"]["sku"].astype(str))),
         "region": ("data.regions", set(regions)),
+        "component": ("bom", set(tables["bom"]["component"].astype(str))),
     }
     launched = set(tables["launches"]["sku"].astype(str))
     out = []
@@ -118,10 +132,14 @@ def scenario_inputs(scenario: Scenario | None, ds: xr.Dataset, tables: dict[str,
     lines = tables["production_lines"].set_index("line_id")["hours_per_month"].astype(float)
     hours = pd.DataFrame({m: lines for m in months}) if len(lines) else pd.DataFrame(columns=months)
     changed_hours, extra_cost = set(), pd.Series(0.0, index=months)
-    outages, price_factor, frozen = [], [], []
+    outages, price_factor, frozen, second = [], [], [], []
     for kind, s in changes:
         if kind == "supplier_outage":
-            outages += [(s.supplier, m) for m in _months(s.start, months, count=s.months)]
+            outages += [(s.supplier, None, m) for m in _months(s.start, months, count=s.months)]
+        elif kind == "second_source":  # delivers the component from 'from' plus its lead time
+            ready = pd.Timestamp(f"{s.start}-01") + pd.DateOffset(days=int(s.lead_time_days))
+            first = pd.Timestamp(ready.year, ready.month, 1) + (pd.DateOffset(months=1) if ready.day > 1 else pd.DateOffset())
+            second += [(s.component, m, s.cost_premium_pct / 100) for m in months if m >= first]
         elif kind == "line_outage":
             for m in _months(s.start, months, count=s.months):
                 hours.loc[s.line, m] = 0.0
@@ -142,9 +160,11 @@ def scenario_inputs(scenario: Scenario | None, ds: xr.Dataset, tables: dict[str,
             price_factor += [(sku, m, 1 + s.pct / 100) for sku in skus for m in months if m >= pd.Timestamp(f"{s.start}-01")]
     line_hours = pd.DataFrame([(lid, m, hours.loc[lid, m]) for lid, m in sorted(changed_hours)],
                               columns=["line_id", "month", "hours"])
+    outages += [(None, comp, m) for comp, m, _ in second]
     return Inputs(supply.sku_draws(consensus), tables, line_hours,
-                  pd.DataFrame(outages, columns=["supplier_id", "month"]),
-                  pd.DataFrame(price_factor, columns=["sku", "month", "factor"]), extra_cost, sorted(set(frozen)))
+                  pd.DataFrame(outages, columns=["supplier_id", "component", "month"]),
+                  pd.DataFrame(price_factor, columns=["sku", "month", "factor"]), extra_cost, sorted(set(frozen)),
+                  pd.DataFrame(second, columns=["component", "month", "premium"]))
 
 
 def adopted_scenario(adopted: list[dict]) -> Scenario | None:

@@ -68,7 +68,8 @@ def evaluate_scenarios(scenarios: list[Scenario], ds: xr.Dataset, tables: dict[s
                                 price_factor=inp.price_factor)
         per_draw[name] = outcomes.profit_and_loss(sim, overtime_eur=plan.costs["overtime_eur"],
                                                   hiring_eur=plan.costs["new_workers_eur"], opex_eur=opex_eur,
-                                                  extra_cost_eur=float(inp.extra_cost.sum()),
+                                                  extra_cost_eur=float(inp.extra_cost.sum())
+                                                  + inp.premium_cost(plan.plan, inp.tables["products"]),
                                                   units_per_customer=per_customer)
         plans[name] = plan.plan
         seconds[name] = time.perf_counter() - t0
