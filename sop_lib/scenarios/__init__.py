@@ -15,7 +15,7 @@ from sop_lib.scenarios.changes import (
     raise_for_scenarios,
     scenario_inputs,
 )
-from sop_lib.scenarios.decisions import decisions
+from sop_lib.scenarios.decisions import decisions, top_risks
 from sop_lib.scenarios.evaluate import BASE, Evaluated, compare_priorities, evaluate_scenarios, priority_sentence
 from sop_lib.scenarios.launch import (
     caught_up_month,
@@ -25,5 +25,5 @@ from sop_lib.scenarios.launch import (
 )
 
 __all__ = ["BASE", "Evaluated", "Inputs", "ScenarioError", "adopted_scenario", "caught_up_month", "combined", "check_scenarios", "compare_priorities",
-           "decisions", "priority_sentence",
+           "decisions", "priority_sentence", "top_risks",
            "demand_without_launches", "evaluate_scenarios", "launch_timing", "raise_for_scenarios", "scenario_inputs", "series_without_launches"]

@@ -55,3 +55,26 @@ def decisions(*, capacity: pd.DataFrame, line_use: pd.DataFrame, supplier_risk: 
         out.append(("HR", f"Hire {h['gap']:.0f} {h['role'].replace('_', ' ')}(s) {where}",
                     f"needed at peak; hiring takes {h['hiring_lead_months']:.0f} months"))
     return pd.DataFrame(out, columns=["owner", "decision", "because"])
+
+
+def top_risks(*, inventory_risk: pd.DataFrame, supplier_risk: pd.DataFrame, gap: pd.DataFrame,
+              products: pd.DataFrame, months: int = 3, n: int = 5) -> pd.DataFrame:
+    """The largest risks in euros, of three kinds, ranked: stock-outs (expected units short in
+    the next ``months`` months at list price), suppliers rated red or amber (the horizon's
+    revenue that depends on them), and supply gaps (a family's orders waiting in its worst month)."""
+    price = products.drop_duplicates("sku").set_index("sku")["list_price_eur"]
+    rows = []
+    if len(inventory_risk):
+        near = inventory_risk[inventory_risk["month"] < inventory_risk["month"].min() + pd.DateOffset(months=months)]
+        short = (near["expected_units_short"] * near["sku"].map(price).fillna(0)).groupby(near["sku"]).sum()
+        rows += [("stock-out", f"{sku}: sales short in the next {months} months", eur) for sku, eur in short.items()]
+    for _, s in supplier_risk[supplier_risk["status"].isin(["red", "amber"])].iterrows():
+        rows.append(("supplier", f"{s['supplier_name']} ({s['financial_risk']} risk"
+                     f"{', single source' if s['single_source'] else ''}): revenue that depends on it",
+                     float(s["revenue_at_risk_eur"])))
+    if len(gap):
+        worst = gap.loc[gap.groupby("family")["gap_eur"].idxmax()]
+        rows += [("supply gap", f"{r['family']}: orders waiting in {r['month']:%b %Y}", float(r["gap_eur"]))
+                 for _, r in worst.iterrows()]
+    out = pd.DataFrame(rows, columns=["kind", "risk", "eur_at_risk"])
+    return out[out["eur_at_risk"] > 0].sort_values("eur_at_risk", ascending=False).head(n).reset_index(drop=True)
