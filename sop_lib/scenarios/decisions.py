@@ -62,12 +62,15 @@ def top_risks(*, inventory_risk: pd.DataFrame, supplier_risk: pd.DataFrame, gap:
     """The largest risks in euros, of three kinds, ranked: stock-outs (expected units short in
     the next ``months`` months at list price), suppliers rated red or amber (the horizon's
     revenue that depends on them), and supply gaps (a family's orders waiting in its worst month)."""
-    price = products.drop_duplicates("sku").set_index("sku")["list_price_eur"]
+    master = products.drop_duplicates("sku").set_index("sku")
+    price = master["list_price_eur"]
+    name = master["name"].astype(str) + " (" + master.index.astype(str) + ")" if "name" in master else pd.Series(dtype=str)
     rows = []
     if len(inventory_risk):
         near = inventory_risk[inventory_risk["month"] < inventory_risk["month"].min() + pd.DateOffset(months=months)]
         short = (near["expected_units_short"] * near["sku"].map(price).fillna(0)).groupby(near["sku"]).sum()
-        rows += [("stock-out", f"{sku}: sales short in the next {months} months", eur) for sku, eur in short.items()]
+        rows += [("stock-out", f"{name.get(sku, sku)}: sales short in the next {months} months", eur)
+                 for sku, eur in short.items()]
     for _, s in supplier_risk[supplier_risk["status"].isin(["red", "amber"])].iterrows():
         rows.append(("supplier", f"{s['supplier_name']} ({s['financial_risk']} risk"
                      f"{', single source' if s['single_source'] else ''}): revenue that depends on it",
