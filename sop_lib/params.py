@@ -330,6 +330,17 @@ class Scenario(_Strict):
     changes: list[Change] = Field(min_length=1)
 
 
+class View(_Strict):
+    """A department's page (`sop_lib.views`): which sections, for which part of the company."""
+
+    name: str = Field(min_length=1)
+    sections: list[Literal["finance", "demand", "supply", "capacity", "procurement", "people", "decisions",
+                           "scenarios"]] = Field(min_length=1)
+    families: list[str] = Field(default_factory=list, description="empty = every family")
+    regions: list[str] = Field(default_factory=list, description="empty = every region")
+    suppliers: list[str] = Field(default_factory=list, description="supplier_ids; empty = every supplier")
+
+
 class SupplyParams(_Strict):
     service_level: float = Field(0.95, gt=0.5, lt=1.0, description="target cycle service level")
     overtime_pct: float = Field(0.10, ge=0, le=0.5, description="extra line hours available as overtime")
@@ -357,6 +368,7 @@ class RunParams(_Strict):
     supply: SupplyParams = SupplyParams()
     finance: FinanceParams = FinanceParams()
     scenarios: list[Scenario] = Field(default_factory=list, description="what-if questions answered in step 4")
+    views: list[View] = Field(default_factory=list, description="one page per department, linked from the index")
     base_dir: Path = Field(Path("."), exclude=True, description="folder of the params file")
 
     @field_validator("cycle")
@@ -373,6 +385,15 @@ class RunParams(_Strict):
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice or "base" in [n.lower() for n in names]:
             raise ValueError(f"scenario names must be unique and not 'base' (the plan itself): {', '.join(twice) or 'base'}")
+        return v
+
+    @field_validator("views")
+    @classmethod
+    def _unique_views(cls, v: list[View]) -> list[View]:
+        slugs = [re.sub(r"[^a-z0-9]+", "-", x.name.lower()).strip("-") for x in v]
+        twice = sorted({x.name for x, s in zip(v, slugs) if slugs.count(s) > 1})
+        if twice:
+            raise ValueError(f"view names must differ (they name the pages): {', '.join(twice)}")
         return v
 
     @field_validator("sources")

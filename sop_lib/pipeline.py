@@ -352,7 +352,7 @@ def run_cycle(params_file: str | Path, *, cycle: str | None = None, reports_root
 def _run_locked(params: RunParams, params_file: Path, root: Path, *, from_step: int, force: bool, progress: bool,
                 log: Callable[[str], None]) -> Path:
     """`run_cycle` once this process holds the cycle's lock."""
-    from sop_lib import reporting
+    from sop_lib import reporting, views
 
     final = root / params.cycle
     staging = root / f"{params.cycle}.partial"
@@ -391,6 +391,7 @@ def _run_locked(params: RunParams, params_file: Path, root: Path, *, from_step: 
     resume = f"sop run --params {params_file} --cycle {params.cycle} --reports {root}"
     run_steps(staging, params_file=str(params_file), cycle=params.cycle, resume=resume,
               steps=[s for s in STEPS if s.number >= from_step], progress=progress, log=log)
+    views.build_views(staging, params)  # one page per department declared in params
     reporting.build_index(staging, params, STEPS)
     manifest = {
         "cycle": params.cycle,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -266,6 +267,12 @@ def build_index(cycle_dir: str | Path, params, steps) -> Path:
         f'<li><a href="{esc(s.stem)}.html">Step {s.number}: {esc(s.title)}</a></li>' for s in steps
         if (cycle_dir / f"{s.stem}.html").exists()
     )
+    views = [(p.name, v.name) for v in getattr(params, "views", [])
+             for p in [cycle_dir / "views" / (re.sub(r"[^a-z0-9]+", "-", v.name.lower()).strip("-") + ".html")]
+             if p.exists()]
+    if views:
+        links += "</ol><h2>Views per department</h2><ol style=\"list-style:none;padding-left:0\">" + "".join(
+            f'<li><a href="views/{esc(f)}">{esc(n)}</a></li>' for f, n in views)
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>S&amp;OP cycle {esc(params.cycle)} · {esc(params.company)}</title>{CSS}
 <style>body{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:32px;max-width:1000px}}

@@ -118,7 +118,8 @@ def test_reports_work_in_a_real_browser(hostile_run):
 
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     assert exe, "Debian's chromium is needed: `make` installs it when run as root (apt-get install chromium)"
-    pages = [hostile_run.parent / "index.html", *sorted(hostile_run.glob("*.html"))]
+    pages = [hostile_run.parent / "index.html", *sorted(hostile_run.glob("*.html")),
+             *sorted(hostile_run.glob("views/*.html"))]
     problems, seen = [], ""
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-gpu"])

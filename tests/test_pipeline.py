@@ -72,6 +72,16 @@ def test_demo_situation_is_visible_in_the_numbers(cycle):
     assert list(launch["launch_delay_months"]) == [0, 3]
 
 
+def test_every_declared_view_is_a_page_scoped_as_declared(cycle):
+    declared = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))["views"]
+    index = (cycle / "index.html").read_text(encoding="utf-8")
+    pages = sorted((cycle / "views").glob("*.html"))
+    assert len(pages) == len(declared) and all(f'href="views/{p.name}"' in index for p in pages)
+    procurement = (cycle / "views" / "procurement.html").read_text(encoding="utf-8")
+    assert "ThermoCore s.r.o." in procurement and "MetalForm" not in procurement  # scoped to its two suppliers
+    assert "company-wide" in (cycle / "views" / "sales-nordics.html").read_text(encoding="utf-8")
+
+
 def test_step_4_answers_every_declared_what_if_side_by_side(cycle):
     declared = [s["name"] for s in yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))["scenarios"]]
     results = pd.read_parquet(artifacts_dir(cycle) / "scenario_results.parquet")
