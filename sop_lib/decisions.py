@@ -191,3 +191,42 @@ def expected_effect(cycle_dir: Path, scenario: str) -> dict[str, float]:
     r = r[(r["scenario"] == scenario) & r["delta_p50"].notna()].set_index("metric")
     return {m: float(r.loc[m, "delta_p50"]) for m in ("revenue_eur", "operating_profit_eur", "fill_rate",
                                                        "customer_months_waiting") if m in r.index}
+
+
+def outcome_review(base_dir: Path, cycle: str, reports_root: Path, sales: pd.DataFrame,
+                   waiting_now: int) -> pd.DataFrame:
+    """What happened after each decision that carries an expected effect, beside that expectation.
+
+    For every earlier decision with ``expected`` numbers, over the months that have closed
+    since the cycle that took it: the revenue that cycle planned for them, the revenue
+    actually booked (the sales history), and the customers waiting then and now. It says
+    what happened, not what the decision caused: other things changed too.
+    """
+    rows = []
+    last_closed = pd.Timestamp(f"{cycle}-01") - pd.DateOffset(months=1)
+    booked = sales.assign(month=pd.to_datetime(sales["month"]).dt.to_period("M").dt.to_timestamp())
+    for c in earlier_cycles(base_dir, cycle):
+        art = Path(reports_root) / c / "artifacts"
+        if not (art / "financial_plan.parquet").is_file():
+            continue
+        months = pd.date_range(f"{c}-01", last_closed, freq="MS")
+        fin = pd.read_parquet(art / "financial_plan.parquet")
+        kpis = pd.read_parquet(art / "kpis.parquet") if (art / "kpis.parquet").is_file() else pd.DataFrame()
+        then = dict(zip(kpis.get("metric", []), kpis.get("value", [])))
+        for d in load_decisions(base_dir, c):
+            if not d.expected or not len(months):
+                continue
+            rows.append({
+                "id": d.id, "decision": d.decision, "taken": c,
+                "months": f"{months[0]:%Y-%m}" + (f" to {months[-1]:%Y-%m}" if len(months) > 1 else ""),
+                "expected_operating_profit_eur": d.expected.get("operating_profit_eur", float("nan")),
+                "expected_fill_rate_points": 100 * d.expected.get("fill_rate", float("nan")),
+                "planned_revenue_eur": float(fin.loc[pd.to_datetime(fin["month"]).isin(months), "revenue_eur"].sum()),
+                "booked_revenue_eur": float(booked.loc[booked["month"].isin(months), "net_revenue_eur"].sum())
+                if "net_revenue_eur" in booked else float("nan"),
+                "customers_waiting_then": then.get("backlog_customers", float("nan")),
+                "customers_waiting_now": float(waiting_now),
+            })
+    return pd.DataFrame(rows, columns=["id", "decision", "taken", "months", "expected_operating_profit_eur",
+                                       "expected_fill_rate_points", "planned_revenue_eur", "booked_revenue_eur",
+                                       "customers_waiting_then", "customers_waiting_now"])

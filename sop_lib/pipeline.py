@@ -67,7 +67,7 @@ ARTIFACTS: dict[str, int] = {
     "people_plan": 3, "purchase_orders": 3, "backlog_launch_effect": 3,
     "financial_plan": 4, "demand_supply_gap": 4, "revenue_distribution": 4, "launch_scenarios": 4,
     "scenario_results": 4, "allocation_policies": 4,
-    "decisions": 5, "headline": 5, "kpis": 5, "actions": 5, "top_risks": 5,
+    "decisions": 5, "headline": 5, "kpis": 5, "actions": 5, "top_risks": 5, "decision_outcomes": 5,
 }
 DRAWS_FILE = "demand_draws.nc"  # xarray Dataset: demand (consensus), statistical, base (no launches)
 POSTERIOR_FILE = "demand_posterior.nc"  # ArviZ InferenceData of the fit

@@ -75,6 +75,11 @@ def test_next_cycle_opens_with_the_actions_and_the_change_since_last_cycle(loop)
     assert page.count("since 2026-11") >= 6  # every KPI card
     assert "first cycle" in html(loop, "2026-11", "05_executive_review")
     assert "CFO &lt;script&gt;x&lt;/script&gt;:" in page and "budget &amp; margin" in page
+    outcome = pd.read_parquet(artifacts_dir(loop["reports"] / "2026-12") / "decision_outcomes.parquet")
+    d1 = outcome.set_index("id").loc["D1"]  # the adopted shift: expectation beside what happened in November
+    assert d1["months"] == "2026-11" and d1["planned_revenue_eur"] > 0 and d1["booked_revenue_eur"] > 0
+    assert d1["customers_waiting_then"] == 4000 and "D2" not in outcome["id"].values  # D2 rested on no scenario
+    assert "not the decisions' effect" in page
     change = pd.read_parquet(artifacts_dir(loop["reports"] / "2026-12") / "plan_change.parquet")
     assert change["eur"].iloc[0] + change["eur"].iloc[1:-1].sum() == pytest.approx(change["eur"].iloc[-1])
     assert "The plan for the months both cycles cover moved from" in page
