@@ -45,6 +45,22 @@ def opex(budget: pd.DataFrame, months: pd.DatetimeIndex) -> float | None:
     return float(b.loc[b["month"].isin(months), "opex_budget_eur"].sum())
 
 
+def _plan_and_run(inp, plan_kwargs: dict, *, opex_eur: float, per_customer: float,
+                  groups: dict[str, list[str]] | None = None):
+    """One scenario's plan (the LP, as step 3 builds it), run against every draw of its demand:
+    (the plan, the per-draw simulation, the per-draw P&L)."""
+    f = supply.plan_inputs(inp.tables)
+    plan, _ = supply.build_plan(inp.draws, inp.tables, **plan_kwargs, **inp.plan_kwargs())
+    sim = outcomes.simulate(plan.plan, inp.draws, on_hand=f["on_hand"], backlog=f["backlog"], price=f["price"],
+                            unit_cost=f["unit_cost"], holding_pct_year=plan_kwargs["holding_pct_year"],
+                            price_factor=inp.price_factor, groups=groups)
+    pnl = outcomes.profit_and_loss(sim, overtime_eur=plan.costs["overtime_eur"], hiring_eur=plan.costs["new_workers_eur"],
+                                   opex_eur=opex_eur, units_per_customer=per_customer,
+                                   extra_cost_eur=float(inp.extra_cost.sum())
+                                   + inp.premium_cost(plan.plan, inp.tables["products"]))
+    return plan, sim, pnl
+
+
 def evaluate_scenarios(scenarios: list[Scenario], ds: xr.Dataset, tables: dict[str, pd.DataFrame], *,
                        plan_kwargs: dict, seed: int, overrides: pd.DataFrame | None = None,
                        adopted: Scenario | None = None) -> Evaluated:
@@ -61,16 +77,7 @@ def evaluate_scenarios(scenarios: list[Scenario], ds: xr.Dataset, tables: dict[s
         t0 = time.perf_counter()
         name = sc.name if sc else BASE
         inp = scenario_inputs(combined(adopted, sc), ds, tables, seed=seed, overrides=overrides)
-        f = supply.plan_inputs(inp.tables)
-        plan, _ = supply.build_plan(inp.draws, inp.tables, **plan_kwargs, **inp.plan_kwargs())
-        sim = outcomes.simulate(plan.plan, inp.draws, on_hand=f["on_hand"], backlog=f["backlog"], price=f["price"],
-                                unit_cost=f["unit_cost"], holding_pct_year=plan_kwargs["holding_pct_year"],
-                                price_factor=inp.price_factor)
-        per_draw[name] = outcomes.profit_and_loss(sim, overtime_eur=plan.costs["overtime_eur"],
-                                                  hiring_eur=plan.costs["new_workers_eur"], opex_eur=opex_eur,
-                                                  extra_cost_eur=float(inp.extra_cost.sum())
-                                                  + inp.premium_cost(plan.plan, inp.tables["products"]),
-                                                  units_per_customer=per_customer)
+        plan, _, per_draw[name] = _plan_and_run(inp, plan_kwargs, opex_eur=opex_eur, per_customer=per_customer)
         plans[name] = plan.plan
         seconds[name] = time.perf_counter() - t0
     return Evaluated(outcomes.summarise(per_draw, base=BASE, revenue_target_eur=target or None), per_draw, plans, seconds)
@@ -89,19 +96,12 @@ def compare_priorities(ds: xr.Dataset, tables: dict[str, pd.DataFrame], *, plan_
     groups = {"backlog": sorted(set(orders.loc[orders["status"] == "backordered", "sku"].astype(str)))
               if len(orders) else [], "launch": sorted(set(tables["launches"]["sku"].astype(str)))}
     inp = scenario_inputs(adopted, ds, tables, seed=seed, overrides=overrides)
-    f = supply.plan_inputs(inp.tables)
-    months = pd.DatetimeIndex(ds["demand"]["ds"].values)
+    opex_eur = opex(tables["budget"], pd.DatetimeIndex(ds["demand"]["ds"].values)) or 0.0
     per_customer = units_per_customer(orders)
     draws = {}
     for policy in supply.PRIORITIES:
-        plan, _ = supply.build_plan(inp.draws, inp.tables, **{**plan_kwargs, "priority": policy}, **inp.plan_kwargs())
-        sim = outcomes.simulate(plan.plan, inp.draws, on_hand=f["on_hand"], backlog=f["backlog"], price=f["price"],
-                                unit_cost=f["unit_cost"], holding_pct_year=plan_kwargs["holding_pct_year"],
-                                groups=groups)
-        pnl = outcomes.profit_and_loss(sim, overtime_eur=plan.costs["overtime_eur"],
-                                       hiring_eur=plan.costs["new_workers_eur"],
-                                       opex_eur=opex(tables["budget"], months) or 0.0, extra_cost_eur=0.0,
-                                       units_per_customer=per_customer)
+        _, sim, pnl = _plan_and_run(inp, {**plan_kwargs, "priority": policy}, opex_eur=opex_eur,
+                                    per_customer=per_customer, groups=groups)
         draws[policy] = pnl.assign(backlog_customer_months=sim["backorder_unit_months[backlog]"] / per_customer,
                                    launch_revenue_eur=sim["revenue_eur[launch]"])
     ref = draws[plan_kwargs.get("priority", "cost")]
