@@ -6,20 +6,19 @@ decide`` (record a decision of the meeting)."""
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from datetime import date
 from pathlib import Path
 
 from sop_lib.decisions import RecordError
-from sop_lib.params import ParamsError
+from sop_lib.params import MONTH, ParamsError
 
 DEFAULT_PARAMS = "params/default.yaml"
 
 
 def _month(text: str) -> str:
     """argparse type for YYYY-MM."""
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+    if not MONTH.fullmatch(text):
         raise argparse.ArgumentTypeError(f"expected YYYY-MM, e.g. 2026-11, got {text!r}")
     return text
 

@@ -258,6 +258,11 @@ def translate_values(spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def point_decimals(text: pd.Series) -> pd.Series:
+    """'1.234,5' -> '1234.5': a decimal-comma number written as Python reads it."""
+    return text.str.strip().str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+
+
 def parse_numbers(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame:
     """Numbers written with a decimal comma ('1.234,5') become '1234.5' before the contract
     coerces them; other text is left for the contract to report."""
@@ -266,7 +271,7 @@ def parse_numbers(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame
     df = df.copy()
     for col, column in CONTRACTS[name].columns.items():
         if col in df.columns and str(column.dtype) == "float64" and df[col].dtype == object:
-            df[col] = df[col].str.strip().str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            df[col] = point_decimals(df[col])
     return df
 
 
@@ -705,6 +710,11 @@ def load_sources(params: RunParams) -> LoadedData:
     tables = drop_unknown_references(tables, problems)
     tables |= {name: empty_table(name) for name in absent_sources(params.sources)}
     return LoadedData(tables, problems, lineage_df, fresh, coverage)
+
+
+def planning_regions(params: RunParams, tables: dict[str, pd.DataFrame]) -> list[str]:
+    """The planning regions: as declared in params, else those the sales history books."""
+    return list(params.data.regions) or sorted(tables["sales_history"]["region"].astype(str).unique())
 
 
 def absent_sources(declared) -> list[str]:

@@ -15,7 +15,6 @@ base plan from the next cycle on; nothing else enters the plan.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Literal
 
@@ -23,7 +22,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+from sop_lib.params import MONTH
+
 ADOPTABLE = ("supplier_outage", "line_outage", "capacity_change", "lead_time_change", "hiring_freeze")
 
 

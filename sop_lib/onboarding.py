@@ -22,6 +22,8 @@ import pandas as pd
 import yaml
 
 from sop_lib.contracts import CONTRACTS
+from sop_lib.data import DataError, point_decimals, read_source
+from sop_lib.params import SourceSpec
 
 SAMPLE_ROWS = 2000
 ONE_REGION = "company"  # the planning region of a company whose exports have no region column
@@ -262,9 +264,7 @@ def date_format(values: pd.Series) -> str | None:
 
 def _numbers(values: pd.Series, decimal: str) -> pd.Series:
     v = values.astype(str).str.strip()
-    if decimal == ",":
-        v = v.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    return pd.to_numeric(v, errors="coerce")
+    return pd.to_numeric(point_decimals(v) if decimal == "," else v, errors="coerce")
 
 
 @dataclass
@@ -368,9 +368,6 @@ def _region_plan(chosen: dict[str, Table]) -> tuple[list[str], dict[str, str], l
 
 def _next_cycle(spec: dict, folder: Path) -> str:
     """The month after the last month in the whole sales export (a sample may miss the end)."""
-    from sop_lib.data import DataError, read_source
-    from sop_lib.params import SourceSpec
-
     try:
         months = read_source("sales_history", SourceSpec(**spec), folder)["month"]
     except (DataError, KeyError):

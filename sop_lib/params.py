@@ -214,6 +214,15 @@ class _Change(_Strict):
         return _month(v)
 
 
+class _Span(_Change):
+    to: str | None = Field(None, description="last month, YYYY-MM; empty = to the horizon's end")
+
+    @field_validator("to")
+    @classmethod
+    def _to(cls, v: str | None) -> str | None:
+        return _month(v)
+
+
 class SupplierOutage(_Change):
     supplier: str = Field(description="supplier_id that delivers nothing")
     months: int = Field(ge=0, le=36, description="how many months, from 'from'")
@@ -224,30 +233,18 @@ class LineOutage(_Change):
     months: int = Field(ge=0, le=36)
 
 
-class CapacityChange(_Change):
+class CapacityChange(_Span):
     line: str
     hours_per_month: float = Field(ge=-10_000, le=10_000, description="regular hours added per month (negative removes)")
-    to: str | None = Field(None, description="last month, YYYY-MM; empty = to the horizon's end")
     cost_eur_per_hour: float = Field(0.0, ge=0, description="what each added hour costs (operating expense)")
 
-    @field_validator("to")
-    @classmethod
-    def _to(cls, v: str | None) -> str | None:
-        return _month(v)
 
-
-class DemandChange(_Change):
+class DemandChange(_Span):
     region: str | None = None
     family: str | None = None
     sku: str | None = None
-    to: str | None = None
     pct_low: float = Field(ge=-100, le=500, description="relative change in percent, worst plausible")
     pct_high: float = Field(ge=-100, le=500, description="relative change in percent, best plausible")
-
-    @field_validator("to")
-    @classmethod
-    def _to(cls, v: str | None) -> str | None:
-        return _month(v)
 
     @model_validator(mode="after")
     def _order(self) -> "DemandChange":
@@ -268,14 +265,8 @@ class PriceChange(_Change):
         return self
 
 
-class HiringFreeze(_Change):
+class HiringFreeze(_Span):
     role: Literal["production_worker"] = Field(description="the role the plan hires (production workers)")
-    to: str | None = Field(None, description="last month, YYYY-MM; empty = to the horizon's end")
-
-    @field_validator("to")
-    @classmethod
-    def _to(cls, v: str | None) -> str | None:
-        return _month(v)
 
 
 class SecondSource(_Change):
@@ -330,6 +321,11 @@ class Scenario(_Strict):
     changes: list[Change] = Field(min_length=1)
 
 
+def page_name(name: str) -> str:
+    """A view's page file stem: lower case letters and digits, anything else one '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "view"
+
+
 class View(_Strict):
     """A department's page (`sop_lib.views`): which sections, for which part of the company."""
 
@@ -339,6 +335,10 @@ class View(_Strict):
     families: list[str] = Field(default_factory=list, description="empty = every family")
     regions: list[str] = Field(default_factory=list, description="empty = every region")
     suppliers: list[str] = Field(default_factory=list, description="supplier_ids; empty = every supplier")
+
+    @property
+    def page(self) -> str:
+        return f"{page_name(self.name)}.html"
 
 
 class SupplyParams(_Strict):
@@ -390,8 +390,8 @@ class RunParams(_Strict):
     @field_validator("views")
     @classmethod
     def _unique_views(cls, v: list[View]) -> list[View]:
-        slugs = [re.sub(r"[^a-z0-9]+", "-", x.name.lower()).strip("-") for x in v]
-        twice = sorted({x.name for x, s in zip(v, slugs) if slugs.count(s) > 1})
+        pages = [x.page for x in v]
+        twice = sorted({x.name for x in v if pages.count(x.page) > 1})
         if twice:
             raise ValueError(f"view names must differ (they name the pages): {', '.join(twice)}")
         return v

@@ -155,6 +155,7 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
     line_ids = list(lines["line_id"])
     L = len(line_ids)
     labour = workers is not None
+    frozen = {pd.Timestamp(m) for m in (hiring_frozen or [])}  # months without new hires
     nsv = S * T
     P, I, B, U, O = 0, nsv, 2 * nsv, 3 * nsv, 4 * nsv
     H = O + L * T
@@ -264,7 +265,6 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
         for t in range(1, T):
             add_block({}, [(H + t - 1, 1.0), (H + t, -1.0)], 0.0, t,
                       ("labour", "hiring", "hires stay", "hired workers stay", "worker"))
-        frozen = {pd.Timestamp(m) for m in (hiring_frozen or [])}
         for t in range(1, T):
             if pd.Timestamp(months[t]) in frozen:  # with 'hires stay' this holds the number of hires
                 add_block({}, [(H + t, 1.0), (H + t - 1, -1.0)], 0.0, t,
@@ -292,8 +292,8 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
     bounds = [(0, None)] * (4 * nsv) + [(0, overtime_pct * float(hours.loc[line].iloc[t])) for line in line_ids
                                         for t in range(T)]
     if labour:
-        first_frozen = bool(hiring_frozen) and pd.Timestamp(months[0]) in {pd.Timestamp(m) for m in hiring_frozen}
-        bounds += [(0, 0) if t < hiring_lead_months or (t == 0 and first_frozen) else (0, None) for t in range(T)]
+        bounds += [(0, 0) if t < hiring_lead_months or (t == 0 and pd.Timestamp(months[0]) in frozen) else (0, None)
+                   for t in range(T)]
     meta = {"skus": skus, "months": months, "D": D, "line_ids": line_ids, "blocks": (P, I, B, U, O, H),
             "labour": labour, "workers": workers, "hours_per_worker": hours_per_worker,
             "overtime_pct": overtime_pct, "details": details}

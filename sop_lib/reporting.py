@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import io
-import re
 from pathlib import Path
 from typing import Iterable
 
@@ -77,6 +76,11 @@ def sku_label(sku: str, products: pd.DataFrame) -> str:
     """'Name (SKU)' for a chart title or sentence; the code alone when the name is unknown."""
     name = products.loc[products["sku"] == sku, "name"]
     return f"{name.iloc[0]} ({sku})" if len(name) and str(name.iloc[0]).strip() else str(sku)
+
+
+def fmt_eur_change(x: float) -> str:
+    """A change in euros with its sign: '+€1.2M', '-€45k'."""
+    return ("+" if x >= 0 else "-") + fmt_eur(abs(x))
 
 
 def plural(n: int, word: str) -> str:
@@ -267,9 +271,7 @@ def build_index(cycle_dir: str | Path, params, steps) -> Path:
         f'<li><a href="{esc(s.stem)}.html">Step {s.number}: {esc(s.title)}</a></li>' for s in steps
         if (cycle_dir / f"{s.stem}.html").exists()
     )
-    views = [(p.name, v.name) for v in getattr(params, "views", [])
-             for p in [cycle_dir / "views" / (re.sub(r"[^a-z0-9]+", "-", v.name.lower()).strip("-") + ".html")]
-             if p.exists()]
+    views = [(v.page, v.name) for v in getattr(params, "views", []) if (cycle_dir / "views" / v.page).exists()]
     if views:
         links += "</ol><h2>Views per department</h2><ol style=\"list-style:none;padding-left:0\">" + "".join(
             f'<li><a href="views/{esc(f)}">{esc(n)}</a></li>' for f, n in views)
@@ -375,16 +377,15 @@ def build_cycles_index(reports_root: str | Path) -> Path:
     """``reports/index.html``: every completed cycle, newest first, with its headline numbers,
     and how revenue plan, forecast error and waiting customers moved from cycle to cycle."""
     import json
-    import re
+
+    from sop_lib.review import KPI_FILE, completed_cycles
 
     root = Path(reports_root)
     rows = []
-    for folder in sorted(root.iterdir()):
-        kpis, manifest = folder / "artifacts" / "kpis.parquet", folder / "manifest.json"
-        if folder.is_dir() and re.fullmatch(r"\d{4}-\d{2}", folder.name) and manifest.is_file() and kpis.is_file():
-            k = pd.read_parquet(kpis)
-            rows.append({"cycle": folder.name, "company": json.loads(manifest.read_text()).get("company", ""),
-                         **dict(zip(k["metric"], k["value"].astype(float)))})
+    for folder in completed_cycles(root, KPI_FILE):
+        k = pd.read_parquet(folder / "artifacts" / KPI_FILE)
+        rows.append({"cycle": folder.name, "company": json.loads((folder / "manifest.json").read_text()).get("company", ""),
+                     **dict(zip(k["metric"], k["value"].astype(float)))})
     table = pd.DataFrame(rows)
     out = root / "index.html"
     if table.empty:
@@ -436,7 +437,7 @@ def waterfall_chart(steps: pd.DataFrame, title: str):
         bottom = 0.0 if total else (level if eur >= 0 else level + eur)
         colour = PALETTE["p50"] if total else (PALETTE["good"] if eur >= 0 else PALETTE["bad"])
         ax.bar(x, abs(eur) if not total else eur, bottom=bottom, color=colour, width=0.6)
-        ax.annotate(("" if total else "+" if eur >= 0 else "-") + fmt_eur(abs(eur)),
+        ax.annotate(fmt_eur(eur) if total else fmt_eur_change(eur),
                     (x, bottom + (abs(eur) if not total else eur)), ha="center", va="bottom", fontsize=8,
                     xytext=(0, 2), textcoords="offset points")
         level = eur if total else level + eur

@@ -47,16 +47,19 @@ def _earlier(cycle_name: str, cycle: str) -> bool:
     return bool(MONTH.fullmatch(cycle_name)) and cycle_name < cycle
 
 
+def completed_cycles(reports_root: str | Path, artifact: str, before: str | None = None) -> list[Path]:
+    """Folders of completed cycles (YYYY-MM with a manifest) that hold ``artifacts/<artifact>``,
+    oldest first; with ``before`` only the cycles earlier than it."""
+    root = Path(reports_root)
+    return [f for f in sorted(root.iterdir()) if f.is_dir() and MONTH.fullmatch(f.name)
+            and (before is None or f.name < before) and (f / "manifest.json").exists()
+            and (f / "artifacts" / artifact).is_file()] if root.is_dir() else []
+
+
 def read_report_archive(reports_root: str | Path, cycle: str) -> pd.DataFrame:
     """Forecasts archived by earlier completed cycles of this suite under ``reports_root``."""
-    root = Path(reports_root)
-    frames = []
-    if root.is_dir():
-        for folder in sorted(root.iterdir()):
-            path = folder / "artifacts" / FORECAST_FILE
-            if folder.is_dir() and _earlier(folder.name, cycle) and path.is_file() and (folder / "manifest.json").exists():
-                frames.append(pd.read_parquet(path).assign(cycle=folder.name, origin=f"reports/{folder.name}"))
-    return _tidy(frames)
+    return _tidy([pd.read_parquet(f / "artifacts" / FORECAST_FILE).assign(cycle=f.name, origin=f"reports/{f.name}")
+                  for f in completed_cycles(reports_root, FORECAST_FILE, before=cycle)])
 
 
 def read_folder_archive(folder: str | Path | None, cycle: str) -> pd.DataFrame:
@@ -264,13 +267,11 @@ KPI_FILE = "kpis.parquet"  # step 5's headline numbers (metric, value), compared
 
 def previous_kpis(reports_root: str | Path, cycle: str) -> tuple[str | None, dict[str, float]]:
     """The latest completed cycle before ``cycle`` and its headline numbers ((None, {}) on a first cycle)."""
-    root = Path(reports_root)
-    done = sorted(f.name for f in root.iterdir() if f.is_dir() and _earlier(f.name, cycle)
-                  and (f / "manifest.json").exists() and (f / "artifacts" / KPI_FILE).is_file()) if root.is_dir() else []
+    done = completed_cycles(reports_root, KPI_FILE, before=cycle)
     if not done:
         return None, {}
-    k = pd.read_parquet(root / done[-1] / "artifacts" / KPI_FILE)
-    return done[-1], dict(zip(k["metric"], k["value"].astype(float)))
+    k = pd.read_parquet(done[-1] / "artifacts" / KPI_FILE)
+    return done[-1].name, dict(zip(k["metric"], k["value"].astype(float)))
 
 
 def plan_change(prev: dict[str, pd.DataFrame], now: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -8,11 +8,11 @@ pages are written to ``reports/<cycle>/views/`` and linked from the cycle's inde
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
+from sop_lib.data import planning_regions
 from sop_lib.reporting import CSS, esc, fmt_eur, table_html
 
 SECTIONS = {
@@ -44,10 +44,6 @@ def check_views(views: list, tables: dict[str, pd.DataFrame], regions: list[str]
                     out.append(f"params: views[{i}] {v.name!r}.{key}: {value!r} is not in {source} "
                                f"(known: {', '.join(sorted(values)[:12]) or 'none'})")
     return out
-
-
-def slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "view"
 
 
 def _in(df: pd.DataFrame, col: str, allowed: list[str]) -> pd.DataFrame:
@@ -136,7 +132,7 @@ def build_views(cycle_dir: str | Path, params) -> list[Path]:
 </head><body><p><a href="../index.html">← cycle {esc(params.cycle)}</a></p>
 <h1>{esc(v.name)}</h1><p class="sop-caption">{esc(params.company)} · cycle {esc(params.cycle)} · scope: {esc(scope)}</p>
 {''.join(parts)}</body></html>"""
-        path = out_dir / f"{slug(v.name)}.html"
+        path = out_dir / v.page
         path.write_text(page, encoding="utf-8")
         pages.append(path)
     return pages
@@ -144,7 +140,6 @@ def build_views(cycle_dir: str | Path, params) -> list[Path]:
 
 def raise_for_views(params, tables: dict[str, pd.DataFrame]) -> None:
     """Stop step 1 on a view that names what the data lacks, before any report is written."""
-    regions = list(params.data.regions) or sorted(tables["sales_history"]["region"].astype(str).unique())
-    problems = check_views(params.views, tables, regions)
+    problems = check_views(params.views, tables, planning_regions(params, tables))
     if problems:
         raise ViewError(f"{len(problems)} problem(s) in the department views:\n" + "\n".join(problems))

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sop_lib.params import ParamsError, RunParams, View, load_params
-from sop_lib.views import ViewError, check_views, raise_for_views, slug
+from sop_lib.params import ParamsError, RunParams, View, load_params, page_name
+from sop_lib.views import ViewError, check_views, raise_for_views
 
 TABLES = {
     "products": pd.DataFrame({"sku": ["A", "B"], "family": ["Pumps", "Valves"]}),
@@ -50,4 +50,4 @@ def test_bad_view_params_get_one_clear_message(tmp_path):
 
 
 def test_page_names_are_safe_file_names():
-    assert slug("Sales Nordics / DACH") == "sales-nordics-dach" and slug("<script>") == "script"
+    assert page_name("Sales Nordics / DACH") == "sales-nordics-dach" and page_name("<script>") == "script"

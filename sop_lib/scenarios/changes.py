@@ -15,6 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from sop_lib import demand, supply
+from sop_lib.data import planning_regions
 from sop_lib.params import Scenario, Shock
 
 
@@ -186,7 +187,6 @@ def raise_for_scenarios(params, tables: dict[str, pd.DataFrame]) -> None:
     """Stop with every scenario problem at once (step 1, before hours are spent on a forecast)."""
     start = pd.Timestamp(f"{params.cycle}-01")
     months = pd.date_range(start, periods=params.demand.horizon_months, freq="MS")
-    regions = list(params.data.regions) or sorted(tables["sales_history"]["region"].astype(str).unique())
-    problems = check_scenarios(params.scenarios, tables, regions, months, where="params")
+    problems = check_scenarios(params.scenarios, tables, planning_regions(params, tables), months, where="params")
     if problems:
         raise ScenarioError(f"{len(problems)} problem(s) in the what-if scenarios:\n" + "\n".join(problems))

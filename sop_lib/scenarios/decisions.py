@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sop_lib.reporting import fmt_eur
+from sop_lib.reporting import fmt_eur, fmt_eur_change
 
 
 def _listing(items: str, shown: int = 3) -> str:
@@ -38,11 +38,11 @@ def decisions(*, capacity: pd.DataFrame, line_use: pd.DataFrame, supplier_risk: 
         if saved > 0:
             out.append(("Executive team", f"Decide the launch month of the new product: pushing it back "
                         f"{int(late['launch_delay_months'])} months cuts {saved:,.0f} unit-months of backorders",
-                        f"but revenue changes by {'+' if rev >= 0 else '-'}{fmt_eur(abs(rev))} over the horizon"))
+                        f"but revenue changes by {fmt_eur_change(rev)} over the horizon"))
         else:
             out.append(("Executive team", "Keep the planned launch window",
                         f"pushing it back {int(late['launch_delay_months'])} months does not shorten the wait for "
-                        f"supply and changes revenue by {'+' if rev >= 0 else '-'}{fmt_eur(abs(rev))}"))
+                        f"supply and changes revenue by {fmt_eur_change(rev)}"))
     tot = fin.groupby("family")[["revenue_eur", "revenue_target_eur"]].sum()
     for fam, r in tot.iterrows():
         gap = r["revenue_eur"] - r["revenue_target_eur"]

@@ -122,12 +122,11 @@ def side_by_side(results: pd.DataFrame, fmt_eur) -> pd.DataFrame:
     return table[[labels[m] for m in [*METRICS, "p_revenue_target"] if labels[m] in table.columns]].reset_index()
 
 
-def describe(results: pd.DataFrame, scenario: str, fmt_eur, description: str = "") -> str:
+def describe(results: pd.DataFrame, scenario: str, description: str = "") -> str:
     """One sentence: what the scenario does to operating profit, fill rate and waiting, against the base."""
-    r = results[results["scenario"] == scenario].set_index("metric")
+    from sop_lib.reporting import fmt_eur_change as eur
 
-    def eur(v: float) -> str:
-        return ("+" if v >= 0 else "-") + fmt_eur(abs(v))
+    r = results[results["scenario"] == scenario].set_index("metric")
 
     op, fr, wait = r.loc["operating_profit_eur"], r.loc["fill_rate"], r.loc["customer_months_waiting"]
     text = (f"{scenario}{' (' + description + ')' if description else ''}: operating profit {eur(op['delta_p50'])} "
