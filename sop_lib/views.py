@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from sop_lib.data import planning_regions
-from sop_lib.reporting import CSS, esc, fmt_eur, table_html
+from sop_lib.reporting import CSS, esc, fmt_eur, fmt_eur_change, table_html
 
 SECTIONS = {
     "finance": "revenue and gross margin per family against target",
@@ -105,7 +105,7 @@ def _section(name: str, art: dict[str, pd.DataFrame], view) -> str:
         t = op[["scenario", "delta_p10", "delta_p50", "delta_p90"]].rename(
             columns={"delta_p10": "P10", "delta_p50": "most likely", "delta_p90": "P90"})
         return "Change in operating profit against the plan, draw by draw.", table_html(
-            t, formats={"P10": fmt_eur, "most likely": fmt_eur, "P90": fmt_eur})
+            t, formats={"P10": fmt_eur_change, "most likely": fmt_eur_change, "P90": fmt_eur_change})
     raise ValueError(f"unknown section {name!r}")
 
 
