@@ -19,8 +19,11 @@ file                      format                 system it stands for
                                                  P10/P50/P90), for the prior-cycle review
 ========================  =====================  ====================================
 
-Everything is drawn from one seeded generator, so the same ``(cycle, seed)`` always
-gives the same numbers. The files are small (under 1 MB) and are *generated*, not
+Everything is drawn from seeded generators, so the same ``(cycle, seed)`` always
+gives the same numbers. The sales are one calendar (`true_demand`): a month has the same
+sales in every cycle's export, so running 2026-11 and then 2026-12 is a company moving on
+by one month, and a replay of past plans can be scored against the demand the generator
+knows to be true. The files are small (under 1 MB) and are *generated*, not
 committed: ``sop demo`` or the first ``sop run`` writes them to ``data/demo/``.
 
 The files carry the modification time of an export made the evening before the cycle
@@ -58,7 +61,14 @@ SUCCESSOR = "ESP-PRO-300"
 DISCONTINUED = "GRN-CLASSIC-10"
 AT_RISK_SUPPLIER = "SUP-THERMO"
 HISTORY_MONTHS = 48
-GENERATOR_VERSION = 5  # bump when the generator changes, so cached demo files are re-made
+# The demo's sales are one calendar, whatever the cycle: trend measured from TREND_EPOCH
+# (each SKU's ``base`` is its level then), the classic grinder gone from DISCONTINUED_FROM,
+# one mistyped export line in FAT_FINGER_MONTH.
+WORLD_START, WORLD_END = pd.Timestamp("2016-01-01"), pd.Timestamp("2036-12-01")
+TREND_EPOCH = pd.Timestamp("2022-11-01")
+DISCONTINUED_FROM = pd.Timestamp("2026-01-01")
+FAT_FINGER_MONTH = pd.Timestamp("2024-07-01")
+GENERATOR_VERSION = 6  # bump when the generator changes, so cached demo files are re-made
 BACKLOG_CUSTOMERS = 4000
 
 
@@ -114,14 +124,17 @@ def history_months(cycle: str, months: int = HISTORY_MONTHS) -> pd.DatetimeIndex
     return pd.date_range(start, periods=months, freq="MS")
 
 
-def _promotions(months: pd.DatetimeIndex, rng: np.random.Generator) -> pd.DataFrame:
-    """Black-Friday promotions every November plus a few spring campaigns."""
+def _promotions(months: pd.DatetimeIndex) -> pd.DataFrame:
+    """Black-Friday promotions every November plus a few spring campaigns, up to a year past ``months``.
+
+    Whether a spring milk week runs is drawn per calendar year, so two cycles see the same campaigns.
+    """
     rows = []
     for m in months.append(pd.date_range(months[-1] + pd.DateOffset(months=1), periods=12, freq="MS")):
         if m.month == 11:
             for sku in ("ESP-PRO-200", "ESP-HOME-80", "GRN-CONICAL-30"):
                 rows.append((sku, "all", m, m + pd.offsets.MonthEnd(0), 0.15, "Black Friday"))
-        if m.month == 4 and rng.random() < 0.8:
+        if m.month == 4 and np.random.default_rng([7, m.year]).random() < 0.8:
             rows.append(("ESP-MILK-70", "DACH", m, m + pd.offsets.MonthEnd(0), 0.10, "Spring milk week"))
         if m.month == 3:
             rows.append(("GRN-FLAT-40", "all", m, m + pd.offsets.MonthEnd(0), 0.12, "Grinder spring deal"))
@@ -144,35 +157,60 @@ def _promo_lookup(index: dict, sku: str, region: str, month: pd.Timestamp) -> fl
     return max(index.get((sku, "all", month), 0.0), index.get((sku, region, month), 0.0))
 
 
-def make_sales_history(cycle: str, rng: np.random.Generator, promos: pd.DataFrame) -> pd.DataFrame:
-    """Monthly units per SKU and region, negative-binomial noise around trend x season x promo."""
-    months = history_months(cycle)
-    discontinued_from = months[-10]
+def _world_months() -> pd.DatetimeIndex:
+    return pd.date_range(WORLD_START, WORLD_END, freq="MS")
+
+
+def true_demand(seed: int = 20261) -> pd.DataFrame:
+    """The demo's whole calendar: expected and sold units per SKU, region and month.
+
+    One fixed history, not one per cycle: each series draws its level, its noise and its
+    prices from its own generator over every month from ``WORLD_START`` to ``WORLD_END``, so
+    a month's sales are the same whichever cycle exports them (the 2026-11 actuals reappear
+    in the 2026-12 export), and ``mean_units`` is the demand the generator knows to be true
+    (for replays of past plans). Columns: month, sku, region, mean_units, units, net_revenue_eur.
+    """
+    months = _world_months()
+    promos = _promotions(months)
     promo_at = _promo_index(promos)
-    rows = []
-    for s in _SKUS:
+    years = np.asarray((months.year - TREND_EPOCH.year) * 12 + months.month - TREND_EPOCH.month) / 12
+    season = _SEASON[months.month - 1]
+    frames = []
+    for i, s in enumerate(_SKUS):
         if s.base == 0:
             continue
-        for region, share in _REGION_SHARE.items():
+        for j, (region, share) in enumerate(_REGION_SHARE.items()):
+            rng = np.random.default_rng([seed, i, j])
             level = s.base * share * rng.lognormal(0, 0.08)
-            for i, m in enumerate(months):
-                if s.sku == DISCONTINUED and m >= discontinued_from:
-                    continue
-                trend = (1 + s.growth) ** (i / 12)
-                promo = _promo_lookup(promo_at, s.sku, region, m)
-                mu = level * trend * _SEASON[m.month - 1] * (1 + 2.5 * promo)
-                if s.sku == "GRN-SINGLE-35":
-                    mu *= 0.4  # intermittent niche product: many zero months
-                k = 8.0
-                units = rng.negative_binomial(k, k / (k + mu))
-                price = s.price * (1 - promo) * rng.uniform(0.97, 1.0)
-                rows.append((m, s.sku, region, int(units), round(units * price, 2)))
-    df = pd.DataFrame(rows, columns=["month", "sku", "region", "units", "net_revenue_eur"])
+            promo = np.array([_promo_lookup(promo_at, s.sku, region, m) for m in months])
+            mu = level * (1 + s.growth) ** years * season * (1 + 2.5 * promo)
+            if s.sku == "GRN-SINGLE-35":
+                mu *= 0.4  # intermittent niche product: many zero months
+            k = 8.0
+            units = rng.negative_binomial(k, k / (k + mu))
+            price = s.price * (1 - promo) * rng.uniform(0.97, 1.0, len(months))
+            frames.append(pd.DataFrame({
+                "month": months, "sku": s.sku, "region": region, "mean_units": mu,
+                "units": units.astype(int), "net_revenue_eur": np.round(units * price, 2),
+            }))
+    world = pd.concat(frames, ignore_index=True)
+    world = world[~((world["sku"] == DISCONTINUED) & (world["month"] >= DISCONTINUED_FROM))]
+    return world.reset_index(drop=True)
+
+
+def make_sales_history(cycle: str, seed: int = 20261) -> pd.DataFrame:
+    """Monthly units per SKU and region as the ERP exports them at ``cycle``: the closed months of the calendar."""
+    months = history_months(cycle)
+    if months[0] < WORLD_START or cycle_start(cycle) > WORLD_END:
+        raise ValueError(f"the demo company's calendar runs from {WORLD_START:%Y-%m} to {WORLD_END:%Y-%m}; "
+                         f"cycle {cycle} needs {months[0]:%Y-%m} to {months[-1]:%Y-%m}")
+    world = true_demand(seed)
+    df = world[world["month"].between(months[0], months[-1])].drop(columns="mean_units")
     # Real exports have holes: the niche grinder's zero months were never booked.
-    df = df[~((df["sku"] == "GRN-SINGLE-35") & (df["units"] == 0))]
+    df = df[~((df["sku"] == "GRN-SINGLE-35") & (df["units"] == 0))].copy()
     # ... and one fat-finger entry a planner will want flagged.
-    idx = df[(df["sku"] == "GRN-HAND-5") & (df["region"] == "Nordics")].index[20]
-    df.loc[idx, "units"] = df.loc[idx, "units"] * 10
+    typo = (df["sku"] == "GRN-HAND-5") & (df["region"] == "Nordics") & (df["month"] == FAT_FINGER_MONTH)
+    df.loc[typo, "units"] = df.loc[typo, "units"] * 10
     return df.sort_values(["month", "sku", "region"]).reset_index(drop=True)
 
 
@@ -183,8 +221,8 @@ def make_products(cycle: str) -> pd.DataFrame:
         status, launch, disc, replaces = "active", pd.NaT, pd.NaT, ""
         if s.sku == SUCCESSOR:
             status, launch, replaces = "planned", start + pd.DateOffset(months=4), BEST_SELLER
-        if s.sku == DISCONTINUED:
-            status, disc = "discontinued", history_months(cycle)[-10]
+        if s.sku == DISCONTINUED and DISCONTINUED_FROM < start:
+            status, disc = "discontinued", DISCONTINUED_FROM
         per_case = 2 if s.family == "Espresso machines" else 6  # pieces per shipping case
         rows.append((s.sku, s.name, s.family, status, launch, disc, replaces, s.price, s.cost, "unit", per_case))
     return pd.DataFrame(
@@ -353,7 +391,7 @@ def make_planning_inputs(cycle: str, sales: pd.DataFrame, products: pd.DataFrame
         ],
         columns=["role", "region", "headcount", "capacity_per_head", "capacity_unit", "hiring_lead_months"],
     )
-    marketing = _promotions(history_months(cycle), np.random.default_rng(7))
+    marketing = _promotions(history_months(cycle))
     # marketing has planned the whole horizon: an autumn campaign in its last month
     last = horizon[-1]
     marketing.loc[len(marketing)] = ("ESP-HOME-60", "all", last, last + pd.offsets.MonthEnd(0), 0.10, "Autumn espresso week")
@@ -447,8 +485,8 @@ def write_demo_company(folder: str | Path, cycle: str, seed: int = 20261) -> Pat
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    promos = _promotions(history_months(cycle), np.random.default_rng(7))
-    sales = make_sales_history(cycle, rng, promos)
+    promos = _promotions(history_months(cycle))
+    sales = make_sales_history(cycle, seed)
     products = make_products(cycle)
     orders = make_backlog_and_orders(cycle, rng)
     inventory = make_inventory(cycle, rng)

@@ -69,3 +69,21 @@ def test_consensus_overrides_differ_from_the_statistical_forecast(folder):
     # most grinders are left as the model said
     grinders = ratio[(fc["family"] == "Grinders") & ~fc["sku"].isin(["GRN-BLADE-1", "GRN-FLAT-40", "GRN-CONICAL-30"])]
     assert np.isclose(grinders, 1.0).mean() > 0.7
+
+
+def test_the_next_cycle_exports_the_same_months_plus_the_one_that_closed():
+    now, later = demo.make_sales_history("2026-11"), demo.make_sales_history("2026-12")
+    key = ["month", "sku", "region"]
+    both = now.merge(later, on=key, suffixes=("_now", "_later"))
+    assert len(both) == len(now[now["month"] >= "2022-12-01"])  # every overlapping month is there
+    assert (both["units_now"] == both["units_later"]).all()
+    assert (both["net_revenue_eur_now"] == both["net_revenue_eur_later"]).all()
+    assert later["month"].max() == pd.Timestamp("2026-11-01")
+    truth = demo.true_demand()
+    november = truth[truth["month"] == "2026-11-01"]
+    assert later[later["month"] == "2026-11-01"]["units"].sum() == november["units"].sum()
+
+
+def test_a_cycle_outside_the_demo_calendar_is_refused_with_the_span():
+    with pytest.raises(ValueError, match="calendar runs from 2016-01 to 2036-12"):
+        demo.make_sales_history("2019-06")

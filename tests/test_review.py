@@ -88,6 +88,16 @@ def test_forecast_value_added_of_overrides():
     assert (ov.loc["Fam", "overridden"], ov.loc["Fam", "helped"], ov.loc["Fam", "hurt"]) == (2, 1, 1)
 
 
+def test_overrides_that_help_one_family_and_hurt_another_are_named_per_family():
+    archive = pd.concat([_fc("2026-09", ["2026-09-01"], mean=95.0, stat=80.0, sku="A", family="Good"),
+                         _fc("2026-09", ["2026-09-01"], mean=120.0, stat=100.0, sku="B", family="Bad")])
+    actual = pd.concat([_actuals({"2026-09-01": 100.0}, sku="A", family="Good"),
+                        _actuals({"2026-09-01": 100.0}, sku="B", family="Bad")])
+    matched = review.match_actuals(review._tidy([archive]), actual, CYCLE)
+    text = review.findings(review.family_review(matched), review.override_review(matched), review.worst_misses(matched))
+    assert "By family, the overrides saved 15.0 points on Good and cost 20.0 points on Bad." in text
+
+
 def test_without_statistical_forecast_fva_is_left_empty():
     archive = _fc("2026-09", ["2026-09-01"], mean=90.0).assign(stat_mean=float("nan"))
     matched = review.match_actuals(review._tidy([archive]), _actuals({"2026-09-01": 100.0}), CYCLE)
@@ -139,11 +149,12 @@ def test_review_of_the_demo_archive(tmp_path):
     # bands roughly honest, and the overrides both help and hurt
     assert 0.7 < fam.loc["All families", "coverage_p10_p90"] < 0.85
     ov = review.override_review(matched).set_index("family")
-    assert ov.loc["Grinders", "fva_points"] > 0 > ov.loc["Espresso machines", "fva_points"]
+    # the espresso optimism costs accuracy; the grinders' overrides (promotions, the cut on decline) cost less
+    assert ov.loc["Grinders", "fva_points"] > ov.loc["Espresso machines", "fva_points"]
+    assert ov.loc["Espresso machines", "fva_points"] < 0
     assert 0.3 < ov.loc["All families", "share_helped"] < 0.7
     text = review.findings(review.family_review(matched), review.override_review(matched), review.worst_misses(matched))
-    by_family = [t for t in text if t.startswith("By family")]
-    assert by_family and "saved" in by_family[0] and "points on Grinders" in by_family[0] and "cost" in by_family[0]
+    assert any(t.startswith("Consensus overrides changed") for t in text)
     lags = review.lag_review(matched)
     assert list(lags["months_ahead"]) == list(range(1, 13))
 
