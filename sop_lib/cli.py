@@ -1,7 +1,8 @@
 """Command line: ``sop run`` (the monthly batch), ``sop demo`` (write the demo company),
 ``sop verify`` (check a stored cycle's files against its manifest), ``sop sources`` (the
-data contracts), ``sop init`` (propose a params file for a folder of exports) and ``sop
-decide`` (record a decision of the meeting)."""
+data contracts), ``sop init`` (propose a params file for a folder of exports), ``sop
+decide`` (record a decision of the meeting) and ``sop backtest`` (replay the last months:
+the suite's plans against naive and perfect foresight)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     dec.add_argument("--status", choices=["open", "done", "dropped"], default=None)
     dec.add_argument("--rests-on", dest="rests_on", help="the scenario or number it rests on")
     dec.add_argument("--adopts", help="a step-4 scenario of this cycle whose changes enter the plan from next cycle")
+    bt = sub.add_parser("backtest", help="replay the last months: the suite's plans against naive and perfect foresight")
+    bt.add_argument("--params", default=DEFAULT_PARAMS, help=f"params YAML (default {DEFAULT_PARAMS})")
+    bt.add_argument("--cycle", type=_month, help="replay the months before this cycle (default: the params file's)")
+    bt.add_argument("--months", type=int, help="months to replay (default: the params file's backtest.months, 12)")
+    bt.add_argument("--reports", default="reports", help="folder that gets backtest-<cycle>/")
+    bt.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
     init = sub.add_parser("init", help="propose a params file for a folder of exports")
     init.add_argument("folder", help="the folder holding the exports (CSV, Excel, Parquet, SQLite/DuckDB)")
     init.add_argument("--out", help="the params file to write (default FOLDER/params.yaml)")
@@ -161,6 +168,13 @@ def main(argv: list[str] | None = None) -> int:
             p = load_params(args.params, check_files=False)
             print(write_demo_company(Path(args.folder) if args.folder else p.data_folder, args.cycle or p.cycle,
                                      p.data.demo_seed))
+            return 0
+        if args.command == "backtest":
+            from sop_lib.pipeline import run_backtest
+
+            report = run_backtest(args.params, cycle=args.cycle, months=args.months, reports_root=Path(args.reports),
+                                  progress=not args.quiet)
+            print(f"Backtest complete. Open the report: {report}")
             return 0
         index = run_cycle(args.params, cycle=args.cycle, reports_root=Path(args.reports), from_step=args.from_step,
                           force=args.force, progress=not args.quiet)

@@ -359,6 +359,25 @@ class FinanceParams(_Strict):
     worker_cost_eur_per_month: float = Field(4000.0, ge=0, description="what one more production worker costs a month")
 
 
+class BacktestParams(_Strict):
+    """How `sop backtest` replays past months: a fast forecast profile, re-planned monthly."""
+    months: int = Field(12, ge=2, le=36, description="months replayed, the last ones before the cycle")
+    horizon_months: int = Field(4, ge=1, le=12, description="months each monthly re-plan looks ahead")
+    warmup_months: int = Field(6, ge=0, le=12, description="months planned before the first scored one, not scored")
+    naive_cover_weeks: float = Field(4.0, ge=0, le=26, description="the naive policy's safety stock, in weeks of demand")
+    model: Literal["ets", "trend"] = Field("ets", description="the suite's forecast model in the replay")
+    method: Literal["map", "advi", "nuts"] = Field("map", description="its inference: map (fast) by default")
+    draws: int = Field(200, ge=50, description="draws per re-plan (map: at least 1,000 are simulated)")
+
+    @model_validator(mode="after")
+    def _method_fits_model(self) -> "BacktestParams":
+        allowed = {"trend": ("nuts", "advi"), "ets": ("map", "nuts")}
+        if self.method not in allowed[self.model]:
+            raise ValueError(f"method {self.method!r} does not fit model {self.model!r} "
+                             f"(expected one of {', '.join(allowed[self.model])})")
+        return self
+
+
 class RunParams(_Strict):
     company: str
     cycle: str = Field(description="planning cycle, YYYY-MM")
@@ -367,6 +386,7 @@ class RunParams(_Strict):
     demand: DemandParams = DemandParams()
     supply: SupplyParams = SupplyParams()
     finance: FinanceParams = FinanceParams()
+    backtest: BacktestParams = BacktestParams()
     scenarios: list[Scenario] = Field(default_factory=list, description="what-if questions answered in step 4")
     views: list[View] = Field(default_factory=list, description="one page per department, linked from the index")
     base_dir: Path = Field(Path("."), exclude=True, description="folder of the params file")

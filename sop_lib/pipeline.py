@@ -408,3 +408,50 @@ def _run_locked(params: RunParams, params_file: Path, root: Path, *, from_step: 
     staging.rename(final)
     reporting.build_cycles_index(root)  # reports/index.html: every completed cycle, newest first
     return final / "index.html"
+
+
+BACKTEST_NOTEBOOK = "plan_quality_backtest.ipynb"
+
+
+def run_backtest(params_file: str | Path, *, cycle: str | None = None, months: int | None = None,
+                 reports_root: str | Path = PROJECT_ROOT / "reports", progress: bool = True,
+                 log: Callable[[str], None] = print) -> Path:
+    """Replay the months before the cycle (`sop_lib.backtest`) into ``reports/backtest-<cycle>/``; return its report.
+
+    The replay runs in a staging folder; an earlier backtest of the same cycle is replaced
+    only once the new one has finished, so a failing replay loses nothing.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from sop_lib import reporting
+
+    params_file = Path(params_file).resolve()
+    params = load_params(params_file, overrides={"cycle": cycle} if cycle else None, check_files=False)
+    if months is not None and not 2 <= months <= 36:
+        raise CycleError(f"--months must be between 2 and 36, got {months}")
+    root = Path(reports_root).resolve()
+    check_writable(root)
+    final, staging = root / f"backtest-{params.cycle}", root / f"backtest-{params.cycle}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    out_nb = staging / BACKTEST_NOTEBOOK
+    n = months or params.backtest.months
+    log(f"[backtest] replaying {n} months before {params.cycle} for three policies: running {BACKTEST_NOTEBOOK}")
+    started = time.perf_counter()
+    title = f"{params.cycle} · Plan quality: the last {n} months replayed"
+    try:
+        pm.execute_notebook(str(NOTEBOOKS / BACKTEST_NOTEBOOK), str(out_nb),
+                            parameters={"params_file": str(params_file), "cycle": params.cycle, "months": months or 0,
+                                        "out_dir": str(staging)},
+                            cwd=str(NOTEBOOKS), progress_bar=progress, request_save_on_cell_execute=True)
+    except PapermillExecutionError as exc:
+        first = (str(exc.evalue).splitlines() or [""])[0]
+        raise CycleError(f"backtest failed in cell {exc.cell_index}: {exc.ename}: {first} | executed notebook kept at "
+                         f"{out_nb}{' | ' + str(final) + ' is unchanged' if final.exists() else ''}") from None
+    report = reporting.export_html(out_nb, staging / "backtest.html", title=title)
+    if final.exists():
+        shutil.rmtree(final)
+    staging.rename(final)
+    log(f"[backtest] done in {time.perf_counter() - started:.0f} s")
+    return final / report.name

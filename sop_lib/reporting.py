@@ -40,6 +40,9 @@ CSS = """
 .sop-decision{border-left:4px solid #1f4e79;padding:6px 12px;margin:8px 0;background:#f7f9fc;max-width:900px}
 details.sop-detail summary{cursor:pointer;color:#1f4e79;margin:6px 0}
 .sop-comments{border-left:4px solid #b8860b;padding:6px 12px;margin:8px 0;background:#fdf8ee;max-width:900px;font-size:14px}
+.sop-grid{display:grid;gap:6px 22px;margin:4px 0 10px}
+.sop-grid figure{margin:0}.sop-grid img{width:100%;height:auto;display:block}
+.sop-grid .sop-caption{font-size:13px;margin:2px 0 8px}
 </style>
 """
 
@@ -111,8 +114,11 @@ def show_kpis(cards: Iterable[dict]) -> None:
 
 
 def table_html(df: pd.DataFrame, *, formats: dict[str, str] | None = None, status_col: str | None = None,
-               max_rows: int = 25) -> str:
-    """A compact, escaped HTML table; ``formats`` maps column -> format spec."""
+               max_rows: int = 25, empty: str = "Nothing to list.") -> str:
+    """A compact, escaped HTML table; ``formats`` maps column -> format spec. A table with no
+    rows is the one line ``empty``, not a grid of headers."""
+    if df.empty:
+        return f'<p class="sop-empty">{esc(empty)}</p>'
     formats = formats or {}
     head = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
     rows = []
@@ -172,18 +178,41 @@ def _concise_dates(ax) -> None:
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-def finish(fig, caption: str) -> None:
-    """Show the chart, then the sentence that says what it shows."""
-    from IPython.display import Image, display
-
+def _png(fig) -> bytes:
+    """The finished chart as PNG bytes (short date ticks, tight layout); the figure is closed."""
     for ax in fig.axes:
         _concise_dates(ax)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
-    display(Image(data=buf.getvalue(), format="png"))
+    return buf.getvalue()
+
+
+def finish(fig, caption: str) -> None:
+    """Show the chart, then the sentence that says what it shows."""
+    from IPython.display import Image, display
+
+    display(Image(data=_png(fig), format="png"))
     say(caption)
+
+
+def panel(fig, caption: str) -> str:
+    """A half-width chart with its sentence, for `show_panels` (a page that must fit two screens)."""
+    import base64
+
+    title = fig.get_suptitle() or "chart"
+    src = base64.b64encode(_png(fig)).decode("ascii")
+    return (f'<figure><img alt="{esc(title)}" src="data:image/png;base64,{src}">'
+            f'<p class="sop-caption">{esc(caption)}</p></figure>')
+
+
+def show_panels(panels: Iterable[str], columns: int = 2) -> None:
+    """Charts (from `panel`) and small tables (from `table_html`) side by side, ``columns`` to a row."""
+    panels = list(panels)
+    if panels:
+        _show(f'<div class="sop-grid" style="grid-template-columns:repeat({max(int(columns), 1)},minmax(0,1fr))">'
+              + "".join(panels) + "</div>")
 
 
 def fan_chart(ax, actual: pd.Series, fc: pd.DataFrame, *, lo: str = "p10", mid: str = "p50", hi: str = "p90",
@@ -196,12 +225,13 @@ def fan_chart(ax, actual: pd.Series, fc: pd.DataFrame, *, lo: str = "p10", mid: 
         ax.set_title(label, fontsize=10, loc="left")
 
 
-def revenue_chart(title: str, total: pd.DataFrame, demand_band: pd.DataFrame):
+def revenue_chart(title: str, total: pd.DataFrame, demand_band: pd.DataFrame, *, width: float = 9.5,
+                  height: float = 3.6):
     """Plan revenue and finance target per month over the unconstrained demand band (P10-P90).
 
     ``total``: month index, revenue_eur and revenue_target_eur; ``demand_band``: month, p10, p90.
     """
-    fig, ax = new_chart(title, "€ per month")
+    fig, ax = new_chart(title, "€ per month", width=width, height=height)
     ax.fill_between(demand_band["month"], demand_band["p10"], demand_band["p90"], color=PALETTE["band"], alpha=0.6,
                     label="demand worst–best (P10–P90), if supply were unlimited")
     ax.plot(total.index, total["revenue_eur"], color=PALETTE["p50"], lw=2, marker="o", label="plan (what we can ship)")
@@ -428,9 +458,9 @@ def build_cycles_index(reports_root: str | Path) -> Path:
     return out
 
 
-def waterfall_chart(steps: pd.DataFrame, title: str):
+def waterfall_chart(steps: pd.DataFrame, title: str, *, width: float = 10, height: float = 3.6):
     """Bars from a start total through signed steps to an end total (``step``, ``eur``)."""
-    fig, ax = new_chart(title, "€ over the months both plans cover", width=10)
+    fig, ax = new_chart(title, "€ over the months both plans cover", width=width, height=height)
     level, xs = 0.0, range(len(steps))
     for x, (name, eur) in zip(xs, steps[["step", "eur"]].itertuples(index=False)):
         total = x in (0, len(steps) - 1)
@@ -447,3 +477,36 @@ def waterfall_chart(steps: pd.DataFrame, title: str):
     lo = min(steps["eur"].iloc[0], steps["eur"].iloc[-1])
     ax.set_ylim(bottom=max(0.0, lo - 0.15 * abs(lo)))
     return fig, ax
+
+
+_POLICY_COLOUR = {"suite": PALETTE["p50"], "naive": PALETTE["target"], "perfect": PALETTE["grey"]}
+
+
+def policy_service_chart(summary: pd.DataFrame, labels: dict[str, str]):
+    """Replayed policies as points: average inventory value (x) against fill rate (y), each
+    labelled with its total cost; up and left is better."""
+    fig, ax = new_chart("Service against stock: the same months planned three ways", "fill rate, % of demand")
+    for _, r in summary.iterrows():
+        colour = _POLICY_COLOUR.get(r["policy"], PALETTE["grey"])
+        ax.scatter([r["avg_inventory_eur"]], [100 * r["fill_rate"]], s=80, color=colour, zorder=3)
+        ax.annotate(f"{labels.get(r['policy'], r['policy'])}: cost {fmt_eur(r['total_cost_eur'])}",
+                    (r["avg_inventory_eur"], 100 * r["fill_rate"]), textcoords="offset points", xytext=(8, -4),
+                    fontsize=9)
+    ax.set_xlabel("average inventory value, €")
+    ax.xaxis.set_major_formatter(lambda v, _: fmt_eur(v))
+    ax.margins(x=0.35, y=0.4)
+    return fig, ax
+
+
+def policy_lines_chart(monthly: pd.DataFrame, labels: dict[str, str]):
+    """Month by month per replayed policy: fill rate (left) and inventory value at month end (right)."""
+    fig, (left, right) = new_chart("Month by month: fill rate and stock held, per policy", "", ncols=2)
+    for policy, m in monthly.groupby("policy", sort=False):
+        kw = dict(color=_POLICY_COLOUR.get(policy, PALETTE["grey"]), marker="o", ms=3, label=labels.get(policy, policy))
+        left.plot(m["month"], 100 * m["fill_rate"], **kw)
+        right.plot(m["month"], m["inventory_eur"], **kw)
+    left.set_ylabel("fill rate, % of the month's demand")
+    right.set_ylabel("inventory value at month end, €")
+    right.yaxis.set_major_formatter(lambda v, _: fmt_eur(v))
+    left.legend(frameon=False, fontsize=8)
+    return fig, (left, right)

@@ -26,3 +26,12 @@ def test_bench_forecast_as_the_makefile_runs_it_prints_the_table():
     for method in ("SeasonalNaive", "Theta", "AutoETS", "Bayesian engine"):
         assert method in out.stdout, f"{method} row missing from:\n{out.stdout}"
     assert "sMAPE" in out.stdout and "cov80" in out.stdout
+
+
+def test_bench_backtest_as_the_makefile_runs_it_prints_the_split_and_the_summary():
+    out = subprocess.run(make_recipe("bench-backtest") + ["--months", "2"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "x one forecast of the whole history" in out.stdout and "per policy-month" in out.stdout
+    for policy in ("suite", "naive", "perfect"):
+        assert policy in out.stdout
