@@ -27,7 +27,7 @@ _STATUS_COLOUR = {"green": PALETTE["good"], "amber": PALETTE["warn"], "red": PAL
 CSS = """
 <style>
 .sop-cards{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0 16px}
-.sop-card{border:1px solid #ddd;border-radius:8px;padding:12px 16px;min-width:190px;flex:1;background:#fafafa}
+.sop-card{border:1px solid #ddd;border-radius:8px;padding:10px 14px;min-width:150px;flex:1;background:#fafafa}
 .sop-card .v{font-size:26px;font-weight:600;color:#1f4e79}
 .sop-card .l{font-size:13px;color:#444}
 .sop-card .n{font-size:12px;color:#666;margin-top:4px}
@@ -43,6 +43,7 @@ details.sop-detail summary{cursor:pointer;color:#1f4e79;margin:6px 0}
 .sop-grid{display:grid;gap:6px 22px;margin:4px 0 10px}
 .sop-grid figure{margin:0}.sop-grid img{width:100%;height:auto;display:block}
 .sop-grid .sop-caption{font-size:13px;margin:2px 0 8px}
+.sop-list{margin:4px 0 10px;padding-left:24px;max-width:1100px;font-size:14px;color:#333}.sop-list li{margin:3px 0}
 </style>
 """
 
@@ -322,13 +323,13 @@ Hand-over tables are in <code>artifacts/</code>.</p>
     return out
 
 
-def scenario_effects_chart(results: pd.DataFrame, base: str = "base"):
+def scenario_effects_chart(results: pd.DataFrame, base: str = "base", *, width: float = 11, row_height: float = 0.5):
     """Dot-and-interval: each scenario's change against the plan, draw by draw (P50, P10-P90),
     in operating profit (EUR) and fill rate (points)."""
     r = results[(results["scenario"] != base)]
     names = list(dict.fromkeys(r["scenario"]))
     fig, (left, right) = new_chart("What each scenario changes against the plan (P50 dot, P10–P90 line)",
-                                   "", ncols=2, width=11, height=max(2.4, 0.5 * len(names) + 1.2))
+                                   "", ncols=2, width=width, height=max(2.4, row_height * len(names) + 1.2))
     for ax, metric, scale, unit in ((left, "operating_profit_eur", 1.0, "operating profit, €"),
                                     (right, "fill_rate", 100.0, "fill rate, points")):
         m = r[r["metric"] == metric].set_index("scenario").reindex(names)
@@ -460,7 +461,7 @@ def build_cycles_index(reports_root: str | Path) -> Path:
 
 def waterfall_chart(steps: pd.DataFrame, title: str, *, width: float = 10, height: float = 3.6):
     """Bars from a start total through signed steps to an end total (``step``, ``eur``)."""
-    fig, ax = new_chart(title, "€ over the months both plans cover", width=width, height=height)
+    fig, ax = new_chart(title, "revenue, €", width=width, height=height)
     level, xs = 0.0, range(len(steps))
     for x, (name, eur) in zip(xs, steps[["step", "eur"]].itertuples(index=False)):
         total = x in (0, len(steps) - 1)
@@ -472,7 +473,7 @@ def waterfall_chart(steps: pd.DataFrame, title: str, *, width: float = 10, heigh
                     xytext=(0, 2), textcoords="offset points")
         level = eur if total else level + eur
     ax.set_xticks(list(xs))
-    ax.set_xticklabels(steps["step"], rotation=15, ha="right", fontsize=9)
+    ax.set_xticklabels(steps["step"], rotation=15 if width >= 8 else 30, ha="right", fontsize=9)
     ax.yaxis.set_major_formatter(lambda v, _: fmt_eur(v))
     lo = min(steps["eur"].iloc[0], steps["eur"].iloc[-1])
     ax.set_ylim(bottom=max(0.0, lo - 0.15 * abs(lo)))
@@ -510,3 +511,15 @@ def policy_lines_chart(monthly: pd.DataFrame, labels: dict[str, str]):
     right.yaxis.set_major_formatter(lambda v, _: fmt_eur(v))
     left.legend(frameon=False, fontsize=8)
     return fig, (left, right)
+
+
+def table_panel(df: pd.DataFrame, *, caption: str, formats: dict | None = None) -> str:
+    """A small table with its sentence, as one cell of `show_panels`."""
+    return f"<div>{table_html(df, formats=formats)}<p class='sop-caption'>{esc(caption)}</p></div>"
+
+
+def show_decisions(decisions: pd.DataFrame) -> None:
+    """The decisions a plan asks for as one numbered list: the decision in bold, why, and the owner; escaped."""
+    items = "".join(f"<li><b>{esc(d['decision'])}</b> — {esc(d['because'])} <i>(owner: {esc(d['owner'])})</i></li>"
+                    for _, d in decisions.iterrows())
+    _show(f'<ol class="sop-list">{items}</ol>')

@@ -86,9 +86,11 @@ def _section(name: str, art: dict[str, pd.DataFrame], view) -> str:
         text = (f"{(r['status'] == 'red').sum()} supplier(s) rated red; {len(po)} purchase orders suggested, "
                 f"{(po['status'] != 'green').sum()} flagged.")
         cols = ["supplier_name", "financial_risk", "single_source", "revenue_at_risk_eur", "status"]
-        return text, (table_html(r[cols], status_col="status", formats={"revenue_at_risk_eur": fmt_eur})
+        return text, (table_html(r[cols], status_col="status", formats={"revenue_at_risk_eur": fmt_eur},
+                                 empty="No supplier in scope.")
                       + table_html(po[["order_date", "component", "supplier_name", "quantity", "status"]],
-                                   status_col="status", formats={"quantity": ",.0f"}, max_rows=15))
+                                   status_col="status", formats={"quantity": ",.0f"}, max_rows=15,
+                                   empty="No purchase order suggested."))
     if name == "people":
         pc = _in(art["people_check"], "region", [*reg, "all"] if reg else [])
         short = pc[pc["gap"] > 0]
@@ -98,7 +100,7 @@ def _section(name: str, art: dict[str, pd.DataFrame], view) -> str:
     if name == "decisions":
         d, a = art["decisions"], art["actions"]
         text = f"{len(d)} decision(s) asked for; {(a['status'] == 'overdue').sum()} earlier action(s) overdue."
-        return text, table_html(d) + (table_html(a, status_col="status") if len(a) else "")
+        return text, table_html(d, empty="No decision asked for.") + (table_html(a, status_col="status") if len(a) else "")
     if name == "scenarios":
         r = art["scenario_results"]
         op = r[(r["metric"] == "operating_profit_eur") & (r["scenario"] != "base")]
