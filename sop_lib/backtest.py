@@ -67,6 +67,7 @@ class Costs:
     service_level: float
     review_months: float
     scenario: str = "p50"  # the demand view the suite's plan is built for, as in step 3
+    below_safety_pct: float = 0.02  # the LP's penalty per unit-month below safety stock, share of price
 
 
 def replay_months(cycle: str, months: int) -> pd.DatetimeIndex:
@@ -145,7 +146,7 @@ def plan_month(view: pd.DataFrame, safety: pd.Series, on_hand: pd.Series, backlo
                            unit_cost=unit_cost, price=price, holding_pct_year=costs.holding_pct_year,
                            overtime_pct=costs.overtime_pct, overtime_cost=costs.overtime_cost,
                            lateness_pct=costs.lateness_pct, stockout_pct=costs.stockout_pct,
-                           storage_limit=costs.storage_limit)
+                           storage_limit=costs.storage_limit, below_safety_pct=costs.below_safety_pct)
 
 
 def happen(on_hand: pd.Series, backlog: pd.Series, made: pd.Series, demand: pd.Series) -> dict[str, pd.Series]:
@@ -305,9 +306,9 @@ def verdict(summary: pd.DataFrame, service_level: float) -> list[str]:
             out.append(f"Most of the gap (€{gap[part]:,.0f}) is {why}.")
     if not reached and suite["below_safety_share"] > 0.25:
         out.append(f"Its stock ended below its own safety stock in {suite['below_safety_share']:.0%} of product-months: "
-                   "the plans let the buffer run down (the LP treats safety stock as a soft target, and capacity and "
-                   "components inside the lead time limit how fast it refills), so the shortfall is in planning, "
-                   "not only in the forecast.")
+                   "the plans spend the buffer on waiting customers, and line hours and components inside the "
+                   "supplier lead time limit how fast it refills, so the shortfall is in planning and capacity as "
+                   "much as in the forecast.")
     if "naive" in s.index:
         n = s.loc["naive"]
         inv = suite["avg_inventory_eur"] / n["avg_inventory_eur"] - 1 if n["avg_inventory_eur"] > 0 else np.nan

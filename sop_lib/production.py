@@ -13,7 +13,9 @@ Objective, in euros (every weight is a parameter a planner can read)
 holding = unit cost x annual holding rate / 12; waiting = lateness share of price per
 month (+ 1 EUR so that no waiting is ever free); a customer still waiting at the end of
 the horizon also costs the stockout share of price (treated as a lost sale); below =
-half a month's holding plus 2 % of price per unit under safety stock.
+half a month's holding plus ``below_safety_pct`` (2 %) of price per unit under safety stock (a
+firmer target was tried with `sop backtest` and lost: the plan then holds stock back from
+waiting customers).
 
 Constraints
 -----------
@@ -116,7 +118,8 @@ def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Ser
                     workers: float | None = None, hours_per_worker: float = 140.0, hiring_lead_months: int = 2,
                     worker_cost_eur_per_month: float = 4000.0, on_order: pd.DataFrame | None = None,
                     line_hours: pd.DataFrame | None = None, outages: pd.DataFrame | None = None,
-                    priority: pd.Series | None = None, hiring_frozen: list | None = None) -> PlanResult:
+                    priority: pd.Series | None = None, hiring_frozen: list | None = None,
+                    below_safety_pct: float = 0.02) -> PlanResult:
     """Cheapest production plan; ``demand`` has columns sku, month, units.
 
     ``workers`` (production headcount) switches the labour constraint on; ``lines`` then
@@ -135,7 +138,8 @@ def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Ser
                       stockout_pct=stockout_pct, storage_limit=storage_limit, min_line_hours_pct=min_line_hours_pct,
                       workers=workers, hours_per_worker=hours_per_worker, hiring_lead_months=hiring_lead_months,
                       worker_cost=worker_cost_eur_per_month, on_order=on_order, line_hours=line_hours,
-                      outages=outages, priority=priority, hiring_frozen=hiring_frozen)
+                      outages=outages, priority=priority, hiring_frozen=hiring_frozen,
+                      below_safety_pct=below_safety_pct)
     res = linprog(lp.c, A_ub=lp.A_ub, b_ub=lp.b_ub, A_eq=lp.A_eq, b_eq=lp.b_eq, bounds=lp.bounds, method="highs-ipm")
     if res.status == 2:
         groups = conflicting_groups(lp)
@@ -148,7 +152,8 @@ def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Ser
 def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, bom, suppliers, unit_cost, price,
            holding_pct_year, overtime_pct, overtime_cost, lateness_pct, stockout_pct, storage_limit,
            min_line_hours_pct, workers, hours_per_worker, hiring_lead_months, worker_cost, on_order,
-           line_hours=None, outages=None, priority=None, hiring_frozen=None) -> tuple[_LP, dict]:
+           line_hours=None, outages=None, priority=None, hiring_frozen=None,
+           below_safety_pct: float = 0.02) -> tuple[_LP, dict]:
     skus, months, D = _grid(demand)
     S, T = len(skus), len(months)
     sku_pos = {s: k for k, s in enumerate(skus)}
@@ -171,7 +176,7 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
         late, stockout_w = late * weight, stockout_pct * px * weight
     else:
         stockout_w = stockout_pct * px
-    below = 0.5 * hold + 0.02 * px
+    below = 0.5 * hold + below_safety_pct * px
     c = np.zeros(n)
     c[P:P + nsv] = 1e-3  # tie-breaker: do not produce for nothing
     c[I:I + nsv] = hold[s_of]
