@@ -158,6 +158,49 @@ def happen(on_hand: pd.Series, backlog: pd.Series, made: pd.Series, demand: pd.S
     return {"on_hand": left - served, "backlog": backlog - to_backlog + demand - served, "served": served}
 
 
+def suite_view(draws: xr.DataArray, months: pd.DatetimeIndex, skus: list[str], tables: dict[str, pd.DataFrame],
+               costs: Costs) -> tuple[pd.DataFrame, pd.Series]:
+    """The suite's plan inputs from its draws: the demand view of step 3 and safety stock for the service level."""
+    from sop_lib.inventory import safety_stock
+    from sop_lib.supply import scenario_demand
+
+    ss = safety_stock(draws, tables["suppliers"], tables["bom"], costs.service_level, costs.review_months)
+    view = scenario_demand(draws, costs.scenario)
+    return view[view["month"].isin(months)], ss.set_index("sku")["safety_stock"].reindex(skus).fillna(0.0)
+
+
+def naive_policy_view(seen: pd.DataFrame, months: pd.DatetimeIndex, skus: list[str],
+                      cover_weeks: float) -> tuple[pd.DataFrame, pd.Series]:
+    """Seasonal naive demand and safety stock as fixed weeks of that demand."""
+    view = naive_view(seen, months, skus)
+    cover = view.groupby("sku")["units"].mean() * cover_weeks / WEEKS_PER_MONTH
+    return view, cover.reindex(skus).fillna(0.0)
+
+
+def perfect_view(actual: pd.DataFrame, origin: pd.Timestamp, last: pd.Timestamp,
+                 skus: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """The actual demand of every month from ``origin`` to the end of the replay, and no safety stock."""
+    rest = pd.date_range(origin, last, freq="MS")
+    known = actual.reindex(rest).fillna(0.0)
+    view = pd.DataFrame({"sku": np.tile(skus, len(rest)), "month": np.repeat(rest, len(skus)),
+                         "units": known.to_numpy().ravel()})
+    return view, pd.Series(0.0, index=skus)
+
+
+def _month_record(policy: str, origin: pd.Timestamp, demand: pd.Series, made: pd.Series, after: dict,
+                  safety: pd.Series, unit_cost: pd.Series, price: pd.Series, costs: Costs) -> pd.DataFrame:
+    """One policy's month per SKU: demand, made, served, stock and waiting at month end, and their costs."""
+    return pd.DataFrame({
+        "policy": policy, "month": origin, "sku": demand.index, "demand": demand.to_numpy(),
+        "made": made.to_numpy(), "served": after["served"].to_numpy(),
+        "end_stock": after["on_hand"].to_numpy(), "end_backlog": after["backlog"].to_numpy(),
+        "safety_stock": safety.to_numpy(),
+        "inventory_eur": (after["on_hand"] * unit_cost).to_numpy(),
+        "holding_eur": (after["on_hand"] * unit_cost * costs.holding_pct_year / 12).to_numpy(),
+        "waiting_eur": (after["backlog"] * price * costs.lateness_pct).to_numpy(),
+    })
+
+
 def replay(history: pd.DataFrame, future_promos: pd.DataFrame, tables: dict[str, pd.DataFrame], *,
            replayed: pd.DatetimeIndex, horizon: int, costs: Costs, naive_cover_weeks: float,
            forecaster: Forecaster, policies: tuple[str, ...] = tuple(POLICIES), warmup: int = 0,
@@ -172,9 +215,6 @@ def replay(history: pd.DataFrame, future_promos: pd.DataFrame, tables: dict[str,
     ``history`` is the engine's layout (unique_id, ds, y, family, sku, region, promo) over all
     closed months; each month's forecaster call sees only the rows before that month.
     """
-    from sop_lib.inventory import safety_stock
-    from sop_lib.supply import scenario_demand
-
     unknown = [p for p in policies if p not in POLICIES]
     if unknown:
         raise BacktestError(f"unknown policy {', '.join(unknown)}; expected {', '.join(POLICIES)}")
@@ -197,39 +237,22 @@ def replay(history: pd.DataFrame, future_promos: pd.DataFrame, tables: dict[str,
         if "suite" in policies:
             ahead = pd.date_range(origin, periods=horizon, freq="MS")
             draws = forecaster(seen, future_promos[future_promos["ds"].isin(ahead)], origin, horizon)
-            draws = draws.reindex(sku=skus, fill_value=0.0)
             if pd.Timestamp(draws["ds"].values[0]) != origin:
                 raise BacktestError(f"the forecaster's first month is {pd.Timestamp(draws['ds'].values[0]):%Y-%m}, "
                                     f"expected {origin:%Y-%m}")
-            ss = safety_stock(draws, tables["suppliers"], tables["bom"], costs.service_level, costs.review_months)
-            view = scenario_demand(draws, costs.scenario)
-            views["suite"] = (view[view["month"].isin(months)], ss.set_index("sku")["safety_stock"].reindex(skus).fillna(0.0))
+            views["suite"] = suite_view(draws.reindex(sku=skus, fill_value=0.0), months, skus, tables, costs)
         if "naive" in policies:
-            view = naive_view(seen, months, skus)
-            cover = view.groupby("sku")["units"].mean() * naive_cover_weeks / WEEKS_PER_MONTH
-            views["naive"] = (view, cover.reindex(skus).fillna(0.0))
+            views["naive"] = naive_policy_view(seen, months, skus, naive_cover_weeks)
         if "perfect" in policies:
-            rest = pd.date_range(origin, replayed[-1], freq="MS")  # it knows every month to the end: the limit
-            known = actual.reindex(rest).fillna(0.0)
-            view = pd.DataFrame({"sku": np.tile(skus, len(rest)), "month": np.repeat(rest, len(skus)),
-                                 "units": known.to_numpy().ravel()})
-            views["perfect"] = (view, pd.Series(0.0, index=skus))
+            views["perfect"] = perfect_view(actual, origin, replayed[-1], skus)
         demand_now = actual.loc[origin] if origin in actual.index else pd.Series(0.0, index=skus)
         for policy, (view, safety) in views.items():
             on_hand, backlog = state[policy]
-            plan = plan_month(view, safety, on_hand, backlog, tables, costs, unit_cost, price)
-            made, overtime_hours = _first_month(plan, origin, skus)
+            made, overtime_hours = _first_month(plan_month(view, safety, on_hand, backlog, tables, costs, unit_cost,
+                                                           price), origin, skus)
             after = happen(on_hand, backlog, made, demand_now)
             state[policy] = (after["on_hand"], after["backlog"])
-            rows.append(pd.DataFrame({
-                "policy": policy, "month": origin, "sku": skus, "demand": demand_now.to_numpy(),
-                "made": made.to_numpy(), "served": after["served"].to_numpy(),
-                "end_stock": after["on_hand"].to_numpy(), "end_backlog": after["backlog"].to_numpy(),
-                "safety_stock": safety.to_numpy(),
-                "inventory_eur": (after["on_hand"] * unit_cost).to_numpy(),
-                "holding_eur": (after["on_hand"] * unit_cost * costs.holding_pct_year / 12).to_numpy(),
-                "waiting_eur": (after["backlog"] * price * costs.lateness_pct).to_numpy(),
-            }))
+            rows.append(_month_record(policy, origin, demand_now, made, after, safety, unit_cost, price, costs))
             overtime.append({"policy": policy, "month": origin, "overtime_hours": overtime_hours,
                              "overtime_eur": overtime_hours * costs.overtime_cost})
         log(f"replayed {origin:%Y-%m}")
