@@ -7,7 +7,7 @@ PARAMS ?= params/default.yaml
 CYCLE  ?=
 ARGS   ?=
 
-.PHONY: run test lab bench bench-forecast bench-sampler bench-backtest demo clean-sandbox help
+.PHONY: run test lab bench bench-forecast bench-sampler bench-backtest bench-cycle demo clean-sandbox help
 
 help:
 	@echo "make run    - full monthly cycle on the demo company -> reports/<cycle>/index.html"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench-forecast - the demand engine vs SeasonalNaive/Theta/AutoETS on M1 and Tourism monthly"
 	@echo "make bench-sampler - the demo's NUTS fit over 5 seeds: divergences, r-hat, ESS, seconds"
 	@echo "make bench-backtest - sop backtest on the demo: 12 re-plans x 3 policies, seconds and the summary"
+	@echo "make bench-cycle - the whole cycle on the demo scaled to 1,000 SKUs x 3 regions: seconds per step vs AutoETS"
 	@echo "make demo   - (re)write the demo company's source files into data/demo/"
 	@echo "make clean-sandbox - forget the analysts' sandbox cycle (reports/sandbox)"
 
@@ -56,6 +57,9 @@ bench-sampler: $(STAMP)
 
 bench-backtest: $(STAMP)
 	$(BIN)/python benchmarks/bench_backtest.py $(ARGS)
+
+bench-cycle: $(STAMP)
+	$(BIN)/python benchmarks/bench_cycle.py $(ARGS)
 
 demo: $(STAMP)
 	$(BIN)/sop demo --params $(PARAMS)

@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--folder", help="where to write them (default: the params file's data folder)")
     demo.add_argument("--cycle", type=_month, help="the cycle YYYY-MM they are exported for (default: the params file's, "
                                       "else this month)")
+    demo.add_argument("--skus", type=int, help="the demo company scaled to about this many SKUs (copies of its range), "
+                                               "with DIR/params.yaml to run it; needs --folder")
+    demo.add_argument("--regions", type=int, default=3, help="with --skus: how many of the demo's 3 regions")
     verify = sub.add_parser("verify", help="check a stored cycle's files against the checksums in its manifest")
     verify.add_argument("--cycle", required=True, help="the cycle YYYY-MM")
     verify.add_argument("--reports", default="reports", help="folder that holds one sub-folder per cycle")
@@ -166,6 +169,18 @@ def main(argv: list[str] | None = None) -> int:
                 print(write_wholesaler(args.folder, args.cycle or default or date.today().strftime("%Y-%m")))
                 return 0
             p = load_params(args.params, check_files=False)
+            if args.skus is not None:
+                from sop_lib.scaled_demo import write_scaled_demo
+
+                if not args.folder:
+                    raise ParamsError("sop demo --skus needs --folder (where to write the scaled company and its params)")
+                try:
+                    params = write_scaled_demo(args.folder, args.cycle or p.cycle, args.skus, args.regions,
+                                               p.data.demo_seed)
+                except ValueError as exc:
+                    raise ParamsError(f"sop demo: {exc}") from None
+                print(f"Wrote the scaled demo company to {args.folder}; run it with: sop run --params {params}")
+                return 0
             print(write_demo_company(Path(args.folder) if args.folder else p.data_folder, args.cycle or p.cycle,
                                      p.data.demo_seed))
             return 0

@@ -480,10 +480,8 @@ def make_forecast_archive(cycle: str, sales: pd.DataFrame, products: pd.DataFram
     return out
 
 
-def write_demo_company(folder: str | Path, cycle: str, seed: int = 20261) -> Path:
-    """Write the demo company's source files for ``cycle`` into ``folder``; return it."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+def demo_tables(cycle: str, seed: int = 20261) -> dict[str, pd.DataFrame]:
+    """Every table the demo company exports for ``cycle``, by source name (plus the archive's cycles)."""
     rng = np.random.default_rng(seed)
     promos = _promotions(history_months(cycle))
     sales = make_sales_history(cycle, seed)
@@ -492,42 +490,56 @@ def write_demo_company(folder: str | Path, cycle: str, seed: int = 20261) -> Pat
     inventory = make_inventory(cycle, rng)
     lines, routings = make_production(cycle)
     pipeline = make_pipeline(cycle, rng)
+    archive = make_forecast_archive(cycle, sales, products, promos, np.random.default_rng(seed + 1))
+    return {"sales_history": sales, "products": products, "pipeline": pipeline, "open_orders": orders,
+            "inventory": inventory, "production_lines": lines, "routings": routings, "bom": make_bom(),
+            "suppliers": make_suppliers(), **make_planning_inputs(cycle, sales, products),
+            **{f"archive:{made}": fc for made, fc in archive.items()}}
 
+
+ERP_TABLES = ("open_orders", "inventory", "production_lines", "routings", "bom", "suppliers")
+PLANNING_SHEETS = ("targets", "budget", "headcount", "marketing_calendar", "launches")
+
+
+def write_tables(folder: str | Path, cycle: str, tables: dict[str, pd.DataFrame], marker: str) -> Path:
+    """Write `demo_tables`' output as the company's systems export it (CSV, SQLite, Excel, Parquet)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    sales = tables["sales_history"]
     sales.assign(month=sales["month"].dt.strftime("%Y-%m")).to_csv(folder / "sales_history.csv", index=False)
-    products.to_csv(folder / "products.csv", index=False, date_format="%Y-%m-%d")
-    pipeline.to_csv(folder / "crm_pipeline.csv", index=False, date_format="%Y-%m-%d")
+    tables["products"].to_csv(folder / "products.csv", index=False, date_format="%Y-%m-%d")
+    tables["pipeline"].to_csv(folder / "crm_pipeline.csv", index=False, date_format="%Y-%m-%d")
 
     db = folder / "erp.sqlite"
     db.unlink(missing_ok=True)
     with sqlite3.connect(db) as con:
-        for name, df in {
-            "open_orders": orders,
-            "inventory": inventory,
-            "production_lines": lines,
-            "routings": routings,
-            "bom": make_bom(),
-            "suppliers": make_suppliers(),
-        }.items():
-            out = df.copy()
+        for name in ERP_TABLES:
+            out = tables[name].copy()
             for col in out.select_dtypes("datetime").columns:
                 out[col] = out[col].dt.strftime("%Y-%m-%d")
             out.to_sql(name, con, index=False)
 
     with pd.ExcelWriter(folder / "planning_inputs.xlsx", engine="openpyxl") as xl:
-        for sheet, df in make_planning_inputs(cycle, sales, products).items():
-            df.to_excel(xl, sheet_name=sheet, index=False)
+        for sheet in PLANNING_SHEETS:
+            tables[sheet].to_excel(xl, sheet_name=sheet, index=False)
     archive = folder / "forecast_archive"
     archive.mkdir(exist_ok=True)
     for old in archive.glob("demand_forecast_*.parquet"):
         old.unlink()
-    for made, fc in make_forecast_archive(cycle, sales, products, promos, np.random.default_rng(seed + 1)).items():
-        fc.to_parquet(archive / f"demand_forecast_{made}.parquet", index=False)
+    for name, fc in tables.items():
+        if name.startswith("archive:"):
+            fc.to_parquet(archive / f"demand_forecast_{name.split(':', 1)[1]}.parquet", index=False)
 
     exported = (cycle_start(cycle) - pd.Timedelta(hours=6)).timestamp()  # the evening before the cycle
     for file in ("sales_history.csv", "products.csv", "crm_pipeline.csv", "erp.sqlite", "planning_inputs.xlsx"):
         os.utime(folder / file, (exported, exported))
-    (folder / "DEMO_CYCLE").write_text(f"{cycle} {seed} {GENERATOR_VERSION}\n")
+    (folder / "DEMO_CYCLE").write_text(marker + "\n")
     return folder
+
+
+def write_demo_company(folder: str | Path, cycle: str, seed: int = 20261) -> Path:
+    """Write the demo company's source files for ``cycle`` into ``folder``; return it."""
+    return write_tables(folder, cycle, demo_tables(cycle, seed), f"{cycle} {seed} {GENERATOR_VERSION}")
 
 
 def ensure_demo_company(folder: str | Path, cycle: str, seed: int = 20261) -> Path:

@@ -1,0 +1,78 @@
+"""The whole five-step cycle at scale (`make bench-cycle`): the demo company scaled to
+``--skus`` SKUs x ``--regions`` regions (`sop demo --skus`), run with the params file that
+`sop demo` writes for it (the profile recommended at that size).
+
+Prints the seconds of each step and in total, beside the machine's yardstick measured in
+the same run: a statsforecast AutoETS forecast of the same series (12 months ahead).
+Also the peak memory of the largest step kernel and the size of every report.
+
+    python benchmarks/bench_cycle.py [--skus 1000] [--regions 3] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+
+def autoets_seconds(folder: Path) -> tuple[float, int]:
+    """Seconds for AutoETS on every SKU x region series of the company's sales history, and the series count."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS
+
+    sales = pd.read_csv(folder / "sales_history.csv", parse_dates=["month"])
+    df = sales.groupby(["sku", "region", "month"], as_index=False)["units"].sum()
+    df = pd.DataFrame({"unique_id": df["sku"] + "|" + df["region"], "ds": df["month"], "y": df["units"].astype(float)})
+    full = df.groupby("unique_id").filter(lambda g: len(g) >= 24)
+    start = time.perf_counter()
+    StatsForecast(models=[AutoETS(season_length=12)], freq="MS", n_jobs=1).forecast(df=full, h=12)
+    return time.perf_counter() - start, full["unique_id"].nunique()
+
+
+def bench_cycle(skus: int, regions: int, keep: str | None = None) -> dict:
+    from sop_lib.pipeline import run_cycle
+    from sop_lib.scaled_demo import write_scaled_demo
+
+    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="bench_cycle_"))
+    t0 = time.perf_counter()
+    params = write_scaled_demo(work / "company", "2026-11", skus, regions)
+    written = time.perf_counter() - t0
+    steps: dict[str, float] = {}
+
+    def log(line: str) -> None:
+        m = re.match(r"\[step (\d)/5\] done in (\d+) s", line)
+        if m:
+            steps[f"step {m.group(1)}"] = float(m.group(2))
+        print(line, flush=True)
+
+    t0 = time.perf_counter()
+    run_cycle(params, reports_root=work / "reports", progress=False, log=log)
+    total = time.perf_counter() - t0
+    yardstick, series = autoets_seconds(work / "company")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kB -> MB, largest kernel
+    sizes = {p.name: p.stat().st_size / 1e6 for p in sorted((work / "reports" / "2026-11").glob("*.html"))}
+    print(f"\ncycle at {skus:,} SKUs x {regions} regions ({series:,} series with 24+ months), "
+          f"company written in {written:.0f} s")
+    print("| part | seconds | x AutoETS |\n|---|---|---|")
+    for name, sec in steps.items():
+        print(f"| {name} | {sec:.0f} | {sec / yardstick:.1f} |")
+    print(f"| whole cycle (with reports and views) | {total:.0f} | {total / yardstick:.1f} |")
+    print(f"| yardstick: AutoETS (statsforecast, 1 core), same series, h = 12 | {yardstick:.0f} | 1.0 |")
+    print(f"peak memory of the largest step kernel: {peak:,.0f} MB")
+    print("reports: " + ", ".join(f"{k} {v:.1f} MB" for k, v in sizes.items()))
+    return {"steps": steps, "total": total, "autoets": yardstick, "peak_mb": peak, "sizes": sizes}
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--skus", type=int, default=1000)
+    ap.add_argument("--regions", type=int, default=3)
+    ap.add_argument("--keep", help="write the company and its reports here instead of a temporary folder")
+    a = ap.parse_args()
+    bench_cycle(a.skus, a.regions, a.keep)
