@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -216,12 +217,19 @@ def run_steps(cycle_dir: Path, *, params_file: str, cycle: str, steps: list[Step
               export: bool = True, kernel_name: str = "python3", resume: str = "",
               log: Callable[[str], None] = print) -> None:
     """Execute ``steps`` into ``cycle_dir``; raise `StepFailed` at the first failing cell."""
-    saved = {k: os.environ.get(k) for k in runlock.batch_env()}
-    os.environ.update(runlock.batch_env())  # inherited by the kernels papermill starts
-    try:
+    with _as_batch():
         for step in steps:
             _run_step(step, cycle_dir, params_file=params_file, cycle=cycle, progress=progress, export=export,
                       kernel_name=kernel_name, resume=resume, log=log)
+
+
+@contextmanager
+def _as_batch():
+    """Mark the kernels papermill starts inside as this batch's: their watchdog ends them if the batch dies."""
+    saved = {k: os.environ.get(k) for k in runlock.batch_env()}
+    os.environ.update(runlock.batch_env())  # inherited by the kernels
+    try:
+        yield
     finally:
         for k, v in saved.items():
             if v is None:
@@ -441,10 +449,11 @@ def run_backtest(params_file: str | Path, *, cycle: str | None = None, months: i
     started = time.perf_counter()
     title = f"{params.cycle} · Plan quality: the last {n} months replayed"
     try:
-        pm.execute_notebook(str(NOTEBOOKS / BACKTEST_NOTEBOOK), str(out_nb),
-                            parameters={"params_file": str(params_file), "cycle": params.cycle, "months": months or 0,
-                                        "out_dir": str(staging)},
-                            cwd=str(NOTEBOOKS), progress_bar=progress, request_save_on_cell_execute=True)
+        with _as_batch():
+            pm.execute_notebook(str(NOTEBOOKS / BACKTEST_NOTEBOOK), str(out_nb),
+                                parameters={"params_file": str(params_file), "cycle": params.cycle,
+                                            "months": months or 0, "out_dir": str(staging)},
+                                cwd=str(NOTEBOOKS), progress_bar=progress, request_save_on_cell_execute=True)
     except PapermillExecutionError as exc:
         first = (str(exc.evalue).splitlines() or [""])[0]
         raise CycleError(f"backtest failed in cell {exc.cell_index}: {exc.ename}: {first} | executed notebook kept at "

@@ -35,3 +35,9 @@ def test_bench_backtest_as_the_makefile_runs_it_prints_the_split_and_the_summary
     assert "x one forecast of the whole history" in out.stdout and "per policy-month" in out.stdout
     for policy in ("suite", "naive", "perfect"):
         assert policy in out.stdout
+
+
+def test_bench_cycle_as_the_makefile_spells_it_parses_its_arguments():
+    out = subprocess.run(make_recipe("bench-cycle") + ["--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "--skus" in out.stdout and "--regions" in out.stdout
