@@ -22,8 +22,8 @@ file                      format                 system it stands for
 Everything is drawn from seeded generators, so the same ``(cycle, seed)`` always
 gives the same numbers. The sales are one calendar (`true_demand`): a month has the same
 sales in every cycle's export, so running 2026-11 and then 2026-12 is a company moving on
-by one month, and a replay of past plans can be scored against the demand the generator
-knows to be true. The files are small (under 1 MB) and are *generated*, not
+by one month; the calendar also holds each month's expected demand (``mean_units``), the
+truth a forecast of the demo can be held against. The files are small (under 1 MB) and are *generated*, not
 committed: ``sop demo`` or the first ``sop run`` writes them to ``data/demo/``.
 
 The files carry the modification time of an export made the evening before the cycle
@@ -167,8 +167,8 @@ def true_demand(seed: int = 20261) -> pd.DataFrame:
     One fixed history, not one per cycle: each series draws its level, its noise and its
     prices from its own generator over every month from ``WORLD_START`` to ``WORLD_END``, so
     a month's sales are the same whichever cycle exports them (the 2026-11 actuals reappear
-    in the 2026-12 export), and ``mean_units`` is the demand the generator knows to be true
-    (for replays of past plans). Columns: month, sku, region, mean_units, units, net_revenue_eur.
+    in the 2026-12 export), and ``mean_units`` is the expected demand the sales are drawn
+    around. Columns: month, sku, region, mean_units, units, net_revenue_eur.
     """
     months = _world_months()
     promos = _promotions(months)

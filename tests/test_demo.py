@@ -87,3 +87,12 @@ def test_the_next_cycle_exports_the_same_months_plus_the_one_that_closed():
 def test_a_cycle_outside_the_demo_calendar_is_refused_with_the_span():
     with pytest.raises(ValueError, match="calendar runs from 2016-01 to 2036-12"):
         demo.make_sales_history("2019-06")
+
+
+def test_the_sales_scatter_around_the_expected_demand_the_calendar_holds():
+    truth = demo.true_demand()
+    year = truth[truth["month"].between("2025-11-01", "2026-10-01")]
+    assert year["units"].sum() / year["mean_units"].sum() == pytest.approx(1.0, abs=0.03)
+    # negative-binomial noise (k = 8): single months miss their mean by about a third
+    one = year[year["mean_units"] > 100]
+    assert 0.2 < ((one["units"] - one["mean_units"]).abs() / one["mean_units"]).mean() < 0.45
