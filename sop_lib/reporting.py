@@ -496,6 +496,7 @@ def policy_service_chart(summary: pd.DataFrame, labels: dict[str, str]):
     ax.set_xlabel("average inventory value, €")
     ax.xaxis.set_major_formatter(lambda v, _: fmt_eur(v))
     ax.margins(x=0.35, y=0.4)
+    ax.set_xlim(left=0)  # no stock is worth less than nothing
     return fig, ax
 
 
