@@ -21,7 +21,11 @@ Policies (`POLICIES`):
               and no safety stock: the physical limit of the lines and suppliers.
 
 No policy plans past the last replayed month (perfect foresight could not), so none pays
-for stock built for months that are not scored.
+for stock built for months that are not scored. Besides the sales before the month, a policy
+knows what a planner then knew: the marketing calendar's promotions ahead and each product's
+discontinuation date (products discontinued since are replayed while they were on sale).
+The replay's LP is step 3's without its people constraint, allocation priority and what-if
+inputs: lines, overtime, components, suppliers, storage and the cost weights.
 
 Costs are what the month really cost, not what the LP expected: holding (end stock x unit
 cost x the holding rate / 12), waiting (backordered units at month end x the lateness
@@ -86,7 +90,7 @@ def check_span(history: pd.DataFrame, replayed: pd.DatetimeIndex, season_length:
         raise BacktestError(
             f"sales history starts {first:%Y-%m}: replaying {len(replayed)} months from {replayed[0]:%Y-%m}{lead} leaves "
             f"{before} months to forecast from; expected at least {min_fit_months} (season {season_length} months). "
-            f"Replay fewer months (--months).")
+            f"Replay fewer months (--months) or shorten backtest.warmup_months.")
     if history["ds"].max() < replayed[-1]:
         raise BacktestError(f"sales history ends {history['ds'].max():%Y-%m}, before the last replayed month "
                             f"{replayed[-1]:%Y-%m}: the replay needs every replayed month's actual sales")
@@ -99,13 +103,12 @@ def sku_months(history: pd.DataFrame) -> pd.DataFrame:
 
 def naive_view(history: pd.DataFrame, months: pd.DatetimeIndex, skus: list[str]) -> pd.DataFrame:
     """Seasonal naive per SKU: the same month a year earlier; without one, the last three months' mean."""
-    by = sku_months(history).pivot_table(index="ds", columns="sku", values="y", aggfunc="sum")
-    by = by.reindex(columns=skus).fillna(0.0)
-    recent = by.tail(3).mean()
+    by = sku_months(history).pivot_table(index="ds", columns="sku", values="y", aggfunc="sum").reindex(columns=skus)
+    recent = by.tail(3).mean().fillna(0.0)  # a product not on sale a year ago (launched since) gets its recent mean
     rows = []
     for m in months:
         ly = m - pd.DateOffset(years=1)
-        units = by.loc[ly] if ly in by.index else recent
+        units = (by.loc[ly] if ly in by.index else pd.Series(np.nan, index=skus)).fillna(recent)
         rows.append(pd.DataFrame({"sku": skus, "month": m, "units": units.reindex(skus).fillna(0.0).to_numpy()}))
     return pd.concat(rows, ignore_index=True)
 
@@ -228,9 +231,12 @@ def replay(history: pd.DataFrame, future_promos: pd.DataFrame, tables: dict[str,
     origins = pd.date_range(replayed[0] - pd.DateOffset(months=warmup), replayed[-1], freq="MS")
     before = actual[actual.index < origins[0]].tail(3).mean().reindex(skus).fillna(0.0)
     state = {p: (before.copy(), pd.Series(0.0, index=skus)) for p in policies}
+    stop = (pd.to_datetime(prod["discontinue_date"]).reindex(skus) if "discontinue_date" in prod
+            else pd.Series(pd.NaT, index=skus))
     rows, overtime = [], []
     for origin in origins:
-        seen = history[history["ds"] < origin]
+        live = stop.isna() | (stop > origin)  # a product past its discontinuation date is planned by nobody
+        seen = history[(history["ds"] < origin) & history["sku"].isin(stop.index[live])]
         # no policy plans past the replay window: none pays for stock built for months that are not scored
         months = pd.date_range(origin, min(origin + pd.DateOffset(months=horizon - 1), replayed[-1]), freq="MS")
         views: dict[str, tuple[pd.DataFrame, pd.Series]] = {}
@@ -242,7 +248,8 @@ def replay(history: pd.DataFrame, future_promos: pd.DataFrame, tables: dict[str,
                                     f"expected {origin:%Y-%m}")
             views["suite"] = suite_view(draws.reindex(sku=skus, fill_value=0.0), months, skus, tables, costs)
         if "naive" in policies:
-            views["naive"] = naive_policy_view(seen, months, skus, naive_cover_weeks)
+            view, cover = naive_policy_view(seen, months, skus, naive_cover_weeks)
+            views["naive"] = (view.assign(units=view["units"].where(view["sku"].map(live), 0.0)), cover.where(live, 0.0))
         if "perfect" in policies:
             views["perfect"] = perfect_view(actual, origin, replayed[-1], skus)
         demand_now = actual.loc[origin] if origin in actual.index else pd.Series(0.0, index=skus)
@@ -376,7 +383,9 @@ def load_history(params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataF
     t = loaded.tables
     monthly = data.monthly_sales(t["sales_history"], t["products"], params.cycle)
     horizon = params.backtest.horizon_months + params.backtest.months
-    history, future = demand.sop_history(monthly, t["products"], t["marketing_calendar"], horizon)
+    # products discontinued since were on sale in the replayed months: keep their history (no survivorship bias)
+    products = t["products"].assign(status=t["products"]["status"].replace({"discontinued": "active"}))
+    history, future = demand.sop_history(monthly, products, t["marketing_calendar"], horizon)
     return history, future, t
 
 

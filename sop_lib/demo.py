@@ -201,7 +201,7 @@ def true_demand(seed: int = 20261) -> pd.DataFrame:
 def make_sales_history(cycle: str, seed: int = 20261) -> pd.DataFrame:
     """Monthly units per SKU and region as the ERP exports them at ``cycle``: the closed months of the calendar."""
     months = history_months(cycle)
-    if months[0] < WORLD_START or cycle_start(cycle) > WORLD_END:
+    if months[0] < WORLD_START or months[-1] > WORLD_END:
         raise ValueError(f"the demo company's calendar runs from {WORLD_START:%Y-%m} to {WORLD_END:%Y-%m}; "
                          f"cycle {cycle} needs {months[0]:%Y-%m} to {months[-1]:%Y-%m}")
     world = true_demand(seed)

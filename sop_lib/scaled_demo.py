@@ -15,7 +15,6 @@ stock, CRM opportunities, promotions and archived forecasts.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -126,9 +125,9 @@ def write_scaled_demo(folder: str | Path, cycle: str, skus: int, regions: int = 
     n = tables["products"]["sku"].nunique()
     demo.write_tables(folder, cycle, tables, f"{cycle} {seed} {demo.GENERATOR_VERSION} scaled {n} {regions}")
     params = folder / "params.yaml"
-    text = (f"# The demo company scaled to {n:,} SKUs x {regions} regions ({math.ceil(n / len(demo._SKUS))} copies of "
+    text = (f"# The demo company scaled to {n:,} SKUs x {regions} regions ({copies_for(skus)} copies of "
             f"its range), written by `sop demo --skus {skus} --regions {regions}`.\n"
             f"# Run it with: sop run --params {params}\n")
-    params.write_text(text + yaml.safe_dump(params_for(cycle, skus, regions, seed), sort_keys=False, allow_unicode=True),
+    params.write_text(text + yaml.safe_dump(params_for(cycle, n, regions, seed), sort_keys=False, allow_unicode=True),
                       encoding="utf-8")
     return params

@@ -91,22 +91,59 @@ def test_capacity_that_binds_limits_even_perfect_foresight_and_it_prebuilds():
     assert s.loc["naive", "fill_rate"] < 1.0  # last year had no peak: customers wait in April
 
 
-def test_no_month_sees_its_own_future():
+def seen_forecaster(calls: list | None = None) -> backtest.Forecaster:
+    """Draws from what the forecaster was shown: each SKU's mean of its last three months, with spread."""
+    def run(seen, future, origin, horizon):
+        if calls is not None:
+            calls.append((origin, seen["ds"].max()))
+        level = backtest.sku_months(seen).pivot_table(index="ds", columns="sku", values="y").tail(3).mean()
+        months = pd.date_range(origin, periods=horizon, freq="MS")
+        noise = np.random.default_rng(0).lognormal(0, 0.2, (50, len(level), horizon))
+        return xr.DataArray(level.to_numpy()[None, :, None] * noise, dims=("sample", "sku", "ds"),
+                            coords={"sample": np.arange(50), "sku": list(level.index), "ds": months})
+    return run
+
+
+@pytest.mark.parametrize("warmup", [0, 2])
+def test_no_month_sees_its_own_future(warmup):
     months = pd.date_range("2023-01-01", "2025-06-01", freq="MS")
     rng = np.random.default_rng(1)
     clean, tables = company({"A": rng.poisson(100, len(months)), "B": rng.poisson(50, len(months))}, months)
     calls: list = []
-    base, _, _ = replay(clean, tables, truth_forecaster(clean, calls))
-    assert [c[0] for c in calls] == list(REPLAYED)
+    base, _, _ = replay(clean, tables, seen_forecaster(calls), warmup=warmup)
+    starts = pd.date_range(REPLAYED[0] - pd.DateOffset(months=warmup), REPLAYED[-1], freq="MS")
+    assert [c[0] for c in calls] == list(starts)
     assert all(seen < origin for origin, seen in calls)  # the forecaster never receives a row of its month or later
-    # sales of the last replayed month changed a hundredfold: no decision made before that month may move
+    # sales of the last replayed month changed a hundredfold: nothing made up to and in that month may move,
+    # since what a month makes is decided at its start
     poisoned = clean.copy()
     poisoned.loc[poisoned["ds"] == REPLAYED[-1], "y"] *= 100
-    after, _, _ = replay(poisoned, tables, truth_forecaster(clean))
+    after, _, _ = replay(poisoned, tables, seen_forecaster(), warmup=warmup)
     for policy in ("suite", "naive"):
-        a = base[(base["policy"] == policy) & (base["month"] < REPLAYED[-1])]["made"].to_numpy()
-        b = after[(after["policy"] == policy) & (after["month"] < REPLAYED[-1])]["made"].to_numpy()
-        assert a == pytest.approx(b), policy
+        a = base[base["policy"] == policy]["made"].to_numpy()
+        b = after[after["policy"] == policy]["made"].to_numpy()
+        assert len(a) == 6 * 2 and a == pytest.approx(b), policy
+    # ...and the poison is really read: the month's demand and what waits at its end do move
+    assert after["demand"].sum() > 10 * base["demand"].sum() / 6
+
+
+def test_a_product_discontinued_during_the_replay_is_planned_until_it_stops():
+    months = pd.date_range("2023-01-01", "2025-06-01", freq="MS")
+    units = {"A": np.full(len(months), 100), "B": np.where(months < "2025-03-01", 60, 0)}
+    history, tables = company(units, months)
+    tables["products"]["discontinue_date"] = [pd.NaT, pd.Timestamp("2025-03-01")]
+    history = history[~((history["sku"] == "B") & (history["ds"] >= "2025-03-01"))]
+    records, _, s = replay(history, tables, seen_forecaster())
+    b = records[(records["sku"] == "B")].set_index(["policy", "month"])
+    assert b.loc[("naive", pd.Timestamp("2025-02-01")), "made"] > 0
+    assert b.xs(pd.Timestamp("2025-04-01"), level="month")["made"].sum() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_naive_plans_a_product_launched_within_the_year_at_its_recent_level():
+    months = pd.date_range("2024-06-01", "2025-01-01", freq="MS")
+    seen = pd.DataFrame({"sku": "N", "ds": months, "y": 30.0})
+    view = backtest.naive_view(seen, pd.date_range("2025-02-01", periods=2, freq="MS"), ["N"])
+    assert list(view["units"]) == [30.0, 30.0]
 
 
 def test_bad_arguments_get_one_clear_line():
