@@ -119,6 +119,7 @@ def engine_forecaster(*, season_length: int, model: str, method: str, draws: int
     from sop_lib.supply import sku_draws
 
     def run(history: pd.DataFrame, future: pd.DataFrame, origin: pd.Timestamp, horizon: int) -> xr.DataArray:
+        history = history[history.groupby("unique_id")["ds"].transform("max") == history["ds"].max()]  # still sold
         fit, young = demand.split_young(history, season_length, holdout=0)
         res = demand.forecast(fit, horizon, season_length=season_length, group_col="family", regressors=("promo",),
                               future_regressors=future[future["unique_id"].isin(fit["unique_id"])], model=model,
