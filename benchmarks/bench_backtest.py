@@ -47,8 +47,7 @@ def bench_backtest(months: int = 12, below_safety: tuple[float, ...] = ()) -> pd
         spent.append(time.perf_counter() - t)
         return made[origin]
 
-    future_all = pd.concat([history[history["ds"] >= replayed[0] - pd.DateOffset(months=b.warmup_months)]
-                            [["unique_id", "ds", "promo"]], future])
+    future_all = backtest.promotions_ahead(history, future, replayed[0] - pd.DateOffset(months=b.warmup_months))
     t0 = time.perf_counter()
     records, overtime = backtest.replay(history, future_all, tables, replayed=replayed, horizon=b.horizon_months,
                                         costs=backtest.costs_of(P), naive_cover_weeks=b.naive_cover_weeks,

@@ -361,12 +361,17 @@ class Backtest:
 
 
 def costs_of(params) -> Costs:
-    """`Costs` from a validated `RunParams`."""
-    s, f = params.supply, params.finance
-    return Costs(holding_pct_year=f.holding_cost_pct_per_year, lateness_pct=s.lateness_cost_pct_of_price_per_month,
-                 stockout_pct=s.stockout_cost_pct_of_price, overtime_pct=s.overtime_pct,
-                 overtime_cost=f.overtime_cost_eur_per_hour, storage_limit=s.storage_limit_units,
-                 service_level=s.service_level, review_months=s.review_period_months, scenario=s.scenario)
+    """`Costs` from a validated `RunParams`: step 3's plan settings (`supply.plan_kwargs`)."""
+    from sop_lib.supply import plan_kwargs
+
+    kw = plan_kwargs(params)
+    return Costs(**{k: kw[k] for k in ("holding_pct_year", "lateness_pct", "stockout_pct", "overtime_pct",
+                                       "overtime_cost", "storage_limit", "service_level", "review_months", "scenario")})
+
+
+def promotions_ahead(history: pd.DataFrame, future: pd.DataFrame, first: pd.Timestamp) -> pd.DataFrame:
+    """The promotion regressor from month ``first`` on (planned promotions are known ahead): replay months + future."""
+    return pd.concat([history[history["ds"] >= first][["unique_id", "ds", "promo"]], future])
 
 
 def load_history(params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
@@ -404,8 +409,7 @@ def run(params, *, months: int | None = None, log: Callable[[str], None] = lambd
     replayed = replay_months(params.cycle, months)
     check_span(history, replayed, params.demand.season_length, min_months(params.demand.season_length),
                b.warmup_months)
-    future_all = pd.concat([history[history["ds"] >= replayed[0] - pd.DateOffset(months=b.warmup_months)]
-                            [["unique_id", "ds", "promo"]], future])
+    future_all = promotions_ahead(history, future, replayed[0] - pd.DateOffset(months=b.warmup_months))
     forecaster = engine_forecaster(season_length=params.demand.season_length, model=b.model, method=b.method,
                                    draws=b.draws, seed=params.demand.seed)
     records, overtime = replay(history, future_all, tables, replayed=replayed, horizon=b.horizon_months,

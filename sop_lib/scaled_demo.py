@@ -3,7 +3,7 @@
 A company of the demo's shape (families, a launch, a backlog, lines, BOM, suppliers) with
 as many SKUs as asked: copy 0 is the demo itself (its best-seller, backlog, launch and
 at-risk supplier keep their names, so the demo's scenarios and views still apply), and
-each further copy is the demo's range again under new SKU codes (``ESP-PRO-200-C007``),
+each further copy is the demo's range again under new SKU codes (``<demo SKU>-C007``),
 its sales drawn from the demo calendar with another seed, so no two copies sell alike. The
 copies share the families, the three lines and the five suppliers, whose hours and
 capacities grow with the number of copies, as a bigger company's would. The launch and
@@ -105,7 +105,7 @@ def params_for(cycle: str, skus: int, regions: int, seed: int) -> dict:
     """The demo's params file adapted to the scaled company in the same folder."""
     p = yaml.safe_load((Path(__file__).resolve().parent.parent / "params" / "default.yaml").read_text(encoding="utf-8"))
     gone = set(demo.REGIONS[regions:])
-    p["company"] = f"Brewline Appliances (scaled demo, {skus:,} SKUs x {regions} regions)"
+    p["company"] = f"{p['company']} scaled to {skus:,} SKUs x {regions} regions"
     p["cycle"] = cycle
     p["data"].update(folder=".", demo=False)
     p["data"]["regions"] = [r for r in p["data"]["regions"] if r not in gone]
