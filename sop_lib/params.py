@@ -161,7 +161,11 @@ class DemandParams(_Strict):
     holdout_months: int = Field(6, ge=1, le=24, description="months held out to measure accuracy")
     season_length: int = Field(12, ge=1)
     model: Literal["auto", "trend", "ets"] = Field(
-        "auto", description="trend: global damped trend (counts); ets: local state-space model; auto picks by the data")
+        "auto", description="trend: global damped trend (counts); ets: local state-space model; auto: each family "
+                            "takes the model that did better on its held-out months, or a mixture of both")
+    time_budget_s: float = Field(
+        300, gt=0, description="auto: the most seconds one NUTS fit of the trend model may take; a fit projected to "
+                               "take longer stops and its families take the ets model (by MAP)")
     method: Literal["auto", "nuts", "advi", "map"] = Field(
         "auto", description="inference: trend takes nuts or advi, ets takes map or nuts; auto: nuts for trend, map for ets")
     draws: int = Field(300, ge=50)

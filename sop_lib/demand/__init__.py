@@ -4,7 +4,8 @@
 see `sop_lib.demand.model` (global trend, counts) and `sop_lib.demand.ets` (local
 state-space model) for the two models. The other modules cover what S&OP adds around
 it: `drivers` (promotions, shocks, consensus overrides), `launches` (new products from
-analogs), `young` (series too short for the model) and `evaluation` (accuracy and
+analogs), `young` (series too short for the model), `selection` (which model
+for which family, from held-out evidence) and `evaluation` (accuracy and
 calibration on held-out months).
 """
 
@@ -30,12 +31,14 @@ from sop_lib.demand.evaluation import (
     posterior_predictive_check,
     seasonal_naive,
 )
+from sop_lib.demand.selection import describe_choice, forecast_chosen, posterior_files
 from sop_lib.demand.young import describe_young, split_young, young_draws
 from sop_lib.demand.launches import add_launch, apply_launches, launch_month_probabilities
 from sop_lib.demand.model import (
     ESS_OK,
     RHAT_OK,
     ForecastInputError,
+    OverBudget,
     ForecastResult,
     aggregate_draws,
     describe_fit,
@@ -53,6 +56,6 @@ __all__ = [
     "load_overrides", "pipeline_check", "pipeline_demand", "posterior_predictive_check", "region_of", "accuracy", "add_launch", "aggregate_draws", "apply_launches",
     "backtest", "describe_backtest", "holdout_split", "describe_fit", "diagnostics", "fit_check_label", "forecast", "headline_parameters", "interval_coverage", "launch_month_probabilities", "promo_depth",
     "quantile_column", "seasonal_naive", "sku_of", "sop_history", "summarise_draws", "describe_young", "split_young",
-    "parameter_summary",
+    "parameter_summary", "OverBudget", "describe_choice", "forecast_chosen", "posterior_files",
     "young_draws",
 ]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
-from sop_lib.demand.model import ForecastInputError, ForecastResult, forecast, inference_of
+from sop_lib.demand import selection
+from sop_lib.demand.model import ForecastInputError, ForecastResult, OverBudget, forecast, inference_of
 
 
 def accuracy(actual: pd.DataFrame, fc: pd.DataFrame, train: pd.DataFrame, season_length: int = 12,
@@ -50,6 +52,7 @@ def holdout_split(history: pd.DataFrame, holdout: int) -> tuple[pd.DataFrame, pd
 
 def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, group_col: str | None = None,
              regressors: tuple[str, ...] = (), baselines: bool = True, compare_models: bool | str = False,
+             select: bool = False, time_budget_s: float | None = None, margin: float = selection.MARGIN,
              **fit_kwargs) -> tuple[pd.DataFrame, ForecastResult]:
     """Hold out the last ``holdout`` months, forecast them, and score against baselines.
 
@@ -60,6 +63,12 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
     or ``"auto"|"always"|"never"`` (params ``demand.compare_models``): ``auto`` scores the
     other model only when it is the cheap one (ets by MAP), so the comparison never costs
     more than the forecast (a NUTS fit of the trend model on hundreds of series would).
+
+    With ``select`` (``demand.model: auto``) both models are fitted (the trend model only
+    within ``time_budget_s``), each family takes the one that did better on these months
+    or a mixture of both (`sop_lib.demand.selection`), and the first row scores that
+    choice; the returned result carries it in ``choice``. Its score is optimistic by
+    construction (chosen on the months it is scored on); the models' own rows are not.
     """
     train, test = holdout_split(history, holdout)
     if test.empty or train.empty:
@@ -70,14 +79,18 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
         return forecast(train, holdout, season_length=season_length, group_col=group_col, regressors=regressors,
                         future_regressors=future if regressors else None, return_draws=True, **kwargs)
 
-    res = fit(**fit_kwargs)
     actual = test[["unique_id", "ds", "y"]]
 
     def engine_row(r: ForecastResult, label: str) -> dict:
-        inference = inference_of(r.idata).upper()
-        return {"method": f"{label} ({r.model} model, {inference})", **accuracy(actual, r.table, train, season_length),
+        what = ("model chosen per family on these months" if r.model == "chosen"
+                else f"{r.model} model, {inference_of(r.idata).upper()}")
+        return {"method": f"{label} ({what})", **accuracy(actual, r.table, train, season_length),
                 "coverage_p10_p90": interval_coverage(actual, r.table, "p10", "p90")}
 
+    if select:
+        res = _select(train, actual, fit, group_col, time_budget_s, margin, fit_kwargs)
+    else:
+        res = fit(**fit_kwargs)
     rows = [engine_row(res, "Bayesian engine")]
     if baselines:
         naive = seasonal_naive(train, holdout, season_length)
@@ -92,6 +105,9 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
         ets["unique_id"] = ets["unique_id"].astype(str)
         rows.append({"method": "AutoETS (statsforecast)", **accuracy(actual, ets, train, season_length),
                      "coverage_p10_p90": interval_coverage(actual, ets, "lo", "hi")})
+    if select:
+        rows += [engine_row(part, f"Engine's {name} model alone") for name, part in res.parts.items()]
+        return pd.DataFrame(rows), res
     if compare_models in ("auto", "always", "never"):
         compare_models = compare_models == "always" or (compare_models == "auto" and res.model == "trend")
     if compare_models:
@@ -101,23 +117,67 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
     return pd.DataFrame(rows), res
 
 
+def _select(train: pd.DataFrame, actual: pd.DataFrame, fit, group_col: str | None, time_budget_s: float | None,
+            margin: float, fit_kwargs: dict) -> ForecastResult:
+    """Fit every candidate model on ``train`` and choose per family on ``actual``."""
+    kwargs = {k: v for k, v in fit_kwargs.items() if k not in ("model", "method")}
+    fits, unavailable = {}, {}
+    for model, method in selection.MODELS.items():
+        try:
+            fits[model] = fit(model=model, method=method, time_budget_s=time_budget_s if model == "trend" else None,
+                              **kwargs)
+        except OverBudget as over:
+            unavailable[model] = str(over)
+    family = train[group_col].astype(str) if group_col else pd.Series("all", index=train.index)
+    family_of = family.groupby(train["unique_id"]).first()
+    wape = selection.family_wape(actual, {m: r.table for m, r in fits.items()}, family_of)
+    choice = selection.choose(wape, sorted(family_of.unique()), margin=margin, unavailable=unavailable)
+    keyed = train.assign(_family=family)
+    res = selection.combined(fits, keyed, choice, "_family", kwargs.get("quantiles", (0.1, 0.5, 0.9)),
+                             kwargs.get("seed", 42))
+    res.parts = {m: r for m, r in fits.items()}  # every candidate, for its own row
+    return res
+
+
 def posterior_predictive_check(res: ForecastResult, seed: int = 0) -> tuple[pd.DataFrame, float]:
     """Observed totals per month beside the P10-P90 band of replicated totals, and the share
     of observed series-months inside their own P10-P90 replicated band (about 0.8 if the
-    model is calibrated in-sample)."""
-    from sop_lib.demand import ets, model
-
-    d = res.design
-    replicate = ets.replicate_history if res.model == "ets" else model.replicate_history
-    rep = replicate(res.idata, d, np.random.default_rng(seed))
-    totals = np.nansum(rep, axis=1)  # (sample, month)
-    q = np.quantile(totals, [0.1, 0.5, 0.9], axis=0)
-    table = pd.DataFrame({"ds": d.months, "observed": np.nansum(d.y, axis=0), "rep_p10": q[0], "rep_p50": q[1],
+    model is calibrated in-sample). A per-family choice replicates each series as it is
+    forecast: by its family's model, or by the mixture of both."""
+    rng = np.random.default_rng(seed)
+    fits = res.fits()
+    reps = {name: _as_array(part, _replicate(part, rng)) for name, part in fits.items()}
+    if res.choice is None:
+        (rep,) = reps.values()
+    else:
+        family = pd.concat([pd.Series(p.design.groups[p.design.group_idx], index=p.design.ids.astype(str))
+                            for p in fits.values()])
+        family = family[~family.index.duplicated()].sort_index()
+        rep = selection.blend(reps, family.map(res.choice.set_index("family")["model"]), seed)
+    observed = xr.concat([_as_array(p, p.design.y) for p in fits.values()], dim="unique_id")
+    observed = observed.isel(unique_id=~observed.get_index("unique_id").duplicated())
+    observed = observed.reindex(unique_id=rep["unique_id"].values, ds=rep["ds"].values).values
+    months, rep = pd.DatetimeIndex(rep["ds"].values), rep.values
+    q = np.quantile(np.nansum(rep, axis=1), [0.1, 0.5, 0.9], axis=0)  # totals per (sample, month)
+    table = pd.DataFrame({"ds": months, "observed": np.nansum(observed, axis=0), "rep_p10": q[0], "rep_p50": q[1],
                           "rep_p90": q[2]})
     lo, hi = np.nanquantile(rep, 0.1, axis=0), np.nanquantile(rep, 0.9, axis=0)
-    inside = (d.y >= lo) & (d.y <= hi)
-    return table, float(inside[d.mask].mean())
+    seen = ~np.isnan(observed)
+    return table, float(((observed >= lo) & (observed <= hi))[seen].mean())
 
+
+def _replicate(part: ForecastResult, rng: np.random.Generator) -> np.ndarray:
+    """History replicated by one model's fit: (sample, series, month)."""
+    from sop_lib.demand import ets, model
+
+    replicate = ets.replicate_history if part.model == "ets" else model.replicate_history
+    return replicate(part.idata, part.design, rng)
+
+
+def _as_array(part: ForecastResult, values: np.ndarray) -> xr.DataArray:
+    """Label a (sample, series, month) or (series, month) array with the fit's series and months."""
+    dims = ("sample", "unique_id", "ds")[-values.ndim:]
+    return xr.DataArray(values, dims=dims, coords={"unique_id": part.design.ids.astype(str), "ds": part.design.months})
 
 
 def describe_backtest(acc: pd.DataFrame, holdout: int) -> str:
@@ -132,6 +192,11 @@ def describe_backtest(acc: pd.DataFrame, holdout: int) -> str:
     text = (f"Over the last {holdout} months the engine's weighted error (WAPE) was {engine['wape']:.1%}"
             f"{' against ' + ' and '.join(baselines) if baselines else ''}; its P10–P90 band held "
             f"{engine['coverage_p10_p90']:.0%} of the actual months (target 80%). ")
+    alone = acc[acc["method"].str.contains("model alone")]
+    if len(alone):
+        return text + ("The choice is scored on the months it was made on, so that figure flatters it; each model "
+                       "alone scored " + " and ".join(f"{r['wape']:.1%} ({r['method'].split(' model')[0].split()[-1]})"
+                                                       for _, r in alone.iterrows()) + ".")
     other = wape_of("Engine's other model")
     if other is not None:
         return text + f"The engine's other model scored {other:.1%} (demand.model in the params file chooses the model)."

@@ -36,7 +36,7 @@ import glob
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import arviz as az
 import numpy as np
@@ -67,6 +67,40 @@ class ForecastInputError(ValueError):
     """Input that the demand engine cannot use; the message says which series and why."""
 
 
+class OverBudget(RuntimeError):
+    """A NUTS fit stopped early because its own progress showed it would not finish in time."""
+
+    def __init__(self, projected_s: float, elapsed_s: float, budget_s: float, series: int):
+        self.projected_s, self.elapsed_s, self.budget_s, self.series = projected_s, elapsed_s, budget_s, series
+        super().__init__(f"the NUTS fit of {series} series would take about {projected_s:,.0f} s, over the time budget "
+                         f"of {budget_s:,.0f} s (demand.time_budget_s); stopped after {elapsed_s:,.0f} s")
+
+
+GUARD_MIN_SHARE = 0.05  # share of a fit's iterations seen before its projected time may stop it
+
+
+def budget_guard(budget_s: float, total_draws: int, start: float, series: int):
+    """A `pm.sample` callback that stops the fit once its projected time exceeds the budget.
+
+    The projection is the time to the first draw (compilation, initialisation) plus the
+    mean time per draw so far times the draws left. Early tuning takes the longest steps,
+    so it errs on the slow side; it is only trusted after ``GUARD_MIN_SHARE`` of the draws,
+    and the fit stops at once whenever the budget itself is spent."""
+    seen = {"n": 0, "first": 0.0}
+
+    def callback(trace=None, draw=None) -> None:
+        now = time.perf_counter()
+        seen["n"] += 1
+        if seen["n"] == 1:
+            seen["first"] = now
+        n = seen["n"]
+        projected = (seen["first"] - start) + (now - seen["first"]) * (total_draws - 1) / max(n - 1, 1)
+        if now - start > budget_s or (n >= GUARD_MIN_SHARE * total_draws and projected > budget_s):
+            raise OverBudget(max(projected, now - start), now - start, budget_s, series)
+
+    return callback
+
+
 @dataclass
 class ForecastResult:
     table: pd.DataFrame  # unique_id, ds, mean, p10, ...
@@ -75,7 +109,13 @@ class ForecastResult:
     fit_seconds: float = 0.0
     likelihood: str = ""
     design: "Design | None" = None  # the arrays the model saw (for the posterior predictive check)
-    model: str = "trend"  # "trend" (this module) or "ets" (sop_lib.demand.ets)
+    model: str = "trend"  # "trend" (this module), "ets" (sop_lib.demand.ets) or "chosen" (per family)
+    parts: dict[str, "ForecastResult"] = field(default_factory=dict)  # "chosen": the fit of each model used
+    choice: "pd.DataFrame | None" = None  # "chosen": family, model, reason (sop_lib.demand.selection)
+
+    def fits(self) -> dict[str, "ForecastResult"]:
+        """Every model fit behind this forecast: one, or one per model the families chose."""
+        return self.parts or {self.model: self}
 
 
 def quantile_column(q: float) -> str:
@@ -295,16 +335,23 @@ def build_model(d: Design, season_length: int = 12, centred: bool = False):
 
 
 def fit(d: Design, *, method: str = "nuts", draws: int = 300, tune: int = 300, chains: int = 2,
-        seed: int = 42, target_accept: float = 0.9, season_length: int = 12) -> az.InferenceData:
-    """Fit the model: NUTS (default, with diagnostics) or ADVI (fast, approximate)."""
+        seed: int = 42, target_accept: float = 0.9, season_length: int = 12,
+        time_budget_s: float | None = None) -> az.InferenceData:
+    """Fit the model: NUTS (default, with diagnostics) or ADVI (fast, approximate).
+
+    With ``time_budget_s`` a NUTS fit raises `OverBudget` as soon as it is projected to
+    take longer (`budget_guard`)."""
     import pymc as pm
 
+    start = time.perf_counter()
     model = build_model(d, season_length, centred=(method == "advi"))
     with model:
         if method == "nuts":
+            guard = (budget_guard(time_budget_s, (draws + tune) * chains, start, len(d.ids))
+                     if time_budget_s else None)
             idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=min(chains, 2),
                               target_accept=target_accept, random_seed=seed, progressbar=False,
-                              compute_convergence_checks=False)
+                              compute_convergence_checks=False, callback=guard)
         elif method == "advi":
             # stop when the parameters settle: on M1 a longer fixed budget gave worse forecasts
             approx = pm.fit(n=30_000, method="advi", random_seed=seed, progressbar=False,
@@ -412,6 +459,7 @@ def forecast(
     seed: int = 42,
     target_accept: float = 0.9,
     map_iterations: int | None = None,
+    time_budget_s: float | None = None,
     return_draws: bool = False,
 ) -> pd.DataFrame | ForecastResult:
     """Probabilistic monthly forecast for every series in ``history`` (unique_id, ds, y).
@@ -428,7 +476,8 @@ def forecast(
     ``method`` ``"map"`` or ``"nuts"``). ``"auto"`` takes ``trend`` for unit counts (the
     S&OP sales history) and ``ets`` for other positive data; ``method="auto"`` takes each
     model's default (NUTS for ``trend``, MAP for ``ets``). ``map_iterations`` overrides the
-    MAP fit's L-BFGS budget (`sop_lib.demand.ets.MAP_ITERATIONS`).
+    MAP fit's L-BFGS budget (`sop_lib.demand.ets.MAP_ITERATIONS`). ``time_budget_s`` stops a
+    NUTS fit of the trend model that would take longer (`OverBudget`).
     """
     if horizon < 1:
         raise ForecastInputError(f"horizon must be at least 1 month, got {horizon}")
@@ -459,7 +508,7 @@ def forecast(
         sims = ets.simulate(idata, d, rng, n_draws=max(draws * chains, 1000) if method == "map" else draws * chains)
     else:
         idata = fit(d, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
-                    target_accept=target_accept, season_length=season_length)
+                    target_accept=target_accept, season_length=season_length, time_budget_s=time_budget_s)
         sims = simulate(idata, d, rng)
     elapsed = time.perf_counter() - start
     draws_da = xr.DataArray(sims, dims=("sample", "unique_id", "ds"),

@@ -1,0 +1,179 @@
+"""Which model for which family: chosen from held-out evidence, averaged where none wins.
+
+``demand.model: auto`` fits both engine models on the backtest's training months — the
+``ets`` model by MAP (always: it is the fast path) and the ``trend`` model by NUTS when
+that fit finishes inside ``demand.time_budget_s`` (`sop_lib.demand.model.OverBudget`) —
+and scores each family's held-out months. A family takes the model whose WAPE is lower
+by more than ``margin`` (relative); where neither is that much better it takes an equal
+mixture of both models' draws (the M-competitions' lesson: a combination is rarely worse
+than its members, and a mixture's intervals stay honest). The forecast then fits each
+model on the families that use it (`forecast_chosen`) and blends the draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from sop_lib.demand.model import ForecastResult, OverBudget, forecast, summarise_draws
+
+MODELS = {"trend": "nuts", "ets": "map"}  # each candidate with the inference auto gives it
+MIX = "mix"
+MARGIN = 0.10  # relative WAPE gap that counts as a clear win
+
+
+def family_wape(actual: pd.DataFrame, tables: dict[str, pd.DataFrame], family_of: pd.Series) -> pd.DataFrame:
+    """Held-out WAPE of each model's mean forecast per family: one row per family, a column per model."""
+    rows = {}
+    for name, table in tables.items():
+        m = actual.merge(table[["unique_id", "ds", "mean"]], on=["unique_id", "ds"], how="inner")
+        m["family"] = m["unique_id"].map(family_of)
+        err = (m["mean"] - m["y"]).abs().groupby(m["family"]).sum()
+        rows[name] = err / m["y"].abs().groupby(m["family"]).sum().clip(lower=1e-9)
+    return pd.DataFrame(rows).rename_axis("family")
+
+
+def choose(wape: pd.DataFrame, families: list[str], *, margin: float = MARGIN,
+           unavailable: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per family: the model it takes (a model name or ``mix``) and why, in words.
+
+    ``wape`` has a row per family that has held-out months and a column per fitted model;
+    ``unavailable`` maps a model that could not be fitted to the reason (e.g. the time budget)."""
+    unavailable = unavailable or {}
+    fitted = [m for m in MODELS if m in wape.columns and m not in unavailable]
+    rows = []
+    for fam in families:
+        scores = {m: float(wape.at[fam, m]) for m in fitted if fam in wape.index and pd.notna(wape.at[fam, m])}
+        if len(fitted) == 1:
+            (only,) = fitted
+            why = "; ".join(f"{m} model not fitted: {r}" for m, r in unavailable.items())
+            rows.append((fam, only, f"the only model fitted ({why})" if why else "the only model fitted"))
+        elif len(scores) < len(fitted):
+            rows.append((fam, MIX, "no held-out months to compare on: an equal mixture of both models"))
+        else:
+            best, second = sorted(scores, key=scores.get)[:2]
+            gap = (scores[second] - scores[best]) / max(scores[second], 1e-9)
+            said = " against ".join(f"{m} {scores[m]:.1%}" for m in (best, second))
+            if gap > margin:
+                rows.append((fam, best, f"held-out WAPE {said}: {best} is clearly better"))
+            else:
+                rows.append((fam, MIX, f"held-out WAPE {said}, within {margin:.0%} of each other: "
+                                       "an equal mixture of both"))
+    out = pd.DataFrame(rows, columns=["family", "model", "reason"])
+    for m in MODELS:
+        out[f"wape_{m}"] = out["family"].map(wape[m]) if m in wape.columns and m not in unavailable else np.nan
+    return out
+
+
+def models_needed(choice: pd.DataFrame) -> dict[str, list[str]]:
+    """The families each model must be fitted on (a mixed family needs both)."""
+    return {m: sorted(choice.loc[choice["model"].isin([m, MIX]), "family"]) for m in MODELS
+            if choice["model"].isin([m, MIX]).any()}
+
+
+def blend(draws: dict[str, xr.DataArray], series_choice: pd.Series, seed: int) -> xr.DataArray:
+    """Draws per series from the model its family chose; a mixed series takes the first half of
+    its samples from one model and the rest from the other.
+
+    Every model's samples are thinned to the smallest count with one seeded subset per model,
+    shared by all series, so that series of the same model stay jointly drawn (sums over
+    them keep their correlation)."""
+    rng = np.random.default_rng(seed)
+    n = min(d.sizes["sample"] for d in draws.values())
+    picked = {m: d.isel(sample=np.sort(rng.choice(d.sizes["sample"], n, replace=False))).assign_coords(sample=np.arange(n))
+              for m, d in draws.items()}
+    parts = []
+    for uid in series_choice.index:
+        model = series_choice[uid]
+        if model == MIX:
+            first, second = (picked[m].sel(unique_id=uid) for m in MODELS)
+            parts.append(xr.concat([first.isel(sample=slice(0, n // 2)), second.isel(sample=slice(n // 2, n))],
+                                   dim="sample").assign_coords(sample=np.arange(n)))
+        else:
+            parts.append(picked[model].sel(unique_id=uid))
+    return xr.concat(parts, dim="unique_id").transpose("sample", "unique_id", "ds").rename("demand")
+
+
+def series_choice(history: pd.DataFrame, choice: pd.DataFrame, group_col: str) -> pd.Series:
+    """The model of every series in ``history``, from its family's choice."""
+    fam = history.groupby("unique_id")[group_col].first().astype(str)
+    return fam.map(choice.set_index("family")["model"])
+
+
+def forecast_chosen(history: pd.DataFrame, horizon: int, choice: pd.DataFrame | None, *, group_col: str,
+                    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9), seed: int = 42,
+                    time_budget_s: float | None = None, future_regressors: pd.DataFrame | None = None,
+                    **fit_kwargs) -> ForecastResult:
+    """Fit each chosen model on the families that use it and blend their draws.
+
+    Without a choice (an explicit ``demand.model``) this is `forecast`. A trend fit that
+    runs over its time budget here leaves its families to the ets model, and the returned
+    choice says so."""
+    common = dict(group_col=group_col, quantiles=quantiles, seed=seed, return_draws=True, **fit_kwargs)
+    if choice is None:
+        return forecast(history, horizon, future_regressors=future_regressors, time_budget_s=time_budget_s, **common)
+    choice = choice.copy()
+    history = history.assign(**{group_col: history[group_col].astype(str)})
+    extra = sorted(set(history[group_col]) - set(choice["family"]))
+    if extra:  # a family the backtest never saw (all its series too short for it)
+        fallback = "ets" if (choice["model"] == "ets").all() else MIX
+        choice = pd.concat([choice, pd.DataFrame({"family": extra, "model": fallback,
+                                                  "reason": "no held-out months to compare on"})], ignore_index=True)
+    parts: dict[str, ForecastResult] = {}
+    for model, families in models_needed(choice).items():
+        sub = history[history[group_col].isin(families)]
+        kw = {**common, "model": model, "method": MODELS[model]}
+        try:
+            parts[model] = forecast(sub, horizon, future_regressors=future_regressors,
+                                    time_budget_s=time_budget_s if model == "trend" else None, **kw)
+        except OverBudget as over:
+            moved = choice["model"].isin([model, MIX])
+            choice.loc[moved, "model"] = "ets"
+            choice.loc[moved, "reason"] = f"the {model} model's final fit ran over budget ({over}): ets model"
+            if "ets" not in parts or set(parts["ets"].draws["unique_id"].values) != set(history["unique_id"]):
+                sub = history[history[group_col].isin(choice.loc[choice["model"] == "ets", "family"])]
+                parts["ets"] = forecast(sub, horizon, future_regressors=future_regressors,
+                                        **{**kw, "model": "ets", "method": "map"})
+            return combined(parts, history, choice, group_col, quantiles, seed)
+    return combined(parts, history, choice, group_col, quantiles, seed)
+
+
+def combined(parts: dict[str, ForecastResult], history: pd.DataFrame, choice: pd.DataFrame, group_col: str,
+              quantiles: tuple[float, ...], seed: int) -> ForecastResult:
+    """One `ForecastResult` of the blended draws, keeping each model's fit in ``parts``."""
+    used = set(choice["model"]) - {MIX} | ({*MODELS} if (choice["model"] == MIX).any() else set())
+    parts = {m: r for m, r in parts.items() if m in used}
+    per_series = series_choice(history, choice, group_col)
+    draws = blend({m: r.draws for m, r in parts.items()}, per_series.sort_index(), seed)
+    main = max(parts.values(), key=lambda r: r.draws.sizes["unique_id"])
+    return ForecastResult(summarise_draws(draws, quantiles), draws, main.idata,
+                          sum(r.fit_seconds for r in parts.values()), main.likelihood, main.design, "chosen",
+                          parts=parts, choice=choice)
+
+
+def describe_choice(choice: pd.DataFrame | None, margin: float = MARGIN, named: int = 6) -> str:
+    """The report's sentences: which model each family got and why (families named when few)."""
+    if choice is None:
+        return "The model is set in the params file (demand.model), so no choice was made from evidence."
+
+    def label(model: str) -> str:
+        return "an equal mixture of both models" if model == MIX else f"the {model} model"
+
+    if len(choice) <= named:
+        said = "; ".join(f"{r['family']}: {label(r['model'])}" for _, r in choice.iterrows())
+    else:
+        said = ", ".join(f"{n} families {label(m)}" for m, n in choice["model"].value_counts().items())
+    text = (f"Each product family's model was chosen on its held-out months (demand.model: auto) — {said}. "
+            f"A model is chosen where its held-out WAPE is more than {margin:.0%} below the other's.")
+    skipped = choice.loc[choice["reason"].str.contains("not fitted|over budget", regex=True), "reason"]
+    if len(skipped):
+        text += f" {skipped.iloc[0][0].upper()}{skipped.iloc[0][1:]}."
+    return text
+
+
+def posterior_files(res: ForecastResult, main_file: str) -> dict[str, object]:
+    """File name -> posterior of each fit: the main one under ``main_file``, others beside it."""
+    stem = main_file.removesuffix(".nc")
+    return {(main_file if part.idata is res.idata else f"{stem}_{name}.nc"): part.idata
+            for name, part in res.fits().items()}

@@ -1,0 +1,115 @@
+"""demand.model: auto — each family takes the model that did better on its held-out months,
+a mixture where none is clearly better, and the trend model's sampler only within its time budget."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from sop_lib import demand
+from sop_lib.demand import selection
+from tests.test_demand import MONTHS, simulate
+
+
+def test_a_clear_winner_is_chosen_and_a_close_call_is_averaged():
+    wape = pd.DataFrame({"trend": {"Boilers": 0.08, "Pumps": 0.20, "Valves": 0.100},
+                         "ets": {"Boilers": 0.12, "Pumps": 0.10, "Valves": 0.105}}).rename_axis("family")
+    choice = selection.choose(wape, ["Boilers", "Pumps", "Valves"]).set_index("family")
+    assert choice.loc["Boilers", "model"] == "trend" and choice.loc["Pumps", "model"] == "ets"
+    assert choice.loc["Valves", "model"] == selection.MIX
+    assert "8.0% against ets 12.0%" in choice.loc["Boilers", "reason"]
+    assert choice.loc["Pumps", "wape_trend"] == pytest.approx(0.20)
+
+
+def test_a_model_that_could_not_be_fitted_leaves_the_other_with_the_reason():
+    wape = pd.DataFrame({"ets": {"A": 0.3, "B": 0.1}}).rename_axis("family")
+    choice = selection.choose(wape, ["A", "B"], unavailable={"trend": "over the time budget of 5 s"})
+    assert (choice["model"] == "ets").all()
+    assert choice["reason"].str.contains("time budget of 5 s").all()
+    assert "time budget of 5 s" in demand.describe_choice(choice) and "A: the ets model" in demand.describe_choice(choice)
+    assert choice["wape_trend"].isna().all()
+
+
+def test_a_family_without_held_out_months_takes_the_mixture():
+    wape = pd.DataFrame({"trend": {"A": 0.1}, "ets": {"A": 0.3}}).rename_axis("family")
+    choice = selection.choose(wape, ["A", "New"]).set_index("family")
+    assert choice.loc["A", "model"] == "trend"
+    assert choice.loc["New", "model"] == selection.MIX and "no held-out months" in choice.loc["New", "reason"]
+
+
+def _draws(value: float, ids: list[str], samples: int) -> xr.DataArray:
+    return xr.DataArray(np.full((samples, len(ids), 3), value), dims=("sample", "unique_id", "ds"),
+                        coords={"unique_id": ids, "ds": pd.date_range("2027-01-01", periods=3, freq="MS")})
+
+
+def test_blend_takes_each_series_from_its_model_and_half_and_half_for_a_mixture():
+    trend = _draws(1.0, ["a", "m"], 400)
+    ets = _draws(2.0, ["e", "m"], 1000)  # another sample count: both are thinned to 400
+    out = selection.blend({"trend": trend, "ets": ets}, pd.Series({"a": "trend", "e": "ets", "m": selection.MIX}), seed=1)
+    assert out.sizes["sample"] == 400
+    assert (out.sel(unique_id="a") == 1.0).all() and (out.sel(unique_id="e") == 2.0).all()
+    assert float(out.sel(unique_id="m").mean()) == pytest.approx(1.5)
+
+
+def test_blend_keeps_series_of_one_model_jointly_drawn():
+    rng = np.random.default_rng(0)
+    shared = rng.normal(size=(500, 1, 3))
+    trend = xr.DataArray(np.concatenate([shared, shared], axis=1), dims=("sample", "unique_id", "ds"),
+                         coords={"unique_id": ["a", "b"]})
+    ets = trend.copy() * 0 + 5
+    out = selection.blend({"trend": trend, "ets": ets}, pd.Series({"a": "trend", "b": "trend"}), seed=3)
+    np.testing.assert_array_equal(out.sel(unique_id="a").values, out.sel(unique_id="b").values)
+
+
+def test_a_nuts_fit_over_its_budget_stops_early_and_says_why():
+    history = simulate(n_per_group=3, seed=5)
+    with pytest.raises(demand.OverBudget, match=r"time budget of 1 s \(demand.time_budget_s\)") as err:
+        demand.forecast(history, 6, group_col="family", model="trend", method="nuts", draws=2000, tune=2000,
+                        time_budget_s=1)
+    assert err.value.elapsed_s < 60  # stopped, not run to the end of 8,000 iterations
+
+
+@pytest.fixture(scope="module")
+def chosen():
+    history = simulate(n_per_group=4, seed=11)
+    kw = dict(group_col="family", draws=100, tune=150, chains=2, seed=4, quantiles=(0.1, 0.5, 0.9))
+    acc, bt = demand.backtest(history, 6, select=True, time_budget_s=600, **kw)
+    # the forecast under another choice than the data's, so that every branch runs: a mixed family and an ets one
+    mixed = bt.choice.assign(model=[selection.MIX, "ets"])
+    res = demand.forecast_chosen(history, 6, mixed, time_budget_s=600, **kw)
+    return history, acc, bt, res
+
+
+def test_backtest_scores_the_choice_and_each_model_alone(chosen):
+    _, acc, bt, _ = chosen
+    assert acc["method"].iloc[0] == "Bayesian engine (model chosen per family on these months)"
+    assert acc["method"].iloc[1].startswith("Seasonal naive")  # the executive page's baseline
+    alone = acc[acc["method"].str.contains("model alone")]
+    assert len(alone) == 2
+    assert list(bt.choice["family"]) == ["A", "B"]
+    assert "held-out WAPE" in bt.choice["reason"].iloc[0]
+
+
+def test_forecast_follows_the_choice_per_family(chosen):
+    history, _, _, res = chosen
+    assert set(map(str, res.draws["unique_id"].values)) == set(history["unique_id"])
+    assert set(res.fits()) == {"trend", "ets"}
+    assert set(map(str, res.parts["trend"].draws["unique_id"].values)) == {"A0", "A1", "A2", "A3"}  # only where used
+    n = res.draws.sizes["sample"]
+    first = res.draws.sel(unique_id="A0", ds=res.draws["ds"][0]).values
+    assert np.isin(first[: n // 2], res.parts["trend"].draws.sel(unique_id="A0").values[:, 0]).all()
+    assert np.isin(first[n // 2:], res.parts["ets"].draws.sel(unique_id="A0").values[:, 0]).all()
+    b0 = res.draws.sel(unique_id="B0", ds=res.draws["ds"][0]).values
+    assert np.isin(b0, res.parts["ets"].draws.sel(unique_id="B0").values[:, 0]).all()
+    table, inside = demand.posterior_predictive_check(res, seed=1)
+    assert len(table) == len(MONTHS) and 0.5 < inside < 0.98
+
+
+def test_a_final_trend_fit_over_budget_falls_back_to_ets(chosen):
+    history, _, bt, _ = chosen
+    forced = bt.choice.assign(model="trend")
+    res = demand.forecast_chosen(history, 6, forced, group_col="family", draws=2000, tune=2000, chains=2, seed=4,
+                                 time_budget_s=1)
+    assert (res.choice["model"] == "ets").all() and res.choice["reason"].str.contains("over budget").all()
+    assert list(res.fits()) == ["ets"]
+    assert set(map(str, res.draws["unique_id"].values)) == set(history["unique_id"])
