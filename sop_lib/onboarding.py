@@ -421,9 +421,10 @@ def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
     if absent:
         lines.append(f"  # not found, so left out (optional): {', '.join(absent)}")
     lines += ["", "demand:",
-              "  model: ets    # a fast first cycle: exponential smoothing fitted by MAP, seconds per hundred series;",
-              "  method: map   # for a sampled posterior use model: trend, method: nuts (minutes; see README)",
-              "  horizon_months: 12", "  holdout_months: 6", "  compare_models: never  # set auto to backtest the other model too"]
+              "  model: auto   # each family takes the model that forecast its held-out months better (see README);",
+              "                # ets (MAP, seconds per hundred series) is the fast choice for a first look",
+              "  time_budget_s: 300  # the most seconds one NUTS fit of the trend model may take; beyond, ets by MAP",
+              "  horizon_months: 12", "  holdout_months: 6"]
     return "\n".join(lines) + "\n", unmapped
 
 

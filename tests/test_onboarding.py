@@ -48,7 +48,7 @@ def test_german_exports_are_read_as_they_are(proposed):
     assert p.sources["headcount"].values == {"role": {"Kundenservice": "service_agent", "Vertrieb": "sales_rep"}}
     assert p.data.region_aliases == {"gesamt": "all"}  # HR's company-wide rows
     assert "production_lines" not in p.sources and "launches" not in p.sources
-    assert (p.demand.model, p.demand.method, p.cycle) == ("ets", "map", CYCLE)
+    assert (p.demand.model, p.demand.time_budget_s, p.cycle) == ("auto", 300, CYCLE)
 
 
 def test_every_guess_carries_a_comment(proposed):
