@@ -177,9 +177,25 @@ class DemandParams(_Strict):
     shocks: list[Shock] = Field(default_factory=list, description="external events that shift demand")
     overrides: str | None = Field(None, description="consensus overrides file (YAML), relative to this params file")
     use_pipeline: bool = Field(True, description="use the CRM pipeline as evidence for the near months")
+    partition: Literal["none", "family"] = Field(
+        "none", description="none: one model over all series; family: one fit per product family (see executor)")
+    partition_max_series: int = Field(
+        0, ge=0, description="partition family: cut families into chunks of at most this many series (0: whole families)")
+    executor: Literal["local", "dask"] = Field(
+        "local", description="where the partitions are fitted: local (this process, one after the other) or dask")
+    scheduler: str | None = Field(
+        None, description="executor dask: a running scheduler's address (tcp://host:8786); none starts a local cluster")
+    dask_workers: int = Field(2, ge=1, le=512, description="executor dask without a scheduler: local worker processes")
     compare_models: Literal["auto", "always", "never"] = Field(
         "auto", description="also score the engine's other model on the held-out months: auto = only when that "
                             "costs less than the forecast (the ets model by MAP), always, or never")
+
+    @model_validator(mode="after")
+    def _executor_needs_partitions(self) -> "DemandParams":
+        if self.executor == "dask" and self.partition == "none":
+            raise ValueError("executor 'dask' runs one task per partition: set partition: family (one model over "
+                             "all series cannot be split across workers)")
+        return self
 
     @model_validator(mode="after")
     def _method_fits_model(self) -> "DemandParams":

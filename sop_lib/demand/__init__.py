@@ -5,7 +5,8 @@ see `sop_lib.demand.model` (global trend, counts) and `sop_lib.demand.ets` (loca
 state-space model) for the two models. The other modules cover what S&OP adds around
 it: `drivers` (promotions, shocks, consensus overrides), `launches` (new products from
 analogs), `young` (series too short for the model), `selection` (which model
-for which family, from held-out evidence) and `evaluation` (accuracy and
+for which family, from held-out evidence), `partitioned` (one fit per family, in-process or
+on Dask) and `evaluation` (accuracy and
 calibration on held-out months).
 """
 
@@ -31,6 +32,7 @@ from sop_lib.demand.evaluation import (
     posterior_predictive_check,
     seasonal_naive,
 )
+from sop_lib.demand.partitioned import describe_partitions
 from sop_lib.demand.selection import describe_choice, forecast_chosen, posterior_files
 from sop_lib.demand.young import describe_young, split_young, young_draws
 from sop_lib.demand.launches import add_launch, apply_launches, launch_month_probabilities
@@ -44,6 +46,7 @@ from sop_lib.demand.model import (
     describe_fit,
     diagnostics,
     fit_check_label,
+    fit_diagnostics,
     forecast,
     headline_parameters,
     parameter_summary,
@@ -56,6 +59,6 @@ __all__ = [
     "load_overrides", "pipeline_check", "pipeline_demand", "posterior_predictive_check", "region_of", "accuracy", "add_launch", "aggregate_draws", "apply_launches",
     "backtest", "describe_backtest", "holdout_split", "describe_fit", "diagnostics", "fit_check_label", "forecast", "headline_parameters", "interval_coverage", "launch_month_probabilities", "promo_depth",
     "quantile_column", "seasonal_naive", "sku_of", "sop_history", "summarise_draws", "describe_young", "split_young",
-    "parameter_summary", "OverBudget", "describe_choice", "forecast_chosen", "posterior_files",
+    "parameter_summary", "OverBudget", "describe_choice", "describe_partitions", "fit_diagnostics", "forecast_chosen", "posterior_files",
     "young_draws",
 ]

@@ -145,16 +145,18 @@ def posterior_predictive_check(res: ForecastResult, seed: int = 0) -> tuple[pd.D
     model is calibrated in-sample). A per-family choice replicates each series as it is
     forecast: by its family's model, or by the mixture of both."""
     rng = np.random.default_rng(seed)
-    fits = res.fits()
-    reps = {name: _as_array(part, _replicate(part, rng)) for name, part in fits.items()}
+    fits = {name: part.partitions or [part] for name, part in res.fits().items()}  # a fit in partitions: each
+    reps = {name: xr.concat([_as_array(p, _replicate(p, rng)) for p in pieces], dim="unique_id")
+            for name, pieces in fits.items()}
+    leaves = [p for pieces in fits.values() for p in pieces]
     if res.choice is None:
         (rep,) = reps.values()
     else:
         family = pd.concat([pd.Series(p.design.groups[p.design.group_idx], index=p.design.ids.astype(str))
-                            for p in fits.values()])
+                            for p in leaves])
         family = family[~family.index.duplicated()].sort_index()
         rep = selection.blend(reps, family.map(res.choice.set_index("family")["model"]), seed)
-    observed = xr.concat([_as_array(p, p.design.y) for p in fits.values()], dim="unique_id")
+    observed = xr.concat([_as_array(p, p.design.y) for p in leaves], dim="unique_id")
     observed = observed.isel(unique_id=~observed.get_index("unique_id").duplicated())
     observed = observed.reindex(unique_id=rep["unique_id"].values, ds=rep["ds"].values).values
     months, rep = pd.DatetimeIndex(rep["ds"].values), rep.values

@@ -112,6 +112,8 @@ class ForecastResult:
     model: str = "trend"  # "trend" (this module), "ets" (sop_lib.demand.ets) or "chosen" (per family)
     parts: dict[str, "ForecastResult"] = field(default_factory=dict)  # "chosen": the fit of each model used
     choice: "pd.DataFrame | None" = None  # "chosen": family, model, reason (sop_lib.demand.selection)
+    partitions: list["ForecastResult"] = field(default_factory=list)  # fitted per partition (demand.partition)
+    partition: str = ""  # the partition this result is, when it is one
 
     def fits(self) -> dict[str, "ForecastResult"]:
         """Every model fit behind this forecast: one, or one per model the families chose."""
@@ -460,6 +462,11 @@ def forecast(
     target_accept: float = 0.9,
     map_iterations: int | None = None,
     time_budget_s: float | None = None,
+    partition: str = "none",
+    max_series: int = 0,
+    executor: str = "local",
+    scheduler: str | None = None,
+    workers: int = 2,
     return_draws: bool = False,
 ) -> pd.DataFrame | ForecastResult:
     """Probabilistic monthly forecast for every series in ``history`` (unique_id, ds, y).
@@ -478,7 +485,25 @@ def forecast(
     model's default (NUTS for ``trend``, MAP for ``ets``). ``map_iterations`` overrides the
     MAP fit's L-BFGS budget (`sop_lib.demand.ets.MAP_ITERATIONS`). ``time_budget_s`` stops a
     NUTS fit of the trend model that would take longer (`OverBudget`).
+
+    ``partition="family"`` fits each family (in chunks of at most ``max_series`` series) on
+    its own, in this process or as Dask tasks (``executor``, ``scheduler``, ``workers``):
+    see `sop_lib.demand.partitioned`.
     """
+    if partition == "family":
+        from sop_lib.demand.partitioned import forecast_partitioned
+
+        if group_col is None:
+            raise ForecastInputError("partition='family' needs group_col (the column naming each series' family)")
+        res = forecast_partitioned(
+            history, horizon, group_col=group_col, seed=seed, max_series=max_series, executor=executor,
+            scheduler=scheduler, workers=workers, future_regressors=future_regressors, quantiles=quantiles,
+            season_length=season_length, regressors=regressors, likelihood=likelihood, max_history=max_history,
+            model=model, method=method, draws=draws, tune=tune, chains=chains, target_accept=target_accept,
+            map_iterations=map_iterations, time_budget_s=time_budget_s)
+        return res if return_draws else res.table
+    if partition != "none":
+        raise ForecastInputError(f"partition must be 'none' or 'family', got {partition!r}")
     if horizon < 1:
         raise ForecastInputError(f"horizon must be at least 1 month, got {horizon}")
     if likelihood not in ("auto", "negbin", "student"):
@@ -582,6 +607,20 @@ def diagnostics(idata: az.InferenceData) -> dict:
     return res
 
 
+def fit_diagnostics(res: ForecastResult) -> dict:
+    """`diagnostics` of one model's fit; for a fit in partitions, the worst over them."""
+    each = [diagnostics(p.idata) for p in (res.partitions or [res])]
+    if len(each) == 1:
+        return each[0]
+    worst_rhat = max(each, key=lambda d: -np.inf if np.isnan(d["max_r_hat"]) else d["max_r_hat"])
+    least_ess = min(each, key=lambda d: np.inf if np.isnan(d["min_ess_bulk"]) else d["min_ess_bulk"])
+    return {**each[0], "divergences": sum(d["divergences"] for d in each),
+            "max_r_hat": worst_rhat["max_r_hat"], "worst_r_hat_parameter": worst_rhat["worst_r_hat_parameter"],
+            "min_ess_bulk": least_ess["min_ess_bulk"], "min_ess_parameter": least_ess["min_ess_parameter"],
+            "min_ess_tail": min(d["min_ess_tail"] for d in each), "iterations": max(d["iterations"] for d in each),
+            "ok": all(d["ok"] for d in each), "partitions": len(each)}
+
+
 def describe_fit(diag: dict, fit_seconds: float) -> str:
     """One sentence on the fit's health for the report, whichever inference ran."""
     if diag["inference"] == "map":
@@ -621,6 +660,11 @@ def parameter_summary(res: ForecastResult) -> tuple[pd.DataFrame, str]:
     sampled fit; the fitted values alone for MAP, which has no spread to show."""
     import arviz as az
 
+    if res.partitions:
+        tables = [parameter_summary(p) for p in res.partitions]
+        table = pd.concat([t.assign(parameter=f"{p.partition}: " + t["parameter"]) for p, (t, _) in
+                           zip(res.partitions, tables)], ignore_index=True)
+        return table, tables[0][1] + f", per partition ({len(tables)})"
     names = headline_parameters(res)
     if res.idata.attrs.get("inference") == "map":
         values = az.extract(res.idata, var_names=names, combined=True)

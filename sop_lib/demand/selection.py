@@ -175,5 +175,9 @@ def describe_choice(choice: pd.DataFrame | None, margin: float = MARGIN, named: 
 def posterior_files(res: ForecastResult, main_file: str) -> dict[str, object]:
     """File name -> posterior of each fit: the main one under ``main_file``, others beside it."""
     stem = main_file.removesuffix(".nc")
-    return {(main_file if part.idata is res.idata else f"{stem}_{name}.nc"): part.idata
-            for name, part in res.fits().items()}
+    out = {}
+    for name, fit in res.fits().items():
+        for k, part in enumerate(fit.partitions or [fit]):
+            label = f"{name}_{k + 1}" if fit.partitions else name
+            out[main_file if part.idata is res.idata else f"{stem}_{label}.nc"] = part.idata
+    return out
