@@ -54,6 +54,14 @@ def test_dask_local_cluster_gives_the_same_forecast_as_in_process(history, local
     pd.testing.assert_frame_equal(on_dask.table, local.table)
 
 
+def test_a_sampled_model_runs_inside_a_dask_worker(history):
+    """A Dask worker may not start processes: its NUTS chains run one after the other."""
+    res = demand.forecast(history, 6, group_col="family", model="trend", method="nuts", draws=50, tune=50,
+                          partition="family", executor="dask", workers=1, return_draws=True)
+    assert [p.partition for p in res.partitions] == ["A", "B"]
+    assert demand.fit_diagnostics(res)["draws"] == 100
+
+
 def test_dask_without_partitions_is_refused_naming_the_setting():
     with pytest.raises(ValueError, match="set partition: family"):
         DemandParams(executor="dask")

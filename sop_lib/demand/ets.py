@@ -37,7 +37,7 @@ import time
 import arviz as az
 import numpy as np
 
-from sop_lib.demand.model import Design, _from_log_scale
+from sop_lib.demand.model import Design, _from_log_scale, sampler_cores
 
 MAP_ITERATIONS = 200
 PHI_RANGE = (0.8, 0.98)  # the damping range statsforecast's AutoETS also searches
@@ -188,7 +188,7 @@ def fit(d: Design, *, method: str = "map", draws: int = 300, tune: int = 300, ch
         return fit_map(model, d, max_iterations, season_length)
     if method == "nuts":
         with model:
-            return pm.sample(draws=draws, tune=tune, chains=chains, cores=min(chains, 2), target_accept=target_accept,
+            return pm.sample(draws=draws, tune=tune, chains=chains, cores=sampler_cores(chains), target_accept=target_accept,
                              random_seed=seed, progressbar=False, compute_convergence_checks=False)
     raise ValueError(f"the ets model is fitted by 'map' or 'nuts', not {method!r}")
 

@@ -76,6 +76,15 @@ class OverBudget(RuntimeError):
                          f"of {budget_s:,.0f} s (demand.time_budget_s); stopped after {elapsed_s:,.0f} s")
 
 
+def sampler_cores(chains: int) -> int:
+    """Processes for NUTS chains: up to 2 (this machine's cores), but 1 inside a daemonic
+    process such as a Dask worker, which may not start children (the worker is the unit of
+    parallelism there)."""
+    import multiprocessing
+
+    return 1 if multiprocessing.current_process().daemon else min(chains, 2)
+
+
 GUARD_MIN_SHARE = 0.05  # share of a fit's iterations seen before its projected time may stop it
 
 
@@ -351,7 +360,7 @@ def fit(d: Design, *, method: str = "nuts", draws: int = 300, tune: int = 300, c
         if method == "nuts":
             guard = (budget_guard(time_budget_s, (draws + tune) * chains, start, len(d.ids))
                      if time_budget_s else None)
-            idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=min(chains, 2),
+            idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=sampler_cores(chains),
                               target_accept=target_accept, random_seed=seed, progressbar=False,
                               compute_convergence_checks=False, callback=guard)
         elif method == "advi":

@@ -103,9 +103,10 @@ def describe_partitions(res: ForecastResult, executor: str) -> str:
     if not res.partitions:
         return ""
     secs = np.array([p.fit_seconds for p in res.partitions])
+    sizes = sorted({p.draws.sizes["unique_id"] for p in res.partitions})
+    span = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}–{sizes[-1]}"
     where = "on the Dask cluster" if executor == "dask" else "one after the other in this process"
-    return (f"The {res.model} model was fitted in {len(secs)} partitions (product families, "
-            f"{min(p.draws.sizes['unique_id'] for p in res.partitions)}–"
-            f"{max(p.draws.sizes['unique_id'] for p in res.partitions)} series each) {where}: "
+    count = "1 partition" if len(secs) == 1 else f"{len(secs)} partitions"
+    return (f"The {res.model} model was fitted in {count} (product families, {span} series each) {where}: "
             f"{secs.sum():.0f} s of fitting in {res.fit_seconds:.0f} s of wall time "
             f"(slowest partition {secs.max():.0f} s).")
