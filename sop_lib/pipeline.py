@@ -101,8 +101,11 @@ class StepFailed(CycleError):
 # --- artifacts --------------------------------------------------------------------
 
 
+ARTIFACTS_DIR = "artifacts"  # a cycle's hand-over files, beside its HTML reports
+
+
 def artifacts_dir(cycle_dir: str | Path) -> Path:
-    return Path(cycle_dir) / "artifacts"
+    return Path(cycle_dir) / ARTIFACTS_DIR
 
 
 def _publish(out: Path, write: Callable[[Path], None]) -> Path:
@@ -158,6 +161,13 @@ class StepContext:
         if owner != self.step.number:
             raise KeyError(f"step {self.step.number} may not write {name!r} (written by step {owner})")
         write_table(self.cycle_dir, name, df)
+
+    def export_csv(self, name: str, df: pd.DataFrame) -> str:
+        """Write a report's full table as CSV beside the hand-overs and return the link to it,
+        relative to the step's HTML report (which sits next to ``artifacts/``)."""
+        out = _publish(artifacts_dir(self.cycle_dir) / f"{name}.csv",
+                       lambda tmp: df.to_csv(tmp, index=False, encoding="utf-8-sig"))  # Excel reads umlauts
+        return f"{ARTIFACTS_DIR}/{out.name}"
 
     def source_tables(self) -> dict[str, pd.DataFrame]:
         """Every source table that step 1 handed over, by name (an undeclared one has no rows)."""

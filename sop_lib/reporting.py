@@ -115,9 +115,10 @@ def show_kpis(cards: Iterable[dict]) -> None:
 
 
 def table_html(df: pd.DataFrame, *, formats: dict[str, str] | None = None, status_col: str | None = None,
-               max_rows: int = 25, empty: str = "Nothing to list.") -> str:
+               max_rows: int = 25, empty: str = "Nothing to list.", full: str | None = None) -> str:
     """A compact, escaped HTML table; ``formats`` maps column -> format spec. A table with no
-    rows is the one line ``empty``, not a grid of headers."""
+    rows is the one line ``empty``, not a grid of headers. ``full`` links the whole table (a
+    CSV file, `pipeline.StepContext.export_csv`) under the rows shown."""
     if df.empty:
         return f'<p class="sop-empty">{esc(empty)}</p>'
     formats = formats or {}
@@ -139,18 +140,23 @@ def table_html(df: pd.DataFrame, *, formats: dict[str, str] | None = None, statu
                 txt = esc(v)
             cells.append(f"<td>{txt}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    more = f"<caption style='caption-side:bottom;color:#666'>{len(df) - max_rows} more rows not shown</caption>" if len(df) > max_rows else ""
+    link = f'<a href="{esc(full)}" download>{esc(full.rsplit("/", 1)[-1])}</a>' if full else ""
+    if len(df) > max_rows:
+        note = f"{max_rows:,} of {len(df):,} rows shown" + (f"; every row: {link}" if link else "")
+    else:
+        note = f"every row as a file: {link}" if link else ""
+    more = f"<caption style='caption-side:bottom;color:#666'>{note}</caption>" if note else ""
     return f'<table class="sop-table">{more}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def show_table(df: pd.DataFrame, *, formats: dict | None = None, status_col: str | None = None,
-               max_rows: int = 25, detail: str | None = None) -> None:
+               max_rows: int = 25, detail: str | None = None, full: str | None = None) -> None:
     """Show a table; with ``detail`` it sits folded under a one-click summary line. A table
     with no rows is one short line, not an empty grid of headers."""
     if df.empty:
         _show(f'<p class="sop-empty">{esc(detail or "This table")}: none.</p>')
         return
-    t = table_html(df, formats=formats, status_col=status_col, max_rows=max_rows)
+    t = table_html(df, formats=formats, status_col=status_col, max_rows=max_rows, full=full)
     if detail:
         t = f'<details class="sop-detail"><summary>{esc(detail)}</summary>{t}</details>'
     _show(t)

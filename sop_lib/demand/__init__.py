@@ -49,6 +49,7 @@ from sop_lib.demand.model import (
     fit_diagnostics,
     forecast,
     headline_parameters,
+    horizon_totals,
     parameter_summary,
     quantile_column,
     summarise_draws,
@@ -57,7 +58,7 @@ from sop_lib.demand.model import (
 __all__ = [
     "ESS_OK", "RHAT_OK", "ForecastInputError", "ForecastResult", "OverrideError", "add_series", "apply_overrides", "apply_shocks",
     "load_overrides", "pipeline_check", "pipeline_demand", "posterior_predictive_check", "region_of", "accuracy", "add_launch", "aggregate_draws", "apply_launches",
-    "backtest", "describe_backtest", "holdout_split", "describe_fit", "diagnostics", "fit_check_label", "forecast", "headline_parameters", "interval_coverage", "launch_month_probabilities", "promo_depth",
+    "backtest", "describe_backtest", "holdout_split", "describe_fit", "diagnostics", "fit_check_label", "forecast", "horizon_totals", "headline_parameters", "interval_coverage", "launch_month_probabilities", "promo_depth",
     "quantile_column", "seasonal_naive", "sku_of", "sop_history", "summarise_draws", "describe_young", "split_young",
     "parameter_summary", "OverBudget", "describe_choice", "describe_partitions", "fit_diagnostics", "forecast_chosen", "posterior_files",
     "young_draws",

@@ -569,6 +569,16 @@ def summarise_draws(draws: xr.DataArray, quantiles: tuple[float, ...] = (0.1, 0.
     return out
 
 
+def horizon_totals(draws: xr.DataArray, quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
+    """Each series' total over the horizon: mean and quantiles of the summed draws (a sum of
+    monthly P90s would overstate the best case)."""
+    total = draws.sum("ds").transpose("sample", "unique_id").values
+    out = pd.DataFrame({"unique_id": draws["unique_id"].values.astype(str), "mean": total.mean(axis=0)})
+    for q, vals in zip(quantiles, np.quantile(total, quantiles, axis=0)):
+        out[quantile_column(q)] = vals
+    return out
+
+
 def aggregate_draws(draws: xr.DataArray, mapping: pd.Series) -> xr.DataArray:
     """Sum series draws to a level above them (family, total); coherent in every draw."""
     labels = mapping.reindex(draws["unique_id"].values).to_numpy()
