@@ -270,7 +270,8 @@ def parse_numbers(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame
         return df
     df = df.copy()
     for col, column in CONTRACTS[name].columns.items():
-        if col in df.columns and str(column.dtype) == "float64" and df[col].dtype == object:
+        # text columns: object in pandas 2, the "str" dtype in pandas 3
+        if col in df.columns and str(column.dtype) == "float64" and not pd.api.types.is_numeric_dtype(df[col]):
             df[col] = point_decimals(df[col])
     return df
 
