@@ -5,7 +5,7 @@
 Prints the wall time of each way of running the same fit (the ets model by MAP on the
 scaled demo's series), the speed-up from 1 to 2 Dask workers, each partition's seconds,
 and an estimate of the wall time for ``--target`` series on ``--workers`` workers built
-from the measured per-partition times. Ratios, not absolute seconds, carry over between
+from the measured fit times (a fixed part per fit plus a part per series). Ratios, not absolute seconds, carry over between
 machines.
 """
 
@@ -58,6 +58,8 @@ def main() -> None:
     n = history["unique_id"].nunique()
     kw = dict(group_col="family", model="ets", method="map", seed=42, return_draws=True)
     print(f"{n:,} series x {history['ds'].nunique()} months, partitions of at most {args.max_series} series\n")
+    warm = history[history["unique_id"].isin(sorted(history["unique_id"].unique())[:5])]
+    timed("warm-up: compile the model once (not counted)", lambda: demand.forecast(warm, 12, **kw))
     one, _ = timed("one model over all series, in-process", lambda: demand.forecast(history, 12, **kw))
     part = dict(partition="family", max_series=args.max_series)
     local, res = timed("partitions, one after the other in-process", lambda: demand.forecast(history, 12, **part, **kw))
@@ -67,21 +69,23 @@ def main() -> None:
                    lambda: demand.forecast(history, 12, **part, executor="dask", workers=2, **kw))
     same = np.allclose(r2.draws.values, res.draws.values) and np.allclose(r1.draws.values, res.draws.values)
 
-    secs = [p.fit_seconds for p in r2.partitions]
-    sizes = [p.draws.sizes["unique_id"] for p in r2.partitions]
-    per_series = statistics.median(s / k for s, k in zip(secs, sizes))
-    overhead = w2 - sum(secs) / 2  # cluster start, transfer and scheduling beyond two workers' share of the work
-    tasks = -(-args.target // args.max_series)
-    waves = -(-tasks // args.workers)
-    estimate = waves * statistics.median(secs) * args.max_series / statistics.median(sizes) + max(overhead, 0)
+    secs = [p.fit_seconds for p in res.partitions]  # in-process: no other task competes for the cores
+    sizes = [p.draws.sizes["unique_id"] for p in res.partitions]
+    # a fit costs a fixed part (building and compiling the model) plus a part per series: fit both from
+    # the partitions and the one model over all series, measured in this run
+    slope, fixed = np.polyfit(sizes + [n], secs + [one], 1)
+    overhead = max(w2 - sum(s for s in [p.fit_seconds for p in r2.partitions]) / 2, 0.0)
     print(f"\nsame draws on Dask as in-process: {same}")
     print(f"speed-up from 1 to 2 Dask workers: {w1 / w2:.2f}x; 2 workers against one model in-process: {one / w2:.2f}x")
-    print(f"partitions: {len(secs)} of {min(sizes)}-{max(sizes)} series, {min(secs):.1f}-{max(secs):.1f} s each "
-          f"(median {statistics.median(secs):.1f} s, {per_series * 1000:.0f} ms per series), "
-          f"{sum(secs):.0f} s of work in all")
-    print(f"estimate for {args.target:,} series on {args.workers} workers: {tasks:,} partitions of {args.max_series} "
-          f"in {waves} waves of the median partition, plus the measured overhead: about {estimate / 60:.0f} min")
-
+    print(f"partitions: {len(secs)} of {min(sizes)}-{max(sizes)} series, {min(secs):.1f}-{max(secs):.1f} s each in-process "
+          f"(median {statistics.median(secs):.1f} s); one fit = {fixed:.1f} s + {slope * 1000:.1f} ms per series")
+    for size in (args.max_series, 2_000):
+        tasks = -(-args.target // size)
+        waves = -(-tasks // args.workers)
+        wall = waves * (fixed + slope * size) + overhead
+        print(f"estimate for {args.target:,} series on {args.workers} workers in partitions of {size:,}: {tasks:,} tasks "
+              f"in {waves} waves of {fixed + slope * size:.1f} s, plus {overhead:.0f} s measured cluster overhead: "
+              f"about {wall / 60:.1f} min")
 
 if __name__ == "__main__":
     main()

@@ -41,3 +41,11 @@ def test_bench_cycle_as_the_makefile_spells_it_parses_its_arguments():
     out = subprocess.run(make_recipe("bench-cycle") + ["--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "--skus" in out.stdout and "--regions" in out.stdout
+
+
+def test_bench_dask_as_the_makefile_runs_it_finds_the_same_draws_and_estimates():
+    out = subprocess.run(make_recipe("bench-dask") + ["--skus", "20", "--max-series", "30"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "same draws on Dask as in-process: True" in out.stdout
+    assert "speed-up from 1 to 2 Dask workers" in out.stdout and "estimate for 100,000 series" in out.stdout
