@@ -113,3 +113,23 @@ def test_a_final_trend_fit_over_budget_falls_back_to_ets(chosen):
     assert (res.choice["model"] == "ets").all() and res.choice["reason"].str.contains("over budget").all()
     assert list(res.fits()) == ["ets"]
     assert set(map(str, res.draws["unique_id"].values)) == set(history["unique_id"])
+
+
+def test_the_guard_stops_a_fit_whose_budget_is_spent_or_whose_progress_is_hopeless():
+    import time
+
+    from sop_lib.demand.model import budget_guard
+
+    spent = budget_guard(10, 1000, time.perf_counter() - 11, series=5)
+    with pytest.raises(demand.OverBudget):
+        spent()
+    slow = budget_guard(20, 100_000, time.perf_counter() - 5, series=5)  # a quarter of the budget gone, 3 of 100,000
+    slow()
+    time.sleep(0.002)
+    slow()
+    time.sleep(0.002)
+    with pytest.raises(demand.OverBudget, match="would take about"):
+        slow()
+    fine = budget_guard(300, 1000, time.perf_counter(), series=5)
+    for _ in range(100):
+        fine()  # quick draws: never stopped
