@@ -7,7 +7,7 @@ PARAMS ?= params/default.yaml
 CYCLE  ?=
 ARGS   ?=
 
-.PHONY: run test lab bench bench-forecast bench-sampler bench-backtest bench-cycle bench-dask demo clean-sandbox help
+.PHONY: run test lab bench bench-forecast bench-sampler bench-backtest bench-cycle bench-dask bench-intermittent demo clean-sandbox help
 
 help:
 	@echo "make run    - full monthly cycle on the demo company -> reports/<cycle>/index.html"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench-backtest - sop backtest on the demo: 12 re-plans x 3 policies, seconds and the summary"
 	@echo "make bench-cycle - the whole cycle on the demo scaled to 1,000 SKUs x 3 regions: seconds per step vs AutoETS"
 	@echo "make bench-dask - the demand fit in partitions: in-process, Dask with 1 and 2 workers, estimate for 100k series"
+	@echo "make bench-intermittent - spare-part series with a known truth: the engine vs Croston, TSB, ADIDA"
 	@echo "make demo   - (re)write the demo company's source files into data/demo/"
 	@echo "make clean-sandbox - forget the analysts' sandbox cycle (reports/sandbox)"
 
@@ -64,6 +65,9 @@ bench-cycle: $(STAMP)
 
 bench-dask: $(STAMP)
 	$(BIN)/python benchmarks/bench_dask.py $(ARGS)
+
+bench-intermittent: $(STAMP)
+	$(BIN)/python benchmarks/bench_intermittent.py $(ARGS)
 
 demo: $(STAMP)
 	$(BIN)/sop demo --params $(PARAMS)

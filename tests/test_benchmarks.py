@@ -49,3 +49,12 @@ def test_bench_dask_as_the_makefile_runs_it_finds_the_same_draws_and_estimates()
     assert out.returncode == 0, out.stderr[-2000:]
     assert "same draws on Dask as in-process: True" in out.stdout
     assert "speed-up from 1 to 2 Dask workers" in out.stdout and "estimate for 100,000 series" in out.stdout
+
+
+def test_bench_intermittent_as_the_makefile_runs_it_scores_every_method_against_the_truth():
+    out = subprocess.run(make_recipe("bench-intermittent") + ["--series", "3"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-2000:]
+    for method in ("engine trend", "engine ets", "CrostonOptimized", "TSB", "ADIDA"):
+        assert method in out.stdout
+    assert "closest to the true demand" in out.stdout and "demo niche" in out.stdout

@@ -133,3 +133,19 @@ def test_the_guard_stops_a_fit_whose_budget_is_spent_or_whose_progress_is_hopele
     fine = budget_guard(300, 1000, time.perf_counter(), series=5)
     for _ in range(100):
         fine()  # quick draws: never stopped
+
+
+def _sales(pattern: dict[str, list[float]]) -> pd.DataFrame:
+    months = pd.date_range("2024-01-01", periods=24, freq="MS")
+    return pd.concat([pd.DataFrame({"unique_id": uid, "ds": months, "y": (ys * 24)[:24], "family": uid[0]})
+                      for uid, ys in pattern.items()], ignore_index=True)
+
+
+def test_intermittent_series_take_the_count_model_whatever_their_family_chose():
+    sales = _sales({"A-smooth": [5, 7, 6], "A-spare": [0, 0, 3], "A-every-other": [0, 4], "B-spare": [0, 0, 0, 2]})
+    assert sorted(selection.intermittent(sales)) == ["A-every-other", "A-spare", "B-spare"]  # 2 months between sales > 1.32
+    choice = pd.DataFrame({"family": ["A", "B"], "model": ["ets", selection.MIX], "reason": ["clear", "close"]})
+    per = selection.series_models(sales, choice, "family")
+    assert per.to_dict() == {"A-every-other": "trend", "A-smooth": "ets", "A-spare": "trend", "B-spare": "trend"}
+    no_trend = choice.assign(reason="the only model fitted (trend model not fitted: over the time budget)")
+    assert (selection.series_models(sales, no_trend, "family").drop("B-spare") == "ets").all()

@@ -132,9 +132,8 @@ def _select(train: pd.DataFrame, actual: pd.DataFrame, fit, group_col: str | Non
     family_of = family.groupby(train["unique_id"]).first()
     wape = selection.family_wape(actual, {m: r.table for m, r in fits.items()}, family_of)
     choice = selection.choose(wape, sorted(family_of.unique()), margin=margin, unavailable=unavailable)
-    keyed = train.assign(_family=family)
-    res = selection.combined(fits, keyed, choice, "_family", kwargs.get("quantiles", (0.1, 0.5, 0.9)),
-                             kwargs.get("seed", 42))
+    per_series = selection.series_models(train.assign(_family=family), choice, "_family")
+    res = selection.combined(fits, per_series, choice, kwargs.get("quantiles", (0.1, 0.5, 0.9)), kwargs.get("seed", 42))
     res.parts = {m: r for m, r in fits.items()}  # every candidate, for its own row
     return res
 
@@ -149,13 +148,10 @@ def posterior_predictive_check(res: ForecastResult, seed: int = 0) -> tuple[pd.D
     reps = {name: xr.concat([_as_array(p, _replicate(p, rng)) for p in pieces], dim="unique_id")
             for name, pieces in fits.items()}
     leaves = [p for pieces in fits.values() for p in pieces]
-    if res.choice is None:
+    if res.series_model is None:
         (rep,) = reps.values()
     else:
-        family = pd.concat([pd.Series(p.design.groups[p.design.group_idx], index=p.design.ids.astype(str))
-                            for p in leaves])
-        family = family[~family.index.duplicated()].sort_index()
-        rep = selection.blend(reps, family.map(res.choice.set_index("family")["model"]), seed)
+        rep = selection.blend(reps, res.series_model, seed)
     observed = xr.concat([_as_array(p, p.design.y) for p in leaves], dim="unique_id")
     observed = observed.isel(unique_id=~observed.get_index("unique_id").duplicated())
     observed = observed.reindex(unique_id=rep["unique_id"].values, ds=rep["ds"].values).values

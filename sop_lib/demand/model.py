@@ -140,6 +140,7 @@ class ForecastResult:
     model: str = "trend"  # "trend" (this module), "ets" (sop_lib.demand.ets) or "chosen" (per family)
     parts: dict[str, "ForecastResult"] = field(default_factory=dict)  # "chosen": the fit of each model used
     choice: "pd.DataFrame | None" = None  # "chosen": family, model, reason (sop_lib.demand.selection)
+    series_model: "pd.Series | None" = None  # "chosen": unique_id -> trend, ets or mix
     partitions: list["ForecastResult"] = field(default_factory=list)  # fitted per partition (demand.partition)
     partition: str = ""  # the partition this result is, when it is one
 
