@@ -76,7 +76,7 @@ def chosen():
     acc, bt = demand.backtest(history, 6, select=True, time_budget_s=600, **kw)
     # the forecast under another choice than the data's, so that every branch runs: a mixed family and an ets one
     mixed = bt.choice.assign(model=[selection.MIX, "ets"])
-    res = demand.forecast_chosen(history, 6, mixed, time_budget_s=600, **kw)
+    res = demand.forecast_chosen(history, 6, mixed, time_budget_s=600, model="auto", method="auto", **kw)  # as step 2
     return history, acc, bt, res
 
 

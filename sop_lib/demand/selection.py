@@ -127,6 +127,7 @@ def forecast_chosen(history: pd.DataFrame, horizon: int, choice: pd.DataFrame | 
     common = dict(group_col=group_col, quantiles=quantiles, seed=seed, return_draws=True, **fit_kwargs)
     if choice is None:
         return forecast(history, horizon, future_regressors=future_regressors, time_budget_s=time_budget_s, **common)
+    common = {k: v for k, v in common.items() if k not in ("model", "method")}  # the choice says which
     choice = choice.copy()
     history = history.assign(**{group_col: history[group_col].astype(str)})
     extra = sorted(set(history[group_col]) - set(choice["family"]))
