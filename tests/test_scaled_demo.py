@@ -37,7 +37,7 @@ def test_copy_zero_is_the_demo_and_the_copies_sell_differently():
 
 def test_sop_demo_skus_writes_a_company_step_1_reads_cleanly(company):
     params = load_params(company / "params.yaml")
-    assert params.demand.model == "ets" and params.demand.method == "map"  # the profile recommended at this size
+    assert params.demand.model == "auto" and params.demand.draws == 300  # the profile recommended at this size
     assert params.data.regions == ["DACH", "Benelux", "Iberia"]
     assert not any("Nordics" in s.model_dump_json() for s in params.scenarios)
     loaded = data.load_sources(params)

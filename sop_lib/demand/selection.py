@@ -48,8 +48,8 @@ def choose(wape: pd.DataFrame, families: list[str], *, margin: float = MARGIN,
         scores = {m: float(wape.at[fam, m]) for m in fitted if fam in wape.index and pd.notna(wape.at[fam, m])}
         if len(fitted) == 1:
             (only,) = fitted
-            why = "; ".join(f"{m} model not fitted: {r}" for m, r in unavailable.items())
-            rows.append((fam, only, f"the only model fitted ({why})" if why else "the only model fitted"))
+            why = "; ".join(f"the {m} model was not fitted: {r}" for m, r in unavailable.items())
+            rows.append((fam, only, f"only the {only} model was fitted" + (f"; {why}" if why else "")))
         elif len(scores) < len(fitted):
             rows.append((fam, MIX, "no held-out months to compare on: an equal mixture of both models"))
         else:
@@ -110,7 +110,7 @@ def series_models(history: pd.DataFrame, choice: pd.DataFrame, group_col: str) -
     trend model (counts) wherever it was fitted: on simulated spare-part series the ets model's
     log scale put its forecasts 5 to 8 times farther from the true demand (make bench-intermittent)."""
     per = series_choice(history, choice, group_col)
-    if not choice["reason"].str.contains("not fitted|over budget", regex=True).any():
+    if not choice["reason"].str.contains("not fitted|over budget", regex=True).any():  # the trend model ran
         per[per.index.isin(intermittent(history))] = "trend"
     return per
 
@@ -185,6 +185,9 @@ def describe_choice(choice: pd.DataFrame | None, margin: float = MARGIN, named: 
     def label(model: str) -> str:
         return "an equal mixture of both models" if model == MIX else f"the {model} model"
 
+    fitted_alone = choice["reason"].str.startswith("only the ")
+    if fitted_alone.all():
+        return f"{choice['reason'].iloc[0][0].upper()}{choice['reason'].iloc[0][1:]}, so every family takes it."
     if len(choice) <= named:
         said = "; ".join(f"{r['family']}: {label(r['model'])}" for _, r in choice.iterrows())
     else:
