@@ -22,7 +22,7 @@ def test_partitions_are_whole_families_cut_into_equal_chunks():
     assert sorted(sum(chunks.values(), [])) == sorted(history["unique_id"].unique())
 
 
-def test_a_partition_gets_its_own_seed_from_its_name_not_its_position():
+def test_a_partition_seed_depends_on_the_run_seed_and_the_partition_name_only():
     assert partitioned.partition_seed(42, "A") == partitioned.partition_seed(42, "A")
     assert len({partitioned.partition_seed(42, k) for k in ("A", "B", "A #1")} | {partitioned.partition_seed(43, "A")}) == 4
 

@@ -100,6 +100,8 @@ def test_forecast_follows_the_choice_per_family(chosen):
     first = res.draws.sel(unique_id="A0", ds=res.draws["ds"][0]).values
     assert np.isin(first[: n // 2], res.parts["trend"].draws.sel(unique_id="A0").values[:, 0]).all()
     assert np.isin(first[n // 2:], res.parts["ets"].draws.sel(unique_id="A0").values[:, 0]).all()
+    # the trend model draws whole units, the ets model continuous ones: the halves are not swapped
+    assert (first[: n // 2] == np.round(first[: n // 2])).all() and (first[n // 2:] != np.round(first[n // 2:])).all()
     b0 = res.draws.sel(unique_id="B0", ds=res.draws["ds"][0]).values
     assert np.isin(b0, res.parts["ets"].draws.sel(unique_id="B0").values[:, 0]).all()
     table, inside = demand.posterior_predictive_check(res, seed=1)
@@ -150,3 +152,19 @@ def test_intermittent_series_take_the_count_model_whatever_their_family_chose():
     assert per.to_dict() == {"A-every-other": "trend", "A-smooth": "ets", "A-spare": "trend", "B-spare": "trend"}
     no_trend = choice.assign(reason="only the ets model was fitted; the trend model was not fitted: over the time budget")
     assert (selection.series_models(sales, no_trend, "family").drop("B-spare") == "ets").all()
+
+
+def test_over_budget_keeps_its_fields_through_pickling_as_dask_sends_it_back():
+    import pickle
+
+    err = pickle.loads(pickle.dumps(demand.OverBudget(900.0, 4.0, 300.0, 2592, started=False)))
+    assert isinstance(err, demand.OverBudget) and err.projected_s == 900.0 and not err.started
+    assert "not started" in str(err) and "time budget of 300 s" in str(err)
+
+
+def test_the_choice_is_said_with_the_right_number_for_many_families():
+    choice = pd.DataFrame({"family": [f"F{k}" for k in range(8)], "model": ["trend"] * 7 + ["ets"],
+                           "reason": ["held-out WAPE ..."] * 8, "intermittent_to_trend": [0] * 7 + [1]})
+    text = demand.describe_choice(choice)
+    assert "7 families take the trend model, 1 family takes the ets model" in text
+    assert "1 intermittent series (" in text and "takes the trend model" in text

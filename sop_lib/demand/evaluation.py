@@ -191,6 +191,8 @@ def describe_backtest(acc: pd.DataFrame, holdout: int) -> str:
             f"{' against ' + ' and '.join(baselines) if baselines else ''}; its P10–P90 band held "
             f"{engine['coverage_p10_p90']:.0%} of the actual months (target 80%). ")
     alone = acc[acc["method"].str.contains("model alone")]
+    if len(alone) == 1:
+        return text + "Only one model was fitted, so there was no choice to make (see the forecast below)."
     if len(alone):
         return text + ("The choice is scored on the months it was made on, so that figure flatters it; each model "
                        "alone scored " + " and ".join(f"{r['wape']:.1%} ({r['method'].split(' model')[0].split()[-1]})"

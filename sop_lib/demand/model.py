@@ -70,10 +70,16 @@ class ForecastInputError(ValueError):
 class OverBudget(RuntimeError):
     """A NUTS fit stopped early because its own progress showed it would not finish in time."""
 
-    def __init__(self, projected_s: float, elapsed_s: float, budget_s: float, series: int):
+    def __init__(self, projected_s: float, elapsed_s: float, budget_s: float, series: int, started: bool = True):
         self.projected_s, self.elapsed_s, self.budget_s, self.series = projected_s, elapsed_s, budget_s, series
+        self.started = started
+        when = (f"stopped after {elapsed_s:,.0f} s" if started else
+                f"not started (projected from one gradient of the model, {elapsed_s:,.0f} s)")
         super().__init__(f"the NUTS fit of {series} series would take about {projected_s:,.0f} s, over the time budget "
-                         f"of {budget_s:,.0f} s (demand.time_budget_s); stopped after {elapsed_s:,.0f} s")
+                         f"of {budget_s:,.0f} s (demand.time_budget_s); {when}")
+
+    def __reduce__(self):  # Dask sends a task's exception back pickled: keep its type and fields
+        return OverBudget, (self.projected_s, self.elapsed_s, self.budget_s, self.series, self.started)
 
 
 def sampler_cores(chains: int) -> int:
@@ -88,8 +94,8 @@ def sampler_cores(chains: int) -> int:
 GUARD_MIN_SHARE = 0.05  # share of a fit's iterations seen before its projected time may stop it
 
 
-LEAPFROG_STEPS = 63  # gradient evaluations per NUTS iteration, tuning included: twice the demo's 31 after tuning,
-# which makes the projection match the demo's measured 25 s per chain
+LEAPFROG_STEPS = 63  # gradient evaluations per NUTS iteration, tuning included; calibrated once (twice the 31 steps
+# a well-behaved fit of the trend model takes after tuning); harder posteriors take more, so the projection is a floor
 
 
 def preflight_seconds(model, iterations: int, repeats: int = 10) -> float:
@@ -383,7 +389,7 @@ def fit(d: Design, *, method: str = "nuts", draws: int = 300, tune: int = 300, c
                 rounds = -(-chains // sampler_cores(chains))
                 projected = time.perf_counter() - start + rounds * preflight_seconds(model, draws + tune)
                 if projected > time_budget_s:
-                    raise OverBudget(projected, time.perf_counter() - start, time_budget_s, len(d.ids))
+                    raise OverBudget(projected, time.perf_counter() - start, time_budget_s, len(d.ids), started=False)
                 guard = budget_guard(time_budget_s, (draws + tune) * chains, start, len(d.ids))
             idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=sampler_cores(chains),
                               target_accept=target_accept, random_seed=seed, progressbar=False,

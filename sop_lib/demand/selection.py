@@ -69,30 +69,31 @@ def choose(wape: pd.DataFrame, families: list[str], *, margin: float = MARGIN,
 
 def blend(draws: dict[str, xr.DataArray], series_choice: pd.Series, seed: int) -> xr.DataArray:
     """Draws per series from the model its family chose; a mixed series takes the first half of
-    its samples from one model and the rest from the other.
+    its samples from one model and the rest from the other. Returned in ``series_choice``'s order.
 
-    Every model's samples are thinned to the smallest count with one seeded subset per model,
-    shared by all series, so that series of the same model stay jointly drawn (sums over
-    them keep their correlation)."""
+    Every model's samples are thinned to the smallest count with one seeded random subset per
+    model (from every chain), shared by all series, so that series of the same model stay
+    jointly drawn (sums over them keep their correlation)."""
     rng = np.random.default_rng(seed)
     n = min(d.sizes["sample"] for d in draws.values())
-    picked = {m: d.isel(sample=np.sort(rng.choice(d.sizes["sample"], n, replace=False))).assign_coords(sample=np.arange(n))
+    picked = {m: d.isel(sample=rng.permutation(d.sizes["sample"])[:n]).assign_coords(sample=np.arange(n))
               for m, d in draws.items()}
-    parts = []
-    for uid in series_choice.index:
-        model = series_choice[uid]
-        if model == MIX:
-            first, second = (picked[m].sel(unique_id=uid) for m in MODELS)
-            parts.append(xr.concat([first.isel(sample=slice(0, n // 2)), second.isel(sample=slice(n // 2, n))],
-                                   dim="sample").assign_coords(sample=np.arange(n)))
-        else:
-            parts.append(picked[model].sel(unique_id=uid))
-    return xr.concat(parts, dim="unique_id").transpose("sample", "unique_id", "ds").rename("demand")
+    ids = series_choice.index.astype(str)
+    blocks = [picked[m].sel(unique_id=list(ids[(series_choice == m).to_numpy()])) for m in MODELS
+              if (series_choice == m).any()]
+    mixed = list(ids[(series_choice == MIX).to_numpy()])
+    if mixed:
+        first, second = (picked[m].sel(unique_id=mixed) for m in MODELS)
+        blocks.append(xr.concat([first.isel(sample=slice(0, n // 2)), second.isel(sample=slice(n // 2, n))],
+                                dim="sample").assign_coords(sample=np.arange(n)))
+    out = xr.concat(blocks, dim="unique_id") if len(blocks) > 1 else blocks[0]
+    return out.sel(unique_id=list(ids)).transpose("sample", "unique_id", "ds").rename("demand")
 
 
 def series_choice(history: pd.DataFrame, choice: pd.DataFrame, group_col: str) -> pd.Series:
     """The model of every series in ``history``, from its family's choice."""
     fam = history.groupby("unique_id")[group_col].first().astype(str)
+    fam.index = fam.index.astype(str)  # the draws label series by text
     return fam.map(choice.set_index("family")["model"])
 
 
@@ -125,9 +126,12 @@ def forecast_chosen(history: pd.DataFrame, horizon: int, choice: pd.DataFrame | 
     runs over its time budget here leaves its series to the ets model, and the returned
     choice says so."""
     common = dict(group_col=group_col, quantiles=quantiles, seed=seed, return_draws=True, **fit_kwargs)
-    if choice is None:
-        return forecast(history, horizon, future_regressors=future_regressors, time_budget_s=time_budget_s, **common)
+    if choice is None:  # the model named in the params: no choice, and no budget (README)
+        return forecast(history, horizon, future_regressors=future_regressors, **common)
     common = {k: v for k, v in common.items() if k not in ("model", "method")}  # the choice says which
+    if group_col is None:  # one family of everything, as `backtest(select=True)` treats it
+        history, group_col = history.assign(_family="all"), "_family"
+        common["group_col"] = group_col
     choice = choice.copy()
     history = history.assign(**{group_col: history[group_col].astype(str)})
     extra = sorted(set(history[group_col]) - set(choice["family"]))
@@ -149,9 +153,11 @@ def forecast_chosen(history: pd.DataFrame, horizon: int, choice: pd.DataFrame | 
         try:
             parts[model] = fit(model)
         except OverBudget as over:
-            moved = choice["model"].isin([model, MIX])
-            choice.loc[moved, "model"] = "ets"
-            choice.loc[moved, "reason"] = f"the {model} model's final fit ran over budget ({over}): ets model"
+            users = history.groupby("unique_id")[group_col].first().astype(str)
+            users.index = users.index.astype(str)
+            touched = choice["family"].isin(users[per.index[per.isin([model, MIX])]])  # intermittent series' too
+            choice.loc[choice["model"].isin([model, MIX]), "model"] = "ets"
+            choice.loc[touched, "reason"] = f"the {model} model's final fit ran over budget ({over}): ets model"
             per[per.isin([model, MIX])] = "ets"
             parts = {"ets": fit("ets")}
             break
@@ -191,16 +197,18 @@ def describe_choice(choice: pd.DataFrame | None, margin: float = MARGIN, named: 
     if len(choice) <= named:
         said = "; ".join(f"{r['family']}: {label(r['model'])}" for _, r in choice.iterrows())
     else:
-        said = ", ".join(f"{n} families {label(m)}" for m, n in choice["model"].value_counts().items())
+        said = ", ".join(f"{n} famil{'y takes' if n == 1 else 'ies take'} {label(m)}"
+                         for m, n in choice["model"].value_counts().items())
     text = (f"Each product family's model was chosen on its held-out months (demand.model: auto) — {said}. "
-            f"A model is chosen where its held-out WAPE is more than {margin:.0%} below the other's.")
+            f"A model is chosen where its held-out WAPE is more than {margin:.0%} below the other's; a family "
+            "without held-out months takes the mixture.")
     skipped = choice.loc[choice["reason"].str.contains("not fitted|over budget", regex=True), "reason"]
     if len(skipped):
         text += f" {skipped.iloc[0][0].upper()}{skipped.iloc[0][1:]}."
     moved = int(choice.get("intermittent_to_trend", pd.Series(dtype=int)).sum())
     if moved:
         text += (f" {moved} intermittent series (a sale less often than every {ADI_INTERMITTENT} months on average) "
-                 "take the trend model, a count model, whatever their family's choice.")
+                 f"take{'s' if moved == 1 else ''} the trend model, a count model, whatever their family's choice.")
     return text
 
 
