@@ -1,6 +1,6 @@
 """Intermittent demand: the engine's two models against Croston, TSB and ADIDA, on series whose truth is known.
 
-    python benchmarks/bench_intermittent.py [--series 20] [--seed 1]
+    python benchmarks/bench_intermittent.py [--series 20] [--seed 1] [--draws 500]
 
 Data, each with its true expected demand per month:
   simulated   three kinds of spare-part series, ``--series`` of each, 48 months to fit and 12 to
@@ -79,12 +79,12 @@ def baselines(train: pd.DataFrame, h: int) -> dict[str, tuple[pd.DataFrame, floa
     return out
 
 
-def engine(train: pd.DataFrame, h: int, model: str, seed: int) -> tuple[pd.DataFrame, float]:
+def engine(train: pd.DataFrame, h: int, model: str, seed: int, draws: int = 500) -> tuple[pd.DataFrame, float]:
     from sop_lib import demand
 
     t0 = time.perf_counter()
     method = "nuts" if model == "trend" else "map"
-    fc = demand.forecast(train, h, group_col="family", model=model, method=method, draws=500, tune=500, seed=seed,
+    fc = demand.forecast(train, h, group_col="family", model=model, method=method, draws=draws, tune=draws, seed=seed,
                          likelihood="negbin" if model == "trend" else "auto")
     return fc, time.perf_counter() - t0
 
@@ -103,12 +103,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--series", type=int, default=20, help="simulated series of each kind")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--draws", type=int, default=500, help="NUTS draws (and tuning steps) per chain of the trend model")
     args = ap.parse_args()
     rows = []
     for data, (sales, truth) in (("simulated", simulate(args.series, args.seed)), ("demo niche", demo_niche())):
         cutoff = sales["ds"].max() - pd.DateOffset(months=12)
         train, test = sales[sales["ds"] <= cutoff], sales[sales["ds"] > cutoff]
-        runs = {f"engine {m}": engine(train, 12, m, args.seed) for m in ("trend", "ets")}
+        runs = {f"engine {m}": engine(train, 12, m, args.seed, args.draws) for m in ("trend", "ets")}
         runs.update(baselines(train, 12))
         kinds = sorted(test["family"].unique()) if data == "simulated" else ["niche"]
         for label, (fc, secs) in runs.items():
