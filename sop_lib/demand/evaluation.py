@@ -128,12 +128,13 @@ def _select(train: pd.DataFrame, actual: pd.DataFrame, fit, group_col: str | Non
                               **kwargs)
         except OverBudget as over:
             unavailable[model] = str(over)
-    family = train[group_col].astype(str) if group_col else pd.Series("all", index=train.index)
-    family_of = family.groupby(train["unique_id"]).first()
-    wape = selection.family_wape(actual, {m: r.table for m, r in fits.items()}, family_of)
-    choice = selection.choose(wape, sorted(family_of.unique()), margin=margin, unavailable=unavailable)
-    per_series = selection.series_models(train.assign(_family=family), choice, "_family")
-    res = selection.combined(fits, per_series, choice, kwargs.get("quantiles", (0.1, 0.5, 0.9)), kwargs.get("seed", 42))
+    keyed = train.assign(_family=train[group_col] if group_col else "all")
+    family = selection.family_of(keyed, "_family")
+    wape = selection.family_wape(actual, {m: r.table for m, r in fits.items()}, family)
+    choice = selection.choose(wape, sorted(family.unique()), margin=margin, unavailable=unavailable)
+    per_series = selection.series_models(keyed, choice, "_family")
+    res = selection.combined(fits, per_series, choice, family, kwargs.get("quantiles", (0.1, 0.5, 0.9)),
+                             kwargs.get("seed", 42))
     res.parts = {m: r for m, r in fits.items()}  # every candidate, for its own row
     return res
 

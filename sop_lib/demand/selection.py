@@ -90,11 +90,16 @@ def blend(draws: dict[str, xr.DataArray], series_choice: pd.Series, seed: int) -
     return out.sel(unique_id=list(ids)).transpose("sample", "unique_id", "ds").rename("demand")
 
 
+def family_of(history: pd.DataFrame, group_col: str) -> pd.Series:
+    """unique_id -> family, both as text (the draws label series by text)."""
+    fam = history.groupby("unique_id")[group_col].first().astype(str)
+    fam.index = fam.index.astype(str)
+    return fam
+
+
 def series_choice(history: pd.DataFrame, choice: pd.DataFrame, group_col: str) -> pd.Series:
     """The model of every series in ``history``, from its family's choice."""
-    fam = history.groupby("unique_id")[group_col].first().astype(str)
-    fam.index = fam.index.astype(str)  # the draws label series by text
-    return fam.map(choice.set_index("family")["model"])
+    return family_of(history, group_col).map(choice.set_index("family")["model"])
 
 
 ADI_INTERMITTENT = 1.32  # average months between sales above which demand is intermittent (Syntetos & Boylan)
@@ -153,31 +158,28 @@ def forecast_chosen(history: pd.DataFrame, horizon: int, choice: pd.DataFrame | 
         try:
             parts[model] = fit(model)
         except OverBudget as over:
-            users = history.groupby("unique_id")[group_col].first().astype(str)
-            users.index = users.index.astype(str)
-            touched = choice["family"].isin(users[per.index[per.isin([model, MIX])]])  # intermittent series' too
+            users = family_of(history, group_col)[per.index[per.isin([model, MIX])]]
+            touched = choice["family"].isin(users)  # the families of intermittent series too
             choice.loc[choice["model"].isin([model, MIX]), "model"] = "ets"
             choice.loc[touched, "reason"] = f"the {model} model's final fit ran over budget ({over}): ets model"
             per[per.isin([model, MIX])] = "ets"
             parts = {"ets": fit("ets")}
             break
-    return combined(parts, per, choice, quantiles, seed)
+    return combined(parts, per, choice, family_of(history, group_col), quantiles, seed)
 
 
-def combined(parts: dict[str, ForecastResult], per_series: pd.Series, choice: pd.DataFrame,
+def combined(parts: dict[str, ForecastResult], per_series: pd.Series, choice: pd.DataFrame, family: pd.Series,
              quantiles: tuple[float, ...], seed: int) -> ForecastResult:
     """One `ForecastResult` of the blended draws, keeping each model's fit in ``parts`` and
-    counting in ``choice`` the intermittent series that left their family's model."""
+    counting in ``choice`` the intermittent series that left their family's model
+    (``family``: unique_id -> family, `family_of`)."""
     used = set(per_series) - {MIX} | ({*MODELS} if (per_series == MIX).any() else set())
     parts = {m: r for m, r in parts.items() if m in used}
     draws = blend({m: r.draws for m, r in parts.items()}, per_series.sort_index(), seed)
     main = max(parts.values(), key=lambda r: r.draws.sizes["unique_id"])
-    family = pd.concat([pd.Series(p.design.groups[p.design.group_idx], index=p.design.ids.astype(str))
-                        for r in parts.values() for p in (r.partitions or [r])])
-    family = family[~family.index.duplicated()]
-    by_family = family.reindex(per_series.index).map(choice.set_index("family")["model"])
-    choice = choice.assign(intermittent_to_trend=choice["family"].map(
-        family.reindex(per_series.index)[(per_series != by_family).to_numpy()].value_counts()).fillna(0).astype(int))
+    family = family.reindex(per_series.index)
+    left = family[(per_series != family.map(choice.set_index("family")["model"])).to_numpy()]
+    choice = choice.assign(intermittent_to_trend=choice["family"].map(left.value_counts()).fillna(0).astype(int))
     return ForecastResult(summarise_draws(draws, quantiles), draws, main.idata,
                           sum(r.fit_seconds for r in parts.values()), main.likelihood, main.design, "chosen",
                           parts=parts, choice=choice, series_model=per_series.sort_index())
