@@ -142,8 +142,9 @@ def test_nuts_on_the_ets_model_gives_draws_and_sampler_diagnostics():
 def test_backtest_scores_the_other_model_in_the_same_run():
     full = simulate_ets(n_series=6, months=MONTHS[:48], seed=3)[["unique_id", "ds", "y"]]
     acc, res = demand.backtest(full, 6, model="ets", compare_models=True, draws=100, tune=150, seed=1)
-    assert list(acc["method"]) == ["Bayesian engine (ets model, MAP)", "Seasonal naive (same month last year)",
-                                   "AutoETS (statsforecast)", "Engine's other model (trend model, NUTS)"]
+    assert list(acc["method"]) == ["Bayesian engine (ets model, MAP, 50% Theta draws)",
+                                   "Seasonal naive (same month last year)", "AutoETS (statsforecast)",
+                                   "Engine's other model (trend model, NUTS)"]
     assert acc["wape"].between(0, 1).all() and acc["coverage_p10_p90"].iloc[[0, 2, 3]].between(0, 1).all()
 
 

@@ -82,8 +82,9 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
     actual = test[["unique_id", "ds", "y"]]
 
     def engine_row(r: ForecastResult, label: str) -> dict:
+        share = r.idata.attrs.get("theta_weight", 0.0)
         what = ("model chosen per family on these months" if r.model == "chosen"
-                else f"{r.model} model, {inference_of(r.idata).upper()}")
+                else f"{r.model} model, {inference_of(r.idata).upper()}" + (f", {share:.0%} Theta draws" if share else ""))
         return {"method": f"{label} ({what})", **accuracy(actual, r.table, train, season_length),
                 "coverage_p10_p90": interval_coverage(actual, r.table, "p10", "p90")}
 
@@ -167,10 +168,16 @@ def posterior_predictive_check(res: ForecastResult, seed: int = 0) -> tuple[pd.D
 
 def _replicate(part: ForecastResult, rng: np.random.Generator) -> np.ndarray:
     """History replicated by one model's fit: (sample, series, month)."""
-    from sop_lib.demand import ets, model
+    from sop_lib.demand import ets, model, theta
 
-    replicate = ets.replicate_history if part.model == "ets" else model.replicate_history
-    return replicate(part.idata, part.design, rng)
+    if part.model != "ets":
+        return model.replicate_history(part.idata, part.design, rng)
+    rep = ets.replicate_history(part.idata, part.design, rng)
+    post = part.idata.posterior
+    coef = post["coef"].mean(("chain", "draw")).values if "coef" in post else None
+    attrs = part.idata.attrs
+    return theta.mixed_draws(rep, part.design, coef, attrs.get("theta_weight", 0.0), rng,
+                             attrs.get("season_length", 12), history=True)
 
 
 def _as_array(part: ForecastResult, values: np.ndarray) -> xr.DataArray:

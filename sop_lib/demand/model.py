@@ -501,6 +501,7 @@ def forecast(
     seed: int = 42,
     target_accept: float = 0.9,
     map_iterations: int | None = None,
+    theta_weight: float | None = None,
     time_budget_s: float | None = None,
     partition: str = "none",
     max_series: int = 0,
@@ -523,7 +524,9 @@ def forecast(
     ``method`` ``"map"`` or ``"nuts"``). ``"auto"`` takes ``trend`` for unit counts (the
     S&OP sales history) and ``ets`` for other positive data; ``method="auto"`` takes each
     model's default (NUTS for ``trend``, MAP for ``ets``). ``map_iterations`` overrides the
-    MAP fit's L-BFGS budget (`sop_lib.demand.ets.MAP_ITERATIONS`). ``time_budget_s`` stops a
+    MAP fit's L-BFGS budget (`sop_lib.demand.ets.MAP_ITERATIONS`). ``theta_weight`` is the
+    share of the ``ets`` model's draws taken from the Theta method instead
+    (`sop_lib.demand.theta`; default ``theta.WEIGHT``, 0 for the ets model alone). ``time_budget_s`` stops a
     NUTS fit of the trend model that would take longer (`OverBudget`).
 
     ``partition="family"`` fits each family (in chunks of at most ``max_series`` series) on
@@ -540,12 +543,14 @@ def forecast(
             scheduler=scheduler, workers=workers, future_regressors=future_regressors, quantiles=quantiles,
             season_length=season_length, regressors=regressors, likelihood=likelihood, max_history=max_history,
             model=model, method=method, draws=draws, tune=tune, chains=chains, target_accept=target_accept,
-            map_iterations=map_iterations, time_budget_s=time_budget_s)
+            map_iterations=map_iterations, theta_weight=theta_weight, time_budget_s=time_budget_s)
         return res if return_draws else res.table
     if partition != "none":
         raise ForecastInputError(f"partition must be 'none' or 'family', got {partition!r}")
     if horizon < 1:
         raise ForecastInputError(f"horizon must be at least 1 month, got {horizon}")
+    if theta_weight is not None and not 0 <= theta_weight <= 1:
+        raise ForecastInputError(f"theta_weight is a share of the draws, between 0 and 1, got {theta_weight}")
     if likelihood not in ("auto", "negbin", "student"):
         raise ForecastInputError(f"likelihood must be 'auto', 'negbin' or 'student', got {likelihood!r}")
     methods = {"trend": ("nuts", "advi"), "ets": ("map", "nuts")}
@@ -565,12 +570,16 @@ def forecast(
     rng = np.random.default_rng(seed)
     start = time.perf_counter()
     if model == "ets":
-        from sop_lib.demand import ets
+        from sop_lib.demand import ets, theta
 
         idata = ets.fit(d, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
                         target_accept=target_accept, season_length=season_length,
                         max_iterations=map_iterations or ets.MAP_ITERATIONS)
         sims = ets.simulate(idata, d, rng, n_draws=max(draws * chains, 1000) if method == "map" else draws * chains)
+        weight = theta.WEIGHT if theta_weight is None else theta_weight
+        coef = idata.posterior["coef"].mean(("chain", "draw")).values if "coef" in idata.posterior else None
+        sims = theta.mixed_draws(sims, d, coef, weight, rng, season_length)
+        idata.attrs.update({"theta_weight": weight, "season_length": season_length})  # the check replicates the mixture
     else:
         idata = fit(d, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
                     target_accept=target_accept, season_length=season_length, time_budget_s=time_budget_s)
@@ -637,7 +646,8 @@ def diagnostics(idata: az.InferenceData) -> dict:
     if inference == "map":
         return {"inference": "map", "divergences": 0, "max_r_hat": float("nan"), "min_ess_bulk": float("nan"),
                 "min_ess_tail": float("nan"), "worst_r_hat_parameter": "", "min_ess_parameter": "", "draws": 1,
-                "iterations": int(idata.attrs["iterations"]), "ok": True}
+                "iterations": int(idata.attrs["iterations"]), "ok": True,
+                "theta_weight": float(idata.attrs.get("theta_weight", 0.0))}
     names = [v for v in idata.posterior.data_vars if not v.endswith("_z")]  # raw offsets repeat their parents
     summ = az.summary(idata, var_names=names, kind="diagnostics")
     n_chains = idata.posterior.sizes["chain"]
@@ -651,6 +661,7 @@ def diagnostics(idata: az.InferenceData) -> dict:
         "min_ess_parameter": str(summ["ess_bulk"].idxmin()),
         "draws": int(idata.posterior.sizes["draw"] * n_chains),
         "iterations": 0,
+        "theta_weight": float(idata.attrs.get("theta_weight", 0.0)),
     }
     res["ok"] = bool(res["divergences"] == 0 and (n_chains == 1 or res["max_r_hat"] < RHAT_OK)
                      and res["min_ess_bulk"] > ESS_OK)
@@ -672,7 +683,18 @@ def fit_diagnostics(res: ForecastResult) -> dict:
 
 
 def describe_fit(diag: dict, fit_seconds: float) -> str:
-    """One sentence on the fit's health for the report, whichever inference ran."""
+    """One sentence on the fit's health for the report, whichever inference ran (and one on the
+    Theta share of the draws, where there is one)."""
+    text = _describe_inference(diag, fit_seconds)
+    share = diag.get("theta_weight", 0.0)
+    if share > 0:
+        text += (f" {share:.0%} of the draws come from the Theta method instead (exponential smoothing with half "
+                 "the trend line's slope, on seasonally adjusted months): a combination of two models that err "
+                 "differently, whose intervals hold both.")
+    return text
+
+
+def _describe_inference(diag: dict, fit_seconds: float) -> str:
     if diag["inference"] == "map":
         return (f"Fitted by MAP (posterior mode, {diag['iterations']} L-BFGS iterations, {fit_seconds:.0f} s): "
                 "intervals carry the future months' noise but not parameter uncertainty; no sampler to diagnose.")
