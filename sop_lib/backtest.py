@@ -113,7 +113,8 @@ def naive_view(history: pd.DataFrame, months: pd.DatetimeIndex, skus: list[str])
     return pd.concat(rows, ignore_index=True)
 
 
-def engine_forecaster(*, season_length: int, model: str, method: str, draws: int, seed: int) -> Forecaster:
+def engine_forecaster(*, season_length: int, model: str, method: str, draws: int, seed: int,
+                      theta_weight: float | None = None) -> Forecaster:
     """The suite's demand engine as a replay forecaster: SKU-level draws, young series planned as step 2 does."""
     from sop_lib import demand
     from sop_lib.supply import sku_draws
@@ -123,7 +124,8 @@ def engine_forecaster(*, season_length: int, model: str, method: str, draws: int
         fit, young = demand.split_young(history, season_length, holdout=0)
         res = demand.forecast(fit, horizon, season_length=season_length, group_col="family", regressors=("promo",),
                               future_regressors=future[future["unique_id"].isin(fit["unique_id"])], model=model,
-                              method=method, draws=draws, chains=1, tune=draws, seed=seed, return_draws=True)
+                              method=method, draws=draws, chains=1, tune=draws, seed=seed, theta_weight=theta_weight,
+                              return_draws=True)
         d = res.draws
         if len(young):
             d = xr.concat([d, demand.young_draws(young, fit, d, seed=seed)], dim="unique_id")
@@ -411,7 +413,7 @@ def run(params, *, months: int | None = None, log: Callable[[str], None] = lambd
                b.warmup_months)
     future_all = promotions_ahead(history, future, replayed[0] - pd.DateOffset(months=b.warmup_months))
     forecaster = engine_forecaster(season_length=params.demand.season_length, model=b.model, method=b.method,
-                                   draws=b.draws, seed=params.demand.seed)
+                                   draws=b.draws, seed=params.demand.seed, theta_weight=params.demand.theta_weight)
     records, overtime = replay(history, future_all, tables, replayed=replayed, horizon=b.horizon_months,
                                costs=costs_of(params), naive_cover_weeks=b.naive_cover_weeks, forecaster=forecaster,
                                warmup=b.warmup_months, log=log)

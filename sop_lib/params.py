@@ -166,6 +166,9 @@ class DemandParams(_Strict):
     time_budget_s: float = Field(
         300, gt=0, description="auto: the most seconds one NUTS fit of the trend model may take; a fit projected to "
                                "take longer stops and its families take the ets model (by MAP)")
+    theta_weight: float = Field(
+        0.5, ge=0, le=1, description="ets model: the share of its draws taken from the Theta method instead (a "
+                                     "mixture of the two; 0: the ets model alone)")
     method: Literal["auto", "nuts", "advi", "map"] = Field(
         "auto", description="inference: trend takes nuts or advi, ets takes map or nuts; auto: nuts for trend, map for ets")
     draws: int = Field(300, ge=50)
