@@ -1,6 +1,6 @@
 """The monthly loop: a cycle's decisions and comments are recorded, and the next cycle opens
 with them: adopted scenarios in the plan, actions carried with their status, KPI cards with
-the change since last cycle. Runs the demo for 2026-11 and 2026-12 with a fast sampler."""
+the change since last cycle. Runs the demo for 2026-11 and 2026-12 with the fast ets model."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def loop(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("loop")
     params = yaml.safe_load((ROOT / "params" / "default.yaml").read_text(encoding="utf-8"))
     params["data"]["folder"] = str(tmp / "demo")
-    params["demand"].update(draws=50, tune=50, overrides=None)
+    # the loop, not the model choice, is under test: one fast model (the pipeline test runs the default)
+    params["demand"].update(model="ets", draws=50, tune=50, overrides=None)
     pfile = tmp / "params" / "run.yaml"
     pfile.parent.mkdir()
     pfile.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
