@@ -168,10 +168,11 @@ def posterior_predictive_check(res: ForecastResult, seed: int = 0) -> tuple[pd.D
 
 def _replicate(part: ForecastResult, rng: np.random.Generator) -> np.ndarray:
     """History replicated by one model's fit: (sample, series, month)."""
-    from sop_lib.demand import ets, model, theta
+    from sop_lib.demand import ets, intermittent, model, theta
 
     if part.model != "ets":
-        return model.replicate_history(part.idata, part.design, rng)
+        rep = model.replicate_history(part.idata, part.design, rng)
+        return intermittent.mixed_draws(rep, part.design.y, part.idata.attrs.get("tsb_weight", 0.0), rng, history=True)
     rep = ets.replicate_history(part.idata, part.design, rng)
     post = part.idata.posterior
     coef = post["coef"].mean(("chain", "draw")).values if "coef" in post else None

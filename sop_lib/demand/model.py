@@ -502,6 +502,7 @@ def forecast(
     target_accept: float = 0.9,
     map_iterations: int | None = None,
     theta_weight: float | None = None,
+    tsb_weight: float | None = None,
     time_budget_s: float | None = None,
     partition: str = "none",
     max_series: int = 0,
@@ -526,7 +527,9 @@ def forecast(
     model's default (NUTS for ``trend``, MAP for ``ets``). ``map_iterations`` overrides the
     MAP fit's L-BFGS budget (`sop_lib.demand.ets.MAP_ITERATIONS`). ``theta_weight`` is the
     share of the ``ets`` model's draws taken from the Theta method instead
-    (`sop_lib.demand.theta`; default ``theta.WEIGHT``, 0 for the ets model alone). ``time_budget_s`` stops a
+    (`sop_lib.demand.theta`; default ``theta.WEIGHT``, 0 for the ets model alone);
+    ``tsb_weight`` the share of the ``trend`` model's draws of intermittent series taken from
+    TSB (`sop_lib.demand.intermittent`; default ``intermittent.WEIGHT``). ``time_budget_s`` stops a
     NUTS fit of the trend model that would take longer (`OverBudget`).
 
     ``partition="family"`` fits each family (in chunks of at most ``max_series`` series) on
@@ -543,14 +546,16 @@ def forecast(
             scheduler=scheduler, workers=workers, future_regressors=future_regressors, quantiles=quantiles,
             season_length=season_length, regressors=regressors, likelihood=likelihood, max_history=max_history,
             model=model, method=method, draws=draws, tune=tune, chains=chains, target_accept=target_accept,
-            map_iterations=map_iterations, theta_weight=theta_weight, time_budget_s=time_budget_s)
+            map_iterations=map_iterations, theta_weight=theta_weight, tsb_weight=tsb_weight,
+            time_budget_s=time_budget_s)
         return res if return_draws else res.table
     if partition != "none":
         raise ForecastInputError(f"partition must be 'none' or 'family', got {partition!r}")
     if horizon < 1:
         raise ForecastInputError(f"horizon must be at least 1 month, got {horizon}")
-    if theta_weight is not None and not 0 <= theta_weight <= 1:
-        raise ForecastInputError(f"theta_weight is a share of the draws, between 0 and 1, got {theta_weight}")
+    for name, share in (("theta_weight", theta_weight), ("tsb_weight", tsb_weight)):
+        if share is not None and not 0 <= share <= 1:
+            raise ForecastInputError(f"{name} is a share of the draws, between 0 and 1, got {share}")
     if likelihood not in ("auto", "negbin", "student"):
         raise ForecastInputError(f"likelihood must be 'auto', 'negbin' or 'student', got {likelihood!r}")
     methods = {"trend": ("nuts", "advi"), "ets": ("map", "nuts")}
@@ -581,9 +586,15 @@ def forecast(
         sims = theta.mixed_draws(sims, d, coef, weight, rng, season_length)
         idata.attrs.update({"theta_weight": weight, "season_length": season_length})  # the check replicates the mixture
     else:
+        from sop_lib.demand import intermittent
+
         idata = fit(d, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
                     target_accept=target_accept, season_length=season_length, time_budget_s=time_budget_s)
         sims = simulate(idata, d, rng)
+        weight = intermittent.WEIGHT if tsb_weight is None else tsb_weight
+        sims = intermittent.mixed_draws(sims, d.y, weight, rng)
+        idata.attrs.update({"tsb_weight": weight,  # the posterior predictive check replicates the mixture
+                            "tsb_series": int(intermittent.is_intermittent(d.y).sum())})
     elapsed = time.perf_counter() - start
     draws_da = xr.DataArray(sims, dims=("sample", "unique_id", "ds"),
                             coords={"sample": np.arange(sims.shape[0]), "unique_id": d.ids.astype(str), "ds": d.future},
@@ -647,7 +658,7 @@ def diagnostics(idata: az.InferenceData) -> dict:
         return {"inference": "map", "divergences": 0, "max_r_hat": float("nan"), "min_ess_bulk": float("nan"),
                 "min_ess_tail": float("nan"), "worst_r_hat_parameter": "", "min_ess_parameter": "", "draws": 1,
                 "iterations": int(idata.attrs["iterations"]), "ok": True,
-                "theta_weight": float(idata.attrs.get("theta_weight", 0.0))}
+                **_mixture_attrs(idata)}
     names = [v for v in idata.posterior.data_vars if not v.endswith("_z")]  # raw offsets repeat their parents
     summ = az.summary(idata, var_names=names, kind="diagnostics")
     n_chains = idata.posterior.sizes["chain"]
@@ -661,11 +672,18 @@ def diagnostics(idata: az.InferenceData) -> dict:
         "min_ess_parameter": str(summ["ess_bulk"].idxmin()),
         "draws": int(idata.posterior.sizes["draw"] * n_chains),
         "iterations": 0,
-        "theta_weight": float(idata.attrs.get("theta_weight", 0.0)),
+        **_mixture_attrs(idata),
     }
     res["ok"] = bool(res["divergences"] == 0 and (n_chains == 1 or res["max_r_hat"] < RHAT_OK)
                      and res["min_ess_bulk"] > ESS_OK)
     return res
+
+
+def _mixture_attrs(idata: az.InferenceData) -> dict:
+    """The shares of the draws another method gave: Theta's (ets model), TSB's on intermittent series (trend)."""
+    a = idata.attrs
+    return {"theta_weight": float(a.get("theta_weight", 0.0)), "tsb_weight": float(a.get("tsb_weight", 0.0)),
+            "tsb_series": int(a.get("tsb_series", 0))}
 
 
 def fit_diagnostics(res: ForecastResult) -> dict:
@@ -679,7 +697,7 @@ def fit_diagnostics(res: ForecastResult) -> dict:
             "max_r_hat": worst_rhat["max_r_hat"], "worst_r_hat_parameter": worst_rhat["worst_r_hat_parameter"],
             "min_ess_bulk": least_ess["min_ess_bulk"], "min_ess_parameter": least_ess["min_ess_parameter"],
             "min_ess_tail": min(d["min_ess_tail"] for d in each), "iterations": max(d["iterations"] for d in each),
-            "ok": all(d["ok"] for d in each), "partitions": len(each)}
+            "ok": all(d["ok"] for d in each), "partitions": len(each), "tsb_series": sum(d["tsb_series"] for d in each)}
 
 
 def describe_fit(diag: dict, fit_seconds: float) -> str:
@@ -691,6 +709,10 @@ def describe_fit(diag: dict, fit_seconds: float) -> str:
         text += (f" {share:.0%} of the draws come from the Theta method instead (exponential smoothing with half "
                  "the trend line's slope, on seasonally adjusted months): a combination of two models that err "
                  "differently, whose intervals hold both.")
+    if diag.get("tsb_weight", 0.0) > 0 and diag.get("tsb_series", 0):
+        n = diag["tsb_series"]
+        text += (f" For the {n} intermittent series (a sale less often than every 1.32 months) {diag['tsb_weight']:.0%} "
+                 "of the draws come from TSB instead, which follows the chance of a sale month by month.")
     return text
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sop_lib.demand.intermittent import ADI_INTERMITTENT, is_intermittent
 from sop_lib.demand.model import ForecastResult, OverBudget, forecast, summarise_draws
 
 MODELS = {"trend": "nuts", "ets": "map"}  # each candidate with the inference auto gives it
@@ -102,19 +103,17 @@ def series_choice(history: pd.DataFrame, choice: pd.DataFrame, group_col: str) -
     return family_of(history, group_col).map(choice.set_index("family")["model"])
 
 
-ADI_INTERMITTENT = 1.32  # average months between sales above which demand is intermittent (Syntetos & Boylan)
-
-
 def intermittent(history: pd.DataFrame) -> pd.Index:
     """Series that sell less often than every 1.32 months on average (the Syntetos-Boylan cut-off)."""
-    sold = history.assign(sold=history["y"] > 0).groupby("unique_id")["sold"].agg(["size", "sum"])
-    return sold.index[sold["size"] / sold["sum"].clip(lower=1) > ADI_INTERMITTENT]
+    grid = history.pivot_table(index="unique_id", columns="ds", values="y", aggfunc="sum")  # nan where absent
+    return grid.index[is_intermittent(grid.to_numpy(dtype=float))]
 
 
 def series_models(history: pd.DataFrame, choice: pd.DataFrame, group_col: str) -> pd.Series:
     """The model of every series: its family's choice, except that intermittent series take the
     trend model (counts) wherever it was fitted: on simulated spare-part series the ets model's
-    log scale put its forecasts 5 to 8 times farther from the true demand (make bench-intermittent)."""
+    log scale, even with its Theta half, put its forecasts 3 to 12 times farther from the true demand
+    (make bench-intermittent)."""
     per = series_choice(history, choice, group_col)
     if not choice["reason"].str.contains("not fitted|over budget", regex=True).any():  # the trend model ran
         per[per.index.isin(intermittent(history))] = "trend"
@@ -210,7 +209,8 @@ def describe_choice(choice: pd.DataFrame | None, margin: float = MARGIN, named: 
     moved = int(choice.get("intermittent_to_trend", pd.Series(dtype=int)).sum())
     if moved:
         text += (f" {moved} intermittent series (a sale less often than every {ADI_INTERMITTENT} months on average) "
-                 f"take{'s' if moved == 1 else ''} the trend model, a count model, whatever their family's choice.")
+                 f"take{'s' if moved == 1 else ''} the trend model, a count model, whatever their family's choice "
+                 "(with part of their draws from TSB).")
     return text
 
 
