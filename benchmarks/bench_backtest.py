@@ -34,7 +34,8 @@ def bench_backtest(months: int = 12, below_safety: tuple[float, ...] = ()) -> pd
     history, future, tables = backtest.load_history(P)
     replayed = backtest.replay_months(P.cycle, months)
     engine = backtest.engine_forecaster(season_length=P.demand.season_length, model=b.model, method=b.method,
-                                        draws=b.draws, seed=P.demand.seed, theta_weight=P.demand.theta_weight)
+                                        draws=b.draws, seed=P.demand.seed, theta_weight=P.demand.theta_weight,
+                                        tsb_weight=P.demand.tsb_weight)
     engine(history[history["ds"] < replayed[0]], future, replayed[0], b.horizon_months)  # compile once, not timed
     t0 = time.perf_counter()
     engine(history, future, history["ds"].max() + pd.DateOffset(months=1), b.horizon_months)

@@ -114,7 +114,7 @@ def naive_view(history: pd.DataFrame, months: pd.DatetimeIndex, skus: list[str])
 
 
 def engine_forecaster(*, season_length: int, model: str, method: str, draws: int, seed: int,
-                      theta_weight: float | None = None) -> Forecaster:
+                      theta_weight: float | None = None, tsb_weight: float | None = None) -> Forecaster:
     """The suite's demand engine as a replay forecaster: SKU-level draws, young series planned as step 2 does."""
     from sop_lib import demand
     from sop_lib.supply import sku_draws
@@ -125,7 +125,7 @@ def engine_forecaster(*, season_length: int, model: str, method: str, draws: int
         res = demand.forecast(fit, horizon, season_length=season_length, group_col="family", regressors=("promo",),
                               future_regressors=future[future["unique_id"].isin(fit["unique_id"])], model=model,
                               method=method, draws=draws, chains=1, tune=draws, seed=seed, theta_weight=theta_weight,
-                              return_draws=True)
+                              tsb_weight=tsb_weight, return_draws=True)
         d = res.draws
         if len(young):
             d = xr.concat([d, demand.young_draws(young, fit, d, seed=seed)], dim="unique_id")
@@ -413,7 +413,8 @@ def run(params, *, months: int | None = None, log: Callable[[str], None] = lambd
                b.warmup_months)
     future_all = promotions_ahead(history, future, replayed[0] - pd.DateOffset(months=b.warmup_months))
     forecaster = engine_forecaster(season_length=params.demand.season_length, model=b.model, method=b.method,
-                                   draws=b.draws, seed=params.demand.seed, theta_weight=params.demand.theta_weight)
+                                   draws=b.draws, seed=params.demand.seed, theta_weight=params.demand.theta_weight,
+                                   tsb_weight=params.demand.tsb_weight)
     records, overtime = replay(history, future_all, tables, replayed=replayed, horizon=b.horizon_months,
                                costs=costs_of(params), naive_cover_weeks=b.naive_cover_weeks, forecaster=forecaster,
                                warmup=b.warmup_months, log=log)

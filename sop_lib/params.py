@@ -169,6 +169,9 @@ class DemandParams(_Strict):
     theta_weight: float = Field(
         0.5, ge=0, le=1, description="ets model: the share of its draws taken from the Theta method instead (a "
                                      "mixture of the two; 0: the ets model alone)")
+    tsb_weight: float = Field(
+        0.5, ge=0, le=1, description="trend model: the share of an intermittent series' draws taken from TSB instead "
+                                     "(0: the trend model alone)")
     method: Literal["auto", "nuts", "advi", "map"] = Field(
         "auto", description="inference: trend takes nuts or advi, ets takes map or nuts; auto: nuts for trend, map for ets")
     draws: int = Field(300, ge=50)
