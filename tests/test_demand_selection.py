@@ -147,10 +147,11 @@ def _sales(pattern: dict[str, list[float]]) -> pd.DataFrame:
 def test_intermittent_series_take_the_count_model_whatever_their_family_chose():
     sales = _sales({"A-smooth": [5, 7, 6], "A-spare": [0, 0, 3], "A-every-other": [0, 4], "B-spare": [0, 0, 0, 2]})
     assert sorted(selection.intermittent(sales)) == ["A-every-other", "A-spare", "B-spare"]  # 2 months between sales > 1.32
-    choice = pd.DataFrame({"family": ["A", "B"], "model": ["ets", selection.MIX], "reason": ["clear", "close"]})
+    choice = pd.DataFrame({"family": ["A", "B"], "model": ["ets", selection.MIX], "reason": ["clear", "close"],
+                           "trend_fitted": True})
     per = selection.series_models(sales, choice, "family")
     assert per.to_dict() == {"A-every-other": "trend", "A-smooth": "ets", "A-spare": "trend", "B-spare": "trend"}
-    no_trend = choice.assign(reason="only the ets model was fitted; the trend model was not fitted: over the time budget")
+    no_trend = choice.assign(trend_fitted=False)
     assert (selection.series_models(sales, no_trend, "family").drop("B-spare") == "ets").all()
 
 
@@ -164,7 +165,8 @@ def test_over_budget_keeps_its_fields_through_pickling_as_dask_sends_it_back():
 
 def test_the_choice_is_said_with_the_right_number_for_many_families():
     choice = pd.DataFrame({"family": [f"F{k}" for k in range(8)], "model": ["trend"] * 7 + ["ets"],
-                           "reason": ["held-out WAPE ..."] * 8, "intermittent_to_trend": [0] * 7 + [1]})
+                           "reason": ["held-out WAPE ..."] * 8, "intermittent_to_trend": [0] * 7 + [1],
+                           "trend_fitted": True})
     text = demand.describe_choice(choice)
     assert "7 families take the trend model, 1 family takes the ets model" in text
     assert "1 intermittent series (" in text and "takes the trend model" in text

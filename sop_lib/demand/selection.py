@@ -63,6 +63,7 @@ def choose(wape: pd.DataFrame, families: list[str], *, margin: float = MARGIN,
                 rows.append((fam, MIX, f"held-out WAPE {said}, within {margin:.0%} of each other: "
                                        "an equal mixture of both"))
     out = pd.DataFrame(rows, columns=["family", "model", "reason"])
+    out["trend_fitted"] = "trend" in fitted  # False when its fit was not run or stopped (time budget)
     for m in MODELS:
         out[f"wape_{m}"] = out["family"].map(wape[m]) if m in wape.columns and m not in unavailable else np.nan
     return out
@@ -115,7 +116,7 @@ def series_models(history: pd.DataFrame, choice: pd.DataFrame, group_col: str) -
     log scale, even with its Theta half, put its forecasts 3 to 12 times farther from the true demand
     (make bench-intermittent)."""
     per = series_choice(history, choice, group_col)
-    if not choice["reason"].str.contains("not fitted|over budget", regex=True).any():  # the trend model ran
+    if choice["trend_fitted"].all():
         per[per.index.isin(intermittent(history))] = "trend"
     return per
 
@@ -141,8 +142,9 @@ def forecast_chosen(history: pd.DataFrame, horizon: int, choice: pd.DataFrame | 
     extra = sorted(set(history[group_col]) - set(choice["family"]))
     if extra:  # a family the backtest never saw (all its series too short for it)
         fallback = "ets" if (choice["model"] == "ets").all() else MIX
-        choice = pd.concat([choice, pd.DataFrame({"family": extra, "model": fallback,
-                                                  "reason": "no held-out months to compare on"})], ignore_index=True)
+        choice = pd.concat([choice, pd.DataFrame({"family": extra, "model": fallback, "reason": "no held-out months to "
+                                                  "compare on", "trend_fitted": choice["trend_fitted"].all()})],
+                           ignore_index=True)
     per = series_models(history, choice, group_col)
     parts: dict[str, ForecastResult] = {}
 
@@ -161,6 +163,7 @@ def forecast_chosen(history: pd.DataFrame, horizon: int, choice: pd.DataFrame | 
             touched = choice["family"].isin(users)  # the families of intermittent series too
             choice.loc[choice["model"].isin([model, MIX]), "model"] = "ets"
             choice.loc[touched, "reason"] = f"the {model} model's final fit ran over budget ({over}): ets model"
+            choice[f"{model}_fitted"] = False
             per[per.isin([model, MIX])] = "ets"
             parts = {"ets": fit("ets")}
             break
@@ -203,7 +206,7 @@ def describe_choice(choice: pd.DataFrame | None, margin: float = MARGIN, named: 
     text = (f"Each product family's model was chosen on its held-out months (demand.model: auto) — {said}. "
             f"A model is chosen where its held-out WAPE is more than {margin:.0%} below the other's; a family "
             "without held-out months takes the mixture.")
-    skipped = choice.loc[choice["reason"].str.contains("not fitted|over budget", regex=True), "reason"]
+    skipped = choice.loc[~choice["trend_fitted"], "reason"]
     if len(skipped):
         text += f" {skipped.iloc[0][0].upper()}{skipped.iloc[0][1:]}."
     moved = int(choice.get("intermittent_to_trend", pd.Series(dtype=int)).sum())
