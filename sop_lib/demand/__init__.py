@@ -2,7 +2,9 @@
 
 ``forecast(history, horizon)`` is the one entry point (statsforecast layout in and out);
 see `sop_lib.demand.model` (global trend, counts) and `sop_lib.demand.ets` (local
-state-space model) for the two models. The other modules cover what S&OP adds around
+state-space model) for the two models, `theta` for the Theta method that gives half of the
+ets model's draws, and `intermittent` for TSB, which gives half of an intermittent series'
+draws in the trend model. The other modules cover what S&OP adds around
 it: `drivers` (promotions, shocks, consensus overrides), `launches` (new products from
 analogs), `young` (series too short for the model), `selection` (which model
 for which family, from held-out evidence), `partitioned` (one fit per family, in-process or
