@@ -170,3 +170,33 @@ def test_the_choice_is_said_with_the_right_number_for_many_families():
     text = demand.describe_choice(choice)
     assert "7 families take the trend model, 1 family takes the ets model" in text
     assert "1 intermittent series (" in text and "takes the trend model" in text
+
+
+def test_the_choice_is_also_scored_on_months_it_was_not_made_on(chosen):
+    """Each half of the held-out months forecast by the choice made on the other half: an honest row."""
+    _, acc, _, _ = chosen
+    fair = acc[acc["method"].str.contains("chosen on the other half")]
+    assert len(fair) == 1 and fair["wape"].between(0, 1).all() and fair["coverage_p10_p90"].between(0, 1).all()
+    text = demand.describe_backtest(acc, 6)
+    assert f"made on the other half of these months instead, it scored {fair['wape'].iloc[0]:.1%}" in text
+
+
+def test_a_choice_made_on_one_half_forecasts_the_other_with_that_half_s_winner():
+    from sop_lib.demand.model import ForecastResult
+
+    months = pd.date_range("2026-01-01", periods=4, freq="MS")
+    actual = pd.DataFrame({"unique_id": "A0", "ds": months, "y": 100.0})
+    keyed = pd.DataFrame({"unique_id": "A0", "ds": months, "y": 100.0, "_family": "A"})
+
+    def fit(first_half: float, second_half: float) -> ForecastResult:  # constant draws per half of the months
+        values = np.array([first_half] * 2 + [second_half] * 2)[None, None, :].repeat(10, axis=0)
+        draws = xr.DataArray(values, dims=("sample", "unique_id", "ds"),
+                             coords={"sample": np.arange(10), "unique_id": ["A0"], "ds": months}, name="demand")
+        return ForecastResult(demand.summarise_draws(draws), draws, None)
+
+    # trend is right on the first half, ets on the second: each half takes the other half's winner
+    fits = {"trend": fit(100.0, 200.0), "ets": fit(300.0, 100.0)}
+    table = selection.chosen_elsewhere(actual, fits, keyed, "_family", margin=0.1, unavailable={},
+                                       quantiles=(0.1, 0.5, 0.9), seed=0)
+    got = table.set_index("ds")["mean"]
+    assert list(got[months[:2]]) == [300.0, 300.0] and list(got[months[2:]]) == [200.0, 200.0]

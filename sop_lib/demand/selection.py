@@ -187,6 +187,23 @@ def combined(parts: dict[str, ForecastResult], per_series: pd.Series, choice: pd
                           parts=parts, choice=choice, series_model=per_series.sort_index())
 
 
+def chosen_elsewhere(actual: pd.DataFrame, fits: dict[str, ForecastResult], keyed: pd.DataFrame, group_col: str, *,
+                     margin: float, unavailable: dict[str, str], quantiles: tuple[float, ...], seed: int) -> pd.DataFrame:
+    """The held-out months forecast as the choice would have them had it been made on the other
+    half of those months: each half's families choose on the other half (no extra fit). Its
+    accuracy estimates the choice's without scoring it on the months it was made on."""
+    months = sorted(actual["ds"].unique())
+    halves = (months[: len(months) // 2], months[len(months) // 2:])
+    family = family_of(keyed, group_col)
+    tables = []
+    for choose_on, score_on in ((halves[1], halves[0]), (halves[0], halves[1])):
+        wape = family_wape(actual[actual["ds"].isin(choose_on)], {m: r.table for m, r in fits.items()}, family)
+        choice = choose(wape, sorted(family.unique()), margin=margin, unavailable=unavailable)
+        draws = blend({m: r.draws for m, r in fits.items()}, series_models(keyed, choice, group_col).sort_index(), seed)
+        tables.append(summarise_draws(draws.sel(ds=list(score_on)), quantiles))
+    return pd.concat(tables, ignore_index=True)
+
+
 def describe_choice(choice: pd.DataFrame | None, margin: float = MARGIN, named: int = 6) -> str:
     """The report's sentences: which model each family got and why (families named when few)."""
     if choice is None:
