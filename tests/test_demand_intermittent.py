@@ -20,6 +20,12 @@ def test_months_without_a_sale_lower_the_chance_so_a_fading_part_fades():
     assert z[0, -1] == z[0, 12]  # the size of a sale is only updated by sales
 
 
+def test_a_series_younger_than_a_year_starts_from_its_own_months():
+    y = np.array([[np.nan] * 10 + [1, 0, 0, 0, 0, 0], [np.nan] * 10 + [0, 0, 0, 0, 0, 4.0]])
+    p, z = intermittent.smooth(y)
+    assert np.allclose(p[:, 10], 1 / 6) and z[0, 10] == 1 and z[1, 10] == 4
+
+
 def test_draws_sell_with_the_smoothed_chance_and_the_smoothed_size():
     rng = np.random.default_rng(0)
     y = (rng.random((1, 60)) < 0.3) * rng.choice([1.0, 2.0, 6.0], size=(1, 60))

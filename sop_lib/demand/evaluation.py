@@ -110,9 +110,10 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
         ets["unique_id"] = ets["unique_id"].astype(str)
         rows.append({"method": "AutoETS (statsforecast)", **accuracy(actual, ets, train, season_length),
                      "coverage_p10_p90": interval_coverage(actual, ets, "lo", "hi")})
-    if select:
+    if select and elsewhere is not None:
         rows.append({"method": f"Bayesian engine ({CHOSEN_ELSEWHERE})", **accuracy(actual, elsewhere, train, season_length),
                      "coverage_p10_p90": interval_coverage(actual, elsewhere, "p10", "p90")})
+    if select:
         rows += [engine_row(part, f"Engine's {name} model alone") for name, part in res.parts.items()]
         return pd.DataFrame(rows), res
     if compare_models in ("auto", "always", "never"):
@@ -125,7 +126,7 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
 
 
 def _select(train: pd.DataFrame, actual: pd.DataFrame, fit, group_col: str | None, time_budget_s: float | None,
-            margin: float, fit_kwargs: dict) -> tuple[ForecastResult, pd.DataFrame]:
+            margin: float, fit_kwargs: dict) -> tuple[ForecastResult, pd.DataFrame | None]:
     """Fit every candidate model on ``train`` and choose per family on ``actual``; also the forecast
     with the choice made on the other half of those months (`selection.chosen_elsewhere`)."""
     kwargs = {k: v for k, v in fit_kwargs.items() if k not in ("model", "method")}

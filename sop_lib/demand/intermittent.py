@@ -38,15 +38,20 @@ def is_intermittent(y: np.ndarray) -> np.ndarray:
 def smooth(y: np.ndarray, alpha_p: float = ALPHA_P, alpha_d: float = ALPHA_D) -> tuple[np.ndarray, np.ndarray]:
     """TSB's chance to sell and size of a sale before every month, and after the last one:
     two (series, month + 1) arrays. They start from the first year's share of months that sold
-    and the mean size of the series' first sales."""
+    and the mean size of the first year's sales (the first sale's, if that year sold nothing)."""
     observed = ~np.isnan(y)
     units = np.nan_to_num(y)
     sold = units > 0
     first = observed.argmax(axis=1)
-    cols = np.minimum(first[:, None] + np.arange(12)[None, :], y.shape[1] - 1)
-    year_obs = np.take_along_axis(observed, cols, axis=1)
-    p = (np.take_along_axis(sold, cols, axis=1) & year_obs).sum(axis=1) / np.maximum(year_obs.sum(axis=1), 1)
-    z = np.where(sold.any(axis=1), np.where(sold, units, 0).sum(axis=1) / np.maximum(sold.sum(axis=1), 1), 0.0)
+    cols = first[:, None] + np.arange(12)[None, :]
+    inside = cols < y.shape[1]  # a series shorter than a year: its months only
+    cols = np.minimum(cols, y.shape[1] - 1)
+    year_obs = np.take_along_axis(observed, cols, axis=1) & inside
+    year_sold = np.take_along_axis(sold, cols, axis=1) & year_obs
+    p = year_sold.sum(axis=1) / np.maximum(year_obs.sum(axis=1), 1)
+    first_sale = units[np.arange(len(y)), sold.argmax(axis=1)]
+    year_units = np.where(year_sold, np.take_along_axis(units, cols, axis=1), 0.0).sum(axis=1)
+    z = np.where(year_sold.any(axis=1), year_units / np.maximum(year_sold.sum(axis=1), 1), first_sale)
     ps, zs = np.empty((len(y), y.shape[1] + 1)), np.empty((len(y), y.shape[1] + 1))
     for t in range(y.shape[1]):
         ps[:, t], zs[:, t] = p, z

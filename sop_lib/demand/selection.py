@@ -188,11 +188,15 @@ def combined(parts: dict[str, ForecastResult], per_series: pd.Series, choice: pd
 
 
 def chosen_elsewhere(actual: pd.DataFrame, fits: dict[str, ForecastResult], keyed: pd.DataFrame, group_col: str, *,
-                     margin: float, unavailable: dict[str, str], quantiles: tuple[float, ...], seed: int) -> pd.DataFrame:
+                     margin: float, unavailable: dict[str, str], quantiles: tuple[float, ...],
+                     seed: int) -> pd.DataFrame | None:
     """The held-out months forecast as the choice would have them had it been made on the other
     half of those months: each half's families choose on the other half (no extra fit). Its
-    accuracy estimates the choice's without scoring it on the months it was made on."""
+    accuracy estimates the choice's without scoring it on the months it was made on. None
+    with a single held-out month (no other half to choose on)."""
     months = sorted(actual["ds"].unique())
+    if len(months) < 2:
+        return None
     halves = (months[: len(months) // 2], months[len(months) // 2:])
     family = family_of(keyed, group_col)
     tables = []
@@ -223,7 +227,7 @@ def describe_choice(choice: pd.DataFrame | None, margin: float = MARGIN, named: 
     text = (f"Each product family's model was chosen on its held-out months (demand.model: auto) — {said}. "
             f"A model is chosen where its held-out WAPE is more than {margin:.0%} below the other's; a family "
             "without held-out months takes the mixture.")
-    skipped = choice.loc[~choice["trend_fitted"], "reason"]
+    skipped = choice.loc[~choice["trend_fitted"] & choice["reason"].str.contains("not fitted|over budget"), "reason"]
     if len(skipped):
         text += f" {skipped.iloc[0][0].upper()}{skipped.iloc[0][1:]}."
     moved = int(choice.get("intermittent_to_trend", pd.Series(dtype=int)).sum())

@@ -6,10 +6,13 @@ half the series' linear-trend slope. Per series:
 
 1. if the autocorrelation at the seasonal lag is significant (90%, the usual test),
    divide the series by classical multiplicative seasonal indices;
-2. fit simple exponential smoothing (``alpha`` and the initial level by least squares:
-   a grid over ``alpha``, the best initial level in closed form for each);
-3. forecast the last level plus ``b/2 * (h - 1 + (1 - (1 - alpha)^n) / alpha)``, ``b`` the
-   least-squares slope, and put the seasonal indices back.
+2. fit simple exponential smoothing whose one-step forecast adds half the theta line's
+   contribution (Fiorucci et al.'s standard theta model, as statsforecast's Theta):
+   ``alpha`` and the initial level by least squares (a grid over ``alpha``, the best
+   initial level in closed form for each);
+3. forecast the last level plus ``(A (1 - alpha)^n + (h - 1 + (1 - (1 - alpha)^(n+1)) / alpha) B) / 2``,
+   ``A`` and ``B`` the intercept and slope of the least-squares line, and put the seasonal
+   indices back.
 
 Draws are sample paths of the same state-space model (``l' = l + alpha e``, ``e ~ N(0,
 sigma)``), so intervals widen with the horizon as in the method's own formula, and sums
@@ -56,18 +59,18 @@ def seasonal_indices(y: np.ndarray, n: np.ndarray, moy_first: np.ndarray, m: int
     ``y`` is left-aligned (`_left_align`), ``moy_first`` the calendar position of each
     series' first observed month."""
     idx = np.ones((y.shape[0], m))
-    for i in range(y.shape[0]):
+    for i in range(y.shape[0] if m > 1 else 0):
         x = y[i, : n[i]]
-        if n[i] < 2 * m or np.any(x <= 0):
-            continue
         xc = x - x.mean()
+        if n[i] < 2 * m or np.any(x <= 0) or not np.any(xc):  # too short, not positive, or constant
+            continue
         acf = np.array([np.sum(xc[k:] * xc[: len(x) - k]) for k in range(1, m + 1)]) / np.sum(xc**2)
         limit = SEASONAL_TEST_Z * np.sqrt((1 + 2 * np.sum(acf[: m - 1] ** 2)) / len(x))
         if abs(acf[m - 1]) <= limit:
             continue
-        # centred 2 x m moving average, then the mean ratio per position (normalised to mean 1)
-        w = np.r_[0.5, np.ones(m - 1), 0.5] / m
-        trend = np.convolve(x, w, mode="valid")  # aligned with x[m/2 : len - m/2]
+        # centred moving average (2 x m for an even m), then the mean ratio per position (normalised to mean 1)
+        w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+        trend = np.convolve(x, w, mode="valid")  # centred on x[m // 2], x[m // 2 + 1], ...
         ratio = x[m // 2: m // 2 + len(trend)] / trend
         pos = (moy_first[i] + m // 2 + np.arange(len(trend))) % m
         s = np.array([ratio[pos == p].mean() for p in range(m)])
