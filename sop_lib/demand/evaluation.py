@@ -214,10 +214,10 @@ def describe_backtest(acc: pd.DataFrame, holdout: int) -> str:
         return text + "Only one model was fitted, so there was no choice to make (see the forecast below)."
     if len(alone):
         fair = wape_of(f"Bayesian engine ({CHOSEN_ELSEWHERE})")
-        return text + ("The choice is scored on the months it was made on, so that figure flatters it"
-                       + (f"; made on the other half of these months instead, it scored {fair:.1%}" if fair is not None
-                          else "") + "; each model alone scored " + " and ".join(f"{r['wape']:.1%} ({r['method'].split(' model')[0].split()[-1]})"
-                                                       for _, r in alone.iterrows()) + ".")
+        honest = f"; made on the other half of these months instead, it scored {fair:.1%}" if fair is not None else ""
+        each = " and ".join(f"{r['wape']:.1%} ({r['method'].split(' model')[0].split()[-1]})" for _, r in alone.iterrows())
+        return text + (f"The choice is scored on the months it was made on, so that figure flatters it{honest}; "
+                       f"each model alone scored {each}.")
     other = wape_of("Engine's other model")
     if other is not None:
         return text + f"The engine's other model scored {other:.1%} (demand.model in the params file chooses the model)."
