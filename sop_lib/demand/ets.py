@@ -193,6 +193,13 @@ def fit(d: Design, *, method: str = "map", draws: int = 300, tune: int = 300, ch
     raise ValueError(f"the ets model is fitted by 'map' or 'nuts', not {method!r}")
 
 
+def regression_coef(idata: az.InferenceData) -> np.ndarray | None:
+    """The regressors' effects on the log scale (posterior mean; the mode of a MAP fit), or None
+    without regressors: what the Theta half of the draws takes out and puts back."""
+    post = idata.posterior
+    return post["coef"].mean(("chain", "draw")).values if "coef" in post else None
+
+
 def _draw_params(idata: az.InferenceData, n: int | None = None) -> dict[str, np.ndarray]:
     """Posterior draws of each parameter, (sample, series, ...); ``n`` thins them to at most n."""
     post = idata.posterior.stack(sample=("chain", "draw"))

@@ -138,12 +138,9 @@ def _select(train: pd.DataFrame, actual: pd.DataFrame, fit, group_col: str | Non
         except OverBudget as over:
             unavailable[model] = str(over)
     keyed = train.assign(_family=train[group_col] if group_col else "all")
-    family = selection.family_of(keyed, "_family")
-    wape = selection.family_wape(actual, {m: r.table for m, r in fits.items()}, family)
-    choice = selection.choose(wape, sorted(family.unique()), margin=margin, unavailable=unavailable)
-    per_series = selection.series_models(keyed, choice, "_family")
-    res = selection.combined(fits, per_series, choice, family, kwargs.get("quantiles", (0.1, 0.5, 0.9)),
-                             kwargs.get("seed", 42))
+    choice, per_series = selection.choose_on(actual, fits, keyed, "_family", margin=margin, unavailable=unavailable)
+    res = selection.combined(fits, per_series, choice, selection.family_of(keyed, "_family"),
+                             kwargs.get("quantiles", (0.1, 0.5, 0.9)), kwargs.get("seed", 42))
     res.parts = {m: r for m, r in fits.items()}  # every candidate, for its own row
     elsewhere = selection.chosen_elsewhere(actual, fits, keyed, "_family", margin=margin, unavailable=unavailable,
                                            quantiles=kwargs.get("quantiles", (0.1, 0.5, 0.9)), seed=kwargs.get("seed", 42))
@@ -184,10 +181,8 @@ def _replicate(part: ForecastResult, rng: np.random.Generator) -> np.ndarray:
         rep = model.replicate_history(part.idata, part.design, rng)
         return intermittent.mixed_draws(rep, part.design.y, part.idata.attrs.get("tsb_weight", 0.0), rng, history=True)
     rep = ets.replicate_history(part.idata, part.design, rng)
-    post = part.idata.posterior
-    coef = post["coef"].mean(("chain", "draw")).values if "coef" in post else None
     attrs = part.idata.attrs
-    return theta.mixed_draws(rep, part.design, coef, attrs.get("theta_weight", 0.0), rng,
+    return theta.mixed_draws(rep, part.design, ets.regression_coef(part.idata), attrs.get("theta_weight", 0.0), rng,
                              attrs.get("season_length", 12), history=True)
 
 

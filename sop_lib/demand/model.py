@@ -582,8 +582,7 @@ def forecast(
                         max_iterations=map_iterations or ets.MAP_ITERATIONS)
         sims = ets.simulate(idata, d, rng, n_draws=max(draws * chains, 1000) if method == "map" else draws * chains)
         weight = theta.WEIGHT if theta_weight is None else theta_weight
-        coef = idata.posterior["coef"].mean(("chain", "draw")).values if "coef" in idata.posterior else None
-        sims = theta.mixed_draws(sims, d, coef, weight, rng, season_length)
+        sims = theta.mixed_draws(sims, d, ets.regression_coef(idata), weight, rng, season_length)
         idata.attrs.update({"theta_weight": weight, "season_length": season_length})  # the check replicates the mixture
     else:
         from sop_lib.demand import intermittent

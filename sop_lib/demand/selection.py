@@ -187,6 +187,16 @@ def combined(parts: dict[str, ForecastResult], per_series: pd.Series, choice: pd
                           parts=parts, choice=choice, series_model=per_series.sort_index())
 
 
+def choose_on(actual: pd.DataFrame, fits: dict[str, ForecastResult], history: pd.DataFrame, group_col: str, *,
+              margin: float, unavailable: dict[str, str]) -> tuple[pd.DataFrame, pd.Series]:
+    """Each family's model chosen on ``actual``'s months from the fits' forecasts of them, and
+    every series' model (`series_models`)."""
+    family = family_of(history, group_col)
+    wape = family_wape(actual, {m: r.table for m, r in fits.items()}, family)
+    choice = choose(wape, sorted(family.unique()), margin=margin, unavailable=unavailable)
+    return choice, series_models(history, choice, group_col)
+
+
 def chosen_elsewhere(actual: pd.DataFrame, fits: dict[str, ForecastResult], keyed: pd.DataFrame, group_col: str, *,
                      margin: float, unavailable: dict[str, str], quantiles: tuple[float, ...],
                      seed: int) -> pd.DataFrame | None:
@@ -198,12 +208,11 @@ def chosen_elsewhere(actual: pd.DataFrame, fits: dict[str, ForecastResult], keye
     if len(months) < 2:
         return None
     halves = (months[: len(months) // 2], months[len(months) // 2:])
-    family = family_of(keyed, group_col)
     tables = []
-    for choose_on, score_on in ((halves[1], halves[0]), (halves[0], halves[1])):
-        wape = family_wape(actual[actual["ds"].isin(choose_on)], {m: r.table for m, r in fits.items()}, family)
-        choice = choose(wape, sorted(family.unique()), margin=margin, unavailable=unavailable)
-        draws = blend({m: r.draws for m, r in fits.items()}, series_models(keyed, choice, group_col).sort_index(), seed)
+    for chosen_on, score_on in ((halves[1], halves[0]), (halves[0], halves[1])):
+        _, per_series = choose_on(actual[actual["ds"].isin(chosen_on)], fits, keyed, group_col, margin=margin,
+                                  unavailable=unavailable)
+        draws = blend({m: r.draws for m, r in fits.items()}, per_series.sort_index(), seed)
         tables.append(summarise_draws(draws.sel(ds=list(score_on)), quantiles))
     return pd.concat(tables, ignore_index=True)
 
