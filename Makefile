@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml
 	@# Debian's Chromium: the browser test opens every report in it (Playwright drives it; no browser download)
 	@command -v chromium >/dev/null || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
-	  echo "note: chromium not installed; tests/test_hostile_text.py needs it (apt-get install chromium)"
+	  echo "note: chromium not installed; tests/cycle/test_hostile_text.py needs it (apt-get install chromium)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sop)" >/dev/null

@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def bench_backtest(months: int = 12, below_safety: tuple[float, ...] = ()) -> pd.DataFrame:
-    from sop_lib import backtest, demo
-    from sop_lib.params import load_params
+    from sop_lib.plan_quality import replay as backtest
+    from sop_lib.companies import demo
+    from sop_lib.core.params import load_params
 
     P = load_params(ROOT / "params" / "default.yaml", check_files=False)
     demo.ensure_demo_company(P.data_folder, P.cycle, P.data.demo_seed)
@@ -54,7 +55,7 @@ def bench_backtest(months: int = 12, below_safety: tuple[float, ...] = ()) -> pd
                                         costs=backtest.costs_of(P), naive_cover_weeks=b.naive_cover_weeks,
                                         forecaster=timed, warmup=b.warmup_months)
     total = time.perf_counter() - t0
-    from sop_lib.scenarios.evaluate import units_per_customer
+    from sop_lib.reconciliation.evaluate import units_per_customer
 
     summary = backtest.summarise(records, overtime, units_per_customer=units_per_customer(tables["open_orders"]))
     series = history["unique_id"].nunique()

@@ -36,8 +36,8 @@ def autoets_seconds(folder: Path) -> tuple[float, int]:
 
 
 def bench_cycle(skus: int, regions: int, keep: str | None = None) -> dict:
-    from sop_lib.pipeline import run_cycle
-    from sop_lib.scaled_demo import write_scaled_demo
+    from sop_lib.batch.runner import run_cycle
+    from sop_lib.companies.scaled import write_scaled_demo
 
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="bench_cycle_"))
     t0 = time.perf_counter()

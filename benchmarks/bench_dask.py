@@ -21,7 +21,7 @@ import pandas as pd
 
 def scaled_history(skus: int, regions: int) -> pd.DataFrame:
     """The scaled demo's active SKU x region series with a full history, with their family."""
-    from sop_lib.scaled_demo import scaled_tables
+    from sop_lib.companies.scaled import scaled_tables
 
     t = scaled_tables("2026-11", skus, regions)
     products = t["products"]

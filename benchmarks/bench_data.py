@@ -34,7 +34,7 @@ STEP1 = r"""
 import json, resource, sys, time
 from pathlib import Path
 from sop_lib import data
-from sop_lib.params import load_params
+from sop_lib.core.params import load_params
 P = load_params(sys.argv[1])
 t0 = time.perf_counter()
 loaded = data.load_sources(P)
@@ -73,8 +73,8 @@ def _timed(fn):
 
 def bench_data(rows: int) -> None:
     from sop_lib import data
-    from sop_lib.demo import write_demo_company
-    from sop_lib.params import SourceSpec
+    from sop_lib.companies.demo import write_demo_company
+    from sop_lib.core.params import SourceSpec
 
     rng = np.random.default_rng(0)
     sales = _sales(rows, rng)

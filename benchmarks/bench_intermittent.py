@@ -54,7 +54,7 @@ def simulate(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def demo_niche() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The demo's intermittent grinder: 48 months of sales to its last cycle, then 12 of truth."""
-    from sop_lib import demo
+    from sop_lib.companies import demo
 
     world = demo.true_demand(20261)
     g = world[world["sku"] == "GRN-SINGLE-35"]

@@ -34,7 +34,7 @@ def _inputs(n_sku: int, n_lines: int, months: int) -> dict:
 
 
 def bench_lp(n_sku: int = 1000, n_lines: int = 5, months: int = 12) -> float:
-    from sop_lib import production
+    from sop_lib.supply import production
 
     t0 = time.perf_counter()
     inputs = _inputs(n_sku, n_lines, months)

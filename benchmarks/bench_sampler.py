@@ -26,7 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 def demo_history(params_file: Path):
     """Step 1 and the first cell of step 2, without the notebooks: (params, history, future promotions)."""
-    from sop_lib import data, demand, demo, params
+    from sop_lib import data, demand
+    from sop_lib.companies import demo
+    from sop_lib.core import params
 
     P = params.load_params(params_file)
     if P.data.demo:

@@ -53,8 +53,8 @@ SCENARIOS = [
 
 
 def bench_scenarios(n_sku: int = 1000, samples: int = 500) -> float:
-    from sop_lib import scenarios, supply
-    from sop_lib.params import Scenario
+    from sop_lib import reconciliation as scenarios, supply
+    from sop_lib.core.params import Scenario
 
     tables, ds = _company(n_sku, samples)
     kw = dict(service_level=0.95, scenario="p50", overtime_pct=0.1, holding_pct_year=0.22, overtime_cost=58.0)

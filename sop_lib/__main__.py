@@ -1,5 +1,5 @@
 import sys
 
-from sop_lib.cli import main
+from sop_lib.batch.cli import main
 
 sys.exit(main())

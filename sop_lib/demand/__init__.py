@@ -12,6 +12,23 @@ on Dask) and `evaluation` (accuracy and
 calibration on held-out months).
 """
 
+from sop_lib.demand.design import ForecastInputError, quantile_column
+from sop_lib.demand.diagnostics import (
+    ESS_OK,
+    RHAT_OK,
+    describe_fit,
+    diagnostics,
+    fit_check_label,
+    fit_diagnostics,
+    headline_parameters,
+    parameter_summary,
+)
+from sop_lib.demand.draws import (
+    ForecastResult,
+    aggregate_draws,
+    horizon_totals,
+    summarise_draws,
+)
 from sop_lib.demand.drivers import (
     OverrideError,
     add_series,
@@ -25,6 +42,7 @@ from sop_lib.demand.drivers import (
     sku_of,
     sop_history,
 )
+from sop_lib.demand.engine import forecast
 from sop_lib.demand.evaluation import (
     accuracy,
     backtest,
@@ -34,28 +52,15 @@ from sop_lib.demand.evaluation import (
     posterior_predictive_check,
     seasonal_naive,
 )
+from sop_lib.demand.launches import (
+    add_launch,
+    apply_launches,
+    launch_month_probabilities,
+)
 from sop_lib.demand.partitioned import describe_partitions
+from sop_lib.demand.sampling import OverBudget
 from sop_lib.demand.selection import describe_choice, forecast_chosen, posterior_files
 from sop_lib.demand.young import describe_young, split_young, young_draws
-from sop_lib.demand.launches import add_launch, apply_launches, launch_month_probabilities
-from sop_lib.demand.model import (
-    ESS_OK,
-    RHAT_OK,
-    ForecastInputError,
-    OverBudget,
-    ForecastResult,
-    aggregate_draws,
-    describe_fit,
-    diagnostics,
-    fit_check_label,
-    fit_diagnostics,
-    forecast,
-    headline_parameters,
-    horizon_totals,
-    parameter_summary,
-    quantile_column,
-    summarise_draws,
-)
 
 __all__ = [
     "ESS_OK", "RHAT_OK", "ForecastInputError", "ForecastResult", "OverrideError", "add_series", "apply_overrides", "apply_shocks",

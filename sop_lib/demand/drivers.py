@@ -15,7 +15,7 @@ import pandas as pd
 import xarray as xr
 import yaml
 
-from sop_lib.params import MONTH
+from sop_lib.core.params import MONTH
 
 
 class OverrideError(ValueError):
@@ -43,7 +43,7 @@ def _selected(draws: xr.DataArray, skus: list[str], regions: list[str], start: p
 
 
 def apply_shocks(draws: xr.DataArray, shocks: list, seed: int = 0) -> xr.DataArray:
-    """Scale demand by external events declared in params (`sop_lib.params.Shock`).
+    """Scale demand by external events declared in params (`sop_lib.core.params.Shock`).
 
     The size of each shock is uncertain: per draw it is uniform between ``effect_low`` and
     ``effect_high`` and the same for every series and month it touches, so the spread it

@@ -37,7 +37,8 @@ import time
 import arviz as az
 import numpy as np
 
-from sop_lib.demand.model import Design, _from_log_scale, sampler_cores
+from sop_lib.demand.design import Design, from_log_scale
+from sop_lib.demand.sampling import sampler_cores
 
 MAP_ITERATIONS = 200
 PHI_RANGE = (0.8, 0.98)  # the damping range statsforecast's AutoETS also searches
@@ -249,7 +250,7 @@ def simulate(idata: az.InferenceData, d: Design, rng: np.random.Generator, n_dra
         e = p["sigma"] * rng.standard_normal(l.shape)
         z[:, :, k] = l + p["phi"] * b + s[..., 0] + xf[:, :, k] + e
         l, b, s = _step(l, b, s, e, p["alpha"], p["beta_s"], p["gamma"], p["phi"], np.concatenate)
-    return _from_log_scale(z, d)
+    return from_log_scale(z, d)
 
 
 def replicate_history(idata: az.InferenceData, d: Design, rng: np.random.Generator, max_draws: int = 200) -> np.ndarray:
@@ -259,6 +260,6 @@ def replicate_history(idata: az.InferenceData, d: Design, rng: np.random.Generat
     pred, _ = _filter(post, d)
     pick = np.arange(max_draws) % len(post["alpha"])  # a MAP fit repeats its one point
     noise = post["sigma"][pick][:, :, None] * rng.standard_normal((max_draws,) + pred.shape[1:])
-    rep = _from_log_scale(pred[pick] + noise, d)
+    rep = from_log_scale(pred[pick] + noise, d)
     rep[:, ~d.mask] = np.nan
     return rep

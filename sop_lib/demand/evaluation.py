@@ -6,8 +6,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sop_lib.demand import selection
-from sop_lib.demand.model import ForecastInputError, ForecastResult, OverBudget, forecast, inference_of
+from sop_lib.demand import ets, intermittent, selection, theta, trend
+from sop_lib.demand.design import ForecastInputError
+from sop_lib.demand.diagnostics import inference_of
+from sop_lib.demand.draws import ForecastResult
+from sop_lib.demand.engine import forecast
+from sop_lib.demand.sampling import OverBudget
 
 
 def accuracy(actual: pd.DataFrame, fc: pd.DataFrame, train: pd.DataFrame, season_length: int = 12,
@@ -175,10 +179,8 @@ def posterior_predictive_check(res: ForecastResult, seed: int = 0) -> tuple[pd.D
 
 def _replicate(part: ForecastResult, rng: np.random.Generator) -> np.ndarray:
     """History replicated by one model's fit: (sample, series, month)."""
-    from sop_lib.demand import ets, intermittent, model, theta
-
     if part.model != "ets":
-        rep = model.replicate_history(part.idata, part.design, rng)
+        rep = trend.replicate_history(part.idata, part.design, rng)
         return intermittent.mixed_draws(rep, part.design.y, part.idata.attrs.get("tsb_weight", 0.0), rng, history=True)
     rep = ets.replicate_history(part.idata, part.design, rng)
     attrs = part.idata.attrs

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sop_lib.demand.design import ForecastInputError
 from sop_lib.demand.drivers import sku_of
-from sop_lib.demand.model import ForecastInputError
 
 
 def launch_month_probabilities(earliest: pd.Timestamp, likely: pd.Timestamp, latest: pd.Timestamp) -> pd.Series:

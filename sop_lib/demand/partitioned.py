@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sop_lib.demand.model import ForecastResult, forecast, summarise_draws
+from sop_lib.demand.draws import ForecastResult, summarise_draws
+from sop_lib.demand.fitting import fit_series
 
 
 def partitions(history: pd.DataFrame, group_col: str, max_series: int = 0) -> dict[str, list[str]]:
@@ -45,7 +46,7 @@ def fit_partition(history: pd.DataFrame, horizon: int, seed: int, future_regress
                   fit_kwargs: dict) -> ForecastResult:
     """One partition's forecast (a Dask task: everything it needs comes in its arguments)."""
     start = time.perf_counter()
-    res = forecast(history, horizon, seed=seed, future_regressors=future_regressors, return_draws=True, **fit_kwargs)
+    res = fit_series(history, horizon, seed=seed, future_regressors=future_regressors, return_draws=True, **fit_kwargs)
     res.fit_seconds = time.perf_counter() - start  # the task's whole time, compilation included
     return res
 

@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sop_lib.demand.draws import ForecastResult, summarise_draws
+from sop_lib.demand.engine import forecast
 from sop_lib.demand.intermittent import ADI_INTERMITTENT, is_intermittent
-from sop_lib.demand.model import ForecastResult, OverBudget, forecast, summarise_draws
+from sop_lib.demand.sampling import OverBudget
 
 MODELS = {"trend": "nuts", "ets": "map"}  # each candidate with the inference auto gives it
 MIX = "mix"

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sop_lib.demand.model import OFFSET, Design
+from sop_lib.demand.design import OFFSET, Design
 
 ALPHAS = np.linspace(0.02, 0.98, 49)  # the SES smoothing weights searched
 SEASONAL_TEST_Z = 1.645  # one-sided 90% test on the seasonal-lag autocorrelation

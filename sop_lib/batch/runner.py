@@ -1,0 +1,412 @@
+"""The monthly batch: run the five step notebooks in order with papermill.
+
+A cycle is built in ``reports/<cycle>.partial/`` and moved to ``reports/<cycle>/``
+only when every step has succeeded, so a failing run never touches a completed
+cycle. A completed cycle is replaced only with ``force=True``, and even then the old
+one is kept beside it as ``reports/<cycle>.replaced-<timestamp>/``.
+
+Each step reads the artifacts of earlier steps from ``<cycle_dir>/artifacts/`` and
+writes its own there (see `ARTIFACTS`); the executed notebook and its HTML report
+sit in ``<cycle_dir>/``. Every artifact's sha256 is recorded when written and checked
+when read (`sop_lib.core.integrity`); one batch at a time holds a cycle, and its kernels die
+with it (`sop_lib.core.runlock`); the reports folder is checked for write access and free
+space before any step runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from sop_lib.core import handover, integrity, runlock
+from sop_lib.core.contracts import CONTRACTS
+from sop_lib.core.handover import (  # noqa: F401 (the batch's names)
+    ARTIFACTS,
+    DRAWS_FILE,
+    POSTERIOR_FILE,
+    CycleError,
+    step_complete,
+)
+from sop_lib.core.params import RunParams, load_params
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    notebook: str
+    title: str
+
+    @property
+    def stem(self) -> str:
+        return Path(self.notebook).stem
+
+
+STEPS: tuple[Step, ...] = (
+    Step(1, "01_data_preparation.ipynb", "Data gathering and preparation"),
+    Step(2, "02_demand_planning.ipynb", "Demand planning"),
+    Step(3, "03_supply_planning.ipynb", "Supply planning"),
+    Step(4, "04_pre_sop_reconciliation.ipynb", "Pre-S&OP reconciliation"),
+    Step(5, "05_executive_review.ipynb", "Executive S&OP review"),
+)
+
+MAX_DETAILS = 10  # lines of an error's detail (e.g. blocking data problems) printed by the CLI
+
+
+class StepFailed(CycleError):
+    """A step's notebook failed: one summary line, then up to `MAX_DETAILS` lines of detail."""
+
+    def __init__(self, step: Step, cell: int | None, error: str, notebook: Path, resume: str,
+                 details: list[str] | None = None, report: Path | None = None):
+        self.step, self.cell, self.error, self.notebook = step, cell, error, notebook
+        self.details, self.report = details or [], report
+        where = f"cell {cell}" if cell is not None else "start-up"
+        kept = f"report of what ran at {report} | " if report else ""
+        lines = [f"Step {step.number} ({step.title}) failed in {where}: {error} | {kept}"
+                 f"executed notebook kept at {notebook} | fix the cause, then resume with: {resume} --from-step {step.number}"]
+        lines += self.details[:MAX_DETAILS]
+        if len(self.details) > MAX_DETAILS:
+            lines.append(f"  ... and {len(self.details) - MAX_DETAILS} more: see {report or notebook}")
+        super().__init__("\n".join(lines))
+
+
+# --- one step inside a notebook ----------------------------------------------------
+
+
+@dataclass
+class StepContext:
+    step: Step
+    params: RunParams
+    cycle_dir: Path
+
+    def read(self, name: str) -> pd.DataFrame:
+        return handover.read_table(self.cycle_dir, name)
+
+    def write(self, name: str, df: pd.DataFrame) -> None:
+        """Hand a table to later steps; a name another step owns is refused (no silent clobbering)."""
+        owner = ARTIFACTS.get(name, self.step.number)
+        if owner != self.step.number:
+            raise KeyError(f"step {self.step.number} may not write {name!r} (written by step {owner})")
+        handover.write_table(self.cycle_dir, name, df)
+
+    def export_csv(self, name: str, df: pd.DataFrame) -> str:
+        """Write a report's full table as CSV beside the hand-overs and return the link to it,
+        relative to the step's HTML report (which sits next to ``artifacts/``)."""
+        out = handover.write_csv(self.cycle_dir, name, df)
+        return f"{handover.ARTIFACTS_DIR}/{out.name}"
+
+    def source_tables(self) -> dict[str, pd.DataFrame]:
+        """Every source table that step 1 handed over, by name (an undeclared one has no rows)."""
+        return {name: self.read(name) for name in CONTRACTS}
+
+    @property
+    def draws_path(self) -> Path:
+        return handover.artifacts_dir(self.cycle_dir) / DRAWS_FILE
+
+    def write_netcdf(self, obj, name: str = DRAWS_FILE) -> None:
+        """Write draws (xarray Dataset) or a posterior (ArviZ InferenceData) as NetCDF."""
+        handover.write_netcdf(self.cycle_dir, obj, name)
+
+    def read_draws(self):
+        """The demand draws of step 2 (checked against their checksum), loaded into memory."""
+        return handover.read_draws(self.cycle_dir)
+
+    def read_previous(self, *names: str) -> tuple[str | None, dict[str, pd.DataFrame]]:
+        """The last completed cycle before this one and its tables ``names`` (checked), or ``(None, {})``."""
+        return handover.read_previous(self.cycle_dir.parent, self.params.cycle, names)
+
+
+def open_step(number: int, *, params_file: str, cycle_dir: str, cycle: str = "",
+              prepare_upstream: bool = True) -> StepContext:
+    """What a notebook calls first: validated params, and the earlier steps' artifacts.
+
+    When an analyst opens notebook N on its own, earlier steps may not have run into
+    ``cycle_dir`` yet; with ``prepare_upstream`` they are run there first (papermill,
+    default parameters), so every notebook works standalone.
+    """
+    runlock.watch_batch()  # a kernel started by `sop run` dies with it (no orphan sampling on)
+    params = load_params(params_file, overrides={"cycle": cycle} if cycle else None)
+    cdir = Path(cycle_dir).resolve()
+    cdir.mkdir(parents=True, exist_ok=True)
+    stamp, snapshot = cdir / "params.json", params.model_dump_json(indent=2)
+    stale = prepare_upstream and stamp.exists() and stamp.read_text() != snapshot
+    if stale:  # the sandbox holds another cycle's or profile's results: redo the earlier steps
+        print(f"{cdir} was prepared with other parameters; re-running the earlier steps")
+    if prepare_upstream:
+        stamp.write_text(snapshot)
+    missing = list(range(1, number)) if stale else missing_steps(cdir, number)
+    if missing:
+        if not prepare_upstream:
+            raise CycleError(f"{cdir}: step(s) {missing} have not run; run them first")
+        first = missing[0]
+        print(f"Preparing steps {first}-{number - 1} into {cdir} (their artifacts were missing)...")
+        run_steps(cdir, params_file=str(Path(params_file).resolve()), cycle=params.cycle,
+                  steps=[s for s in STEPS if first <= s.number < number], progress=False, export=False)
+    return StepContext(STEPS[number - 1], params, cdir)
+
+
+# --- the batch --------------------------------------------------------------------
+
+
+def run_steps(cycle_dir: Path, *, params_file: str, cycle: str, steps: list[Step], progress: bool = True,
+              export: bool = True, kernel_name: str = "python3", resume: str = "",
+              log: Callable[[str], None] = print) -> None:
+    """Execute ``steps`` into ``cycle_dir``; raise `StepFailed` at the first failing cell."""
+    with _as_batch():
+        for step in steps:
+            _run_step(step, cycle_dir, params_file=params_file, cycle=cycle, progress=progress, export=export,
+                      kernel_name=kernel_name, resume=resume, log=log)
+
+
+@contextmanager
+def _as_batch():
+    """Mark the kernels papermill starts inside as this batch's: their watchdog ends them if the batch dies."""
+    saved = {k: os.environ.get(k) for k in runlock.batch_env()}
+    os.environ.update(runlock.batch_env())  # inherited by the kernels
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _run_step(step: Step, cycle_dir: Path, *, params_file: str, cycle: str, progress: bool, export: bool,
+              kernel_name: str, resume: str, log: Callable[[str], None]) -> None:
+    """Execute one step's notebook into ``cycle_dir`` and render its report."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from sop_lib.core import reporting
+
+    out_nb = cycle_dir / step.notebook
+    log(f"[step {step.number}/5] {step.title}: running {step.notebook}")
+    started = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(NOTEBOOKS / step.notebook),
+            str(out_nb),
+            parameters={"params_file": params_file, "cycle_dir": str(cycle_dir), "cycle": cycle,
+                        "prepare_upstream": False},
+            cwd=str(NOTEBOOKS),
+            kernel_name=kernel_name,
+            progress_bar=progress,
+            request_save_on_cell_execute=True,
+        )
+    except PapermillExecutionError as exc:
+        first, *details = str(exc.evalue).splitlines() or [""]
+        report = None
+        if export:  # what ran before the failure is what the planner needs (a blocked step 1's data-quality report)
+            try:
+                report = reporting.export_html(out_nb, cycle_dir / f"{step.stem}.html",
+                                               title=f"{cycle} · {step.title} (stopped)")
+            except Exception:  # noqa: BLE001 - the failure itself is what must be reported
+                report = None
+        raise StepFailed(step, exc.cell_index, f"{exc.ename}: {first}", out_nb, resume or f"sop run --cycle {cycle}",
+                         details=[d for d in details if d.strip()], report=report) from None
+    except Exception as exc:  # kernel died, notebook missing...
+        raise StepFailed(step, None, f"{type(exc).__name__}: {exc}", out_nb, resume or f"sop run --cycle {cycle}") from None
+    if export:
+        reporting.export_html(out_nb, cycle_dir / f"{step.stem}.html", title=f"{cycle} · {step.title}")
+    log(f"[step {step.number}/5] done in {time.perf_counter() - started:.0f} s")
+
+
+def missing_steps(cycle_dir: Path, before: int) -> list[int]:
+    """Steps before ``before`` whose hand-over artifacts are not all in ``cycle_dir``."""
+    return [s.number for s in STEPS if s.number < before and not step_complete(cycle_dir, s.number)]
+
+
+def _complete(cycle_dir: Path) -> bool:
+    return (cycle_dir / "manifest.json").exists()
+
+
+MIN_FREE_BYTES = 200 * 1024**2  # a demo cycle takes about 50 MB (most of it the draws); real ones more
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def check_writable(root: Path) -> None:
+    """Fail before any step runs if the reports folder cannot be made, written or is nearly full."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CycleError(f"cannot create the reports folder {root}: {exc.strerror or exc}; "
+                         "choose another folder with --reports") from None
+    probe = root / f".write-test-{os.getpid()}"
+    try:
+        probe.write_bytes(b"\0" * 4096)
+        probe.unlink()
+    except OSError as exc:
+        try:
+            probe.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise CycleError(f"the reports folder {root} is not writable ({exc.strerror or exc}); "
+                         "fix its permissions or choose another folder with --reports") from None
+    cycles = sorted(p for p in root.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if _complete(p))
+    need = max(MIN_FREE_BYTES, 2 * _folder_bytes(cycles[-1]) if cycles else 0)
+    free = shutil.disk_usage(root).free
+    if free < need:
+        basis = f"twice the last completed cycle, {cycles[-1].name}" if cycles and need > MIN_FREE_BYTES else "the minimum"
+        raise CycleError(f"only {free / 1024**2:,.0f} MB free on the disk of {root}; a cycle needs about "
+                         f"{need / 1024**2:,.0f} MB ({basis}). Free some space or choose another folder with --reports")
+
+
+def describe_partial(staging: Path) -> str:
+    """What an unfinished run left behind: when it started, which steps finished, which had begun."""
+    stamp = staging / "params.json"
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp.stat().st_mtime)) if stamp.exists() else "unknown time"
+    done = [s.number for s in STEPS if step_complete(staging, s.number)]
+    begun = [s.number for s in STEPS if (staging / s.notebook).exists() and s.number not in done]
+    text = (f"found an unfinished run in {staging} (started {when}): "
+            f"{'step(s) ' + ', '.join(map(str, done)) + ' complete' if done else 'no step complete'}")
+    return text + (f", step {begun[0]} had begun and did not finish" if begun else "")
+
+
+def run_cycle(params_file: str | Path, *, cycle: str | None = None, reports_root: str | Path = PROJECT_ROOT / "reports",
+              from_step: int = 1, force: bool = False, progress: bool = True, log: Callable[[str], None] = print) -> Path:
+    """Run the monthly cycle; return ``reports/<cycle>/index.html``."""
+    from sop_lib.companies.demo import ensure_demo_company
+    from sop_lib.core.params import check_source_files
+
+    params_file = Path(params_file).resolve()
+    params = load_params(params_file, overrides={"cycle": cycle} if cycle else None, check_files=False)
+    if params.data.demo:
+        ensure_demo_company(params.data_folder, params.cycle, params.data.demo_seed)
+    check_source_files(params, params_file)
+    if not 1 <= from_step <= len(STEPS):
+        raise CycleError(f"--from-step must be between 1 and {len(STEPS)}, got {from_step}")
+
+    root = Path(reports_root).resolve()
+    check_writable(root)
+    try:
+        with runlock.CycleLock(root / f"{params.cycle}.lock") as lock:
+            if lock.taken_over is not None:
+                log(f"Taking over the lock of {lock.taken_over.describe()}: that process is no longer running.")
+            return _run_locked(params, params_file, root, from_step=from_step, force=force, progress=progress, log=log)
+    except runlock.LockHeld as exc:
+        raise CycleError(f"{params.cycle}: {exc}") from None
+
+
+def _run_locked(params: RunParams, params_file: Path, root: Path, *, from_step: int, force: bool, progress: bool,
+                log: Callable[[str], None]) -> Path:
+    """`run_cycle` once this process holds the cycle's lock."""
+    from sop_lib.core import reporting
+    from sop_lib.executive import views
+
+    final = root / params.cycle
+    staging = root / f"{params.cycle}.partial"
+    if _complete(final) and not force:
+        raise CycleError(
+            f"{final} already holds a completed cycle; it is not overwritten. "
+            f"Use --force to replace it (the old one is kept as {params.cycle}.replaced-<time>) or --cycle for another month"
+        )
+    if staging.exists():
+        action = ("starting again from step 1 (to keep its finished steps, resume with --from-step N)"
+                  if from_step == 1 else f"resuming at step {from_step}")
+        log(f"{describe_partial(staging)}; {action}.")
+    if from_step == 1:
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+    elif not staging.exists() or missing_steps(staging, from_step):
+        # No usable failed run to resume: start steps N-5 from a copy of the completed cycle.
+        if _complete(final) and force:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.copytree(final, staging)
+            (staging / "manifest.json").unlink()
+        elif not staging.exists():
+            raise CycleError(f"nothing to resume: {staging} does not exist; start with --from-step 1")
+    missing = missing_steps(staging, from_step)
+    if missing:
+        raise CycleError(f"cannot resume at step {from_step}: step(s) {missing} have no artifacts in {staging}")
+
+    snapshot = params.model_dump_json(indent=2)
+    earlier = staging / "params.json"
+    if from_step > 1 and not force and earlier.exists() and earlier.read_text() != snapshot:
+        raise CycleError(f"the params differ from those steps 1-{from_step - 1} in {staging} ran with "
+                         f"({earlier}); resume with the same params file, start again with --from-step 1, or use --force")
+    earlier.write_text(snapshot)
+    started = time.perf_counter()
+    resume = f"sop run --params {params_file} --cycle {params.cycle} --reports {root}"
+    run_steps(staging, params_file=str(params_file), cycle=params.cycle, resume=resume,
+              steps=[s for s in STEPS if s.number >= from_step], progress=progress, log=log)
+    views.build_views(staging, params)  # one page per department declared in params
+    reporting.build_index(staging, params, STEPS)
+    manifest = {
+        "cycle": params.cycle,
+        "company": params.company,
+        "params_file": str(params_file),
+        "finished": pd.Timestamp.now().isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - started, 1),
+        "from_step": from_step,
+        "files": integrity.cycle_files(staging),  # sha256 per artifact, report and notebook: `sop verify`
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    if final.exists():
+        final.rename(root / f"{params.cycle}.replaced-{time.strftime('%Y%m%d-%H%M%S')}")
+    staging.rename(final)
+    reporting.build_cycles_index(root)  # reports/index.html: every completed cycle, newest first
+    return final / "index.html"
+
+
+BACKTEST_NOTEBOOK = "plan_quality_backtest.ipynb"
+
+
+def run_backtest(params_file: str | Path, *, cycle: str | None = None, months: int | None = None,
+                 reports_root: str | Path = PROJECT_ROOT / "reports", progress: bool = True,
+                 log: Callable[[str], None] = print) -> Path:
+    """Replay the months before the cycle (`sop_lib.plan_quality.replay`) into ``reports/backtest-<cycle>/``; return its report.
+
+    The replay runs in a staging folder; an earlier backtest of the same cycle is replaced
+    only once the new one has finished, so a failing replay loses nothing.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from sop_lib.core import reporting
+
+    params_file = Path(params_file).resolve()
+    params = load_params(params_file, overrides={"cycle": cycle} if cycle else None, check_files=False)
+    if months is not None and not 2 <= months <= 36:
+        raise CycleError(f"--months must be between 2 and 36, got {months}")
+    root = Path(reports_root).resolve()
+    check_writable(root)
+    final, staging = root / f"backtest-{params.cycle}", root / f"backtest-{params.cycle}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    out_nb = staging / BACKTEST_NOTEBOOK
+    n = months or params.backtest.months
+    log(f"[backtest] replaying {n} months before {params.cycle} for three policies: running {BACKTEST_NOTEBOOK}")
+    started = time.perf_counter()
+    title = f"{params.cycle} · Plan quality: the last {n} months replayed"
+    try:
+        with _as_batch():
+            pm.execute_notebook(str(NOTEBOOKS / BACKTEST_NOTEBOOK), str(out_nb),
+                                parameters={"params_file": str(params_file), "cycle": params.cycle,
+                                            "months": months or 0, "out_dir": str(staging)},
+                                cwd=str(NOTEBOOKS), progress_bar=progress, request_save_on_cell_execute=True)
+    except PapermillExecutionError as exc:
+        first = (str(exc.evalue).splitlines() or [""])[0]
+        raise CycleError(f"backtest failed in cell {exc.cell_index}: {exc.ename}: {first} | executed notebook kept at "
+                         f"{out_nb}{' | ' + str(final) + ' is unchanged' if final.exists() else ''}") from None
+    report = reporting.export_html(out_nb, staging / "backtest.html", title=title)
+    if final.exists():
+        shutil.rmtree(final)
+    staging.rename(final)
+    log(f"[backtest] done in {time.perf_counter() - started:.0f} s")
+    return final / report.name

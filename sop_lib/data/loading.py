@@ -1,0 +1,137 @@
+"""`load_sources(params)`: every declared source read, checked and harmonised, with its lineage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sop_lib.core.contracts import (
+    CONTRACTS,
+    USED_BY,
+    WITHOUT,
+)
+from sop_lib.core.integrity import sha256_file
+from sop_lib.core.params import RunParams, SourceSpec
+from sop_lib.data.checks import (
+    check_date_order,
+    check_discontinued,
+    check_freshness,
+    check_horizon,
+    check_references,
+    check_regions,
+    drop_unknown_references,
+    validate_source,
+)
+from sop_lib.data.harmonise import harmonise_regions, to_base_units
+from sop_lib.data.problems import (
+    DataError,
+    LoadedData,
+    Problem,
+    apply_severity,
+    source_location,
+)
+from sop_lib.data.reading import (
+    parse_dates,
+    parse_numbers,
+    read_source,
+    translate_values,
+)
+
+
+def file_sha256(path: Path) -> str:
+    """The lineage's short fingerprint of a source file."""
+    return sha256_file(path)[:16]
+
+
+def _lineage_row(name: str, spec: SourceSpec, path: Path | None, rows: int) -> dict:
+    is_file = path is not None and path.is_file()
+    detail = f"sheet {spec.sheet}" if spec.kind == "excel" else (
+        f"table {spec.table}" if spec.table else (f"query {spec.query}" if spec.query else ""))
+    return {
+        "source": name,
+        "kind": spec.kind,
+        "location": source_location(spec),
+        "file": str(path) if path is not None else source_location(spec).split(",")[0],
+        "detail": detail,
+        "sha256": file_sha256(path) if is_file else "",
+        "rows": rows,
+        "modified": pd.Timestamp(path.stat().st_mtime, unit="s").floor("s") if is_file else pd.NaT,
+        "columns_mapped": ", ".join(f"{a} -> {b}" for a, b in spec.columns.items()),
+        "unit": spec.unit,
+    }
+
+
+def load_sources(params: RunParams) -> LoadedData:
+    """Read, parse and validate every declared source, check them against each other,
+    harmonise regions and units, and collect every problem with its configured severity."""
+    folder = params.data_folder
+    cycle_start = pd.Timestamp(f"{params.cycle}-01")
+    tables: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    lineage = []
+    for name, spec in params.sources.items():
+        path = folder / spec.path if spec.path else None
+        try:
+            df = read_source(name, spec, folder)
+        except DataError as exc:
+            problems += exc.problems
+            lineage.append(_lineage_row(name, spec, path, 0))
+            continue
+        df = translate_values(spec, parse_numbers(name, spec, df))
+        df, date_problems = parse_dates(name, spec, df, cycle_start)
+        problems += date_problems
+        if name in CONTRACTS:
+            df, contract_problems = validate_source(name, spec, df)
+            # cells already reported as unreadable dates are not reported again as empty or duplicate
+            unparsed = {p.column for p in date_problems if p.check == "unparseable_date"}
+            problems += [p for p in contract_problems
+                         if not (p.check in ("empty_value", "duplicate_key") and unparsed & set(p.column.split("+")))]
+            problems += check_date_order(name, spec, df)
+        tables[name] = df
+        lineage.append(_lineage_row(name, spec, path, len(df)))
+    lineage_df = pd.DataFrame(lineage)
+    specs = params.sources
+    tables = harmonise_regions(tables, params.data.region_aliases)
+    problems += check_references(tables, specs)
+    problems += check_discontinued(tables, specs, params.cycle)
+    problems += check_regions(tables, specs, params.data.regions)
+    tables, unit_problems = to_base_units(tables, specs)
+    problems += unit_problems
+    coverage, horizon_problems = check_horizon(tables, specs, params.cycle, params.demand.horizon_months)
+    problems += horizon_problems
+    fresh, stale_problems = check_freshness(tables, specs, lineage_df, params.cycle, params.data.stale_days)
+    problems += stale_problems
+    problems = apply_severity(problems, params)
+    tables = drop_unknown_references(tables, problems)
+    tables |= {name: empty_table(name) for name in absent_sources(params.sources)}
+    return LoadedData(tables, problems, lineage_df, fresh, coverage)
+
+
+def planning_regions(params: RunParams, tables: dict[str, pd.DataFrame]) -> list[str]:
+    """The planning regions: as declared in params, else those the sales history books."""
+    return list(params.data.regions) or sorted(tables["sales_history"]["region"].astype(str).unique())
+
+
+def absent_sources(declared) -> list[str]:
+    """Contract sources the params file does not declare (every one but the required two is optional)."""
+    return [name for name in CONTRACTS if name not in declared]
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An absent source as a table with no rows and the contract's typed columns, so later
+    steps need no special case to run without it."""
+    cols = {}
+    for col, spec in CONTRACTS[name].columns.items():
+        dtype = str(spec.dtype)
+        cols[col] = pd.Series(dtype="datetime64[ns]" if dtype.startswith("datetime") else
+                              ("float64" if dtype.startswith("float") else "object"))
+    return pd.DataFrame(cols)
+
+
+def skipped(declared, step: int) -> str:
+    """One line: the optional sources this step would use that the params file leaves out,
+    and what the step does without each ('' when nothing is missing)."""
+    parts = [f"{name} ({WITHOUT[name]})" for name in absent_sources(declared) if step in USED_BY.get(name, ())]
+    return ("Skipped for want of a source (declare it under sources: to enable it): " + "; ".join(parts) + "."
+            if parts else "")

@@ -1,0 +1,226 @@
+"""Reading one source from where it lives (files, Excel sheets, SQL, DuckDB) into a table with our column names and types."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import psutil
+
+from sop_lib.core.contracts import (
+    CONTRACTS,
+    DATE_COLUMNS,
+)
+from sop_lib.core.params import SourceSpec
+from sop_lib.data.problems import (
+    MAX_ROWS_SHOWN,
+    DataError,
+    Problem,
+    _problem,
+    row_label,
+)
+
+_ENV = re.compile(r"\$\{(\w+)\}")
+
+
+def _first_undecodable_line(path: Path | None, encoding: str) -> str:
+    """Where the reader's decode error is in the file (pandas reports offsets inside a field)."""
+    if path is None or not path.is_file():
+        return ""
+    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+        try:
+            line.decode(encoding)
+        except UnicodeDecodeError as exc:
+            return f" on line {number}, byte {exc.start + 1} of the line"
+    return ""
+
+
+def env_secrets(spec: SourceSpec) -> tuple[list[str], list[str]]:
+    """The environment variables a URL names: (values that are set, names that are not)."""
+    names = _ENV.findall(spec.url or "")
+    return [os.environ[n] for n in names if os.environ.get(n)], [n for n in names if not os.environ.get(n)]
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """Never show a credential: a driver's error message may repeat the URL it was given."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]+@", r"\1***@", text)
+
+
+def _sql_engine(spec: SourceSpec, folder: Path):
+    """A SQLAlchemy engine for the source; a SQLite file is opened read-only (a query cannot change it)."""
+    import sqlalchemy as sa
+
+    if spec.url:
+        return sa.create_engine(_ENV.sub(lambda m: os.environ.get(m.group(1), ""), spec.url))
+    uri = f"{(folder / spec.path).resolve().as_uri()}?mode=ro"
+    return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+# peak memory per byte of file: csv measured (340 MB of CSV -> 4.4 GiB, benchmarks/bench_data.py);
+# excel and parquet are estimates (compressed formats unpack to more)
+MEMORY_PER_FILE_BYTE = {"csv": 14, "excel": 40, "parquet": 30}
+
+
+def _size(n: float) -> str:
+    return f"{n / 1024**3:.1f} GB" if n >= 1024**3 else f"{n / 1024**2:.0f} MB"
+
+
+def memory_needed(path: Path) -> int:
+    """Rough peak memory to read, parse and check a file, so a too-large one fails with a message, not a swap storm."""
+    kind = path.suffix.lower().lstrip(".")
+    factor = MEMORY_PER_FILE_BYTE.get("excel" if kind in ("xlsx", "xls") else kind, MEMORY_PER_FILE_BYTE["csv"])
+    return path.stat().st_size * factor
+
+
+def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
+    """Read one source with its format's own reader; raise `DataError` if it can't be read."""
+
+    def fail(why: str, expected: str) -> DataError:
+        return DataError([_problem(name, spec, "unreadable", "", "", why, expected)])
+
+    path = folder / spec.path if spec.path else None
+    if path is not None and not path.exists():
+        what = "database file" if spec.kind == "sql" else "file"
+        raise fail(f"no such {what}: {path}", "the file to exist (check data.folder and the path in params)")
+    if path is not None and spec.kind in ("csv", "excel", "parquet"):
+        need, free = memory_needed(path), psutil.virtual_memory().available
+        if need > free:
+            raise fail(f"a file of {_size(path.stat().st_size)}; reading and checking it takes about "
+                       f"{_size(need)} of memory and {_size(free)} are free",
+                       "a file that fits in memory: export fewer years or split it by year, or free memory")
+    secrets, unset = env_secrets(spec)
+    if unset:
+        raise fail(f"environment variable(s) {', '.join(unset)} not set",
+                   f"the variable(s) named in sources.{name}.url set in the environment of the run")
+    try:
+        if spec.kind == "csv":
+            df = pd.read_csv(path, encoding=spec.encoding, sep=spec.delimiter, dtype=str, keep_default_na=True)
+        elif spec.kind == "excel":
+            with pd.ExcelFile(path, engine="openpyxl") as book:  # opened once: sheet names and data
+                if spec.sheet not in book.sheet_names:
+                    raise fail(f"no sheet '{spec.sheet}' (sheets: {', '.join(book.sheet_names)})",
+                               f"a sheet named '{spec.sheet}'")
+                df = book.parse(spec.sheet)
+        elif spec.kind == "parquet":
+            df = pd.read_parquet(path)
+        else:
+            sql = spec.query or f'SELECT * FROM "{spec.table}"'
+            if path is not None and path.suffix == ".duckdb":
+                import duckdb
+
+                with duckdb.connect(str(path), read_only=True) as con:
+                    df = con.execute(sql).df()
+            else:
+                import sqlalchemy as sa
+
+                engine = _sql_engine(spec, folder)
+                try:
+                    with engine.connect() as con:  # never committed: what a query might change is rolled back
+                        df = pd.read_sql_query(sa.text(sql), con)
+                        con.rollback()
+                finally:
+                    engine.dispose()
+    except DataError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise fail(f"bytes that are not {spec.encoding} ({exc.reason}{_first_undecodable_line(path, spec.encoding)})",
+                   f"text encoded as {spec.encoding} (set sources.{name}.encoding, e.g. latin-1)") from None
+    except pd.errors.EmptyDataError:
+        raise fail("an empty file", "a header line and at least one data row") from None
+    except Exception as exc:  # the reader's own message, without its traceback or credentials
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise fail(redact(f"{type(exc).__name__}: {msg[:300]}", secrets), f"a readable {spec.kind} source") from None
+    if df.empty:
+        raise fail("no data rows", "at least one data row")
+    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    df = df.rename(columns=spec.columns)
+    present = sorted(set(spec.constants) & set(df.columns))
+    if present:
+        raise fail(f"column(s) {present} in the export and in sources.{name}.constants",
+                   "a constant only for a column the export lacks (remove the constant, or the column's mapping)")
+    return df.assign(**spec.constants)
+
+
+def translate_values(spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame:
+    """Their category values and units as ours (``values`` and ``scale`` of the source);
+    cells that are not numbers are left as they are, for the contract to report."""
+    out = df.copy()
+    for column, mapping in spec.values.items():
+        if column in out:
+            text = out[column].astype("string").str.strip()
+            hit = text.isin(list(mapping)).fillna(False).astype(bool)
+            out[column] = out[column].where(~hit, text.map(mapping))
+    for column, factor in spec.scale.items():
+        if column in out:
+            number = pd.to_numeric(out[column], errors="coerce")
+            out[column] = out[column].where(number.isna(), number * factor)
+    return out
+
+
+def point_decimals(text: pd.Series) -> pd.Series:
+    """'1.234,5' -> '1234.5': a decimal-comma number written as Python reads it."""
+    return text.str.strip().str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+
+
+def parse_numbers(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame:
+    """Numbers written with a decimal comma ('1.234,5') become '1234.5' before the contract
+    coerces them; other text is left for the contract to report."""
+    if spec.decimal == "." or name not in CONTRACTS:
+        return df
+    df = df.copy()
+    for col, column in CONTRACTS[name].columns.items():
+        # text columns: object in pandas 2, the "str" dtype in pandas 3
+        if col in df.columns and str(column.dtype) == "float64" and not pd.api.types.is_numeric_dtype(df[col]):
+            df[col] = point_decimals(df[col])
+    return df
+
+
+def parse_dates(name: str, spec: SourceSpec, df: pd.DataFrame, cycle_end: pd.Timestamp | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse the contract's date columns; report unparseable and implausible dates.
+
+    ``cycle_end`` is the cycle's first day: sales for that month or later are not closed
+    yet, and a date ten years beyond it is a typo (2062 for 2026), not a plan.
+    """
+    problems: list[Problem] = []
+    df = df.copy()
+    latest_ok = (cycle_end or pd.Timestamp.now()) + pd.DateOffset(years=10)
+    for col in DATE_COLUMNS.get(name, []):
+        if col not in df.columns:
+            continue
+        raw = df[col]
+        if pd.api.types.is_datetime64_any_dtype(raw):
+            parsed = raw
+        elif spec.date_format:
+            parsed = pd.to_datetime(raw, format=spec.date_format, errors="coerce")
+        else:
+            parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
+        bad = raw.notna() & (raw.astype(str).str.strip() != "") & parsed.isna()
+        if bad.any():
+            idx = list(df.index[bad])
+            problems.append(_problem(name, spec, "unparseable_date", col, row_label(spec, idx),
+                                     ", ".join(repr(str(v)) for v in raw[bad].head(MAX_ROWS_SHOWN)),
+                                     f"dates like {spec.date_format or 'YYYY-MM-DD or YYYY-MM'}"
+                                     + ("" if spec.date_format else f" (declare yours in sources.{name}.date_format)")))
+        implausible = (parsed < pd.Timestamp("1990-01-01")) | (parsed > latest_ok)
+        if implausible.any():
+            idx = list(df.index[implausible])
+            problems.append(_problem(name, spec, "implausible_date", col, row_label(spec, idx),
+                                     ", ".join(str(v.date()) for v in parsed[implausible].head(MAX_ROWS_SHOWN)),
+                                     f"plausible dates (1990 to {latest_ok:%Y})"))
+        df[col] = parsed
+    if name == "sales_history" and cycle_end is not None and "month" in df.columns:
+        future = df["month"] >= cycle_end
+        if future.any():
+            idx = list(df.index[future])
+            problems.append(_problem(name, spec, "future_date", "month", row_label(spec, idx),
+                                     ", ".join(str(v.date()) for v in df.loc[future, "month"].head(MAX_ROWS_SHOWN)),
+                                     f"only closed months before the cycle ({cycle_end:%Y-%m})"))
+    return df, problems

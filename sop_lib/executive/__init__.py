@@ -1,0 +1,3 @@
+"""Step 5: the executive S&OP meeting. The decisions the plan asks for (`asks`), what the
+meeting decided and stakeholders said (`records`), what changed since the last cycle
+(`since_last`), and one page per department (`views`)."""

@@ -1,0 +1,2 @@
+"""Plan quality: the planning policy replayed over the last closed months against naive
+and perfect-foresight policies (`replay`, run by `sop backtest`)."""

@@ -1,0 +1,419 @@
+"""The production plan: a linear programme that says what to make, when, and what it costs.
+
+Decision variables, per SKU s and month t (all >= 0)
+----------------------------------------------------
+p[s,t] produced, i[s,t] in stock at month end, b[s,t] backordered (customers waiting) at
+month end, u[s,t] units below safety stock; per line l: o[l,t] overtime hours; and, when
+labour is modelled, h[t] production workers hired on top of today's headcount.
+
+Objective, in euros (every weight is a parameter a planner can read)
+--------------------------------------------------------------------
+    sum  holding * i  +  waiting * b  +  below * u  +  overtime_cost * o  +  worker_cost * h
+
+holding = unit cost x annual holding rate / 12; waiting = lateness share of price per
+month (+ 1 EUR so that no waiting is ever free); a customer still waiting at the end of
+the horizon also costs the stockout share of price (treated as a lost sale); below =
+half a month's holding plus ``below_safety_pct`` (2 %) of price per unit under safety stock (a
+firmer target was tried with `sop backtest` and lost: the plan then holds stock back from
+waiting customers).
+
+Constraints
+-----------
+* balance     i[s,t] - b[s,t] = i[s,t-1] - b[s,t-1] + p[s,t] - d[s,t]   (start: on hand - backlog)
+* line hours  sum_s hours_per_unit * p[s,t] <= hours[l] + o[l,t],  o[l,t] <= overtime_pct * hours[l]
+* minimum     sum_s hours_per_unit * p[s,t] >= min_line_hours_pct * hours[l]   (optional: a run-rate commitment)
+* components  sum_s qty_per_unit * p[s,t] <= supplier capacity; inside the supplier's lead time
+              nothing new can arrive, so only what is on order counts (by default: the
+              capacity already booked, times the supplier's on-time rate)
+* labour      sum_s workers_per_shift * hours_per_unit * p[s,t] <= hours_per_worker * (workers + h[t]) * (1 + overtime_pct),
+              h[t] = 0 before the hiring lead time, h never falls (hired people stay)
+* storage     sum_s i[s,t] <= storage limit (finished units)
+* safety      i[s,t] + u[s,t] >= safety stock   (soft: u is penalised)
+
+Solved by HiGHS's interior-point method with crossover (the labour row couples every
+SKU in a month; on 1,000 SKUs the dual simplex needs ~14 s, interior point ~4 s, and
+crossover still returns a vertex solution with its dual values).
+
+Dual values of the inequality rows are what one more unit of each resource would save:
+`bottlenecks` turns them into sentences. When the hard constraints contradict each
+other (a minimum run rate that fills a too-small warehouse), `plan_production` raises
+`PlanInfeasible` naming the smallest set of constraint groups that conflict, found by
+dropping one group at a time (a deletion filter over groups).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import linprog
+
+from sop_lib.supply.inventory import DAYS_PER_MONTH
+
+# constraint groups that can make a plan infeasible, with the knob that relaxes each
+GROUP_HINTS = {
+    "line hours": "more overtime (overtime_pct) or a faster routing",
+    "minimum line hours": "a lower minimum run rate (min_line_hours_pct)",
+    "component supply": "more supplier capacity or components on order",
+    "labour": "more production workers, overtime or earlier hiring",
+    "storage limit": "a larger storage limit (supply.storage_limit_units)",
+}
+
+
+class PlanInfeasible(ValueError):
+    """No plan satisfies the hard constraints; ``groups`` are the ones that conflict."""
+
+    def __init__(self, groups: list[str], details: dict[str, str]):
+        self.groups = groups
+        names = "; ".join(f"{g} ({details.get(g, '')})" if details.get(g) else g for g in groups)
+        fixes = "; or ".join(GROUP_HINTS.get(g, g) for g in groups)
+        lead = "this constraint cannot hold" if len(groups) == 1 else "these constraints cannot all hold together"
+        super().__init__(f"The production plan is infeasible: {lead}: {names}. Relax it with {fixes}.")
+
+
+@dataclass
+class PlanResult:
+    plan: pd.DataFrame  # sku, month, demand, production, inventory, backorders, below_safety
+    line_use: pd.DataFrame  # line_id, month, hours, capacity, overtime_hours, shadow_price_eur_per_hour
+    components: pd.DataFrame  # component, supplier_id, month, used, capacity, shadow_price
+    cost_eur: float
+    status: str
+    constraints: pd.DataFrame = field(default_factory=pd.DataFrame)  # every limit: group, label, month, used, limit, shadow_price, unit
+    labour: pd.DataFrame = field(default_factory=pd.DataFrame)  # month, worker_hours, available_hours, workers_needed, new_workers, shadow_price_eur_per_hour
+    costs: dict = field(default_factory=dict)  # euros per objective term
+
+
+@dataclass
+class _LP:
+    c: np.ndarray
+    A_ub: sparse.csr_matrix
+    b_ub: np.ndarray
+    A_eq: sparse.csr_matrix
+    b_eq: np.ndarray
+    bounds: list
+    rows: pd.DataFrame  # per inequality row: group, kind, name, label, month, unit
+
+
+def _grid(demand: pd.DataFrame) -> tuple[list, list, np.ndarray]:
+    skus = sorted(demand["sku"].unique())
+    months = sorted(demand["month"].unique())
+    D = (demand.pivot_table(index="sku", columns="month", values="units", aggfunc="sum")
+         .reindex(index=skus, columns=months).fillna(0).to_numpy())
+    return skus, months, D
+
+
+def _frozen_share(lead_days: float, T: int) -> np.ndarray:
+    """Share of each month that orders placed today can still reach: clip(t + 1 - lead, 0, 1)."""
+    lead = lead_days / DAYS_PER_MONTH
+    return np.clip(np.arange(1, T + 1) - lead, 0.0, 1.0)
+
+
+def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Series, safety: pd.Series,
+                    routings: pd.DataFrame, lines: pd.DataFrame, bom: pd.DataFrame, suppliers: pd.DataFrame,
+                    unit_cost: pd.Series, price: pd.Series, holding_pct_year: float = 0.22,
+                    overtime_pct: float = 0.1, overtime_cost: float = 58.0, lateness_pct: float = 0.08,
+                    stockout_pct: float = 0.30, storage_limit: float | None = None, min_line_hours_pct: float = 0.0,
+                    workers: float | None = None, hours_per_worker: float = 140.0, hiring_lead_months: int = 2,
+                    worker_cost_eur_per_month: float = 4000.0, on_order: pd.DataFrame | None = None,
+                    line_hours: pd.DataFrame | None = None, outages: pd.DataFrame | None = None,
+                    priority: pd.Series | None = None, hiring_frozen: list | None = None,
+                    below_safety_pct: float = 0.02) -> PlanResult:
+    """Cheapest production plan; ``demand`` has columns sku, month, units.
+
+    ``workers`` (production headcount) switches the labour constraint on; ``lines`` then
+    needs ``workers_per_shift``. ``on_order`` (component, month, qty) replaces the default
+    assumption about components inside the supplier lead time. What-if scenarios change
+    the inputs, never the model: ``line_hours`` (line_id, month, hours) replaces a line's
+    regular hours in those months (overtime scales with them), ``outages`` (supplier_id,
+    month) lets nothing arrive from that supplier in that month, except a component named
+    in a row with ``component`` set (supplier_id empty): a second source delivers it then. ``priority`` (sku ->
+    multiplier of its waiting cost) decides who gets scarce units (`supply.priority_weights`);
+    in the ``hiring_frozen`` months no production worker is hired.
+    """
+    lp, meta = _build(demand, on_hand=on_hand, backlog=backlog, safety=safety, routings=routings, lines=lines,
+                      bom=bom, suppliers=suppliers, unit_cost=unit_cost, price=price, holding_pct_year=holding_pct_year,
+                      overtime_pct=overtime_pct, overtime_cost=overtime_cost, lateness_pct=lateness_pct,
+                      stockout_pct=stockout_pct, storage_limit=storage_limit, min_line_hours_pct=min_line_hours_pct,
+                      workers=workers, hours_per_worker=hours_per_worker, hiring_lead_months=hiring_lead_months,
+                      worker_cost=worker_cost_eur_per_month, on_order=on_order, line_hours=line_hours,
+                      outages=outages, priority=priority, hiring_frozen=hiring_frozen,
+                      below_safety_pct=below_safety_pct)
+    res = linprog(lp.c, A_ub=lp.A_ub, b_ub=lp.b_ub, A_eq=lp.A_eq, b_eq=lp.b_eq, bounds=lp.bounds, method="highs-ipm")
+    if res.status == 2:
+        groups = conflicting_groups(lp)
+        raise PlanInfeasible(groups, meta["details"])
+    if res.status != 0:
+        raise RuntimeError(f"production plan could not be solved: {res.message}")
+    return _result(lp, res, meta)
+
+
+def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, bom, suppliers, unit_cost, price,
+           holding_pct_year, overtime_pct, overtime_cost, lateness_pct, stockout_pct, storage_limit,
+           min_line_hours_pct, workers, hours_per_worker, hiring_lead_months, worker_cost, on_order,
+           line_hours=None, outages=None, priority=None, hiring_frozen=None,
+           below_safety_pct: float = 0.02) -> tuple[_LP, dict]:
+    skus, months, D = _grid(demand)
+    S, T = len(skus), len(months)
+    sku_pos = {s: k for k, s in enumerate(skus)}
+    line_ids = list(lines["line_id"])
+    L = len(line_ids)
+    labour = workers is not None
+    frozen = {pd.Timestamp(m) for m in (hiring_frozen or [])}  # months without new hires
+    nsv = S * T
+    P, I, B, U, O = 0, nsv, 2 * nsv, 3 * nsv, 4 * nsv
+    H = O + L * T
+    n = H + (T if labour else 0)
+    st = np.arange(nsv)  # s * T + t for every (s, t)
+    s_of, t_of = st // T, st % T
+
+    px = price.reindex(skus).fillna(0).to_numpy()
+    hold = unit_cost.reindex(skus).fillna(0).to_numpy() * holding_pct_year / 12
+    late = lateness_pct * px + 1.0
+    if priority is not None:  # who is served first when units are scarce
+        weight = priority.reindex(skus).fillna(1.0).to_numpy(float)
+        late, stockout_w = late * weight, stockout_pct * px * weight
+    else:
+        stockout_w = stockout_pct * px
+    below = 0.5 * hold + below_safety_pct * px
+    c = np.zeros(n)
+    c[P:P + nsv] = 1e-3  # tie-breaker: do not produce for nothing
+    c[I:I + nsv] = hold[s_of]
+    c[B:B + nsv] = late[s_of] + np.where(t_of == T - 1, stockout_w[s_of], 0.0)
+    c[U:U + nsv] = below[s_of]
+    c[O:H] = overtime_cost
+    if labour:
+        c[H:] = worker_cost
+
+    # balance equations
+    start = on_hand.reindex(skus).fillna(0).to_numpy() - backlog.reindex(skus).fillna(0).to_numpy()
+    prev = st[t_of > 0]
+    r_eq = np.concatenate([st, st, st, prev, prev])
+    c_eq = np.concatenate([I + st, B + st, P + st, I + prev - 1, B + prev - 1])
+    v_eq = np.concatenate([np.ones(nsv), -np.ones(nsv), -np.ones(nsv), -np.ones(len(prev)), np.ones(len(prev))])
+    A_eq = sparse.csr_matrix((v_eq, (r_eq, c_eq)), shape=(nsv, n))
+    b_eq = -D.ravel() + np.where(t_of == 0, start[s_of], 0.0)
+
+    rows, cols, vals, rhs, meta_rows = [], [], [], [], []
+    details: dict[str, str] = {}
+
+    def add_block(skus_coef: dict[int, float], extra: list[tuple[int, float]] | None, limit: float, t: int,
+                  info: tuple, block: int = P) -> None:
+        """One inequality row: sum over SKUs of coef * block[s, t] + extra terms <= limit."""
+        r = len(rhs)
+        for s, a in skus_coef.items():
+            rows.append(r); cols.append(block + s * T + t); vals.append(a)
+        for col, a in extra or []:
+            rows.append(r); cols.append(col); vals.append(a)
+        rhs.append(limit)
+        meta_rows.append((*info, months[t]))
+
+    route = routings[routings["sku"].isin(skus)]
+    cap = lines.set_index("line_id")["hours_per_month"].astype(float)
+    hours = pd.DataFrame({m: cap for m in months}).reindex(line_ids)  # line x month regular hours
+    if line_hours is not None and len(line_hours):
+        for lid, m, h in line_hours[["line_id", "month", "hours"]].itertuples(index=False):
+            if lid in hours.index and m in hours.columns:
+                hours.loc[lid, m] = max(float(h), 0.0)
+    names = lines.set_index("line_id")["line_name"] if "line_name" in lines else pd.Series(line_ids, index=line_ids)
+    for li, line in enumerate(line_ids):
+        coef = {sku_pos[s]: float(h) for s, h in route.loc[route["line_id"] == line, ["sku", "hours_per_unit"]].itertuples(index=False)}
+        for t in range(T):
+            add_block(coef, [(O + li * T + t, -1.0)], float(hours.iloc[li, t]), t,
+                      ("line hours", "line", line, f"line {names[line]}", "hour"))
+    if min_line_hours_pct > 0:
+        details["minimum line hours"] = f"every line at least {min_line_hours_pct:.0%} of its regular hours"
+        for line in line_ids:
+            coef = {sku_pos[s]: -float(h) for s, h in route.loc[route["line_id"] == line, ["sku", "hours_per_unit"]].itertuples(index=False)}
+            for t in range(T):
+                add_block(coef, None, -min_line_hours_pct * float(hours.loc[line].iloc[t]), t,
+                          ("minimum line hours", "minimum", line, f"minimum run on line {names[line]}", "hour"))
+
+    sup = suppliers.set_index("supplier_id")
+    bom_s = bom[bom["sku"].isin(skus)]
+    pipeline = (on_order.groupby(["component", "month"])["qty"].sum() if on_order is not None else None)
+    out_months = (set(map(tuple, outages[["supplier_id", "month"]].itertuples(index=False)))
+                  if outages is not None and len(outages) else set())
+    covered = (set(map(tuple, outages.loc[outages["component"].notna(), ["component", "month"]].itertuples(index=False)))
+               if outages is not None and "component" in outages else set())  # a second source delivers it
+    for (comp, sid), grp in bom_s.groupby(["component", "supplier_id"]):
+        capacity = sup["capacity_units_per_month"].get(sid, np.nan) if "capacity_units_per_month" in sup else np.nan
+        down = np.array([(sid, m) in out_months and (comp, m) not in covered for m in months])
+        if pd.isna(capacity) and not down.any():
+            continue  # no capacity declared: unlimited
+        share_new = _frozen_share(float(sup["lead_time_days"].get(sid, 0.0)) if "lead_time_days" in sup else 0.0, T)
+        if pipeline is None:
+            on_time = float(sup["on_time_rate"].get(sid, 1.0)) if "on_time_rate" in sup else 1.0
+            booked = capacity * on_time * (1 - share_new)  # earlier orders fill the frozen window, if on time
+        else:
+            booked = np.array([pipeline.get((comp, m), 0.0) for m in months])
+        limits = np.where(down, 0.0, np.inf if pd.isna(capacity) else capacity * share_new + booked)
+        coef = {sku_pos[s]: float(q) for s, q in grp[["sku", "qty_per_unit"]].itertuples(index=False)}
+        name = sup["supplier_name"].get(sid, sid) if "supplier_name" in sup else sid
+        for t in range(T):
+            if np.isfinite(limits[t]):
+                add_block(coef, None, float(limits[t]), t,
+                          ("component supply", "component", f"{comp}|{sid}", f"{comp} from {name}", "unit"))
+    details["component supply"] = "supplier capacity per month, less inside the lead time"
+
+    if labour:
+        if "workers_per_shift" not in lines:
+            raise ValueError("labour needs the production lines' workers_per_shift")
+        crew = lines.set_index("line_id")["workers_per_shift"].astype(float)
+        wh = route.assign(w=route["hours_per_unit"] * route["line_id"].map(crew).fillna(0)).groupby("sku")["w"].sum()
+        coef = {sku_pos[s]: float(w) for s, w in wh.items() if w > 0}
+        avail = workers * hours_per_worker * (1 + overtime_pct)
+        for t in range(T):
+            add_block(coef, [(H + t, -hours_per_worker * (1 + overtime_pct))], avail, t,
+                      ("labour", "labour", "production workers", "production workers", "worker-hour"))
+        for t in range(1, T):
+            add_block({}, [(H + t - 1, 1.0), (H + t, -1.0)], 0.0, t,
+                      ("labour", "hiring", "hires stay", "hired workers stay", "worker"))
+        for t in range(1, T):
+            if pd.Timestamp(months[t]) in frozen:  # with 'hires stay' this holds the number of hires
+                add_block({}, [(H + t, 1.0), (H + t - 1, -1.0)], 0.0, t,
+                          ("labour", "freeze", "hiring freeze", "hiring freeze", "worker"))
+        details["labour"] = (f"{workers:,.0f} production workers x {hours_per_worker:,.0f} h, hires only after "
+                             f"{hiring_lead_months} months")
+    if storage_limit is not None:
+        for t in range(T):
+            add_block({s: 1.0 for s in range(S)}, None, float(storage_limit), t,
+                      ("storage limit", "storage", "warehouse", "warehouse space", "unit"), block=I)
+        details["storage limit"] = f"{storage_limit:,.0f} finished units"
+    details["line hours"] = f"regular hours plus {overtime_pct:.0%} overtime"
+
+    ss = safety.reindex(skus).fillna(0).to_numpy()
+    A_ub = sparse.csr_matrix((vals, (rows, cols)), shape=(len(rhs), n))
+    meta_df = pd.DataFrame(meta_rows, columns=["group", "kind", "name", "label", "unit", "month"])
+    safety_rows = sparse.csr_matrix((np.full(2 * nsv, -1.0), (np.concatenate([st, st]), np.concatenate([I + st, U + st]))),
+                                    shape=(nsv, n))
+    A_ub = sparse.vstack([A_ub, safety_rows]).tocsr()
+    b_ub = np.concatenate([np.array(rhs, dtype=float), -ss[s_of]])
+    meta_df = pd.concat([meta_df, pd.DataFrame({"group": "safety stock", "kind": "safety", "name": np.repeat(skus, T),
+                                                "label": [f"safety stock of {s}" for s in np.repeat(skus, T)],
+                                                "unit": "unit", "month": np.tile(months, S)})], ignore_index=True)
+
+    bounds = [(0, None)] * (4 * nsv) + [(0, overtime_pct * float(hours.loc[line].iloc[t])) for line in line_ids
+                                        for t in range(T)]
+    if labour:
+        bounds += [(0, 0) if t < hiring_lead_months or (t == 0 and pd.Timestamp(months[0]) in frozen) else (0, None)
+                   for t in range(T)]
+    meta = {"skus": skus, "months": months, "D": D, "line_ids": line_ids, "blocks": (P, I, B, U, O, H),
+            "labour": labour, "workers": workers, "hours_per_worker": hours_per_worker,
+            "overtime_pct": overtime_pct, "details": details}
+    return _LP(c, A_ub, b_ub, A_eq, b_eq, bounds, meta_df), meta
+
+
+def _feasible(lp: _LP, drop: set[str]) -> bool:
+    keep = ~lp.rows["group"].isin(drop).to_numpy()
+    res = linprog(np.zeros_like(lp.c), A_ub=lp.A_ub[keep], b_ub=lp.b_ub[keep], A_eq=lp.A_eq, b_eq=lp.b_eq,
+                  bounds=lp.bounds, method="highs")
+    return res.status != 2
+
+
+def conflicting_groups(lp: _LP) -> list[str]:
+    """A smallest set of constraint groups that cannot hold together (deletion filter).
+
+    Start from every hard group; drop one at a time and keep it dropped when the rest
+    is still infeasible. What remains conflicts, and removing any one of it makes the
+    plan feasible again. Balance equations and bounds are never dropped.
+    """
+    groups = [g for g in GROUP_HINTS if g in set(lp.rows["group"])]
+    dropped = {"safety stock"}
+    if _feasible(lp, dropped | set(groups)):
+        kept = list(groups)
+        for g in groups:
+            if not _feasible(lp, dropped | {g}):
+                dropped.add(g)
+                kept.remove(g)
+        return kept
+    return ["starting position and bounds"]
+
+
+def _result(lp: _LP, res, meta: dict) -> PlanResult:
+    skus, months, D = meta["skus"], meta["months"], meta["D"]
+    P, I, B, U, O, H = meta["blocks"]
+    S, T = len(skus), len(months)
+    nsv = S * T
+    x = res.x
+    grid = pd.MultiIndex.from_product([skus, months], names=["sku", "month"])
+    plan = pd.DataFrame({"demand": D.ravel(), "production": x[P:P + nsv], "inventory": x[I:I + nsv],
+                         "backorders": x[B:B + nsv], "below_safety": x[U:U + nsv]}, index=grid).reset_index()
+    cons = lp.rows.assign(used=lp.A_ub @ x, limit=lp.b_ub, shadow_price=np.maximum(-res.ineqlin.marginals, 0.0))
+    line_ids = meta["line_ids"]
+    ot = x[O:O + len(line_ids) * T].reshape(len(line_ids), T)
+    lines = cons[cons["kind"] == "line"].rename(columns={"name": "line_id", "limit": "capacity",
+                                                         "shadow_price": "shadow_price_eur_per_hour"}).copy()
+    lines["overtime_hours"] = [ot[line_ids.index(lid), months.index(m)] for lid, m in zip(lines["line_id"], lines["month"])]
+    lines["hours"] = lines["used"] + lines["overtime_hours"]
+    comp = cons[cons["kind"] == "component"].rename(columns={"limit": "capacity"}).copy()
+    comp["component"] = comp["name"].str.split("|").str[0]
+    comp["supplier_id"] = comp["name"].str.split("|").str[1]
+    labour = pd.DataFrame()
+    if meta["labour"]:
+        lab = cons[cons["kind"] == "labour"].reset_index(drop=True)
+        hires = x[H:H + T]
+        per = meta["hours_per_worker"]
+        labour = pd.DataFrame({
+            "month": lab["month"], "worker_hours": lab["used"] + hires * per * (1 + meta["overtime_pct"]),
+            "available_hours": meta["workers"] * per * (1 + meta["overtime_pct"]) + hires * per * (1 + meta["overtime_pct"]),
+            "workers_today": meta["workers"], "new_workers": hires,
+            "shadow_price_eur_per_hour": lab["shadow_price"],
+        })
+        labour["workers_needed"] = labour["worker_hours"] / per
+    costs = {
+        "holding_eur": float(lp.c[I:I + nsv] @ x[I:I + nsv]), "waiting_eur": float(lp.c[B:B + nsv] @ x[B:B + nsv]),
+        "below_safety_eur": float(lp.c[U:U + nsv] @ x[U:U + nsv]), "overtime_eur": float(lp.c[O:H] @ x[O:H]),
+        "new_workers_eur": float(lp.c[H:] @ x[H:]) if meta["labour"] else 0.0,
+    }
+    return PlanResult(
+        plan=plan,
+        line_use=lines[["line_id", "month", "hours", "capacity", "overtime_hours", "shadow_price_eur_per_hour"]].reset_index(drop=True),
+        components=comp[["component", "supplier_id", "month", "used", "capacity", "shadow_price"]].reset_index(drop=True),
+        cost_eur=float(res.fun), status=res.message,
+        constraints=cons[cons["kind"] != "safety"][["group", "kind", "name", "label", "unit", "month", "used", "limit",
+                                                    "shadow_price"]].reset_index(drop=True),
+        labour=labour, costs=costs,
+    )
+
+
+def bottlenecks(result: PlanResult, *, min_value_eur: float = 0.01) -> pd.DataFrame:
+    """Binding constraints in plain words: which limit, which months, what one more unit is worth.
+
+    One row per constraint (line, component, labour, storage) that binds in at least one
+    month, most valuable first; ``sentence`` is ready for the report.
+    """
+    c = result.constraints
+    if c.empty:
+        return pd.DataFrame(columns=["constraint", "months_binding", "first_month", "last_month", "peak_month",
+                                     "peak_value_eur", "unit", "sentence"])
+    bind = c[(c["shadow_price"] > min_value_eur) & (c["kind"] != "hiring")]
+    rows = []
+    for label, g in bind.groupby("label", sort=False):
+        peak = g.loc[g["shadow_price"].idxmax()]
+        unit = g["unit"].iloc[0]
+        span = (f"in {peak['month']:%b %Y}" if len(g) == 1
+                else f"in {len(g)} months between {g['month'].min():%b %Y} and {g['month'].max():%b %Y}")
+        value = f"€{peak['shadow_price']:,.0f}" if peak["shadow_price"] >= 100 else f"€{peak['shadow_price']:,.2f}"
+        worth = (f"one {unit} less of this minimum would save {value}" if g["kind"].iloc[0] == "minimum"
+                 else f"one more {unit} would save up to {value} ({peak['month']:%b %Y})")
+        rows.append({"constraint": label, "months_binding": len(g), "first_month": g["month"].min(),
+                     "last_month": g["month"].max(), "peak_month": peak["month"],
+                     "peak_value_eur": float(peak["shadow_price"]), "unit": unit,
+                     "sentence": f"{label[0].upper()}{label[1:]}: binding {span}; {worth}."})
+    out = pd.DataFrame(rows, columns=["constraint", "months_binding", "first_month", "last_month", "peak_month",
+                                      "peak_value_eur", "unit", "sentence"])
+    return out.sort_values("peak_value_eur", ascending=False).reset_index(drop=True)
+
+
+def capacity_check(demand: pd.DataFrame, routings: pd.DataFrame, lines: pd.DataFrame, overtime_pct: float) -> pd.DataFrame:
+    """Line hours that unconstrained demand would need versus hours available."""
+    need = demand.merge(routings, on="sku").assign(hours=lambda x: x["units"] * x["hours_per_unit"])
+    out = need.groupby(["line_id", "month"], as_index=False)["hours"].sum().rename(columns={"hours": "hours_needed"})
+    out = out.merge(lines[["line_id", "line_name", "hours_per_month"]], on="line_id")
+    out["hours_with_overtime"] = out["hours_per_month"] * (1 + overtime_pct)
+    out["utilisation"] = out["hours_needed"] / out["hours_per_month"]
+    out["status"] = np.where(out["hours_needed"] > out["hours_with_overtime"], "red",
+                             np.where(out["hours_needed"] > out["hours_per_month"], "amber", "green"))
+    return out

@@ -1,0 +1,121 @@
+"""`sop init` and `sop sources`: a folder of exports becomes a params file whose guesses are
+right for a company the suite was not written around, and the contracts' documentation is
+the code's."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sop_lib import data
+from sop_lib.batch import cli
+from sop_lib.companies.demo import write_demo_company
+from sop_lib.companies.wholesaler import write_wholesaler
+from sop_lib.core.contracts import CONTRACTS, describe
+from sop_lib.core.params import load_params
+from sop_lib.data import onboarding
+
+ROOT = Path(__file__).resolve().parents[2]
+CYCLE = "2026-11"
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory) -> Path:
+    return write_wholesaler(tmp_path_factory.mktemp("wholesaler") / "exports", CYCLE)
+
+
+@pytest.fixture(scope="module")
+def proposed(exports, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("proposal") / "params.yaml"
+    onboarding.init(exports, out)
+    return out
+
+
+def test_german_exports_are_read_as_they_are(proposed):
+    p = load_params(proposed)
+    sales = p.sources["sales_history"]
+    assert (sales.encoding, sales.delimiter, sales.decimal, sales.date_format) == ("cp1252", ";", ",", "%d.%m.%Y")
+    assert sales.columns == {"Monat": "month", "Artikelnummer": "sku", "Menge": "units", "Umsatz": "net_revenue_eur"}
+    assert sales.constants == {"region": onboarding.ONE_REGION} and p.data.regions == [onboarding.ONE_REGION]
+    assert p.sources["products"].values == {"status": {"aktiv": "active", "ausgelaufen": "discontinued"}}
+    assert p.sources["open_orders"].values == {"status": {"Rückstand": "backordered", "offen": "open"}}
+    assert p.sources["open_orders"].kind == "sql" and p.sources["open_orders"].table == "Auftraege"
+    assert p.sources["suppliers"].values["financial_risk"] == {"hoch": "high", "mittel": "medium", "niedrig": "low"}
+    assert p.sources["suppliers"].scale == {"on_time_rate": 0.01}
+    assert p.sources["pipeline"].scale == {"probability": 0.01}
+    assert p.sources["targets"].sheet == "Umsatzziele" and p.sources["targets"].scale == {"gross_margin_target_pct": 0.01}
+    assert p.sources["headcount"].values == {"role": {"Kundenservice": "service_agent", "Vertrieb": "sales_rep"}}
+    assert p.data.region_aliases == {"gesamt": "all"}  # HR's company-wide rows
+    assert "production_lines" not in p.sources and "launches" not in p.sources
+    assert (p.demand.model, p.demand.time_budget_s, p.cycle) == ("auto", 300, CYCLE)
+
+
+def test_every_guess_carries_a_comment(proposed):
+    lines = proposed.read_text(encoding="utf-8").splitlines()
+    guesses = [ln for ln in lines if re.match(r"\s+(encoding|delimiter|decimal|date_format|columns|values|scale|"
+                                              r"constants|regions|region_aliases):", ln)]
+    assert guesses and all("# guess:" in ln for ln in guesses)
+
+
+def test_the_proposal_loads_without_a_blocking_problem(proposed):
+    loaded = data.load_sources(load_params(proposed))
+    assert [str(p) for p in loaded.problems if p.severity == "block"] == []
+    products = loaded.tables["products"]
+    assert "Gießkanne 10 l" in set(products["name"])  # cp1252 decoded
+    assert loaded.tables["pipeline"]["probability"].between(0, 1).all()
+    assert loaded.tables["open_orders"]["status"].isin(["open", "backordered"]).all()
+
+
+def test_what_cannot_be_mapped_is_listed_not_guessed(exports, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for f in exports.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    pd.DataFrame({"Kennzahl": ["a"], "Wert": [1]}).to_csv(folder / "notizen.csv", index=False)
+    master = pd.read_csv(folder / "Artikelstamm.csv", sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
+    master.loc[0, "Status"] = "Sonderposten"
+    master.to_csv(folder / "Artikelstamm.csv", sep=";", encoding="cp1252", index=False)
+    out, unmapped = onboarding.init(folder)
+    text = out.read_text(encoding="utf-8")
+    assert any("notizen.csv" in u and "matches no source" in u for u in unmapped)
+    assert any("products.status: value 'Sonderposten'" in u for u in unmapped)
+    assert "# Could not map:" in text and "Sonderposten" in text
+    with pytest.raises(ValueError, match="exists; choose another --out or pass --force"):
+        onboarding.init(folder)
+
+
+def test_a_folder_without_sales_says_what_it_looked_for(tmp_path):
+    pd.DataFrame({"x": [1]}).to_csv(tmp_path / "other.csv", index=False)
+    with pytest.raises(ValueError, match=r"no table looks like sales_history or products .*found: other.csv"):
+        onboarding.init(tmp_path)
+
+
+def test_the_demo_exports_map_to_every_source(tmp_path):
+    folder = write_demo_company(tmp_path / "demo", CYCLE)
+    out, unmapped = onboarding.init(folder)
+    p = load_params(out)
+    assert set(p.sources) == set(CONTRACTS)
+    assert not [p for p in data.load_sources(p).problems if p.severity == "block"]
+
+
+def test_sop_init_command_prints_what_step_1_will_find(exports, tmp_path, capsys):
+    assert cli.main(["init", str(exports), "--out", str(tmp_path / "p.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "0 blocking problem(s)" in out and f"sop run --params {tmp_path / 'p.yaml'}" in out
+    assert cli.main(["init", str(exports), "--out", str(tmp_path / "p.yaml")]) == 2  # no overwrite
+    assert "pass --force" in capsys.readouterr().err
+
+
+def test_sop_sources_prints_every_contract_and_the_readme_holds_the_same(capsys):
+    assert cli.main(["sources"]) == 0
+    printed = capsys.readouterr().out
+    assert printed == describe()
+    for name, schema in CONTRACTS.items():
+        assert f"#### `{name}`" in printed and all(f"| `{c}` |" in printed for c in schema.columns)
+    assert "one of: active, planned, discontinued" in printed and "optional; without it:" in printed
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- sop sources -->\n")[1].split("<!-- /sop sources -->")[0]
+    assert section == printed, "README's data contracts differ from `sop sources`: paste its output between the markers"

@@ -1,0 +1,208 @@
+"""The local (ETS) demand model on data simulated from known states and weights."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sop_lib import demand
+from sop_lib.core.params import DemandParams
+
+MONTHS = pd.date_range("2019-01-01", periods=72, freq="MS")
+TRUE = {"alpha": 0.3, "beta_s": 0.02, "gamma": 0.1, "phi": 0.9, "sigma": 0.08}
+SEASON = np.array([0.0, -0.1, 0.0, 0.05, 0.1, 0.0, -0.2, -0.15, 0.0, 0.1, 0.25, -0.05])
+
+
+def simulate_ets(n_series: int = 40, months: pd.DatetimeIndex = MONTHS, seed: int = 7,
+                 promo_effect: float = 0.0) -> pd.DataFrame:
+    """Series drawn from ETS(A, Ad, A) on the log scale with the TRUE weights."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_series):
+        level, trend, season = np.log(rng.uniform(50, 500)), rng.normal(0, 0.01), SEASON.copy()
+        promo = (rng.uniform(size=len(months)) < 0.15) * 0.2
+        for t, m in enumerate(months):
+            e = rng.normal(0, TRUE["sigma"])
+            pos = (m.month - 1) % 12
+            z = level + TRUE["phi"] * trend + season[pos] + promo_effect * promo[t] + e
+            level, trend = level + TRUE["phi"] * trend + TRUE["alpha"] * e, TRUE["phi"] * trend + TRUE["beta_s"] * e
+            season[pos] += TRUE["gamma"] * e
+            rows.append((f"s{i:02d}", m, float(np.exp(z)), "F" + str(i % 2), promo[t]))
+    return pd.DataFrame(rows, columns=["unique_id", "ds", "y", "family", "promo"])
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    full = simulate_ets()
+    cutoff = MONTHS[-13]
+    train, test = full[full["ds"] <= cutoff], full[full["ds"] > cutoff]
+    res = demand.forecast(train, 12, group_col="family", seed=5, return_draws=True)
+    return train, test, res
+
+
+def test_map_fit_is_saved_as_netcdf_as_step_2_saves_it(fitted, tmp_path):
+    """Step 2 hands the posterior over as NetCDF; a bool attribute crashed that after a 10-minute run."""
+    import arviz as az
+
+    _, _, res = fitted
+    res.idata.to_netcdf(str(tmp_path / "posterior.nc"))
+    back = az.from_netcdf(str(tmp_path / "posterior.nc"))
+    assert back.attrs["inference"] == "map" and back.attrs["converged"] in (0, 1)
+
+
+def test_auto_picks_the_ets_model_fitted_by_map_for_continuous_data(fitted):
+    _, _, res = fitted
+    assert res.model == "ets"
+    diag = demand.diagnostics(res.idata)
+    assert diag["inference"] == "map" and diag["ok"] and 0 < diag["iterations"] <= 200
+    assert "MAP" in demand.describe_fit(diag, res.fit_seconds)
+    assert demand.headline_parameters(res) == ["alpha_group", "beta_s_group", "gamma_group", "phi_group",
+                                               "log_sigma_group"]
+
+
+def test_recovers_the_noise_and_smoothing_weights(fitted):
+    _, _, res = fitted
+    post = res.idata.posterior
+    sigma = float(post["sigma"].median())
+    # 40 series x 60 months of one-step errors pin sigma down to a few percent; the
+    # degrees-of-freedom scaling adds about 15% at 60 months
+    assert 0.85 * TRUE["sigma"] <= sigma <= 1.3 * TRUE["sigma"], sigma
+    # per-series weights from 60 months are noisy; their median over 40 series is not
+    assert 0.15 <= float(post["alpha"].median()) <= 0.5
+    assert float(post["gamma"].median()) <= 0.3
+
+
+def test_p10_p90_band_covers_about_80_percent_of_held_out_months(fitted):
+    _, test, res = fitted
+    cov = demand.interval_coverage(test, res.table, "p10", "p90")
+    # 480 points, correlated within a series' path: +-3 sd of 40 roughly independent
+    # series-level coverages (sd about 0.2 / sqrt(40)) is 0.80 +- 0.1
+    assert 0.70 <= cov <= 0.90, cov
+
+
+def test_beats_seasonal_naive_on_held_out_months(fitted):
+    train, test, res = fitted
+    ours = demand.accuracy(test, res.table, train)
+    naive = demand.accuracy(test, demand.seasonal_naive(train, 12), train)
+    assert ours["mase"] < naive["mase"]
+
+
+def test_forecast_starts_from_the_new_level_after_a_level_shift():
+    months = pd.date_range("2020-01-01", periods=48, freq="MS")
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(6):
+        y = 100 * np.exp(SEASON[months.month - 1] + rng.normal(0, 0.03, len(months)))
+        y[-12:] *= 1.5  # a new customer a year ago: sales stepped up by half
+        rows += [(f"s{i}", m, v) for m, v in zip(months, y)]
+    hist = pd.DataFrame(rows, columns=["unique_id", "ds", "y"])
+    fc = demand.forecast(hist, 3, model="ets", seed=1)
+    first = fc[fc["ds"] == fc["ds"].min()]
+    new, old = 150 * np.exp(SEASON[0]), 100 * np.exp(SEASON[0])
+    # near the new level (part of a step is read as trend, so somewhat above), far from the old
+    ratio = first["p50"] / new
+    assert ratio.between(0.9, 1.25).all(), first["p50"].tolist()
+    assert (first["p50"] > old + 0.6 * (new - old)).all()
+
+
+def test_a_dormant_series_of_zeros_gets_a_zero_forecast_not_an_error():
+    full = simulate_ets(n_series=5, seed=3)
+    full.loc[full["unique_id"] == "s00", "y"] = 0.0
+    fc = demand.forecast(full, 6, model="ets", seed=1)
+    assert fc.loc[fc["unique_id"] == "s00", "p90"].max() < 1
+    assert (fc.loc[fc["unique_id"] != "s00", "p50"] > 10).all()
+
+
+def test_series_that_start_late_are_forecast_from_their_own_months():
+    full = simulate_ets(n_series=5, seed=3)
+    late = full[~((full["unique_id"] == "s01") & (full["ds"] < "2021-06-01"))]
+    fc = demand.forecast(late, 6, model="ets", seed=1)
+    recent = late[late["unique_id"] == "s01"].tail(12)["y"].mean()
+    assert fc.loc[fc["unique_id"] == "s01", "p50"].between(0.6 * recent, 1.6 * recent).all()
+
+
+def test_promotion_regressor_effect_is_recovered():
+    full = simulate_ets(n_series=30, promo_effect=1.0, seed=11)
+    train, future = full[full["ds"] <= MONTHS[-7]], full[full["ds"] > MONTHS[-7]]
+    res = demand.forecast(train, 6, regressors=("promo",), future_regressors=future[["unique_id", "ds", "promo"]],
+                          seed=2, return_draws=True)
+    coef = float(res.idata.posterior["coef"].values.ravel()[0])
+    assert 0.8 <= coef <= 1.2, coef  # 20% promotions lift log-demand by 0.2 x 1.0
+
+
+def test_nuts_on_the_ets_model_gives_draws_and_sampler_diagnostics():
+    full = simulate_ets(n_series=4, months=MONTHS[:48], seed=3)
+    res = demand.forecast(full, 6, model="ets", method="nuts", draws=150, tune=150, seed=1, return_draws=True)
+    diag = demand.diagnostics(res.idata)
+    assert diag["inference"] == "nuts" and diag["draws"] == 300
+    assert diag["divergences"] <= 3 and diag["max_r_hat"] < 1.1, diag  # rare, not absent: no CPU flips it
+    assert res.draws.sizes["sample"] == 300  # one simulated future per posterior draw
+    assert "r-hat" in demand.describe_fit(diag, res.fit_seconds)
+
+
+def test_backtest_scores_the_other_model_in_the_same_run():
+    full = simulate_ets(n_series=6, months=MONTHS[:48], seed=3)[["unique_id", "ds", "y"]]
+    acc, res = demand.backtest(full, 6, model="ets", compare_models=True, draws=100, tune=150, seed=1)
+    assert list(acc["method"]) == ["Bayesian engine (ets model, MAP, 50% Theta draws)",
+                                   "Seasonal naive (same month last year)", "AutoETS (statsforecast)",
+                                   "Engine's other model (trend model, NUTS)"]
+    assert acc["wape"].between(0, 1).all() and acc["coverage_p10_p90"].iloc[[0, 2, 3]].between(0, 1).all()
+
+
+def test_auto_comparison_never_runs_the_costlier_model_and_the_report_says_so():
+    """At scale a NUTS fit of the trend model cost 606 s beside a MAP forecast: auto skips it."""
+    full = simulate_ets(n_series=6, months=MONTHS[:48], seed=3)[["unique_id", "ds", "y"]]
+    acc, res = demand.backtest(full, 6, compare_models="auto", seed=1)
+    assert res.model == "ets" and len(acc) == 3 and not acc["method"].str.startswith("Engine's other").any()
+    text = demand.describe_backtest(acc, 6)
+    assert "other model was not scored" in text and "demand.compare_models: always" in text
+    assert f"{acc.iloc[0]['wape']:.1%}" in text and f"{acc.iloc[2]['wape']:.1%} for AutoETS" in text
+
+
+def test_backtest_sentence_names_the_other_model_when_it_was_scored():
+    acc = pd.DataFrame({"method": ["Bayesian engine (trend model, NUTS)", "Seasonal naive (same month last year)",
+                                   "AutoETS (statsforecast)", "Engine's other model (ets model, MAP)"],
+                        "wape": [0.30, 0.40, 0.35, 0.34], "coverage_p10_p90": [0.8, np.nan, 0.74, 0.73]})
+    assert demand.describe_backtest(acc, 6) == (
+        "Over the last 6 months the engine's weighted error (WAPE) was 30.0% against 40.0% for the seasonal naive "
+        "and 35.0% for AutoETS; its P10–P90 band held 80% of the actual months (target 80%). The engine's other "
+        "model scored 34.0% (demand.model in the params file chooses the model).")
+
+
+def test_same_inputs_give_the_same_numbers():
+    full = simulate_ets(n_series=8, seed=4)
+    a = demand.forecast(full, 6, seed=9)
+    b = demand.forecast(full, 6, seed=9)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_posterior_predictive_check_works_for_the_ets_model(fitted):
+    _, _, res = fitted
+    table, inside = demand.posterior_predictive_check(res, seed=1)
+    assert len(table) == res.design.y.shape[1]
+    assert 0.7 <= inside <= 0.9, inside
+
+
+def test_family_totals_are_sums_of_sku_draws(fitted):
+    train, _, res = fitted
+    fam = train.groupby("unique_id")["family"].first()
+    agg = demand.aggregate_draws(res.draws, fam)
+    for f in agg["unique_id"].values:
+        members = fam[fam == f].index
+        np.testing.assert_allclose(agg.sel(unique_id=f).values, res.draws.sel(unique_id=members).sum("unique_id").values)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"model": "ets", "method": "advi"}, "fitted with method 'map' or 'nuts'"),
+    ({"model": "trend", "method": "map"}, "fitted with method 'nuts' or 'advi'"),
+    ({"model": "prophet"}, "model must be 'auto', 'trend' or 'ets'"),
+    ({"model": "ets", "likelihood": "negbin"}, "works on the log scale"),
+])
+def test_model_and_method_that_do_not_fit_together_are_refused(kwargs, message):
+    with pytest.raises(demand.ForecastInputError, match=message):
+        demand.forecast(simulate_ets(n_series=2), 3, **kwargs)
+
+
+def test_params_refuse_a_method_the_model_cannot_use():
+    with pytest.raises(ValueError, match="method 'map' does not fit model 'trend'"):
+        DemandParams(model="trend", method="map")
+    assert DemandParams(model="ets", method="map").method == "map"

@@ -1,0 +1,248 @@
+"""The production LP on programmes small enough to solve by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sop_lib.supply.production import (
+    PlanInfeasible,
+    bottlenecks,
+    capacity_check,
+    plan_production,
+)
+
+JAN, FEB, MAR = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01"), pd.Timestamp("2027-03-01")
+
+
+# --- one SKU, one line, hours_per_unit = 1 ------------------------------------------------
+
+
+def one_sku_plan(*, hours: float, demand=(150.0, 20.0), price: float = 100.0, overtime_pct: float = 0.0,
+                 on_hand: float = 0.0, backlog: float = 0.0, safety: float = 0.0,
+                 supplier_capacity: float = 1e6, overtime_cost: float = 58.0, crew: int | None = None,
+                 lead_days: float = 0.0, on_time: float = 1.0, **extra):
+    """Hand-sized plan; ``crew`` adds workers per shift to the line (for labour)."""
+    months = [JAN, FEB, MAR][: len(demand)]
+    crew_col = {"workers_per_shift": [crew]} if crew is not None else {}
+    return plan_production(
+        pd.DataFrame({"sku": "A", "month": months, "units": list(demand)}),
+        on_hand=pd.Series({"A": on_hand}), backlog=pd.Series({"A": backlog}), safety=pd.Series({"A": safety}),
+        routings=pd.DataFrame({"sku": ["A"], "line_id": ["L1"], "hours_per_unit": [1.0]}),
+        lines=pd.DataFrame({"line_id": ["L1"], "line_name": ["Line one"], "hours_per_month": [hours], **crew_col}),
+        bom=pd.DataFrame({"sku": ["A"], "component": ["HEAT"], "qty_per_unit": [1.0], "supplier_id": ["S1"]}),
+        suppliers=pd.DataFrame({"supplier_id": ["S1"], "supplier_name": ["Thermo"], "capacity_units_per_month": [supplier_capacity],
+                                "lead_time_days": [lead_days], "on_time_rate": [on_time]}),
+        unit_cost=pd.Series({"A": 60.0}), price=pd.Series({"A": price}),
+        holding_pct_year=0.22, overtime_pct=overtime_pct, overtime_cost=overtime_cost, **extra,
+    )
+
+
+def test_binding_capacity_gives_backorders_and_a_shadow_price():
+    # 100 hours a month, demand 150 then 20: 50 customers wait one month.
+    res = one_sku_plan(hours=100, demand=(150, 20), price=100)
+    plan = res.plan.set_index("month")
+    assert plan.loc[JAN, "production"] == pytest.approx(100)
+    assert plan.loc[JAN, "backorders"] == pytest.approx(50)
+    assert plan.loc[FEB, "production"] == pytest.approx(70)
+    assert plan.loc[FEB, "backorders"] == pytest.approx(0)
+    lines = res.line_use.set_index("month")
+    assert lines.loc[JAN, "hours"] == pytest.approx(100)
+    assert lines.loc[JAN, "capacity"] == pytest.approx(100)
+    # one more hour in January saves one unit-month of waiting: 0.08 * price + 1 = 9 EUR
+    assert lines.loc[JAN, "shadow_price_eur_per_hour"] == pytest.approx(9.0, abs=1e-6)
+    assert lines.loc[FEB, "shadow_price_eur_per_hour"] == pytest.approx(0.0, abs=1e-9)
+    assert res.cost_eur == pytest.approx(50 * 9.0 + 170 * 1e-3, rel=1e-6)
+
+
+def test_enough_capacity_gives_no_backorders_and_zero_shadow_price():
+    res = one_sku_plan(hours=1000, demand=(150, 20))
+    plan = res.plan.set_index("month")
+    assert list(plan["production"]) == pytest.approx([150, 20])
+    assert list(plan["backorders"]) == pytest.approx([0, 0])
+    assert list(plan["inventory"]) == pytest.approx([0, 0])
+    assert (res.line_use["shadow_price_eur_per_hour"].abs() < 1e-9).all()
+    assert (res.line_use["overtime_hours"] == 0).all()
+    assert (res.components["shadow_price"].abs() < 1e-9).all()
+
+
+def test_binding_supplier_gives_component_shadow_price():
+    res = one_sku_plan(hours=1000, demand=(150, 20), supplier_capacity=100)
+    plan = res.plan.set_index("month")
+    assert plan.loc[JAN, "backorders"] == pytest.approx(50)
+    comp = res.components.set_index("month")
+    assert comp.loc[JAN, "component"] == "HEAT" and comp.loc[JAN, "supplier_id"] == "S1"
+    assert comp.loc[JAN, "used"] == pytest.approx(100)
+    assert comp.loc[JAN, "shadow_price"] == pytest.approx(9.0, abs=1e-6)
+    assert (res.line_use["shadow_price_eur_per_hour"].abs() < 1e-9).all()
+
+
+def test_overtime_is_used_when_waiting_costs_more_than_overtime():
+    # price 1000: waiting costs 81 EUR per unit-month > 58 EUR per overtime hour.
+    res = one_sku_plan(hours=100, demand=(150, 20), price=1000, overtime_pct=0.2)
+    plan = res.plan.set_index("month")
+    lines = res.line_use.set_index("month")
+    assert lines.loc[JAN, "overtime_hours"] == pytest.approx(20)  # all the 20 % allowed
+    assert lines.loc[JAN, "hours"] == pytest.approx(120)
+    assert plan.loc[JAN, "backorders"] == pytest.approx(30)
+    assert lines.loc[FEB, "overtime_hours"] == pytest.approx(0)
+
+
+def test_overtime_is_not_used_when_waiting_is_cheaper():
+    # price 100: waiting costs 9 EUR per unit-month < 58 EUR per overtime hour.
+    res = one_sku_plan(hours=100, demand=(150, 20), price=100, overtime_pct=0.2)
+    assert res.line_use["overtime_hours"].sum() == pytest.approx(0)
+    assert res.plan.set_index("month").loc[JAN, "backorders"] == pytest.approx(50)
+
+
+def test_backlog_is_cleared_and_safety_stock_built():
+    # 10 on hand, 40 waiting, demand 50 a month, safety stock 30, plenty of capacity.
+    res = one_sku_plan(hours=1000, demand=(50, 50), on_hand=10, backlog=40, safety=30)
+    plan = res.plan.set_index("month")
+    assert plan.loc[JAN, "production"] == pytest.approx(40 - 10 + 50 + 30)
+    assert list(plan["backorders"]) == pytest.approx([0, 0])
+    assert list(plan["inventory"]) == pytest.approx([30, 30])
+    assert list(plan["below_safety"]) == pytest.approx([0, 0])
+
+
+def test_plan_with_unknown_supplier_capacity_uses_line_capacity_only():
+    """A supplier whose capacity is not known (empty cell) is skipped as a constraint,
+    so the plan is limited by line hours only."""
+    res = one_sku_plan(hours=1000, demand=(150, 20), supplier_capacity=float("nan"))
+    plan = res.plan.set_index("month")
+    assert list(plan["production"]) == pytest.approx([150, 20])
+    assert res.components.empty
+
+
+
+def test_binding_capacity_is_named_in_plain_words():
+    res = one_sku_plan(hours=100, demand=(150, 20), price=100)
+    table = bottlenecks(res)
+    assert list(table["constraint"]) == ["line Line one"]
+    row = table.iloc[0]
+    assert row["peak_month"] == JAN and row["months_binding"] == 1
+    assert row["peak_value_eur"] == pytest.approx(9.0, abs=1e-6)
+    assert "Line one" in row["sentence"] and "Jan 2027" in row["sentence"] and "€9.00" in row["sentence"]
+    assert "hour" in row["sentence"]
+
+
+def test_no_bottleneck_when_nothing_binds():
+    assert bottlenecks(one_sku_plan(hours=1000, demand=(150, 20))).empty
+
+
+# --- storage -----------------------------------------------------------------------------
+
+
+def test_storage_limit_caps_prebuild_and_its_dual_is_the_saved_lost_sale():
+    # 60 hours a month, demand 0 then 100: without a limit 40 are built ahead in January.
+    free = one_sku_plan(hours=60, demand=(0, 100))
+    assert free.plan.set_index("month").loc[JAN, "inventory"] == pytest.approx(40)
+    res = one_sku_plan(hours=60, demand=(0, 100), storage_limit=30)
+    plan = res.plan.set_index("month")
+    assert plan.loc[JAN, "inventory"] == pytest.approx(30)
+    assert plan.loc[FEB, "backorders"] == pytest.approx(10)
+    # one more unit of space: build one more in January (holding 60 * 0.22 / 12 = 1.1, tie-break 0.001)
+    # and one customer fewer waits at the horizon end (waiting 0.08 * 100 + 1 = 9, lost sale 0.30 * 100 = 30)
+    store = res.constraints[res.constraints["group"] == "storage limit"].set_index("month")
+    assert store.loc[JAN, "shadow_price"] == pytest.approx(39 - 1.1 - 0.001, abs=1e-6)
+    assert store.loc[FEB, "shadow_price"] == pytest.approx(0, abs=1e-9)
+    # February's line hour is worth even more (39 - 0.001): both are listed, the line first
+    assert list(bottlenecks(res)["constraint"]) == ["line Line one", "warehouse space"]
+
+
+# --- labour and hiring -------------------------------------------------------------------
+
+
+def test_labour_limits_production_and_has_a_dual():
+    # crew of 2: one unit (1 line hour) takes 2 worker-hours; 1 worker x 100 h -> 50 units a month
+    res = one_sku_plan(hours=1000, demand=(80, 0), crew=2, workers=1, hours_per_worker=100, hiring_lead_months=5)
+    plan = res.plan.set_index("month")
+    assert list(plan["production"]) == pytest.approx([50, 30])
+    assert plan.loc[JAN, "backorders"] == pytest.approx(30)
+    lab = res.labour.set_index("month")
+    assert lab.loc[JAN, "worker_hours"] == pytest.approx(100)
+    assert lab.loc[JAN, "workers_needed"] == pytest.approx(1)
+    # one more worker-hour = half a unit that does not wait a month: 0.5 x 9 EUR
+    assert lab.loc[JAN, "shadow_price_eur_per_hour"] == pytest.approx(4.5, abs=1e-6)
+    assert (lab["new_workers"] == 0).all()
+
+
+def test_hiring_starts_after_the_lead_time_and_hired_workers_stay():
+    # 150 a month from February needs 3 workers; 1 today, hires allowed from month 1 (lead 1)
+    res = one_sku_plan(hours=1000, demand=(50, 150, 150), crew=2, workers=1, hours_per_worker=100,
+                       hiring_lead_months=1, worker_cost_eur_per_month=100)
+    lab = res.labour.set_index("month")
+    assert list(lab["new_workers"]) == pytest.approx([0, 2, 2])
+    assert res.plan["backorders"].sum() == pytest.approx(0, abs=1e-6)
+    assert res.costs["new_workers_eur"] == pytest.approx(400)
+
+
+# --- components inside the supplier lead time --------------------------------------------
+
+
+def test_inside_the_lead_time_only_components_on_order_count():
+    # lead time 45 days: nothing new arrives in January, 52 % of February's capacity, all of March's
+    on_order = pd.DataFrame({"component": ["HEAT"], "month": [JAN], "qty": [20.0]})
+    res = one_sku_plan(hours=1000, demand=(100, 100, 100), supplier_capacity=1000, lead_days=45.6, on_order=on_order)
+    plan = res.plan.set_index("month")
+    assert plan.loc[JAN, "production"] == pytest.approx(20)
+    assert plan.loc[JAN, "backorders"] == pytest.approx(80)
+    assert plan.loc[FEB, "production"] == pytest.approx(180)
+    comp = res.components.set_index("month")
+    assert list(comp["capacity"]) == pytest.approx([20, 500, 1000])
+
+
+def test_without_orders_on_file_the_frozen_window_counts_on_time_deliveries_only():
+    # lead half a month, 80 % on time, 50 a month: 25 can still be ordered + 25 x 0.8 booked = 45
+    res = one_sku_plan(hours=1000, demand=(100, 0), supplier_capacity=50, lead_days=15.2, on_time=0.8)
+    assert res.components.set_index("month").loc[JAN, "capacity"] == pytest.approx(45)
+    assert res.plan.set_index("month").loc[JAN, "production"] == pytest.approx(45)
+
+
+# --- infeasible plans --------------------------------------------------------------------
+
+
+def test_minimum_run_rate_against_small_warehouse_names_both():
+    # lines must run 90 h of 100 but only 10 units fit in the warehouse and demand is 20
+    with pytest.raises(PlanInfeasible) as err:
+        one_sku_plan(hours=100, demand=(20, 20), storage_limit=10, min_line_hours_pct=0.9)
+    assert err.value.groups == ["minimum line hours", "storage limit"]
+    msg = str(err.value)
+    assert "cannot all hold together" in msg and "10 finished units" in msg and "90%" in msg
+    assert "labour" not in msg and "component" not in msg
+
+
+def test_stock_on_hand_over_the_storage_limit_is_named_alone():
+    with pytest.raises(PlanInfeasible) as err:
+        one_sku_plan(hours=100, demand=(0, 0), on_hand=500, storage_limit=100)
+    assert err.value.groups == ["storage limit"]
+    assert "this constraint cannot hold" in str(err.value)
+
+
+def test_minimum_run_rate_against_component_supply_names_those_two():
+    with pytest.raises(PlanInfeasible) as err:
+        one_sku_plan(hours=100, demand=(200, 200), supplier_capacity=50, min_line_hours_pct=0.8)
+    assert err.value.groups == ["minimum line hours", "component supply"]
+
+
+# --- capacity check -----------------------------------------------------------------
+
+
+def test_capacity_check_statuses():
+    lines = pd.DataFrame({"line_id": ["L1"], "line_name": ["Line one"], "hours_per_month": [100.0]})
+    routings = pd.DataFrame({"sku": ["A", "B"], "line_id": ["L1", "L1"], "hours_per_unit": [0.5, 1.0]})
+    months = [JAN, FEB, MAR, pd.Timestamp("2027-04-01"), pd.Timestamp("2027-05-01")]
+    # hours needed per month: 90, 100, 105, 110, 115 (A at 0.5 h plus B at 1 h)
+    demand = pd.DataFrame({
+        "sku": ["A"] * 5 + ["B"] * 5,
+        "month": months * 2,
+        "units": [100, 100, 100, 100, 100, 40, 50, 55, 60, 65],
+    })
+    out = capacity_check(demand, routings, lines, overtime_pct=0.1).set_index("month")
+    assert list(out["hours_needed"]) == pytest.approx([90, 100, 105, 110, 115])
+    assert list(out["utilisation"]) == pytest.approx([0.9, 1.0, 1.05, 1.1, 1.15])
+    assert list(out["hours_with_overtime"]) == pytest.approx([110] * 5)
+    assert list(out["status"]) == ["green", "green", "amber", "amber", "red"]
+    assert (out["line_name"] == "Line one").all()
+
+
