@@ -7,11 +7,13 @@ PARAMS ?= params/default.yaml
 CYCLE  ?=
 ARGS   ?=
 
-.PHONY: run test lab bench bench-forecast bench-sampler bench-backtest bench-cycle bench-dask bench-intermittent demo clean-sandbox help
+.PHONY: run test lint docs lab bench bench-forecast bench-sampler bench-backtest bench-cycle bench-dask bench-intermittent demo clean-sandbox help
 
 help:
 	@echo "make run    - full monthly cycle on the demo company -> reports/<cycle>/index.html"
 	@echo "make test   - the whole test suite (unit, notebooks via nbval, end-to-end batch)"
+	@echo "make lint   - ruff (lint and format check) and import-linter (the steps' import order)"
+	@echo "make docs   - the documentation site from docs/ into site/ (broken links fail the build)"
 	@echo "make lab    - JupyterLab on the notebooks"
 	@echo "make bench  - benchmarks (ratios against baselines measured in the same run)"
 	@echo "make bench-forecast - the demand engine vs SeasonalNaive/Theta/AutoETS on M1 and Tourism monthly"
@@ -35,7 +37,7 @@ $(STAMP): pyproject.toml
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "note: chromium not installed; tests/cycle/test_hostile_text.py needs it (apt-get install chromium)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[test,bench,docs]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sop)" >/dev/null
 	@touch $(STAMP)
 
@@ -44,6 +46,15 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check sop_lib tests benchmarks conftest.py
+	$(BIN)/ruff format --check sop_lib tests benchmarks conftest.py
+	$(BIN)/lint-imports
+
+docs: $(STAMP)
+	$(BIN)/python docs/generate.py
+	$(BIN)/mkdocs build --strict --quiet
 
 lab: $(STAMP)
 	cd notebooks && ../$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -25,18 +25,24 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def bench_backtest(months: int = 12, below_safety: tuple[float, ...] = ()) -> pd.DataFrame:
-    from sop_lib.plan_quality import replay as backtest
     from sop_lib.companies import demo
     from sop_lib.core.params import load_params
+    from sop_lib.plan_quality import replay as backtest
 
     P = load_params(ROOT / "params" / "default.yaml", check_files=False)
     demo.ensure_demo_company(P.data_folder, P.cycle, P.data.demo_seed)
     b = P.backtest
     history, future, tables = backtest.load_history(P)
     replayed = backtest.replay_months(P.cycle, months)
-    engine = backtest.engine_forecaster(season_length=P.demand.season_length, model=b.model, method=b.method,
-                                        draws=b.draws, seed=P.demand.seed, theta_weight=P.demand.theta_weight,
-                                        tsb_weight=P.demand.tsb_weight)
+    engine = backtest.engine_forecaster(
+        season_length=P.demand.season_length,
+        model=b.model,
+        method=b.method,
+        draws=b.draws,
+        seed=P.demand.seed,
+        theta_weight=P.demand.theta_weight,
+        tsb_weight=P.demand.tsb_weight,
+    )
     engine(history[history["ds"] < replayed[0]], future, replayed[0], b.horizon_months)  # compile once, not timed
     t0 = time.perf_counter()
     engine(history, future, history["ds"].max() + pd.DateOffset(months=1), b.horizon_months)
@@ -51,40 +57,66 @@ def bench_backtest(months: int = 12, below_safety: tuple[float, ...] = ()) -> pd
 
     future_all = backtest.promotions_ahead(history, future, replayed[0] - pd.DateOffset(months=b.warmup_months))
     t0 = time.perf_counter()
-    records, overtime = backtest.replay(history, future_all, tables, replayed=replayed, horizon=b.horizon_months,
-                                        costs=backtest.costs_of(P), naive_cover_weeks=b.naive_cover_weeks,
-                                        forecaster=timed, warmup=b.warmup_months)
+    records, overtime = backtest.replay(
+        history,
+        future_all,
+        tables,
+        replayed=replayed,
+        horizon=b.horizon_months,
+        costs=backtest.costs_of(P),
+        naive_cover_weeks=b.naive_cover_weeks,
+        forecaster=timed,
+        warmup=b.warmup_months,
+    )
     total = time.perf_counter() - t0
     from sop_lib.reconciliation.evaluate import units_per_customer
 
     summary = backtest.summarise(records, overtime, units_per_customer=units_per_customer(tables["open_orders"]))
     series = history["unique_id"].nunique()
-    print(f"backtest: {months} months (+{b.warmup_months} warm-up) x 3 policies on the demo ({series} series, {records['sku'].nunique()} SKUs), "
-          f"profile {b.model}/{b.method}, {b.horizon_months}-month plans")
-    print(f"  replay            {total:7.1f} s  = {total / one_fit:5.1f} x one forecast of the whole history "
-          f"({one_fit:.1f} s, same run)")
-    print(f"  of which forecasts {sum(spent):6.1f} s ({sum(spent) / total:.0%}); LPs and bookkeeping "
-          f"{total - sum(spent):.1f} s ({(total - sum(spent)) / (3 * (months + b.warmup_months)):.2f} s per policy-month)")
-    shown = summary.assign(fill_rate=(100 * summary["fill_rate"]).round(1),
-                           cycle_service_level=(100 * summary["cycle_service_level"]).round(1),
-                           customer_months_waiting=summary["customer_months_waiting"].round(0),
-                           avg_inventory_eur=summary["avg_inventory_eur"].round(-3),
-                           total_cost_eur=summary["total_cost_eur"].round(-3),
-                           cost_gap_to_perfect_pct=summary["cost_gap_to_perfect_pct"].round(0))
+    print(
+        f"backtest: {months} months (+{b.warmup_months} warm-up) x 3 policies on the demo ({series} series, {records['sku'].nunique()} SKUs), "
+        f"profile {b.model}/{b.method}, {b.horizon_months}-month plans"
+    )
+    print(
+        f"  replay            {total:7.1f} s  = {total / one_fit:5.1f} x one forecast of the whole history "
+        f"({one_fit:.1f} s, same run)"
+    )
+    print(
+        f"  of which forecasts {sum(spent):6.1f} s ({sum(spent) / total:.0%}); LPs and bookkeeping "
+        f"{total - sum(spent):.1f} s ({(total - sum(spent)) / (3 * (months + b.warmup_months)):.2f} s per policy-month)"
+    )
+    shown = summary.assign(
+        fill_rate=(100 * summary["fill_rate"]).round(1),
+        cycle_service_level=(100 * summary["cycle_service_level"]).round(1),
+        customer_months_waiting=summary["customer_months_waiting"].round(0),
+        avg_inventory_eur=summary["avg_inventory_eur"].round(-3),
+        total_cost_eur=summary["total_cost_eur"].round(-3),
+        cost_gap_to_perfect_pct=summary["cost_gap_to_perfect_pct"].round(0),
+    )
     print(shown.iloc[:, :7].to_string(index=False))
     for line in backtest.verdict(summary, P.supply.service_level):
         print(" ", line)
     for pct in below_safety:  # the same forecasts, another LP penalty below safety stock
         costs = dataclasses.replace(backtest.costs_of(P), below_safety_pct=pct)
-        rec, ot = backtest.replay(history, future_all, tables, replayed=replayed, horizon=b.horizon_months,
-                                  costs=costs, naive_cover_weeks=b.naive_cover_weeks,
-                                  forecaster=lambda seen, fut, origin, h: made[origin], warmup=b.warmup_months,
-                                  policies=("suite",))
+        rec, ot = backtest.replay(
+            history,
+            future_all,
+            tables,
+            replayed=replayed,
+            horizon=b.horizon_months,
+            costs=costs,
+            naive_cover_weeks=b.naive_cover_weeks,
+            forecaster=lambda seen, fut, origin, h: made[origin],
+            warmup=b.warmup_months,
+            policies=("suite",),
+        )
         s = backtest.summarise(rec, ot, units_per_customer=units_per_customer(tables["open_orders"])).iloc[0]
-        print(f"  below-safety penalty {pct:.2f} x price: suite fill rate {s['fill_rate']:.1%}, cycle service level "
-              f"{s['cycle_service_level']:.1%}, customer-months waiting {s['customer_months_waiting']:,.0f}, "
-              f"average inventory €{s['avg_inventory_eur']:,.0f}, cost €{s['total_cost_eur']:,.0f}, "
-              f"below its safety stock {s['below_safety_share']:.0%}")
+        print(
+            f"  below-safety penalty {pct:.2f} x price: suite fill rate {s['fill_rate']:.1%}, cycle service level "
+            f"{s['cycle_service_level']:.1%}, customer-months waiting {s['customer_months_waiting']:,.0f}, "
+            f"average inventory €{s['avg_inventory_eur']:,.0f}, cost €{s['total_cost_eur']:,.0f}, "
+            f"below its safety stock {s['below_safety_share']:.0%}"
+        )
     return summary
 
 

@@ -36,6 +36,7 @@ else:
 
 def timed(kind: str, flags: str) -> float:
     env = {**os.environ, "PYTENSOR_FLAGS": flags} if flags else dict(os.environ)
+
     def fit() -> None:
         out = subprocess.run([sys.executable, "-c", FIT, kind], env=env, capture_output=True, text=True)
         if out.returncode:

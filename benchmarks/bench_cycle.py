@@ -57,8 +57,7 @@ def bench_cycle(skus: int, regions: int, keep: str | None = None) -> dict:
     yardstick, series = autoets_seconds(work / "company")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kB -> MB, largest kernel
     sizes = {p.name: p.stat().st_size / 1e6 for p in sorted((work / "reports" / "2026-11").glob("*.html"))}
-    print(f"\ncycle at {skus:,} SKUs x {regions} regions ({series:,} series with 24+ months), "
-          f"company written in {written:.0f} s")
+    print(f"\ncycle at {skus:,} SKUs x {regions} regions ({series:,} series with 24+ months), company written in {written:.0f} s")
     print("| part | seconds | x AutoETS |\n|---|---|---|")
     for name, sec in steps.items():
         print(f"| {name} | {sec:.0f} | {sec / yardstick:.1f} |")

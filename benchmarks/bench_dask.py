@@ -28,8 +28,14 @@ def scaled_history(skus: int, regions: int) -> pd.DataFrame:
     active = products.loc[products["status"] == "active"].set_index("sku")["family"]
     sales = t["sales_history"][t["sales_history"]["sku"].isin(active.index)]
     df = sales.groupby(["sku", "region", "month"], as_index=False)["units"].sum()
-    hist = pd.DataFrame({"unique_id": df["sku"] + "|" + df["region"], "ds": df["month"], "y": df["units"].astype(float),
-                         "family": df["sku"].map(active)})
+    hist = pd.DataFrame(
+        {
+            "unique_id": df["sku"] + "|" + df["region"],
+            "ds": df["month"],
+            "y": df["units"].astype(float),
+            "family": df["sku"].map(active),
+        }
+    )
     full = hist.groupby("unique_id")["ds"].agg(["min", "max", "count"])
     keep = full[(full["max"] == hist["ds"].max()) & (full["count"] == full["count"].max())].index
     return hist[hist["unique_id"].isin(keep)].reset_index(drop=True)
@@ -63,10 +69,14 @@ def main() -> None:
     one, _ = timed("one model over all series, in-process", lambda: demand.forecast(history, 12, **kw))
     part = dict(partition="family", max_series=args.max_series)
     local, res = timed("partitions, one after the other in-process", lambda: demand.forecast(history, 12, **part, **kw))
-    w1, r1 = timed("partitions on Dask, LocalCluster of 1 worker",
-                   lambda: demand.forecast(history, 12, **part, executor="dask", workers=1, **kw))
-    w2, r2 = timed("partitions on Dask, LocalCluster of 2 workers",
-                   lambda: demand.forecast(history, 12, **part, executor="dask", workers=2, **kw))
+    w1, r1 = timed(
+        "partitions on Dask, LocalCluster of 1 worker",
+        lambda: demand.forecast(history, 12, **part, executor="dask", workers=1, **kw),
+    )
+    w2, r2 = timed(
+        "partitions on Dask, LocalCluster of 2 workers",
+        lambda: demand.forecast(history, 12, **part, executor="dask", workers=2, **kw),
+    )
     same = np.allclose(r2.draws.values, res.draws.values) and np.allclose(r1.draws.values, res.draws.values)
 
     secs = [p.fit_seconds for p in res.partitions]  # in-process: no other task competes for the cores
@@ -77,15 +87,20 @@ def main() -> None:
     overhead = max(w2 - sum(s for s in [p.fit_seconds for p in r2.partitions]) / 2, 0.0)
     print(f"\nsame draws on Dask as in-process: {same}")
     print(f"speed-up from 1 to 2 Dask workers: {w1 / w2:.2f}x; 2 workers against one model in-process: {one / w2:.2f}x")
-    print(f"partitions: {len(secs)} of {min(sizes)}-{max(sizes)} series, {min(secs):.1f}-{max(secs):.1f} s each in-process "
-          f"(median {statistics.median(secs):.1f} s); one fit = {fixed:.1f} s + {slope * 1000:.1f} ms per series")
+    print(
+        f"partitions: {len(secs)} of {min(sizes)}-{max(sizes)} series, {min(secs):.1f}-{max(secs):.1f} s each in-process "
+        f"(median {statistics.median(secs):.1f} s); one fit = {fixed:.1f} s + {slope * 1000:.1f} ms per series"
+    )
     for size in (args.max_series, 2_000):
         tasks = -(-args.target // size)
         waves = -(-tasks // args.workers)
         wall = waves * (fixed + slope * size) + overhead
-        print(f"estimate for {args.target:,} series on {args.workers} workers in partitions of {size:,}: {tasks:,} tasks "
-              f"in {waves} waves of {fixed + slope * size:.1f} s, plus {overhead:.0f} s measured cluster overhead: "
-              f"about {wall / 60:.1f} min")
+        print(
+            f"estimate for {args.target:,} series on {args.workers} workers in partitions of {size:,}: {tasks:,} tasks "
+            f"in {waves} waves of {fixed + slope * size:.1f} s, plus {overhead:.0f} s measured cluster overhead: "
+            f"about {wall / 60:.1f} min"
+        )
+
 
 if __name__ == "__main__":
     main()

@@ -56,13 +56,15 @@ def _sales(rows: int, rng: np.random.Generator) -> pd.DataFrame:
     months = pd.date_range("2016-11-01", periods=120, freq="MS").strftime("%Y-%m")
     per_sku = len(months) * 4
     n_sku = rows // per_sku + 1
-    return pd.DataFrame({
-        "month": np.tile(months, n_sku * 4)[:rows],
-        "sku": np.repeat([f"SKU-{i:05d}" for i in range(n_sku)], per_sku)[:rows],
-        "region": np.tile(np.repeat(["DACH", "Benelux", "Nordics", "Iberia"], len(months)), n_sku)[:rows],
-        "units": rng.poisson(50, rows),
-        "net_revenue_eur": rng.uniform(0, 5000, rows).round(2),
-    })
+    return pd.DataFrame(
+        {
+            "month": np.tile(months, n_sku * 4)[:rows],
+            "sku": np.repeat([f"SKU-{i:05d}" for i in range(n_sku)], per_sku)[:rows],
+            "region": np.tile(np.repeat(["DACH", "Benelux", "Nordics", "Iberia"], len(months)), n_sku)[:rows],
+            "units": rng.poisson(50, rows),
+            "net_revenue_eur": rng.uniform(0, 5000, rows).round(2),
+        }
+    )
 
 
 def _timed(fn):
@@ -83,8 +85,15 @@ def bench_data(rows: int) -> None:
         sales.to_csv(folder / "big_sales.csv", index=False)
         products = pd.read_csv(folder / "products.csv")
         extra = pd.DataFrame({"sku": sales["sku"].unique()})
-        extra = extra.assign(name=extra["sku"], family=np.where(np.arange(len(extra)) % 2, "Grinders", "Espresso machines"),
-                             status="active", list_price_eur=100.0, unit_cost_eur=50.0, uom="unit", units_per_case=1)
+        extra = extra.assign(
+            name=extra["sku"],
+            family=np.where(np.arange(len(extra)) % 2, "Grinders", "Espresso machines"),
+            status="active",
+            list_price_eur=100.0,
+            unit_cost_eur=50.0,
+            uom="unit",
+            units_per_case=1,
+        )
         pd.concat([products, extra], ignore_index=True).to_csv(folder / "products.csv", index=False)
 
         _, base = _timed(lambda: pd.read_csv(folder / "big_sales.csv"))
@@ -105,13 +114,16 @@ def bench_data(rows: int) -> None:
         raw["sources"]["sales_history"]["path"] = "big_sales.csv"
         (Path(tmp) / "bench.yaml").write_text(yaml.safe_dump(raw))
         del sales, raw  # the step-1 figures come from a fresh process that holds only what step 1 holds
-        out = subprocess.run([sys.executable, "-c", STEP1, str(Path(tmp) / "bench.yaml"), str(rows)],
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-c", STEP1, str(Path(tmp) / "bench.yaml"), str(rows)], capture_output=True, text=True
+        )
         if out.returncode:
             sys.exit(f"step 1 failed:\n{out.stderr[-3000:]}")
         step1 = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"data   | {rows:,} sales rows ({step1['file_mb']:,.0f} MB) | bare read_csv {base:.1f} s | "
-          f"read+parse+contract {t_contract:.1f} s ({t_contract / base:.1f}x) | "
-          f"load_sources, all 14 sources {step1['load_s']:.1f} s | monthly grid + quality warnings "
-          f"{step1['harmonise_s']:.1f} s ({step1['series_months']:,} series-months) | "
-          f"step 1 in all {step1['load_s'] + step1['harmonise_s']:.1f} s, peak memory {step1['peak_gib']:.2f} GiB")
+    print(
+        f"data   | {rows:,} sales rows ({step1['file_mb']:,.0f} MB) | bare read_csv {base:.1f} s | "
+        f"read+parse+contract {t_contract:.1f} s ({t_contract / base:.1f}x) | "
+        f"load_sources, all 14 sources {step1['load_s']:.1f} s | monthly grid + quality warnings "
+        f"{step1['harmonise_s']:.1f} s ({step1['series_months']:,} series-months) | "
+        f"step 1 in all {step1['load_s'] + step1['harmonise_s']:.1f} s, peak memory {step1['peak_gib']:.2f} GiB"
+    )

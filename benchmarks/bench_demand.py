@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pandas as pd
 
+
 def bench_demand(n_series: int, model: str = "ets", method: str = "auto") -> None:
     from statsforecast import StatsForecast
     from statsforecast.models import AutoETS
@@ -26,7 +27,8 @@ def bench_demand(n_series: int, model: str = "ets", method: str = "auto") -> Non
     t0 = time.perf_counter()
     sf = StatsForecast(models=[AutoETS(season_length=12)], freq="MS", n_jobs=1)
     ets = sf.forecast(df=train[["unique_id", "ds", "y"]], h=6, level=[80]).rename(
-        columns={"AutoETS": "mean", "AutoETS-lo-80": "lo", "AutoETS-hi-80": "hi"})
+        columns={"AutoETS": "mean", "AutoETS-lo-80": "lo", "AutoETS-hi-80": "hi"}
+    )
     t_ets = time.perf_counter() - t0
     t0 = time.perf_counter()
     fc = demand.forecast(train, 6, group_col="family", model=model, method=method, draws=300, tune=300, chains=2, seed=1)
@@ -34,6 +36,8 @@ def bench_demand(n_series: int, model: str = "ets", method: str = "auto") -> Non
     a_ets, a_ours = demand.accuracy(test, ets, train), demand.accuracy(test, fc, train)
     c_ets = demand.interval_coverage(test, ets, "lo", "hi")
     c_ours = demand.interval_coverage(test, fc, "p10", "p90")
-    print(f"demand | {n_series} series x 36 months ({model}, {method}): engine {t_ours:.1f} s, MASE {a_ours['mase']:.3f}, "
-          f"sMAPE {a_ours['smape']:.1f}, 80% cover {c_ours:.0%} | AutoETS {t_ets:.1f} s, MASE {a_ets['mase']:.3f}, "
-          f"sMAPE {a_ets['smape']:.1f}, 80% cover {c_ets:.0%} | time ratio {t_ours / t_ets:.1f}x")
+    print(
+        f"demand | {n_series} series x 36 months ({model}, {method}): engine {t_ours:.1f} s, MASE {a_ours['mase']:.3f}, "
+        f"sMAPE {a_ours['smape']:.1f}, 80% cover {c_ours:.0%} | AutoETS {t_ets:.1f} s, MASE {a_ets['mase']:.3f}, "
+        f"sMAPE {a_ets['smape']:.1f}, 80% cover {c_ets:.0%} | time ratio {t_ours / t_ets:.1f}x"
+    )

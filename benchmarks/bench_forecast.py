@@ -78,7 +78,9 @@ def cut(train: pd.DataFrame, months: int) -> pd.DataFrame:
 
 def seasonal_scale(train: pd.DataFrame, m: int = 12) -> pd.Series:
     """In-sample MAE of the seasonal naive forecast per series (MASE and SPL denominator)."""
-    return train.groupby("unique_id")["y"].apply(lambda s: np.mean(np.abs(np.diff(s.to_numpy(), n=1) if len(s) <= m else s.to_numpy()[m:] - s.to_numpy()[:-m])))
+    return train.groupby("unique_id")["y"].apply(
+        lambda s: np.mean(np.abs(np.diff(s.to_numpy(), n=1) if len(s) <= m else s.to_numpy()[m:] - s.to_numpy()[:-m]))
+    )
 
 
 def score(test: pd.DataFrame, fc: pd.DataFrame, scale: pd.Series) -> dict:
@@ -97,7 +99,8 @@ def score(test: pd.DataFrame, fc: pd.DataFrame, scale: pd.Series) -> dict:
         e = y - m[f"q{q}"].to_numpy()
         spl.append(np.nanmean(np.maximum(q * e, (q - 1) * e) / sc))
     return {
-        "sMAPE": smape, "MASE": mase,
+        "sMAPE": smape,
+        "MASE": mase,
         "cov80": np.mean((y >= m["q0.1"]) & (y <= m["q0.9"])),
         "cov95": np.mean((y >= m["q0.025"]) & (y <= m["q0.975"])),
         "SPL": float(np.mean(spl)),
@@ -109,15 +112,25 @@ def run_statsforecast(train: pd.DataFrame, h: int) -> dict[str, tuple[pd.DataFra
     from statsforecast.models import AutoETS, SeasonalNaive, Theta
 
     out = {}
-    for label, model in (("SeasonalNaive", SeasonalNaive(12)), ("Theta", Theta(season_length=12)),
-                         ("AutoETS", AutoETS(season_length=12))):
+    for label, model in (
+        ("SeasonalNaive", SeasonalNaive(12)),
+        ("Theta", Theta(season_length=12)),
+        ("AutoETS", AutoETS(season_length=12)),
+    ):
         t0 = time.perf_counter()
         sf = StatsForecast(models=[model], freq="MS", n_jobs=1)
         fc = sf.forecast(df=train, h=h, level=[80, 95])
         elapsed = time.perf_counter() - t0
         col = fc.columns[fc.columns.str.fullmatch(r"[A-Za-z]+")].difference(["unique_id", "ds"])[0]
-        fc = fc.rename(columns={col: "q0.5", f"{col}-lo-95": "q0.025", f"{col}-lo-80": "q0.1",
-                                f"{col}-hi-80": "q0.9", f"{col}-hi-95": "q0.975"})
+        fc = fc.rename(
+            columns={
+                col: "q0.5",
+                f"{col}-lo-95": "q0.025",
+                f"{col}-lo-80": "q0.1",
+                f"{col}-hi-80": "q0.9",
+                f"{col}-hi-95": "q0.975",
+            }
+        )
         fc["unique_id"] = fc["unique_id"].astype(str)
         out[label] = (fc[["unique_id", "ds", *[f"q{q}" for q in QUANTILES]]], elapsed)
     return out
@@ -161,15 +174,29 @@ def main() -> None:
             results = {} if args.skip_baselines else run_statsforecast(train, h)
             kw = {k: v for k, v in (("model", args.model), ("method", args.method), ("max_history", args.max_history)) if v}
             for budget, weight in itertools.product(_values(args.map_iterations, int), _values(args.theta_weights, float)):
-                label = ("Bayesian engine" + (f" (MAP {budget} it.)" if budget else "")
-                         + (f" (Theta share {weight:g})" if weight is not None else ""))
-                results[label] = run_engine(train, h, **kw, **({"map_iterations": budget} if budget else {}),
-                                            **({"theta_weight": weight} if weight is not None else {}))
+                label = (
+                    "Bayesian engine"
+                    + (f" (MAP {budget} it.)" if budget else "")
+                    + (f" (Theta share {weight:g})" if weight is not None else "")
+                )
+                results[label] = run_engine(
+                    train,
+                    h,
+                    **kw,
+                    **({"map_iterations": budget} if budget else {}),
+                    **({"theta_weight": weight} if weight is not None else {}),
+                )
             where = f" validation{f', origin -{origin}' if origin else ''}" if args.validate else ""
             for label, (fc, secs) in results.items():
-                rows.append({"data": f"{name} monthly{where} ({train['unique_id'].nunique()} series, h={h})", "method": label,
-                             **score(test, fc, scale), "seconds": secs})
-            print(pd.DataFrame(rows[-len(results):]).to_string(index=False, float_format=lambda v: f"{v:.3f}"), flush=True)
+                rows.append(
+                    {
+                        "data": f"{name} monthly{where} ({train['unique_id'].nunique()} series, h={h})",
+                        "method": label,
+                        **score(test, fc, scale),
+                        "seconds": secs,
+                    }
+                )
+            print(pd.DataFrame(rows[-len(results) :]).to_string(index=False, float_format=lambda v: f"{v:.3f}"), flush=True)
     table = pd.DataFrame(rows)
     print("\n" + table.to_markdown(index=False, floatfmt=".3f") if _has_tabulate() else table.to_string(index=False))
 
@@ -182,6 +209,7 @@ def _values(text: str | None, kind: type) -> list:
 def _has_tabulate() -> bool:
     try:
         import tabulate  # noqa: F401
+
         return True
     except ImportError:
         return False

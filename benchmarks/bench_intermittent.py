@@ -44,7 +44,7 @@ def simulate(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
             if kind == "seasonal":
                 p = np.clip(p0 * SEASON[MONTHS.month - 1], 0, 0.95)
             if kind == "fading":
-                p = p0 * 0.65 ** years
+                p = p0 * 0.65**years
             y = rng.binomial(1, p) * (1 + rng.poisson(size, len(MONTHS)))
             uid = f"{kind}-{k:02d}"
             rows.append(pd.DataFrame({"unique_id": uid, "ds": MONTHS, "y": y.astype(float), "family": kind}))
@@ -60,8 +60,9 @@ def demo_niche() -> tuple[pd.DataFrame, pd.DataFrame]:
     g = world[world["sku"] == "GRN-SINGLE-35"]
     end = pd.Timestamp("2027-10-01")
     g = g[(g["month"] > end - pd.DateOffset(months=60)) & (g["month"] <= end)]
-    sales = pd.DataFrame({"unique_id": g["sku"] + "|" + g["region"], "ds": g["month"], "y": g["units"].astype(float),
-                          "family": "niche"})
+    sales = pd.DataFrame(
+        {"unique_id": g["sku"] + "|" + g["region"], "ds": g["month"], "y": g["units"].astype(float), "family": "niche"}
+    )
     return sales, pd.DataFrame({"unique_id": sales["unique_id"], "ds": sales["ds"], "truth": g["mean_units"]})
 
 
@@ -70,8 +71,12 @@ def baselines(train: pd.DataFrame, h: int) -> dict[str, tuple[pd.DataFrame, floa
     from statsforecast.models import ADIDA, TSB, CrostonOptimized, SeasonalNaive
 
     out = {}
-    for label, model in (("CrostonOptimized", CrostonOptimized()), ("TSB", TSB(alpha_d=0.1, alpha_p=0.1)),
-                         ("ADIDA", ADIDA()), ("SeasonalNaive", SeasonalNaive(12))):
+    for label, model in (
+        ("CrostonOptimized", CrostonOptimized()),
+        ("TSB", TSB(alpha_d=0.1, alpha_p=0.1)),
+        ("ADIDA", ADIDA()),
+        ("SeasonalNaive", SeasonalNaive(12)),
+    ):
         t0 = time.perf_counter()
         fc = StatsForecast(models=[model], freq="MS", n_jobs=1).forecast(df=train[["unique_id", "ds", "y"]], h=h)
         col = [c for c in fc.columns if c not in ("unique_id", "ds")][0]
@@ -85,17 +90,29 @@ def engine(train: pd.DataFrame, h: int, model: str, seed: int, draws: int = 500,
 
     t0 = time.perf_counter()
     method = "nuts" if model == "trend" else "map"
-    fc = demand.forecast(train, h, group_col="family", model=model, method=method, draws=draws, tune=draws, seed=seed,
-                         likelihood="negbin" if model == "trend" else "auto", **kwargs)
+    fc = demand.forecast(
+        train,
+        h,
+        group_col="family",
+        model=model,
+        method=method,
+        draws=draws,
+        tune=draws,
+        seed=seed,
+        likelihood="negbin" if model == "trend" else "auto",
+        **kwargs,
+    )
     return fc, time.perf_counter() - t0
 
 
 def score(test: pd.DataFrame, truth: pd.DataFrame, fc: pd.DataFrame) -> dict:
     m = test.merge(truth, on=["unique_id", "ds"]).merge(fc, on=["unique_id", "ds"])
     err = m["mean"] - m["truth"]
-    out = {"rmse_truth": float(np.sqrt((err ** 2).mean()) / m["truth"].mean()),
-           "bias_truth": float(err.sum() / m["truth"].sum()),
-           "wape": float((m["mean"] - m["y"]).abs().sum() / m["y"].sum())}
+    out = {
+        "rmse_truth": float(np.sqrt((err**2).mean()) / m["truth"].mean()),
+        "bias_truth": float(err.sum() / m["truth"].sum()),
+        "wape": float((m["mean"] - m["y"]).abs().sum() / m["y"].sum()),
+    }
     out["cov80"] = float(((m["y"] >= m["p10"]) & (m["y"] <= m["p90"])).mean()) if "p10" in m else np.nan
     return out
 
@@ -110,9 +127,11 @@ def main() -> None:
     for data, (sales, truth) in (("simulated", simulate(args.series, args.seed)), ("demo niche", demo_niche())):
         cutoff = sales["ds"].max() - pd.DateOffset(months=12)
         train, test = sales[sales["ds"] <= cutoff], sales[sales["ds"] > cutoff]
-        runs = {"engine trend": engine(train, 12, "trend", args.seed, args.draws),  # with its TSB half
-                "engine trend alone": engine(train, 12, "trend", args.seed, args.draws, tsb_weight=0.0),
-                "engine ets": engine(train, 12, "ets", args.seed, args.draws)}
+        runs = {
+            "engine trend": engine(train, 12, "trend", args.seed, args.draws),  # with its TSB half
+            "engine trend alone": engine(train, 12, "trend", args.seed, args.draws, tsb_weight=0.0),
+            "engine ets": engine(train, 12, "ets", args.seed, args.draws),
+        }
         runs.update(baselines(train, 12))
         kinds = sorted(test["family"].unique()) if data == "simulated" else ["niche"]
         for label, (fc, secs) in runs.items():

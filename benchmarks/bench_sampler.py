@@ -58,21 +58,40 @@ def main() -> None:
         history, test = demand.holdout_split(history, args.holdout)
         future = test[["unique_id", "ds", "promo"]]
     horizon = args.holdout or D.horizon_months
-    print(f"{history['unique_id'].nunique()} series x {history['ds'].nunique()} months; "
-          f"{D.chains} chains x {draws} draws after {tune} tuning steps, target_accept {target_accept}", flush=True)
+    print(
+        f"{history['unique_id'].nunique()} series x {history['ds'].nunique()} months; "
+        f"{D.chains} chains x {draws} draws after {tune} tuning steps, target_accept {target_accept}",
+        flush=True,
+    )
     print("| seed | divergences | worst r-hat | min ESS bulk | min ESS tail | worst r-hat at | min ESS at | seconds |")
     print("|---|---|---|---|---|---|---|---|")
     rows = []
     for seed in (int(s) for s in args.seeds.split(",")):
         t0 = time.perf_counter()
-        res = demand.forecast(history, horizon, season_length=D.season_length, group_col="family", regressors=("promo",),
-                              future_regressors=future, model="trend", method="nuts", draws=draws, tune=tune,
-                              chains=D.chains, seed=seed, target_accept=target_accept, return_draws=True)
+        res = demand.forecast(
+            history,
+            horizon,
+            season_length=D.season_length,
+            group_col="family",
+            regressors=("promo",),
+            future_regressors=future,
+            model="trend",
+            method="nuts",
+            draws=draws,
+            tune=tune,
+            chains=D.chains,
+            seed=seed,
+            target_accept=target_accept,
+            return_draws=True,
+        )
         seconds = time.perf_counter() - t0
         diag = demand.diagnostics(res.idata)
         rows.append((diag, seconds))
-        print(f"| {seed} | {diag['divergences']} | {diag['max_r_hat']:.3f} | {diag['min_ess_bulk']:.0f} | "
-              f"{diag['min_ess_tail']:.0f} | {diag['worst_r_hat_parameter']} | {diag['min_ess_parameter']} | {seconds:.0f} |", flush=True)
+        print(
+            f"| {seed} | {diag['divergences']} | {diag['max_r_hat']:.3f} | {diag['min_ess_bulk']:.0f} | "
+            f"{diag['min_ess_tail']:.0f} | {diag['worst_r_hat_parameter']} | {diag['min_ess_parameter']} | {seconds:.0f} |",
+            flush=True,
+        )
     worst = {
         "divergences": max(d["divergences"] for d, _ in rows),
         "r_hat": max(d["max_r_hat"] for d, _ in rows),
@@ -80,10 +99,14 @@ def main() -> None:
         "ess_tail": min(d["min_ess_tail"] for d, _ in rows),
     }
     times = [s for _, s in rows[1:]] or [rows[0][1]]
-    print(f"| worst of {len(rows)} | {worst['divergences']} | {worst['r_hat']:.3f} | {worst['ess_bulk']:.0f} | "
-          f"{worst['ess_tail']:.0f} | | | median {statistics.median(times):.0f} |")
-    print(f"checks passed on {sum(d['ok'] for d, _ in rows)} of {len(rows)} seeds "
-          f"(want: 0 divergences, r-hat < {demand.RHAT_OK}, bulk ESS > {demand.ESS_OK})")
+    print(
+        f"| worst of {len(rows)} | {worst['divergences']} | {worst['r_hat']:.3f} | {worst['ess_bulk']:.0f} | "
+        f"{worst['ess_tail']:.0f} | | | median {statistics.median(times):.0f} |"
+    )
+    print(
+        f"checks passed on {sum(d['ok'] for d, _ in rows)} of {len(rows)} seeds "
+        f"(want: 0 divergences, r-hat < {demand.RHAT_OK}, bulk ESS > {demand.ESS_OK})"
+    )
 
 
 if __name__ == "__main__":

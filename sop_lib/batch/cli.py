@@ -36,13 +36,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
     demo = sub.add_parser("demo", help="write the demo company's source files")
     demo.add_argument("--params", default=DEFAULT_PARAMS)
-    demo.add_argument("--company", choices=["demo", "wholesaler"], default="demo",
-                      help="wholesaler: a second company's raw German exports, to try `sop init` on")
+    demo.add_argument(
+        "--company",
+        choices=["demo", "wholesaler"],
+        default="demo",
+        help="wholesaler: a second company's raw German exports, to try `sop init` on",
+    )
     demo.add_argument("--folder", help="where to write them (default: the params file's data folder)")
-    demo.add_argument("--cycle", type=_month, help="the cycle YYYY-MM they are exported for (default: the params file's, "
-                                      "else this month)")
-    demo.add_argument("--skus", type=int, help="the demo company scaled to about this many SKUs (copies of its range), "
-                                               "with DIR/params.yaml to run it; needs --folder")
+    demo.add_argument(
+        "--cycle", type=_month, help="the cycle YYYY-MM they are exported for (default: the params file's, else this month)"
+    )
+    demo.add_argument(
+        "--skus",
+        type=int,
+        help="the demo company scaled to about this many SKUs (copies of its range), "
+        "with DIR/params.yaml to run it; needs --folder",
+    )
     demo.add_argument("--regions", type=int, default=3, help="with --skus: how many of the demo's 3 regions")
     verify = sub.add_parser("verify", help="check a stored cycle's files against the checksums in its manifest")
     verify.add_argument("--cycle", required=True, help="the cycle YYYY-MM")
@@ -82,8 +91,12 @@ def decide(args) -> int:
     p = load_params(args.params, check_files=False)
     taken = decisions.load_decisions(p.base_dir, args.cycle)
     n = 1 + max([int(d.id[1:]) for d in taken if d.id[:1] == "D" and d.id[1:].isdigit()] or [0])
-    defaults = {"id": f"D{n}", "due": (pd.Timestamp(f"{args.cycle}-01") + pd.DateOffset(months=1)).strftime("%Y-%m"),
-                "status": "open", "rests_on": f"scenario '{args.adopts}'" if args.adopts else ""}
+    defaults = {
+        "id": f"D{n}",
+        "due": (pd.Timestamp(f"{args.cycle}-01") + pd.DateOffset(months=1)).strftime("%Y-%m"),
+        "status": "open",
+        "rests_on": f"scenario '{args.adopts}'" if args.adopts else "",
+    }
     values = {k: getattr(args, k) for k in ("id", "decision", "owner", "due", "status", "rests_on", "adopts")}
     for key in ("id", "decision", "owner", "due", "status", "rests_on"):
         if values[key] is None:
@@ -119,8 +132,10 @@ def init_params(folder: str, out: str | None, force: bool) -> int:
     params = load_params(path)
     problems = data.load_sources(params).problems
     blocking = [p for p in problems if p.severity == "block"]
-    print(f"Read as step 1 would: {len(params.sources)} sources, {len(blocking)} blocking problem(s), "
-          f"{len(problems) - len(blocking)} warning(s).")
+    print(
+        f"Read as step 1 would: {len(params.sources)} sources, {len(blocking)} blocking problem(s), "
+        f"{len(problems) - len(blocking)} warning(s)."
+    )
     for p in blocking[:10]:
         print(f"  - {p}")
     print(f"Next: sop run --params {path}")
@@ -135,8 +150,10 @@ def verify_cycle(cycle_dir: Path) -> int:
     for p in problems:
         print(f"sop verify: {cycle_dir}: {p}", file=sys.stderr)
     if problems:
-        print(f"sop verify: {cycle_dir}: {len(problems)} problem(s); the cycle's files are not as its run wrote them",
-              file=sys.stderr)
+        print(
+            f"sop verify: {cycle_dir}: {len(problems)} problem(s); the cycle's files are not as its run wrote them",
+            file=sys.stderr,
+        )
         return 1
     print(f"{cycle_dir}: all files match the manifest's checksums")
     return 0
@@ -176,24 +193,31 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.folder:
                     raise ParamsError("sop demo --skus needs --folder (where to write the scaled company and its params)")
                 try:
-                    params = write_scaled_demo(args.folder, args.cycle or p.cycle, args.skus, args.regions,
-                                               p.data.demo_seed)
+                    params = write_scaled_demo(args.folder, args.cycle or p.cycle, args.skus, args.regions, p.data.demo_seed)
                 except ValueError as exc:
                     raise ParamsError(f"sop demo: {exc}") from None
                 print(f"Wrote the scaled demo company to {args.folder}; run it with: sop run --params {params}")
                 return 0
-            print(write_demo_company(Path(args.folder) if args.folder else p.data_folder, args.cycle or p.cycle,
-                                     p.data.demo_seed))
+            print(
+                write_demo_company(Path(args.folder) if args.folder else p.data_folder, args.cycle or p.cycle, p.data.demo_seed)
+            )
             return 0
         if args.command == "backtest":
             from sop_lib.batch.runner import run_backtest
 
-            report = run_backtest(args.params, cycle=args.cycle, months=args.months, reports_root=Path(args.reports),
-                                  progress=not args.quiet)
+            report = run_backtest(
+                args.params, cycle=args.cycle, months=args.months, reports_root=Path(args.reports), progress=not args.quiet
+            )
             print(f"Backtest complete. Open the report: {report}")
             return 0
-        index = run_cycle(args.params, cycle=args.cycle, reports_root=Path(args.reports), from_step=args.from_step,
-                          force=args.force, progress=not args.quiet)
+        index = run_cycle(
+            args.params,
+            cycle=args.cycle,
+            reports_root=Path(args.reports),
+            from_step=args.from_step,
+            force=args.force,
+            progress=not args.quiet,
+        )
     except (ParamsError, CycleError, RecordError) as exc:
         print(f"sop: error: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, (ParamsError, RecordError)) else 1

@@ -66,14 +66,24 @@ MAX_DETAILS = 10  # lines of an error's detail (e.g. blocking data problems) pri
 class StepFailed(CycleError):
     """A step's notebook failed: one summary line, then up to `MAX_DETAILS` lines of detail."""
 
-    def __init__(self, step: Step, cell: int | None, error: str, notebook: Path, resume: str,
-                 details: list[str] | None = None, report: Path | None = None):
+    def __init__(
+        self,
+        step: Step,
+        cell: int | None,
+        error: str,
+        notebook: Path,
+        resume: str,
+        details: list[str] | None = None,
+        report: Path | None = None,
+    ):
         self.step, self.cell, self.error, self.notebook = step, cell, error, notebook
         self.details, self.report = details or [], report
         where = f"cell {cell}" if cell is not None else "start-up"
         kept = f"report of what ran at {report} | " if report else ""
-        lines = [f"Step {step.number} ({step.title}) failed in {where}: {error} | {kept}"
-                 f"executed notebook kept at {notebook} | fix the cause, then resume with: {resume} --from-step {step.number}"]
+        lines = [
+            f"Step {step.number} ({step.title}) failed in {where}: {error} | {kept}"
+            f"executed notebook kept at {notebook} | fix the cause, then resume with: {resume} --from-step {step.number}"
+        ]
         lines += self.details[:MAX_DETAILS]
         if len(self.details) > MAX_DETAILS:
             lines.append(f"  ... and {len(self.details) - MAX_DETAILS} more: see {report or notebook}")
@@ -121,14 +131,30 @@ class StepContext:
         """The demand draws of step 2 (checked against their checksum), loaded into memory."""
         return handover.read_draws(self.cycle_dir)
 
+    def say_skipped(self) -> None:
+        """One sentence naming what this step skips for want of a source (nothing when none is missing)."""
+        from sop_lib import data
+        from sop_lib.core import reporting
+
+        text = data.skipped(self.params.sources, self.step.number)
+        if text:
+            reporting.say(text)
+
+    def overrides(self) -> pd.DataFrame:
+        """The consensus overrides of the params file (``demand.overrides``), validated; empty when none."""
+        from sop_lib import demand
+
+        path = self.params.demand.overrides
+        return demand.load_overrides(self.params.base_dir / path) if path else pd.DataFrame()
+
     def read_previous(self, *names: str) -> tuple[str | None, dict[str, pd.DataFrame]]:
         """The last completed cycle before this one and its tables ``names`` (checked), or ``(None, {})``."""
         return handover.read_previous(self.cycle_dir.parent, self.params.cycle, names)
 
 
-def open_step(number: int, *, params_file: str, cycle_dir: str, cycle: str = "",
-              prepare_upstream: bool = True) -> StepContext:
-    """What a notebook calls first: validated params, and the earlier steps' artifacts.
+def open_step(number: int, *, params_file: str, cycle_dir: str, cycle: str = "", prepare_upstream: bool = True) -> StepContext:
+    """What a notebook calls first: validated params, the earlier steps' artifacts, the report
+    style, and the stakeholders' comments on this step (``comments/<cycle>.yaml``).
 
     When an analyst opens notebook N on its own, earlier steps may not have run into
     ``cycle_dir`` yet; with ``prepare_upstream`` they are run there first (papermill,
@@ -150,22 +176,51 @@ def open_step(number: int, *, params_file: str, cycle_dir: str, cycle: str = "",
             raise CycleError(f"{cdir}: step(s) {missing} have not run; run them first")
         first = missing[0]
         print(f"Preparing steps {first}-{number - 1} into {cdir} (their artifacts were missing)...")
-        run_steps(cdir, params_file=str(Path(params_file).resolve()), cycle=params.cycle,
-                  steps=[s for s in STEPS if first <= s.number < number], progress=False, export=False)
+        run_steps(
+            cdir,
+            params_file=str(Path(params_file).resolve()),
+            cycle=params.cycle,
+            steps=[s for s in STEPS if first <= s.number < number],
+            progress=False,
+            export=False,
+        )
+    from sop_lib.core import reporting
+    from sop_lib.executive import records
+
+    reporting.style()
+    reporting.show_comments(records.comments_for(params.base_dir, params.cycle, step=number))
     return StepContext(STEPS[number - 1], params, cdir)
 
 
 # --- the batch --------------------------------------------------------------------
 
 
-def run_steps(cycle_dir: Path, *, params_file: str, cycle: str, steps: list[Step], progress: bool = True,
-              export: bool = True, kernel_name: str = "python3", resume: str = "",
-              log: Callable[[str], None] = print) -> None:
+def run_steps(
+    cycle_dir: Path,
+    *,
+    params_file: str,
+    cycle: str,
+    steps: list[Step],
+    progress: bool = True,
+    export: bool = True,
+    kernel_name: str = "python3",
+    resume: str = "",
+    log: Callable[[str], None] = print,
+) -> None:
     """Execute ``steps`` into ``cycle_dir``; raise `StepFailed` at the first failing cell."""
     with _as_batch():
         for step in steps:
-            _run_step(step, cycle_dir, params_file=params_file, cycle=cycle, progress=progress, export=export,
-                      kernel_name=kernel_name, resume=resume, log=log)
+            _run_step(
+                step,
+                cycle_dir,
+                params_file=params_file,
+                cycle=cycle,
+                progress=progress,
+                export=export,
+                kernel_name=kernel_name,
+                resume=resume,
+                log=log,
+            )
 
 
 @contextmanager
@@ -183,8 +238,18 @@ def _as_batch():
                 os.environ[k] = v
 
 
-def _run_step(step: Step, cycle_dir: Path, *, params_file: str, cycle: str, progress: bool, export: bool,
-              kernel_name: str, resume: str, log: Callable[[str], None]) -> None:
+def _run_step(
+    step: Step,
+    cycle_dir: Path,
+    *,
+    params_file: str,
+    cycle: str,
+    progress: bool,
+    export: bool,
+    kernel_name: str,
+    resume: str,
+    log: Callable[[str], None],
+) -> None:
     """Execute one step's notebook into ``cycle_dir`` and render its report."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -198,8 +263,7 @@ def _run_step(step: Step, cycle_dir: Path, *, params_file: str, cycle: str, prog
         pm.execute_notebook(
             str(NOTEBOOKS / step.notebook),
             str(out_nb),
-            parameters={"params_file": params_file, "cycle_dir": str(cycle_dir), "cycle": cycle,
-                        "prepare_upstream": False},
+            parameters={"params_file": params_file, "cycle_dir": str(cycle_dir), "cycle": cycle, "prepare_upstream": False},
             cwd=str(NOTEBOOKS),
             kernel_name=kernel_name,
             progress_bar=progress,
@@ -210,12 +274,18 @@ def _run_step(step: Step, cycle_dir: Path, *, params_file: str, cycle: str, prog
         report = None
         if export:  # what ran before the failure is what the planner needs (a blocked step 1's data-quality report)
             try:
-                report = reporting.export_html(out_nb, cycle_dir / f"{step.stem}.html",
-                                               title=f"{cycle} · {step.title} (stopped)")
+                report = reporting.export_html(out_nb, cycle_dir / f"{step.stem}.html", title=f"{cycle} · {step.title} (stopped)")
             except Exception:  # noqa: BLE001 - the failure itself is what must be reported
                 report = None
-        raise StepFailed(step, exc.cell_index, f"{exc.ename}: {first}", out_nb, resume or f"sop run --cycle {cycle}",
-                         details=[d for d in details if d.strip()], report=report) from None
+        raise StepFailed(
+            step,
+            exc.cell_index,
+            f"{exc.ename}: {first}",
+            out_nb,
+            resume or f"sop run --cycle {cycle}",
+            details=[d for d in details if d.strip()],
+            report=report,
+        ) from None
     except Exception as exc:  # kernel died, notebook missing...
         raise StepFailed(step, None, f"{type(exc).__name__}: {exc}", out_nb, resume or f"sop run --cycle {cycle}") from None
     if export:
@@ -244,8 +314,9 @@ def check_writable(root: Path) -> None:
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise CycleError(f"cannot create the reports folder {root}: {exc.strerror or exc}; "
-                         "choose another folder with --reports") from None
+        raise CycleError(
+            f"cannot create the reports folder {root}: {exc.strerror or exc}; choose another folder with --reports"
+        ) from None
     probe = root / f".write-test-{os.getpid()}"
     try:
         probe.write_bytes(b"\0" * 4096)
@@ -255,15 +326,19 @@ def check_writable(root: Path) -> None:
             probe.unlink(missing_ok=True)
         except OSError:
             pass
-        raise CycleError(f"the reports folder {root} is not writable ({exc.strerror or exc}); "
-                         "fix its permissions or choose another folder with --reports") from None
+        raise CycleError(
+            f"the reports folder {root} is not writable ({exc.strerror or exc}); "
+            "fix its permissions or choose another folder with --reports"
+        ) from None
     cycles = sorted(p for p in root.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if _complete(p))
     need = max(MIN_FREE_BYTES, 2 * _folder_bytes(cycles[-1]) if cycles else 0)
     free = shutil.disk_usage(root).free
     if free < need:
         basis = f"twice the last completed cycle, {cycles[-1].name}" if cycles and need > MIN_FREE_BYTES else "the minimum"
-        raise CycleError(f"only {free / 1024**2:,.0f} MB free on the disk of {root}; a cycle needs about "
-                         f"{need / 1024**2:,.0f} MB ({basis}). Free some space or choose another folder with --reports")
+        raise CycleError(
+            f"only {free / 1024**2:,.0f} MB free on the disk of {root}; a cycle needs about "
+            f"{need / 1024**2:,.0f} MB ({basis}). Free some space or choose another folder with --reports"
+        )
 
 
 def describe_partial(staging: Path) -> str:
@@ -272,13 +347,23 @@ def describe_partial(staging: Path) -> str:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp.stat().st_mtime)) if stamp.exists() else "unknown time"
     done = [s.number for s in STEPS if step_complete(staging, s.number)]
     begun = [s.number for s in STEPS if (staging / s.notebook).exists() and s.number not in done]
-    text = (f"found an unfinished run in {staging} (started {when}): "
-            f"{'step(s) ' + ', '.join(map(str, done)) + ' complete' if done else 'no step complete'}")
+    text = (
+        f"found an unfinished run in {staging} (started {when}): "
+        f"{'step(s) ' + ', '.join(map(str, done)) + ' complete' if done else 'no step complete'}"
+    )
     return text + (f", step {begun[0]} had begun and did not finish" if begun else "")
 
 
-def run_cycle(params_file: str | Path, *, cycle: str | None = None, reports_root: str | Path = PROJECT_ROOT / "reports",
-              from_step: int = 1, force: bool = False, progress: bool = True, log: Callable[[str], None] = print) -> Path:
+def run_cycle(
+    params_file: str | Path,
+    *,
+    cycle: str | None = None,
+    reports_root: str | Path = PROJECT_ROOT / "reports",
+    from_step: int = 1,
+    force: bool = False,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> Path:
     """Run the monthly cycle; return ``reports/<cycle>/index.html``."""
     from sop_lib.companies.demo import ensure_demo_company
     from sop_lib.core.params import check_source_files
@@ -302,8 +387,9 @@ def run_cycle(params_file: str | Path, *, cycle: str | None = None, reports_root
         raise CycleError(f"{params.cycle}: {exc}") from None
 
 
-def _run_locked(params: RunParams, params_file: Path, root: Path, *, from_step: int, force: bool, progress: bool,
-                log: Callable[[str], None]) -> Path:
+def _run_locked(
+    params: RunParams, params_file: Path, root: Path, *, from_step: int, force: bool, progress: bool, log: Callable[[str], None]
+) -> Path:
     """`run_cycle` once this process holds the cycle's lock."""
     from sop_lib.core import reporting
     from sop_lib.executive import views
@@ -316,8 +402,11 @@ def _run_locked(params: RunParams, params_file: Path, root: Path, *, from_step: 
             f"Use --force to replace it (the old one is kept as {params.cycle}.replaced-<time>) or --cycle for another month"
         )
     if staging.exists():
-        action = ("starting again from step 1 (to keep its finished steps, resume with --from-step N)"
-                  if from_step == 1 else f"resuming at step {from_step}")
+        action = (
+            "starting again from step 1 (to keep its finished steps, resume with --from-step N)"
+            if from_step == 1
+            else f"resuming at step {from_step}"
+        )
         log(f"{describe_partial(staging)}; {action}.")
     if from_step == 1:
         if staging.exists():
@@ -338,13 +427,22 @@ def _run_locked(params: RunParams, params_file: Path, root: Path, *, from_step: 
     snapshot = params.model_dump_json(indent=2)
     earlier = staging / "params.json"
     if from_step > 1 and not force and earlier.exists() and earlier.read_text() != snapshot:
-        raise CycleError(f"the params differ from those steps 1-{from_step - 1} in {staging} ran with "
-                         f"({earlier}); resume with the same params file, start again with --from-step 1, or use --force")
+        raise CycleError(
+            f"the params differ from those steps 1-{from_step - 1} in {staging} ran with "
+            f"({earlier}); resume with the same params file, start again with --from-step 1, or use --force"
+        )
     earlier.write_text(snapshot)
     started = time.perf_counter()
     resume = f"sop run --params {params_file} --cycle {params.cycle} --reports {root}"
-    run_steps(staging, params_file=str(params_file), cycle=params.cycle, resume=resume,
-              steps=[s for s in STEPS if s.number >= from_step], progress=progress, log=log)
+    run_steps(
+        staging,
+        params_file=str(params_file),
+        cycle=params.cycle,
+        resume=resume,
+        steps=[s for s in STEPS if s.number >= from_step],
+        progress=progress,
+        log=log,
+    )
     views.build_views(staging, params)  # one page per department declared in params
     reporting.build_index(staging, params, STEPS)
     manifest = {
@@ -367,9 +465,15 @@ def _run_locked(params: RunParams, params_file: Path, root: Path, *, from_step: 
 BACKTEST_NOTEBOOK = "plan_quality_backtest.ipynb"
 
 
-def run_backtest(params_file: str | Path, *, cycle: str | None = None, months: int | None = None,
-                 reports_root: str | Path = PROJECT_ROOT / "reports", progress: bool = True,
-                 log: Callable[[str], None] = print) -> Path:
+def run_backtest(
+    params_file: str | Path,
+    *,
+    cycle: str | None = None,
+    months: int | None = None,
+    reports_root: str | Path = PROJECT_ROOT / "reports",
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> Path:
     """Replay the months before the cycle (`sop_lib.plan_quality.replay`) into ``reports/backtest-<cycle>/``; return its report.
 
     The replay runs in a staging folder; an earlier backtest of the same cycle is replaced
@@ -396,14 +500,25 @@ def run_backtest(params_file: str | Path, *, cycle: str | None = None, months: i
     title = f"{params.cycle} · Plan quality: the last {n} months replayed"
     try:
         with _as_batch():
-            pm.execute_notebook(str(NOTEBOOKS / BACKTEST_NOTEBOOK), str(out_nb),
-                                parameters={"params_file": str(params_file), "cycle": params.cycle,
-                                            "months": months or 0, "out_dir": str(staging)},
-                                cwd=str(NOTEBOOKS), progress_bar=progress, request_save_on_cell_execute=True)
+            pm.execute_notebook(
+                str(NOTEBOOKS / BACKTEST_NOTEBOOK),
+                str(out_nb),
+                parameters={
+                    "params_file": str(params_file),
+                    "cycle": params.cycle,
+                    "months": months or 0,
+                    "out_dir": str(staging),
+                },
+                cwd=str(NOTEBOOKS),
+                progress_bar=progress,
+                request_save_on_cell_execute=True,
+            )
     except PapermillExecutionError as exc:
         first = (str(exc.evalue).splitlines() or [""])[0]
-        raise CycleError(f"backtest failed in cell {exc.cell_index}: {exc.ename}: {first} | executed notebook kept at "
-                         f"{out_nb}{' | ' + str(final) + ' is unchanged' if final.exists() else ''}") from None
+        raise CycleError(
+            f"backtest failed in cell {exc.cell_index}: {exc.ename}: {first} | executed notebook kept at "
+            f"{out_nb}{' | ' + str(final) + ' is unchanged' if final.exists() else ''}"
+        ) from None
     report = reporting.export_html(out_nb, staging / "backtest.html", title=title)
     if final.exists():
         shutil.rmtree(final)

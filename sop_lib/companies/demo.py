@@ -138,9 +138,7 @@ def _promotions(months: pd.DatetimeIndex) -> pd.DataFrame:
             rows.append(("ESP-MILK-70", "DACH", m, m + pd.offsets.MonthEnd(0), 0.10, "Spring milk week"))
         if m.month == 3:
             rows.append(("GRN-FLAT-40", "all", m, m + pd.offsets.MonthEnd(0), 0.12, "Grinder spring deal"))
-    return pd.DataFrame(
-        rows, columns=["sku", "region", "start_date", "end_date", "discount_pct", "campaign"]
-    )
+    return pd.DataFrame(rows, columns=["sku", "region", "start_date", "end_date", "discount_pct", "campaign"])
 
 
 def _promo_index(promos: pd.DataFrame) -> dict[tuple[str, str, pd.Timestamp], float]:
@@ -189,10 +187,18 @@ def true_demand(seed: int = 20261) -> pd.DataFrame:
             k = 8.0
             units = rng.negative_binomial(k, k / (k + mu))
             price = s.price * (1 - promo) * rng.uniform(0.97, 1.0, len(months))
-            frames.append(pd.DataFrame({
-                "month": months, "sku": s.sku, "region": region, "mean_units": mu,
-                "units": units.astype(int), "net_revenue_eur": np.round(units * price, 2),
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "month": months,
+                        "sku": s.sku,
+                        "region": region,
+                        "mean_units": mu,
+                        "units": units.astype(int),
+                        "net_revenue_eur": np.round(units * price, 2),
+                    }
+                )
+            )
     world = pd.concat(frames, ignore_index=True)
     world = world[~((world["sku"] == DISCONTINUED) & (world["month"] >= DISCONTINUED_FROM))]
     return world.reset_index(drop=True)
@@ -202,8 +208,10 @@ def make_sales_history(cycle: str, seed: int = 20261) -> pd.DataFrame:
     """Monthly units per SKU and region as the ERP exports them at ``cycle``: the closed months of the calendar."""
     months = history_months(cycle)
     if months[0] < WORLD_START or months[-1] > WORLD_END:
-        raise ValueError(f"the demo company's calendar runs from {WORLD_START:%Y-%m} to {WORLD_END:%Y-%m}; "
-                         f"cycle {cycle} needs {months[0]:%Y-%m} to {months[-1]:%Y-%m}")
+        raise ValueError(
+            f"the demo company's calendar runs from {WORLD_START:%Y-%m} to {WORLD_END:%Y-%m}; "
+            f"cycle {cycle} needs {months[0]:%Y-%m} to {months[-1]:%Y-%m}"
+        )
     world = true_demand(seed)
     df = world[world["month"].between(months[0], months[-1])].drop(columns="mean_units")
     # Real exports have holes: the niche grinder's zero months were never booked.
@@ -228,8 +236,17 @@ def make_products(cycle: str) -> pd.DataFrame:
     return pd.DataFrame(
         rows,
         columns=[
-            "sku", "name", "family", "status", "launch_date", "discontinue_date",
-            "replaces", "list_price_eur", "unit_cost_eur", "uom", "units_per_case",
+            "sku",
+            "name",
+            "family",
+            "status",
+            "launch_date",
+            "discontinue_date",
+            "replaces",
+            "list_price_eur",
+            "unit_cost_eur",
+            "uom",
+            "units_per_case",
         ],
     )
 
@@ -309,8 +326,14 @@ def make_suppliers() -> pd.DataFrame:
             ("SUP-MOTO", "MotoDrive AB", "SE", 21, 4, 0.96, "low", 20000),
         ],
         columns=[
-            "supplier_id", "supplier_name", "country", "lead_time_days",
-            "lead_time_sd_days", "on_time_rate", "financial_risk", "capacity_units_per_month",
+            "supplier_id",
+            "supplier_name",
+            "country",
+            "lead_time_days",
+            "lead_time_sd_days",
+            "on_time_rate",
+            "financial_risk",
+            "capacity_units_per_month",
         ],
     )
 
@@ -398,14 +421,29 @@ def make_planning_inputs(cycle: str, sales: pd.DataFrame, products: pd.DataFrame
     launches = pd.DataFrame(
         [
             (
-                SUCCESSOR, BEST_SELLER, ";".join(REGIONS + (NEW_TERRITORY,)),
-                start + pd.DateOffset(months=2), start + pd.DateOffset(months=4),
-                start + pd.DateOffset(months=8), 0.6, 3, 3200, 0.15,
+                SUCCESSOR,
+                BEST_SELLER,
+                ";".join(REGIONS + (NEW_TERRITORY,)),
+                start + pd.DateOffset(months=2),
+                start + pd.DateOffset(months=4),
+                start + pd.DateOffset(months=8),
+                0.6,
+                3,
+                3200,
+                0.15,
             )
         ],
         columns=[
-            "sku", "analog_sku", "regions", "earliest_launch", "likely_launch",
-            "latest_launch", "cannibalisation_pct", "ramp_months", "peak_units_per_month", "new_territory_share",
+            "sku",
+            "analog_sku",
+            "regions",
+            "earliest_launch",
+            "likely_launch",
+            "latest_launch",
+            "cannibalisation_pct",
+            "ramp_months",
+            "peak_units_per_month",
+            "new_territory_share",
         ],
     )
     return {
@@ -425,8 +463,14 @@ def _season_factor(months: pd.DatetimeIndex | pd.Series) -> np.ndarray:
     return (_SEASON / _SEASON.mean())[np.asarray(pd.DatetimeIndex(months).month) - 1]
 
 
-def make_forecast_archive(cycle: str, sales: pd.DataFrame, products: pd.DataFrame, promos: pd.DataFrame,
-                          rng: np.random.Generator, cycles: int = ARCHIVE_CYCLES) -> dict[str, pd.DataFrame]:
+def make_forecast_archive(
+    cycle: str,
+    sales: pd.DataFrame,
+    products: pd.DataFrame,
+    promos: pd.DataFrame,
+    rng: np.random.Generator,
+    cycles: int = ARCHIVE_CYCLES,
+) -> dict[str, pd.DataFrame]:
     """The forecasts the ``cycles`` months before ``cycle`` would have archived, by cycle.
 
     Statistical forecast: each series' deseasonalised mean of the 12 months before that
@@ -471,11 +515,24 @@ def make_forecast_archive(cycle: str, sales: pd.DataFrame, products: pd.DataFram
                 factor *= 1.15 if sku == BEST_SELLER else 1.07  # sales' optimism on the espresso range
             if rng.random() < 0.15:
                 factor *= rng.lognormal(0, 0.15)
-            rows.append(pd.DataFrame({
-                "cycle": f"{made:%Y-%m}", "unique_id": f"{sku}|{region}", "ds": months,
-                "mean": stat * factor, "p10": q[0] * factor, "p50": q[1] * factor, "p90": q[2] * factor,
-                "sku": sku, "region": region, "family": family[sku], "stat_mean": stat, "stat_p50": q[1],
-            }))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "cycle": f"{made:%Y-%m}",
+                        "unique_id": f"{sku}|{region}",
+                        "ds": months,
+                        "mean": stat * factor,
+                        "p10": q[0] * factor,
+                        "p50": q[1] * factor,
+                        "p90": q[2] * factor,
+                        "sku": sku,
+                        "region": region,
+                        "family": family[sku],
+                        "stat_mean": stat,
+                        "stat_p50": q[1],
+                    }
+                )
+            )
         out[f"{made:%Y-%m}"] = pd.concat(rows, ignore_index=True)
     return out
 
@@ -491,10 +548,19 @@ def demo_tables(cycle: str, seed: int = 20261) -> dict[str, pd.DataFrame]:
     lines, routings = make_production(cycle)
     pipeline = make_pipeline(cycle, rng)
     archive = make_forecast_archive(cycle, sales, products, promos, np.random.default_rng(seed + 1))
-    return {"sales_history": sales, "products": products, "pipeline": pipeline, "open_orders": orders,
-            "inventory": inventory, "production_lines": lines, "routings": routings, "bom": make_bom(),
-            "suppliers": make_suppliers(), **make_planning_inputs(cycle, sales, products),
-            **{f"archive:{made}": fc for made, fc in archive.items()}}
+    return {
+        "sales_history": sales,
+        "products": products,
+        "pipeline": pipeline,
+        "open_orders": orders,
+        "inventory": inventory,
+        "production_lines": lines,
+        "routings": routings,
+        "bom": make_bom(),
+        "suppliers": make_suppliers(),
+        **make_planning_inputs(cycle, sales, products),
+        **{f"archive:{made}": fc for made, fc in archive.items()},
+    }
 
 
 ERP_TABLES = ("open_orders", "inventory", "production_lines", "routings", "bom", "suppliers")

@@ -23,8 +23,14 @@ import yaml
 from sop_lib.companies import demo
 
 SKU_COLUMNS = {  # table -> its columns that hold a SKU code
-    "sales_history": ["sku"], "products": ["sku"], "pipeline": ["sku"], "open_orders": ["sku"],
-    "inventory": ["sku"], "routings": ["sku"], "bom": ["sku"], "marketing_calendar": ["sku"],
+    "sales_history": ["sku"],
+    "products": ["sku"],
+    "pipeline": ["sku"],
+    "open_orders": ["sku"],
+    "inventory": ["sku"],
+    "routings": ["sku"],
+    "bom": ["sku"],
+    "marketing_calendar": ["sku"],
 }
 SCALED = {  # table -> columns that grow with the number of copies (shared lines, suppliers, people, budget)
     "production_lines": ["hours_per_month"],  # a longer line, same crew per shift
@@ -74,8 +80,11 @@ def scaled_tables(cycle: str, skus: int, regions: int, seed: int = 20261) -> dic
     n = copies_for(skus)
     base = demo.demo_tables(cycle, seed)
     parts = [base] + [_copy(demo.demo_tables(cycle, seed + k), k) for k in range(1, n)]
-    out = {name: pd.concat([p[name] for p in parts if name in p], ignore_index=True)
-           for name in base if name in SKU_COLUMNS or name.startswith("archive:")}
+    out = {
+        name: pd.concat([p[name] for p in parts if name in p], ignore_index=True)
+        for name in base
+        if name in SKU_COLUMNS or name.startswith("archive:")
+    }
     for name in ("production_lines", "suppliers", "budget", "headcount", "launches"):
         out[name] = base[name].copy()
     for name, cols in SCALED.items():
@@ -125,9 +134,12 @@ def write_scaled_demo(folder: str | Path, cycle: str, skus: int, regions: int = 
     n = tables["products"]["sku"].nunique()
     demo.write_tables(folder, cycle, tables, f"{cycle} {seed} {demo.GENERATOR_VERSION} scaled {n} {regions}")
     params = folder / "params.yaml"
-    text = (f"# The demo company scaled to {n:,} SKUs x {regions} regions ({copies_for(skus)} copies of "
-            f"its range), written by `sop demo --skus {skus} --regions {regions}`.\n"
-            f"# Run it with: sop run --params {params}\n")
-    params.write_text(text + yaml.safe_dump(params_for(cycle, n, regions, seed), sort_keys=False, allow_unicode=True),
-                      encoding="utf-8")
+    text = (
+        f"# The demo company scaled to {n:,} SKUs x {regions} regions ({copies_for(skus)} copies of "
+        f"its range), written by `sop demo --skus {skus} --regions {regions}`.\n"
+        f"# Run it with: sop run --params {params}\n"
+    )
+    params.write_text(
+        text + yaml.safe_dump(params_for(cycle, n, regions, seed), sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
     return params

@@ -51,10 +51,8 @@ CONTRACTS: dict[str, DataFrameSchema] = {
             "replaces": _c(str, "SKU this product succeeds, if any", nullable=True),
             "list_price_eur": _c(float, "list price per unit, EUR", Check.gt(0)),
             "unit_cost_eur": _c(float, "standard cost per unit (material, labour, freight), EUR", _NONNEG),
-            "uom": _c(str, "unit of measure of the quantities in other sources", Check.isin(["unit", "case"]),
-                      required=False),
-            "units_per_case": _c(float, "units in one case (with uom: case)", Check.gt(0), nullable=True,
-                                 required=False),
+            "uom": _c(str, "unit of measure of the quantities in other sources", Check.isin(["unit", "case"]), required=False),
+            "units_per_case": _c(float, "units in one case (with uom: case)", Check.gt(0), nullable=True, required=False),
         }
     ),
     "open_orders": _schema(
@@ -95,13 +93,17 @@ CONTRACTS: dict[str, DataFrameSchema] = {
             "line_id": _c(str, "line or work-centre id", unique=True),
             "line_name": _c(str, "its name, for the reports"),
             "hours_per_month": _c(float, "regular hours available per month", Check.gt(0)),
-            "workers_per_shift": _c(float, "crew a running line needs; enables the production-worker plan",
-                                    Check.gt(0), required=False),
+            "workers_per_shift": _c(
+                float, "crew a running line needs; enables the production-worker plan", Check.gt(0), required=False
+            ),
         }
     ),
     "routings": _schema(
-        {"sku": _c(str, _SKU), "line_id": _c(str, "line that makes it"),
-         "hours_per_unit": _c(float, "line hours per unit", Check.gt(0))},
+        {
+            "sku": _c(str, _SKU),
+            "line_id": _c(str, "line that makes it"),
+            "hours_per_unit": _c(float, "line hours per unit", Check.gt(0)),
+        },
         unique=["sku", "line_id"],
     ),
     "bom": _schema(
@@ -134,13 +136,16 @@ CONTRACTS: dict[str, DataFrameSchema] = {
         unique=["month", "family"],
     ),
     "budget": _schema(
-        {"month": _c("datetime64[ns]", "month", unique=True),
-         "opex_budget_eur": _c(float, "operating expenses budgeted, EUR", _NONNEG)}
+        {
+            "month": _c("datetime64[ns]", "month", unique=True),
+            "opex_budget_eur": _c(float, "operating expenses budgeted, EUR", _NONNEG),
+        }
     ),
     "headcount": _schema(
         {
-            "role": _c(str, "role whose workload follows demand",
-                       Check.isin(["sales_rep", "service_agent", "production_worker"])),
+            "role": _c(
+                str, "role whose workload follows demand", Check.isin(["sales_rep", "service_agent", "production_worker"])
+            ),
             "region": _c(str, _REGION),
             "headcount": _c(float, "people in the role today", _NONNEG),
             "capacity_per_head": _c(float, "units (or orders) one person handles per month", Check.gt(0)),
@@ -210,9 +215,18 @@ WITHOUT: dict[str, str] = {
 }
 # Which steps use each optional source (a step names what it skipped).
 USED_BY: dict[str, tuple[int, ...]] = {
-    "open_orders": (3, 4, 5), "inventory": (3, 4, 5), "pipeline": (2,), "production_lines": (3, 4, 5),
-    "routings": (3, 4, 5), "bom": (3, 4), "suppliers": (3, 4), "targets": (4, 5), "budget": (4,),
-    "headcount": (3, 4), "marketing_calendar": (2,), "launches": (2, 3, 4),
+    "open_orders": (3, 4, 5),
+    "inventory": (3, 4, 5),
+    "pipeline": (2,),
+    "production_lines": (3, 4, 5),
+    "routings": (3, 4, 5),
+    "bom": (3, 4),
+    "suppliers": (3, 4),
+    "targets": (4, 5),
+    "budget": (4,),
+    "headcount": (3, 4),
+    "marketing_calendar": (2,),
+    "launches": (2, 3, 4),
 }
 
 # (source, column) must appear in (reference source, reference column).
@@ -231,8 +245,7 @@ REFERENCES: list[tuple[str, str, str, str]] = [
 ]
 
 DATE_COLUMNS: dict[str, list[str]] = {
-    name: [c for c, col in schema.columns.items() if str(col.dtype).startswith("datetime")]
-    for name, schema in CONTRACTS.items()
+    name: [c for c, col in schema.columns.items() if str(col.dtype).startswith("datetime")] for name, schema in CONTRACTS.items()
 }
 
 # Every check a finding can come from: name -> (default severity, what it means).
@@ -290,7 +303,10 @@ ORDERED_DATES: list[tuple[str, tuple[str, ...], str]] = [
 
 # (source, SKU column): rows that plan for a SKU the product master calls discontinued.
 DISCONTINUED_REFERENCES: list[tuple[str, str]] = [
-    ("open_orders", "sku"), ("pipeline", "sku"), ("bom", "sku"), ("launches", "sku"),
+    ("open_orders", "sku"),
+    ("pipeline", "sku"),
+    ("bom", "sku"),
+    ("launches", "sku"),
     ("marketing_calendar", "sku"),  # campaigns still running at the cycle start or later
 ]
 
@@ -303,17 +319,38 @@ HORIZON: dict[str, tuple[str, tuple[str, ...]]] = {
 
 # Region columns, harmonised through ``data.region_aliases``; "all" means every region.
 REGION_COLUMNS: dict[str, str] = {
-    "sales_history": "region", "open_orders": "region", "pipeline": "region",
-    "headcount": "region", "marketing_calendar": "region",
+    "sales_history": "region",
+    "open_orders": "region",
+    "pipeline": "region",
+    "headcount": "region",
+    "marketing_calendar": "region",
 }
 
 # Quantity columns in pieces: converted from cases when a source declares ``unit: case``.
 QUANTITY_COLUMNS: dict[str, str] = {
-    "sales_history": "units", "open_orders": "qty", "inventory": "on_hand", "pipeline": "units",
+    "sales_history": "units",
+    "open_orders": "qty",
+    "inventory": "on_hand",
+    "pipeline": "units",
 }
 
-__all__ = ["CONTRACTS", "SOURCE_MEANING", "WITHOUT", "USED_BY", "REFERENCES", "DATE_COLUMNS", "CHECKS", "STRUCTURAL_CHECKS", "FRESHNESS",
-           "ORDERED_DATES", "DISCONTINUED_REFERENCES", "HORIZON", "REGION_COLUMNS", "QUANTITY_COLUMNS", "pa"]
+__all__ = [
+    "CONTRACTS",
+    "SOURCE_MEANING",
+    "WITHOUT",
+    "USED_BY",
+    "REFERENCES",
+    "DATE_COLUMNS",
+    "CHECKS",
+    "STRUCTURAL_CHECKS",
+    "FRESHNESS",
+    "ORDERED_DATES",
+    "DISCONTINUED_REFERENCES",
+    "HORIZON",
+    "REGION_COLUMNS",
+    "QUANTITY_COLUMNS",
+    "pa",
+]
 
 
 def _rule(column: Column) -> str:

@@ -25,24 +25,62 @@ ARTIFACTS_DIR = "artifacts"  # a cycle's hand-over files, beside its HTML report
 # A step may also write extra tables of its own; names listed here are reserved to their step
 # and are what `step_complete` checks before a later step may run.
 ARTIFACTS: dict[str, int] = {
-    "sales_history": 1, "sales_monthly": 1, "products": 1, "open_orders": 1, "inventory": 1, "pipeline": 1,
-    "production_lines": 1, "routings": 1, "bom": 1, "suppliers": 1, "targets": 1, "budget": 1,
-    "headcount": 1, "marketing_calendar": 1, "launches": 1, "data_quality": 1, "data_problems": 1,
-    "lineage": 1, "forecast_review": 1, "forecast_review_months": 1,
-    "demand_forecast": 2, "demand_forecast_family": 2, "forecast_accuracy": 2, "demand_diagnostics": 2,
+    "sales_history": 1,
+    "sales_monthly": 1,
+    "products": 1,
+    "open_orders": 1,
+    "inventory": 1,
+    "pipeline": 1,
+    "production_lines": 1,
+    "routings": 1,
+    "bom": 1,
+    "suppliers": 1,
+    "targets": 1,
+    "budget": 1,
+    "headcount": 1,
+    "marketing_calendar": 1,
+    "launches": 1,
+    "data_quality": 1,
+    "data_problems": 1,
+    "lineage": 1,
+    "forecast_review": 1,
+    "forecast_review_months": 1,
+    "demand_forecast": 2,
+    "demand_forecast_family": 2,
+    "forecast_accuracy": 2,
+    "demand_diagnostics": 2,
     "demand_history": 2,
-    "supply_plan": 3, "inventory_risk": 3, "capacity_check": 3, "backlog_burndown": 3, "supplier_risk": 3,
-    "line_use": 3, "component_use": 3, "people_check": 3,
-    "safety_stock": 3, "inventory_policy": 3, "service_cost_curve": 3, "bottlenecks": 3, "labour_plan": 3,
-    "people_plan": 3, "purchase_orders": 3, "backlog_launch_effect": 3,
-    "financial_plan": 4, "demand_supply_gap": 4, "revenue_distribution": 4, "launch_scenarios": 4,
-    "scenario_results": 4, "allocation_policies": 4,
-    "decisions": 5, "headline": 5, "kpis": 5, "actions": 5, "top_risks": 5, "decision_outcomes": 5,
+    "supply_plan": 3,
+    "inventory_risk": 3,
+    "capacity_check": 3,
+    "backlog_burndown": 3,
+    "supplier_risk": 3,
+    "line_use": 3,
+    "component_use": 3,
+    "people_check": 3,
+    "safety_stock": 3,
+    "inventory_policy": 3,
+    "service_cost_curve": 3,
+    "bottlenecks": 3,
+    "labour_plan": 3,
+    "people_plan": 3,
+    "purchase_orders": 3,
+    "backlog_launch_effect": 3,
+    "financial_plan": 4,
+    "demand_supply_gap": 4,
+    "revenue_distribution": 4,
+    "launch_scenarios": 4,
+    "scenario_results": 4,
+    "allocation_policies": 4,
+    "decisions": 5,
+    "headline": 5,
+    "kpis": 5,
+    "actions": 5,
+    "top_risks": 5,
+    "decision_outcomes": 5,
 }
 DRAWS_FILE = "demand_draws.nc"  # xarray Dataset: demand (consensus), statistical, base (no launches)
 POSTERIOR_FILE = "demand_posterior.nc"  # ArviZ InferenceData of the fit
-
-
 
 
 class CycleError(RuntimeError):
@@ -119,9 +157,19 @@ def completed_cycles(reports_root: str | Path, name: str, before: str | None = N
     """Folders of completed cycles (YYYY-MM with a manifest) that hold the hand-over table
     ``name``, oldest first; with ``before`` only the cycles earlier than it."""
     root = Path(reports_root)
-    return [f for f in sorted(root.iterdir()) if f.is_dir() and MONTH.fullmatch(f.name)
-            and (before is None or f.name < before) and (f / integrity.MANIFEST).exists()
-            and table_path(f, name).is_file()] if root.is_dir() else []
+    return (
+        [
+            f
+            for f in sorted(root.iterdir())
+            if f.is_dir()
+            and MONTH.fullmatch(f.name)
+            and (before is None or f.name < before)
+            and (f / integrity.MANIFEST).exists()
+            and table_path(f, name).is_file()
+        ]
+        if root.is_dir()
+        else []
+    )
 
 
 def previous_cycle(reports_root: str | Path, cycle: str, name: str) -> Path | None:
@@ -130,7 +178,9 @@ def previous_cycle(reports_root: str | Path, cycle: str, name: str) -> Path | No
     return done[-1] if done else None
 
 
-def read_previous(reports_root: str | Path, cycle: str, names: tuple[str, ...] | str) -> tuple[str | None, dict[str, pd.DataFrame]]:
+def read_previous(
+    reports_root: str | Path, cycle: str, names: tuple[str, ...] | str
+) -> tuple[str | None, dict[str, pd.DataFrame]]:
     """The latest completed cycle before ``cycle`` holding every table of ``names``, and those
     tables (checked as this cycle's are); ``(None, {})`` on a first cycle."""
     names = (names,) if isinstance(names, str) else tuple(names)

@@ -44,8 +44,9 @@ def _recorded(folder: Path) -> dict[str, str]:
     try:
         return json.loads(f.read_text())
     except ValueError:
-        raise IntegrityError(f"{f} is not readable JSON: the record of the artifacts' checksums is damaged; "
-                             "re-run the cycle") from None
+        raise IntegrityError(
+            f"{f} is not readable JSON: the record of the artifacts' checksums is damaged; re-run the cycle"
+        ) from None
 
 
 def record(path: Path) -> None:
@@ -67,14 +68,18 @@ def check(path: Path, written_by: str = "an earlier step") -> None:
         raise IntegrityError(
             f"{path} has changed since {written_by} wrote it (sha256 {actual[:12]}..., recorded "
             f"{expected[:12]}...): the file is corrupted or was edited. Re-run that step (sop run --from-step N "
-            "--force) instead of editing its output")
+            "--force) instead of editing its output"
+        )
 
 
 def cycle_files(cycle_dir: Path) -> dict[str, str]:
     """sha256 of every file of a cycle folder except the manifest itself (relative paths)."""
     cycle_dir = Path(cycle_dir)
-    return {p.relative_to(cycle_dir).as_posix(): sha256_file(p)
-            for p in sorted(cycle_dir.rglob("*")) if p.is_file() and p.name != MANIFEST}
+    return {
+        p.relative_to(cycle_dir).as_posix(): sha256_file(p)
+        for p in sorted(cycle_dir.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
 
 
 def verify(cycle_dir: Path) -> list[str]:
@@ -91,7 +96,10 @@ def verify(cycle_dir: Path) -> list[str]:
         return [f"{manifest} lists no checksums (a cycle made before checksums were recorded)"]
     actual = cycle_files(cycle_dir)
     problems = [f"missing: {name}" for name in sorted(set(recorded) - set(actual))]
-    problems += [f"changed: {name} (sha256 {actual[name][:12]}..., recorded {recorded[name][:12]}...)"
-                 for name in sorted(set(recorded) & set(actual)) if actual[name] != recorded[name]]
+    problems += [
+        f"changed: {name} (sha256 {actual[name][:12]}..., recorded {recorded[name][:12]}...)"
+        for name in sorted(set(recorded) & set(actual))
+        if actual[name] != recorded[name]
+    ]
     problems += [f"not in the manifest: {name}" for name in sorted(set(actual) - set(recorded))]
     return problems

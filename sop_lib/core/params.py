@@ -46,9 +46,20 @@ Severity = Literal["block", "warn"]
 # missing column, a value of the wrong type, an unparseable date, an empty required
 # cell) always block: without them the table cannot be used at all.
 CheckName = Literal[
-    "out_of_range", "invalid_category", "duplicate_key", "implausible_date", "future_date",
-    "date_order", "unknown_reference", "discontinued_reference", "unknown_region", "stale",
-    "horizon_coverage", "missing_months", "zero_months", "outlier",
+    "out_of_range",
+    "invalid_category",
+    "duplicate_key",
+    "implausible_date",
+    "future_date",
+    "date_order",
+    "unknown_reference",
+    "discontinued_reference",
+    "unknown_region",
+    "stale",
+    "horizon_coverage",
+    "missing_months",
+    "zero_months",
+    "outlier",
 ]
 
 
@@ -56,13 +67,17 @@ class Freshness(_Strict):
     """How old a source may be at the cycle date, and what its age is measured on."""
 
     column: str | None = Field(
-        None, description="date column whose latest value dates the export; empty = the file's modification time")
+        None, description="date column whose latest value dates the export; empty = the file's modification time"
+    )
     max_age_days: int = Field(45, ge=0, le=3650, description="older than this (days before the cycle start) is stale")
 
 
 _SQL_LITERALS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", re.S)
-_SQL_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|UPSERT|DROP|CREATE|ALTER|TRUNCATE|ATTACH|DETACH|PRAGMA|COPY|"
-                         r"GRANT|REVOKE|VACUUM|CALL|EXEC|EXECUTE|INSTALL)\b", re.I)
+_SQL_WRITES = re.compile(
+    r"\b(INSERT|UPDATE|DELETE|MERGE|UPSERT|DROP|CREATE|ALTER|TRUNCATE|ATTACH|DETACH|PRAGMA|COPY|"
+    r"GRANT|REVOKE|VACUUM|CALL|EXEC|EXECUTE|INSTALL)\b",
+    re.I,
+)
 
 
 def read_only_query(query: str) -> None:
@@ -75,8 +90,9 @@ def read_only_query(query: str) -> None:
         raise ValueError("the query holds more than one statement; give one SELECT")
     write = _SQL_WRITES.search(bare)
     if write:
-        raise ValueError(f"the query contains {write.group(1).upper()!r}, which changes a database; "
-                         "sources are only read: give a plain SELECT")
+        raise ValueError(
+            f"the query contains {write.group(1).upper()!r}, which changes a database; sources are only read: give a plain SELECT"
+        )
 
 
 class SourceSpec(_Strict):
@@ -93,19 +109,24 @@ class SourceSpec(_Strict):
     )
     columns: dict[str, str] = Field(default_factory=dict, description="their column name -> ours")
     values: dict[str, dict[str, str]] = Field(
-        default_factory=dict, description="per column (our name): their value -> ours, e.g. {status: {aktiv: active}}")
+        default_factory=dict, description="per column (our name): their value -> ours, e.g. {status: {aktiv: active}}"
+    )
     scale: dict[str, float] = Field(
-        default_factory=dict, description="per column (our name): multiply numbers by this, e.g. {probability: 0.01}")
+        default_factory=dict, description="per column (our name): multiply numbers by this, e.g. {probability: 0.01}"
+    )
     constants: dict[str, str | float | int] = Field(
-        default_factory=dict, description="columns the export lacks, with one value for every row, e.g. {region: all}")
+        default_factory=dict, description="columns the export lacks, with one value for every row, e.g. {region: all}"
+    )
     date_format: str | None = Field(None, description="strftime format of the dates, e.g. '%d.%m.%Y'")
     encoding: str = "utf-8"
     delimiter: str = ","
     decimal: Literal[".", ","] = Field(".", description="decimal mark of numbers in a CSV ('1.234,5' -> ',')")
     unit: Literal["unit", "case"] = Field(
-        "unit", description="quantities in this source are units, or cases (converted with products.units_per_case)")
+        "unit", description="quantities in this source are units, or cases (converted with products.units_per_case)"
+    )
     severity: dict[CheckName, Severity] = Field(
-        default_factory=dict, description="per-check severity for this source, overriding data.checks")
+        default_factory=dict, description="per-check severity for this source, overriding data.checks"
+    )
     freshness: Freshness | None = Field(None, description="staleness rule; empty = the contract's default")
 
     @model_validator(mode="after")
@@ -133,13 +154,15 @@ class DataParams(_Strict):
     demo: bool = Field(False, description="generate the demo company into `folder` if missing")
     demo_seed: int = 20261
     checks: dict[CheckName, Severity] = Field(
-        default_factory=dict, description="severity per check for every source (block stops the cycle, warn reports)")
-    regions: list[str] = Field(
-        default_factory=list, description="the planning regions; empty = the regions in the sales history")
+        default_factory=dict, description="severity per check for every source (block stops the cycle, warn reports)"
+    )
+    regions: list[str] = Field(default_factory=list, description="the planning regions; empty = the regions in the sales history")
     region_aliases: dict[str, str] = Field(
-        default_factory=dict, description="other spellings -> our region name, applied to every source")
+        default_factory=dict, description="other spellings -> our region name, applied to every source"
+    )
     forecast_archive: str | None = Field(
-        None, description="folder (in the data folder) of earlier cycles' forecasts, one Parquet per cycle")
+        None, description="folder (in the data folder) of earlier cycles' forecasts, one Parquet per cycle"
+    )
     stale_days: int = Field(45, ge=0, le=3650, description="default freshness limit for sources without a rule")
 
 
@@ -169,19 +192,32 @@ class DemandParams(_Strict):
     holdout_months: int = Field(6, ge=1, le=24, description="months held out to measure accuracy")
     season_length: int = Field(12, ge=1)
     model: Literal["auto", "trend", "ets"] = Field(
-        "auto", description="trend: global damped trend (counts); ets: local state-space model; auto: each family "
-                            "takes the model that did better on its held-out months, or a mixture of both")
+        "auto",
+        description="trend: global damped trend (counts); ets: local state-space model; auto: each family "
+        "takes the model that did better on its held-out months, or a mixture of both",
+    )
     time_budget_s: float = Field(
-        300, gt=0, description="auto: the most seconds one NUTS fit of the trend model may take; a fit projected to "
-                               "take longer stops and its families take the ets model (by MAP)")
+        300,
+        gt=0,
+        description="auto: the most seconds one NUTS fit of the trend model may take; a fit projected to "
+        "take longer stops and its families take the ets model (by MAP)",
+    )
     theta_weight: float = Field(
-        0.5, ge=0, le=1, description="ets model: the share of its draws taken from the Theta method instead (a "
-                                     "mixture of the two; 0: the ets model alone)")
+        0.5,
+        ge=0,
+        le=1,
+        description="ets model: the share of its draws taken from the Theta method instead (a "
+        "mixture of the two; 0: the ets model alone)",
+    )
     tsb_weight: float = Field(
-        0.5, ge=0, le=1, description="trend model: the share of an intermittent series' draws taken from TSB instead "
-                                     "(0: the trend model alone)")
+        0.5,
+        ge=0,
+        le=1,
+        description="trend model: the share of an intermittent series' draws taken from TSB instead (0: the trend model alone)",
+    )
     method: Literal["auto", "nuts", "advi", "map"] = Field(
-        "auto", description="inference: trend takes nuts or advi, ets takes map or nuts; auto: nuts for trend, map for ets")
+        "auto", description="inference: trend takes nuts or advi, ets takes map or nuts; auto: nuts for trend, map for ets"
+    )
     draws: int = Field(300, ge=50)
     tune: int = Field(300, ge=50)
     chains: int = Field(2, ge=1, le=8)
@@ -192,31 +228,40 @@ class DemandParams(_Strict):
     overrides: str | None = Field(None, description="consensus overrides file (YAML), relative to this params file")
     use_pipeline: bool = Field(True, description="use the CRM pipeline as evidence for the near months")
     partition: Literal["none", "family"] = Field(
-        "none", description="none: one model over all series; family: one fit per product family (see executor)")
+        "none", description="none: one model over all series; family: one fit per product family (see executor)"
+    )
     partition_max_series: int = Field(
-        0, ge=0, description="partition family: cut families into chunks of at most this many series (0: whole families)")
+        0, ge=0, description="partition family: cut families into chunks of at most this many series (0: whole families)"
+    )
     executor: Literal["local", "dask"] = Field(
-        "local", description="where the partitions are fitted: local (this process, one after the other) or dask")
+        "local", description="where the partitions are fitted: local (this process, one after the other) or dask"
+    )
     scheduler: str | None = Field(
-        None, description="executor dask: a running scheduler's address (tcp://host:8786); none starts a local cluster")
+        None, description="executor dask: a running scheduler's address (tcp://host:8786); none starts a local cluster"
+    )
     dask_workers: int = Field(2, ge=1, le=512, description="executor dask without a scheduler: local worker processes")
     compare_models: Literal["auto", "always", "never"] = Field(
-        "auto", description="also score the engine's other model on the held-out months: auto = only when that "
-                            "costs less than the forecast (the ets model by MAP), always, or never")
+        "auto",
+        description="also score the engine's other model on the held-out months: auto = only when that "
+        "costs less than the forecast (the ets model by MAP), always, or never",
+    )
 
     @model_validator(mode="after")
     def _executor_needs_partitions(self) -> "DemandParams":
         if self.executor == "dask" and self.partition == "none":
-            raise ValueError("executor 'dask' runs one task per partition: set partition: family (one model over "
-                             "all series cannot be split across workers)")
+            raise ValueError(
+                "executor 'dask' runs one task per partition: set partition: family (one model over "
+                "all series cannot be split across workers)"
+            )
         return self
 
     @model_validator(mode="after")
     def _method_fits_model(self) -> "DemandParams":
         allowed = {"trend": ("auto", "nuts", "advi"), "ets": ("auto", "map", "nuts"), "auto": ("auto", "nuts")}
         if self.method not in allowed[self.model]:
-            raise ValueError(f"method {self.method!r} does not fit model {self.model!r} "
-                             f"(expected one of {', '.join(allowed[self.model])})")
+            raise ValueError(
+                f"method {self.method!r} does not fit model {self.model!r} (expected one of {', '.join(allowed[self.model])})"
+            )
         return self
 
     @field_validator("quantiles")
@@ -336,8 +381,9 @@ class Change(_Strict):
     def _exactly_one(self) -> "Change":
         set_ = [k for k in type(self).model_fields if getattr(self, k) is not None]
         if len(set_) != 1:
-            raise ValueError(f"each change is exactly one of {', '.join(type(self).model_fields)}; got "
-                             f"{', '.join(set_) or 'none'}")
+            raise ValueError(
+                f"each change is exactly one of {', '.join(type(self).model_fields)}; got {', '.join(set_) or 'none'}"
+            )
         return self
 
     @property
@@ -364,8 +410,9 @@ class View(_Strict):
     """A department's page (`sop_lib.executive.views`): which sections, for which part of the company."""
 
     name: str = Field(min_length=1)
-    sections: list[Literal["finance", "demand", "supply", "capacity", "procurement", "people", "decisions",
-                           "scenarios"]] = Field(min_length=1)
+    sections: list[Literal["finance", "demand", "supply", "capacity", "procurement", "people", "decisions", "scenarios"]] = Field(
+        min_length=1
+    )
     families: list[str] = Field(default_factory=list, description="empty = every family")
     regions: list[str] = Field(default_factory=list, description="empty = every region")
     suppliers: list[str] = Field(default_factory=list, description="supplier_ids; empty = every supplier")
@@ -384,7 +431,8 @@ class SupplyParams(_Strict):
     lateness_cost_pct_of_price_per_month: float = Field(0.08, ge=0, le=5, description="goodwill per unit-month waiting")
     storage_limit_units: float | None = Field(None, gt=0, description="warehouse capacity, finished units")
     priority: Literal["cost", "backlog_first", "launch_first", "margin"] = Field(
-        "cost", description="who gets scarce units: the LP's costs, customers already waiting, the launch, or margin")
+        "cost", description="who gets scarce units: the LP's costs, customers already waiting, the launch, or margin"
+    )
 
 
 class FinanceParams(_Strict):
@@ -395,6 +443,7 @@ class FinanceParams(_Strict):
 
 class BacktestParams(_Strict):
     """How `sop backtest` replays past months: a fast forecast profile, re-planned monthly."""
+
     months: int = Field(12, ge=2, le=36, description="months replayed, the last ones before the cycle")
     horizon_months: int = Field(4, ge=1, le=12, description="months each monthly re-plan looks ahead")
     warmup_months: int = Field(6, ge=0, le=12, description="months planned before the first scored one, not scored")
@@ -407,8 +456,9 @@ class BacktestParams(_Strict):
     def _method_fits_model(self) -> "BacktestParams":
         allowed = {"trend": ("nuts", "advi"), "ets": ("map", "nuts")}
         if self.method not in allowed[self.model]:
-            raise ValueError(f"method {self.method!r} does not fit model {self.model!r} "
-                             f"(expected one of {', '.join(allowed[self.model])})")
+            raise ValueError(
+                f"method {self.method!r} does not fit model {self.model!r} (expected one of {', '.join(allowed[self.model])})"
+            )
         return self
 
 
@@ -455,12 +505,16 @@ class RunParams(_Strict):
     def _required_sources(cls, v: dict[str, SourceSpec]) -> dict[str, SourceSpec]:
         unknown = sorted(set(v) - set(CONTRACTS))
         if unknown:
-            raise ValueError(f"unknown source(s) {', '.join(map(repr, unknown))}; the sources a cycle can use are "
-                             f"{', '.join(CONTRACTS)} (`sop sources` describes each)")
+            raise ValueError(
+                f"unknown source(s) {', '.join(map(repr, unknown))}; the sources a cycle can use are "
+                f"{', '.join(CONTRACTS)} (`sop sources` describes each)"
+            )
         missing = sorted(set(REQUIRED_SOURCES) - set(v))
         if missing:
-            raise ValueError(f"missing sources: {', '.join(missing)} (every cycle needs {', '.join(REQUIRED_SOURCES)}; "
-                             "the others are optional)")
+            raise ValueError(
+                f"missing sources: {', '.join(missing)} (every cycle needs {', '.join(REQUIRED_SOURCES)}; "
+                "the others are optional)"
+            )
         return v
 
     @property
@@ -517,18 +571,24 @@ def check_data_rules(params: RunParams, params_file: Path | str = "params") -> N
         for key in ("values", "scale", "constants"):
             for column in getattr(spec, key):
                 if ours is not None and column not in ours:
-                    errors.append(f"{params_file}: sources.{name}.{key}.{column}: {column!r} is not a column of {name} "
-                                  f"(its columns: {', '.join(ours)}); name the column as ours, after 'columns' maps it")
+                    errors.append(
+                        f"{params_file}: sources.{name}.{key}.{column}: {column!r} is not a column of {name} "
+                        f"(its columns: {', '.join(ours)}); name the column as ours, after 'columns' maps it"
+                    )
         col = spec.freshness.column if spec.freshness else None
         if col is not None and col not in DATE_COLUMNS.get(name, []):
             dates = ", ".join(DATE_COLUMNS.get(name, [])) or "none"
-            errors.append(f"{params_file}: sources.{name}.freshness.column: {col!r} is not a date column of {name} "
-                          f"(its date columns: {dates}; leave it out to use the file's modification time)")
+            errors.append(
+                f"{params_file}: sources.{name}.freshness.column: {col!r} is not a date column of {name} "
+                f"(its date columns: {dates}; leave it out to use the file's modification time)"
+            )
     regions = set(params.data.regions)
     for alias, region in params.data.region_aliases.items():
         if regions and region not in regions | {"all"}:
-            errors.append(f"{params_file}: data.region_aliases.{alias}: {region!r} is not one of data.regions "
-                          f"({', '.join(params.data.regions)}) or 'all'")
+            errors.append(
+                f"{params_file}: data.region_aliases.{alias}: {region!r} is not one of data.regions "
+                f"({', '.join(params.data.regions)}) or 'all'"
+            )
     if errors:
         raise ParamsError("\n".join(errors))
 

@@ -21,10 +21,24 @@ import pandas as pd  # noqa: E402
 
 from sop_lib.core import handover  # noqa: E402
 
-PALETTE = {"p50": "#1f4e79", "band": "#9ecae1", "actual": "#222222", "target": "#d95f02",
-           "good": "#1b9e77", "warn": "#e6ab02", "bad": "#d7301f", "grey": "#8c8c8c"}
-_STATUS_COLOUR = {"green": PALETTE["good"], "amber": PALETTE["warn"], "red": PALETTE["bad"],
-                  "done": PALETTE["good"], "open": PALETTE["warn"], "overdue": PALETTE["bad"]}  # actions
+PALETTE = {
+    "p50": "#1f4e79",
+    "band": "#9ecae1",
+    "actual": "#222222",
+    "target": "#d95f02",
+    "good": "#1b9e77",
+    "warn": "#e6ab02",
+    "bad": "#d7301f",
+    "grey": "#8c8c8c",
+}
+STATUS_COLOUR = {
+    "green": PALETTE["good"],
+    "amber": PALETTE["warn"],
+    "red": PALETTE["bad"],
+    "done": PALETTE["good"],
+    "open": PALETTE["warn"],
+    "overdue": PALETTE["bad"],
+}  # actions
 
 CSS = """
 <style>
@@ -107,8 +121,10 @@ def kpi_cards(cards: Iterable[dict]) -> str:
     parts = []
     for c in cards:
         tone = esc(c.get("tone", ""))
-        parts.append(f'<div class="sop-card {tone}"><div class="v">{esc(c["value"])}</div>'
-                     f'<div class="l">{esc(c["label"])}</div><div class="n">{esc(c.get("note", ""))}</div></div>')
+        parts.append(
+            f'<div class="sop-card {tone}"><div class="v">{esc(c["value"])}</div>'
+            f'<div class="l">{esc(c["label"])}</div><div class="n">{esc(c.get("note", ""))}</div></div>'
+        )
     return '<div class="sop-cards">' + "".join(parts) + "</div>"
 
 
@@ -116,8 +132,15 @@ def show_kpis(cards: Iterable[dict]) -> None:
     _show(kpi_cards(cards))
 
 
-def table_html(df: pd.DataFrame, *, formats: dict[str, str] | None = None, status_col: str | None = None,
-               max_rows: int = 25, empty: str = "Nothing to list.", full: str | None = None) -> str:
+def table_html(
+    df: pd.DataFrame,
+    *,
+    formats: dict[str, str] | None = None,
+    status_col: str | None = None,
+    max_rows: int = 25,
+    empty: str = "Nothing to list.",
+    full: str | None = None,
+) -> str:
     """A compact, escaped HTML table; ``formats`` maps column -> format spec. A table with no
     rows is the one line ``empty``, not a grid of headers. ``full`` links the whole table (a
     CSV file, `pipeline.StepContext.export_csv`) under the rows shown."""
@@ -131,7 +154,7 @@ def table_html(df: pd.DataFrame, *, formats: dict[str, str] | None = None, statu
         for c in df.columns:
             v = r[c]
             if c == status_col:
-                txt = f'<span class="sop-dot" style="background:{_STATUS_COLOUR.get(str(v), "#999")}"></span>{esc(v)}'
+                txt = f'<span class="sop-dot" style="background:{STATUS_COLOUR.get(str(v), "#999")}"></span>{esc(v)}'
             elif pd.isna(v) if not isinstance(v, (list, tuple)) else False:
                 txt = ""
             elif c in formats:
@@ -151,8 +174,15 @@ def table_html(df: pd.DataFrame, *, formats: dict[str, str] | None = None, statu
     return f'<table class="sop-table">{more}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def show_table(df: pd.DataFrame, *, formats: dict | None = None, status_col: str | None = None,
-               max_rows: int = 25, detail: str | None = None, full: str | None = None) -> None:
+def show_table(
+    df: pd.DataFrame,
+    *,
+    formats: dict | None = None,
+    status_col: str | None = None,
+    max_rows: int = 25,
+    detail: str | None = None,
+    full: str | None = None,
+) -> None:
     """Show a table; with ``detail`` it sits folded under a one-click summary line. A table
     with no rows is one short line, not an empty grid of headers."""
     if df.empty:
@@ -212,20 +242,23 @@ def panel(fig, caption: str) -> str:
 
     title = fig.get_suptitle() or "chart"
     src = base64.b64encode(_png(fig)).decode("ascii")
-    return (f'<figure><img alt="{esc(title)}" src="data:image/png;base64,{src}">'
-            f'<p class="sop-caption">{esc(caption)}</p></figure>')
+    return f'<figure><img alt="{esc(title)}" src="data:image/png;base64,{src}"><p class="sop-caption">{esc(caption)}</p></figure>'
 
 
 def show_panels(panels: Iterable[str], columns: int = 2) -> None:
     """Charts (from `panel`) and small tables (from `table_html`) side by side, ``columns`` to a row."""
     panels = list(panels)
     if panels:
-        _show(f'<div class="sop-grid" style="grid-template-columns:repeat({max(int(columns), 1)},minmax(0,1fr))">'
-              + "".join(panels) + "</div>")
+        _show(
+            f'<div class="sop-grid" style="grid-template-columns:repeat({max(int(columns), 1)},minmax(0,1fr))">'
+            + "".join(panels)
+            + "</div>"
+        )
 
 
-def fan_chart(ax, actual: pd.Series, fc: pd.DataFrame, *, lo: str = "p10", mid: str = "p50", hi: str = "p90",
-              label: str = "") -> None:
+def fan_chart(
+    ax, actual: pd.Series, fc: pd.DataFrame, *, lo: str = "p10", mid: str = "p50", hi: str = "p90", label: str = ""
+) -> None:
     """History as a line, forecast as median plus shaded band between ``lo`` and ``hi``."""
     ax.plot(actual.index, actual.values, color=PALETTE["actual"], lw=1.4, label="actual")
     ax.fill_between(fc["ds"], fc[lo], fc[hi], color=PALETTE["band"], alpha=0.7, label=f"{lo.upper()}–{hi.upper()} band")
@@ -234,15 +267,20 @@ def fan_chart(ax, actual: pd.Series, fc: pd.DataFrame, *, lo: str = "p10", mid: 
         ax.set_title(label, fontsize=10, loc="left")
 
 
-def revenue_chart(title: str, total: pd.DataFrame, demand_band: pd.DataFrame, *, width: float = 9.5,
-                  height: float = 3.6):
+def revenue_chart(title: str, total: pd.DataFrame, demand_band: pd.DataFrame, *, width: float = 9.5, height: float = 3.6):
     """Plan revenue and finance target per month over the unconstrained demand band (P10-P90).
 
     ``total``: month index, revenue_eur and revenue_target_eur; ``demand_band``: month, p10, p90.
     """
     fig, ax = new_chart(title, "€ per month", width=width, height=height)
-    ax.fill_between(demand_band["month"], demand_band["p10"], demand_band["p90"], color=PALETTE["band"], alpha=0.6,
-                    label="demand worst–best (P10–P90), if supply were unlimited")
+    ax.fill_between(
+        demand_band["month"],
+        demand_band["p10"],
+        demand_band["p90"],
+        color=PALETTE["band"],
+        alpha=0.6,
+        label="demand worst–best (P10–P90), if supply were unlimited",
+    )
     ax.plot(total.index, total["revenue_eur"], color=PALETTE["p50"], lw=2, marker="o", label="plan (what we can ship)")
     if total["revenue_target_eur"].fillna(0).gt(0).any():
         ax.plot(total.index, total["revenue_target_eur"], color=PALETTE["target"], lw=2, ls="--", label="finance target")
@@ -272,9 +310,11 @@ def _stopped_here(error: dict):
 
     text = str(error.get("evalue", "")).strip()
     lines = "".join(f"<li>{esc(line.strip().lstrip('- '))}</li>" for line in text.splitlines()[1:] if line.strip())
-    html = (f'<div class="sop-stopped" style="border-left:4px solid #c0392b;padding:8px 12px;background:#fdf0ee">'
-            f"<strong>The step stopped here.</strong> {esc(error.get('ename', 'Error'))}: "
-            f"{esc(text.splitlines()[0] if text else '')}{f'<ul>{lines}</ul>' if lines else ''}</div>")
+    html = (
+        f'<div class="sop-stopped" style="border-left:4px solid #c0392b;padding:8px 12px;background:#fdf0ee">'
+        f"<strong>The step stopped here.</strong> {esc(error.get('ename', 'Error'))}: "
+        f"{esc(text.splitlines()[0] if text else '')}{f'<ul>{lines}</ul>' if lines else ''}</div>"
+    )
     return nbformat.v4.new_output("display_data", data={"text/html": html})
 
 
@@ -287,8 +327,11 @@ def export_html(notebook: str | Path, html_path: str | Path, *, title: str) -> P
     nb.cells = _up_to_failure(nb.cells)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [_stopped_here(o) if o.get("output_type") == "error" else o for o in cell.get("outputs", [])
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            cell.outputs = [
+                _stopped_here(o) if o.get("output_type") == "error" else o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
     nb.metadata["title"] = title
     templates = Path(__file__).resolve().parents[1] / "templates"
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(templates)])  # lab, no CDN
@@ -306,13 +349,15 @@ def build_index(cycle_dir: str | Path, params, steps) -> Path:
     cycle_dir = Path(cycle_dir)
     headline = handover.read_table(cycle_dir, "headline").to_dict("records") if handover.has_table(cycle_dir, "headline") else []
     links = "".join(
-        f'<li><a href="{esc(s.stem)}.html">Step {s.number}: {esc(s.title)}</a></li>' for s in steps
+        f'<li><a href="{esc(s.stem)}.html">Step {s.number}: {esc(s.title)}</a></li>'
+        for s in steps
         if (cycle_dir / f"{s.stem}.html").exists()
     )
     views = [(v.page, v.name) for v in getattr(params, "views", []) if (cycle_dir / "views" / v.page).exists()]
     if views:
-        links += "</ol><h2>Views per department</h2><ol style=\"list-style:none;padding-left:0\">" + "".join(
-            f'<li><a href="views/{esc(f)}">{esc(n)}</a></li>' for f, n in views)
+        links += '</ol><h2>Views per department</h2><ol style="list-style:none;padding-left:0">' + "".join(
+            f'<li><a href="views/{esc(f)}">{esc(n)}</a></li>' for f, n in views
+        )
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>S&amp;OP cycle {esc(params.cycle)} · {esc(params.company)}</title>{CSS}
 <style>body{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:32px;max-width:1000px}}
@@ -335,10 +380,17 @@ def scenario_effects_chart(results: pd.DataFrame, base: str = "base", *, width: 
     in operating profit (EUR) and fill rate (points)."""
     r = results[(results["scenario"] != base)]
     names = list(dict.fromkeys(r["scenario"]))
-    fig, (left, right) = new_chart("What each scenario changes against the plan (P50 dot, P10–P90 line)",
-                                   "", ncols=2, width=width, height=max(2.4, row_height * len(names) + 1.2))
-    for ax, metric, scale, unit in ((left, "operating_profit_eur", 1.0, "operating profit, €"),
-                                    (right, "fill_rate", 100.0, "fill rate, points")):
+    fig, (left, right) = new_chart(
+        "What each scenario changes against the plan (P50 dot, P10–P90 line)",
+        "",
+        ncols=2,
+        width=width,
+        height=max(2.4, row_height * len(names) + 1.2),
+    )
+    for ax, metric, scale, unit in (
+        (left, "operating_profit_eur", 1.0, "operating profit, €"),
+        (right, "fill_rate", 100.0, "fill rate, points"),
+    ):
         m = r[r["metric"] == metric].set_index("scenario").reindex(names)
         y = list(range(len(names)))[::-1]
         ax.hlines(y, m["delta_p10"] * scale, m["delta_p90"] * scale, color=PALETTE["p50"], lw=2)
@@ -358,11 +410,13 @@ def tradeoff_chart(table: pd.DataFrame, current: str):
     change in operating profit from the plan's policy (y); up and left is better. Policies that
     give the same plan share one point."""
     ref = table.set_index("policy").loc[current, "operating_profit_eur"]
-    t = table.assign(dy=table["operating_profit_eur"] - ref,
-                     label=[f"{p} (the plan)" if p == current else p for p in table["policy"]])
+    t = table.assign(
+        dy=table["operating_profit_eur"] - ref, label=[f"{p} (the plan)" if p == current else p for p in table["policy"]]
+    )
     points = t.groupby([t["backlog_customer_months"].round(0), t["dy"].round(0)], sort=False)["label"].agg(", ".join)
-    fig, ax = new_chart("Who gets scarce units: waiting customers against operating profit, per policy",
-                        "change in operating profit, €")
+    fig, ax = new_chart(
+        "Who gets scarce units: waiting customers against operating profit, per policy", "change in operating profit, €"
+    )
     for (x, y), label in points.items():
         ax.scatter([x], [y], s=60, color=PALETTE["p50"], zorder=3)
         ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, 6), fontsize=9)
@@ -402,13 +456,22 @@ def _sparkline(values: list[float], width: int = 260, height: int = 60, second: 
 
     def points(vals: list[float]) -> str:
         step = (width - 8) / (len(vals) - 1)
-        return " ".join(f"{4 + i * step:.1f},{height - 4 - (v - lo) / span * (height - 8):.1f}"
-                        for i, v in enumerate(vals) if pd.notna(v))
+        return " ".join(
+            f"{4 + i * step:.1f},{height - 4 - (v - lo) / span * (height - 8):.1f}" for i, v in enumerate(vals) if pd.notna(v)
+        )
 
-    extra = (f'<polyline fill="none" stroke="{PALETTE["target"]}" stroke-width="2" stroke-dasharray="5,3" '
-             f'points="{points(second)}"/>') if second and any(pd.notna(v) for v in second) else ""
-    return (f'<svg width="{width}" height="{height}" role="img"><polyline fill="none" stroke="{PALETTE["p50"]}" '
-            f'stroke-width="2" points="{points(values)}"/>{extra}</svg>')
+    extra = (
+        (
+            f'<polyline fill="none" stroke="{PALETTE["target"]}" stroke-width="2" stroke-dasharray="5,3" '
+            f'points="{points(second)}"/>'
+        )
+        if second and any(pd.notna(v) for v in second)
+        else ""
+    )
+    return (
+        f'<svg width="{width}" height="{height}" role="img"><polyline fill="none" stroke="{PALETTE["p50"]}" '
+        f'stroke-width="2" points="{points(values)}"/>{extra}</svg>'
+    )
 
 
 def build_cycles_index(reports_root: str | Path) -> Path:
@@ -420,8 +483,13 @@ def build_cycles_index(reports_root: str | Path) -> Path:
     rows = []
     for folder in handover.completed_cycles(root, "kpis"):
         k = handover.read_table(folder, "kpis")
-        rows.append({"cycle": folder.name, "company": json.loads((folder / "manifest.json").read_text()).get("company", ""),
-                     **dict(zip(k["metric"], k["value"].astype(float)))})
+        rows.append(
+            {
+                "cycle": folder.name,
+                "company": json.loads((folder / "manifest.json").read_text()).get("company", ""),
+                **dict(zip(k["metric"], k["value"].astype(float))),
+            }
+        )
     table = pd.DataFrame(rows)
     out = root / "index.html"
     if table.empty:
@@ -436,20 +504,34 @@ def build_cycles_index(reports_root: str | Path) -> Path:
         f'<div class="sop-card"><div class="l"><b>{title}</b></div>{_sparkline(a, second=b)}'
         f'<div class="n">{esc(note)}</div></div>'
         for title, a, b, note in (
-            ("Revenue plan (line) and target (dashed), € per cycle", get("revenue_eur"), get("revenue_target_eur"),
-             "Each cycle's plan for its next 12 months: " + moved(get("revenue_eur"), fmt_eur)),
-            ("Forecast error, WAPE on held-out months, %", [100 * v for v in get("wape")], None,
-             "Lower is better: " + moved([100 * v for v in get("wape")], lambda v: f"{v:.0f}%")),
-            ("Customers waiting at the cycle start", get("backlog_customers"), None,
-             "Backordered customers: " + moved(get("backlog_customers"), lambda v: f"{v:,.0f}")),
-        ))
+            (
+                "Revenue plan (line) and target (dashed), € per cycle",
+                get("revenue_eur"),
+                get("revenue_target_eur"),
+                "Each cycle's plan for its next 12 months: " + moved(get("revenue_eur"), fmt_eur),
+            ),
+            (
+                "Forecast error, WAPE on held-out months, %",
+                [100 * v for v in get("wape")],
+                None,
+                "Lower is better: " + moved([100 * v for v in get("wape")], lambda v: f"{v:.0f}%"),
+            ),
+            (
+                "Customers waiting at the cycle start",
+                get("backlog_customers"),
+                None,
+                "Backordered customers: " + moved(get("backlog_customers"), lambda v: f"{v:,.0f}"),
+            ),
+        )
+    )
     body = "".join(
         f'<tr><td><a href="{esc(r["cycle"])}/index.html">{esc(r["cycle"])}</a></td>'
-        f'<td>{fmt_eur(r.get("revenue_eur", float("nan")))}</td>'
-        f'<td>{fmt_eur(r["revenue_target_eur"]) if pd.notna(r.get("revenue_target_eur")) and r.get("revenue_target_eur") else "—"}</td>'
-        f'<td>{r.get("gross_margin_pct", float("nan")):.1%}</td><td>{r.get("wape", float("nan")):.0%}</td>'
-        f'<td>{r.get("backlog_customers", 0):,.0f}</td></tr>'
-        for r in table.iloc[::-1].to_dict("records"))
+        f"<td>{fmt_eur(r.get('revenue_eur', float('nan')))}</td>"
+        f"<td>{fmt_eur(r['revenue_target_eur']) if pd.notna(r.get('revenue_target_eur')) and r.get('revenue_target_eur') else '—'}</td>"
+        f"<td>{r.get('gross_margin_pct', float('nan')):.1%}</td><td>{r.get('wape', float('nan')):.0%}</td>"
+        f"<td>{r.get('backlog_customers', 0):,.0f}</td></tr>"
+        for r in table.iloc[::-1].to_dict("records")
+    )
     company = table["company"].iloc[-1]
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>S&amp;OP cycles · {esc(company)}</title>{CSS}
@@ -468,14 +550,20 @@ def waterfall_chart(steps: pd.DataFrame, title: str, *, width: float = 10, heigh
     """Bars from a start total through signed steps to an end total (``step``, ``eur``)."""
     fig, ax = new_chart(title, "revenue, €", width=width, height=height)
     level, xs = 0.0, range(len(steps))
-    for x, (name, eur) in zip(xs, steps[["step", "eur"]].itertuples(index=False)):
+    for x, (_name, eur) in zip(xs, steps[["step", "eur"]].itertuples(index=False)):
         total = x in (0, len(steps) - 1)
         bottom = 0.0 if total else (level if eur >= 0 else level + eur)
         colour = PALETTE["p50"] if total else (PALETTE["good"] if eur >= 0 else PALETTE["bad"])
         ax.bar(x, abs(eur) if not total else eur, bottom=bottom, color=colour, width=0.6)
-        ax.annotate(fmt_eur(eur) if total else fmt_eur_change(eur),
-                    (x, bottom + (abs(eur) if not total else eur)), ha="center", va="bottom", fontsize=8,
-                    xytext=(0, 2), textcoords="offset points")
+        ax.annotate(
+            fmt_eur(eur) if total else fmt_eur_change(eur),
+            (x, bottom + (abs(eur) if not total else eur)),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            xytext=(0, 2),
+            textcoords="offset points",
+        )
         level = eur if total else level + eur
     ax.set_xticks(list(xs))
     ax.set_xticklabels(steps["step"], rotation=15 if width >= 8 else 30, ha="right", fontsize=9)
@@ -495,9 +583,13 @@ def policy_service_chart(summary: pd.DataFrame, labels: dict[str, str]):
     for _, r in summary.iterrows():
         colour = _POLICY_COLOUR.get(r["policy"], PALETTE["grey"])
         ax.scatter([r["avg_inventory_eur"]], [100 * r["fill_rate"]], s=80, color=colour, zorder=3)
-        ax.annotate(f"{labels.get(r['policy'], r['policy'])}: cost {fmt_eur(r['total_cost_eur'])}",
-                    (r["avg_inventory_eur"], 100 * r["fill_rate"]), textcoords="offset points", xytext=(8, -4),
-                    fontsize=9)
+        ax.annotate(
+            f"{labels.get(r['policy'], r['policy'])}: cost {fmt_eur(r['total_cost_eur'])}",
+            (r["avg_inventory_eur"], 100 * r["fill_rate"]),
+            textcoords="offset points",
+            xytext=(8, -4),
+            fontsize=9,
+        )
     ax.set_xlabel("average inventory value, €")
     ax.xaxis.set_major_formatter(lambda v, _: fmt_eur(v))
     ax.margins(x=0.35, y=0.4)
@@ -526,6 +618,8 @@ def table_panel(df: pd.DataFrame, *, caption: str, formats: dict | None = None) 
 
 def show_decisions(decisions: pd.DataFrame) -> None:
     """The decisions a plan asks for as one numbered list: the decision in bold, why, and the owner; escaped."""
-    items = "".join(f"<li><b>{esc(d['decision'])}</b> — {esc(d['because'])} <i>(owner: {esc(d['owner'])})</i></li>"
-                    for _, d in decisions.iterrows())
+    items = "".join(
+        f"<li><b>{esc(d['decision'])}</b> — {esc(d['because'])} <i>(owner: {esc(d['owner'])})</i></li>"
+        for _, d in decisions.iterrows()
+    )
     _show(f'<ol class="sop-list">{items}</ol>')

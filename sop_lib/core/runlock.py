@@ -60,8 +60,13 @@ def process_alive(pid: int, started: float) -> bool:
 
 
 def _me() -> Holder:
-    return Holder(os.getpid(), psutil.Process().create_time(), socket.gethostname(),
-                  time.strftime("%Y-%m-%d %H:%M:%S"), " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv))[:200])
+    return Holder(
+        os.getpid(),
+        psutil.Process().create_time(),
+        socket.gethostname(),
+        time.strftime("%Y-%m-%d %H:%M:%S"),
+        " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv))[:200],
+    )
 
 
 def read_holder(path: Path) -> Holder | None:
@@ -95,9 +100,11 @@ class CycleLock:
                 return self
             holder = read_holder(self.path)
             if holder is not None and holder.alive():
-                raise LockHeld(f"cycle is being run by {holder.describe()}; wait for it to finish. "
-                               f"If that process is gone (another host cannot be checked from here), "
-                               f"delete {self.path} and run again")
+                raise LockHeld(
+                    f"cycle is being run by {holder.describe()}; wait for it to finish. "
+                    f"If that process is gone (another host cannot be checked from here), "
+                    f"delete {self.path} and run again"
+                )
             if holder is None and time.time() - self._mtime() < 5:
                 time.sleep(0.5)  # a holder may be writing it this instant
                 continue
@@ -144,9 +151,14 @@ def watch_batch() -> None:
         return
     os.environ["SOP_WATCHDOG_STARTED"] = str(os.getpid())
     pid, started = owner.split(":")
-    subprocess.Popen([sys.executable, "-m", "sop_lib.core.runlock", pid, started, str(os.getpgrp())],
-                     start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL, close_fds=True)
+    subprocess.Popen(
+        [sys.executable, "-m", "sop_lib.core.runlock", pid, started, str(os.getpgrp())],
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        close_fds=True,
+    )
 
 
 def _watch(pid: int, started: float, pgid: int, every: float = 0.5) -> None:

@@ -14,7 +14,6 @@ class ForecastInputError(ValueError):
     """Input that the demand engine cannot use; the message says which series and why."""
 
 
-
 def quantile_column(q: float) -> str:
     """0.1 -> 'p10', 0.975 -> 'p97.5': percent, rounded."""
     pct = round(q * 100, 1)
@@ -106,9 +105,17 @@ class Design:
         return np.log(self.y / self.scale[:, None] + OFFSET)
 
 
-def design(df: pd.DataFrame, horizon: int, *, group_col: str | None, regressors: list[str],
-           future_regressors: pd.DataFrame | None, season_length: int, likelihood: str,
-           max_history: int | None) -> Design:
+def design(
+    df: pd.DataFrame,
+    horizon: int,
+    *,
+    group_col: str | None,
+    regressors: list[str],
+    future_regressors: pd.DataFrame | None,
+    season_length: int,
+    likelihood: str,
+    max_history: int | None,
+) -> Design:
     """Pivot the long table to (series x month) arrays over the last ``max_history`` months."""
     months = pd.date_range(df["ds"].min(), df["ds"].max(), freq="MS")
     if max_history and len(months) > max_history:
@@ -128,8 +135,15 @@ def design(df: pd.DataFrame, horizon: int, *, group_col: str | None, regressors:
         x[k] = df.pivot(index="unique_id", columns="ds", values=col).reindex(index=ids, columns=months).fillna(0).to_numpy()
         if future_regressors is None or col not in future_regressors.columns:
             raise ForecastInputError(f"regressor {col!r} needs future values: pass future_regressors with unique_id, ds, {col}")
-        fr = future_regressors.assign(ds=pd.to_datetime(future_regressors["ds"]), unique_id=future_regressors["unique_id"].astype(str))
-        xf[k] = fr.pivot_table(index="unique_id", columns="ds", values=col, aggfunc="sum").reindex(index=ids, columns=future).fillna(0).to_numpy()
+        fr = future_regressors.assign(
+            ds=pd.to_datetime(future_regressors["ds"]), unique_id=future_regressors["unique_id"].astype(str)
+        )
+        xf[k] = (
+            fr.pivot_table(index="unique_id", columns="ds", values=col, aggfunc="sum")
+            .reindex(index=ids, columns=future)
+            .fillna(0)
+            .to_numpy()
+        )
     if likelihood == "auto":
         observed = y[~np.isnan(y)]
         likelihood = "negbin" if np.allclose(observed, np.round(observed)) else "student"
@@ -138,13 +152,23 @@ def design(df: pd.DataFrame, horizon: int, *, group_col: str | None, regressors:
     scale = np.where(scale > 0, scale, np.nanmax(np.where(np.isnan(y), 0, y), axis=1) + 1.0)
     pos = (months.year - months[-1].year) * 12 + months.month - months[-1].month
     moy = np.asarray((months.month - 1) % season_length)
-    return Design(ids, groups, group_idx, months, y, np.asarray(pos / 12.0), moy, x, scale, future,
-                  np.asarray((future.month - 1) % season_length), xf, likelihood)
-
+    return Design(
+        ids,
+        groups,
+        group_idx,
+        months,
+        y,
+        np.asarray(pos / 12.0),
+        moy,
+        x,
+        scale,
+        future,
+        np.asarray((future.month - 1) % season_length),
+        xf,
+        likelihood,
+    )
 
 
 def from_log_scale(z: np.ndarray, d: Design) -> np.ndarray:
     """Undo z = log(y / scale + c); never below zero."""
     return np.maximum(d.scale[None, :, None] * (np.exp(np.clip(z, -30, 30)) - OFFSET), 0.0)
-
-

@@ -24,10 +24,19 @@ def diagnostics(idata: az.InferenceData) -> dict:
     fit: the optimiser's iterations, with the sampler fields left empty)."""
     inference = inference_of(idata)
     if inference == "map":
-        return {"inference": "map", "divergences": 0, "max_r_hat": float("nan"), "min_ess_bulk": float("nan"),
-                "min_ess_tail": float("nan"), "worst_r_hat_parameter": "", "min_ess_parameter": "", "draws": 1,
-                "iterations": int(idata.attrs["iterations"]), "ok": True,
-                **_mixture_attrs(idata)}
+        return {
+            "inference": "map",
+            "divergences": 0,
+            "max_r_hat": float("nan"),
+            "min_ess_bulk": float("nan"),
+            "min_ess_tail": float("nan"),
+            "worst_r_hat_parameter": "",
+            "min_ess_parameter": "",
+            "draws": 1,
+            "iterations": int(idata.attrs["iterations"]),
+            "ok": True,
+            **_mixture_attrs(idata),
+        }
     names = [v for v in idata.posterior.data_vars if not v.endswith("_z")]  # raw offsets repeat their parents
     summ = az.summary(idata, var_names=names, kind="diagnostics")
     n_chains = idata.posterior.sizes["chain"]
@@ -43,16 +52,18 @@ def diagnostics(idata: az.InferenceData) -> dict:
         "iterations": 0,
         **_mixture_attrs(idata),
     }
-    res["ok"] = bool(res["divergences"] == 0 and (n_chains == 1 or res["max_r_hat"] < RHAT_OK)
-                     and res["min_ess_bulk"] > ESS_OK)
+    res["ok"] = bool(res["divergences"] == 0 and (n_chains == 1 or res["max_r_hat"] < RHAT_OK) and res["min_ess_bulk"] > ESS_OK)
     return res
 
 
 def _mixture_attrs(idata: az.InferenceData) -> dict:
     """The shares of the draws another method gave: Theta's (ets model), TSB's on intermittent series (trend)."""
     a = idata.attrs
-    return {"theta_weight": float(a.get("theta_weight", 0.0)), "tsb_weight": float(a.get("tsb_weight", 0.0)),
-            "tsb_series": int(a.get("tsb_series", 0))}
+    return {
+        "theta_weight": float(a.get("theta_weight", 0.0)),
+        "tsb_weight": float(a.get("tsb_weight", 0.0)),
+        "tsb_series": int(a.get("tsb_series", 0)),
+    }
 
 
 def fit_diagnostics(res: ForecastResult) -> dict:
@@ -62,11 +73,19 @@ def fit_diagnostics(res: ForecastResult) -> dict:
         return each[0]
     worst_rhat = max(each, key=lambda d: -np.inf if np.isnan(d["max_r_hat"]) else d["max_r_hat"])
     least_ess = min(each, key=lambda d: np.inf if np.isnan(d["min_ess_bulk"]) else d["min_ess_bulk"])
-    return {**each[0], "divergences": sum(d["divergences"] for d in each),
-            "max_r_hat": worst_rhat["max_r_hat"], "worst_r_hat_parameter": worst_rhat["worst_r_hat_parameter"],
-            "min_ess_bulk": least_ess["min_ess_bulk"], "min_ess_parameter": least_ess["min_ess_parameter"],
-            "min_ess_tail": min(d["min_ess_tail"] for d in each), "iterations": max(d["iterations"] for d in each),
-            "ok": all(d["ok"] for d in each), "partitions": len(each), "tsb_series": sum(d["tsb_series"] for d in each)}
+    return {
+        **each[0],
+        "divergences": sum(d["divergences"] for d in each),
+        "max_r_hat": worst_rhat["max_r_hat"],
+        "worst_r_hat_parameter": worst_rhat["worst_r_hat_parameter"],
+        "min_ess_bulk": least_ess["min_ess_bulk"],
+        "min_ess_parameter": least_ess["min_ess_parameter"],
+        "min_ess_tail": min(d["min_ess_tail"] for d in each),
+        "iterations": max(d["iterations"] for d in each),
+        "ok": all(d["ok"] for d in each),
+        "partitions": len(each),
+        "tsb_series": sum(d["tsb_series"] for d in each),
+    }
 
 
 def describe_fit(diag: dict, fit_seconds: float) -> str:
@@ -75,29 +94,42 @@ def describe_fit(diag: dict, fit_seconds: float) -> str:
     text = _describe_inference(diag, fit_seconds)
     share = diag.get("theta_weight", 0.0)
     if share > 0:
-        text += (f" {share:.0%} of the draws come from the Theta method instead (exponential smoothing with half "
-                 "the trend line's slope, on seasonally adjusted months): a combination of two models that err "
-                 "differently, whose intervals hold both.")
+        text += (
+            f" {share:.0%} of the draws come from the Theta method instead (exponential smoothing with half "
+            "the trend line's slope, on seasonally adjusted months): a combination of two models that err "
+            "differently, whose intervals hold both."
+        )
     if diag.get("tsb_weight", 0.0) > 0 and diag.get("tsb_series", 0):
         n = diag["tsb_series"]
-        text += (f" For the {n} intermittent series (a sale less often than every 1.32 months) {diag['tsb_weight']:.0%} "
-                 "of the draws come from TSB instead, which follows the chance of a sale month by month.")
+        text += (
+            f" For the {n} intermittent series (a sale less often than every 1.32 months) {diag['tsb_weight']:.0%} "
+            "of the draws come from TSB instead, which follows the chance of a sale month by month."
+        )
     return text
 
 
 def _describe_inference(diag: dict, fit_seconds: float) -> str:
     if diag["inference"] == "map":
-        return (f"Fitted by MAP (posterior mode, {diag['iterations']} L-BFGS iterations, {fit_seconds:.0f} s): "
-                "intervals carry the future months' noise but not parameter uncertainty; no sampler to diagnose.")
+        return (
+            f"Fitted by MAP (posterior mode, {diag['iterations']} L-BFGS iterations, {fit_seconds:.0f} s): "
+            "intervals carry the future months' noise but not parameter uncertainty; no sampler to diagnose."
+        )
     if diag["inference"] == "advi":
-        return (f"Fitted by ADVI (a variational approximation, {diag['draws']} draws, {fit_seconds:.0f} s): fast, but "
-                "it has no sampler diagnostics (no chains, so no r-hat or divergences) and tends to make intervals too "
-                "narrow; the coverage on held-out months is its check.")
-    verdict = ("Sampler diagnostics are healthy" if diag["ok"] else
-               "WARNING: sampler diagnostics failed — treat the intervals with caution and rerun with more tune/draws")
-    return (f"{verdict}: {diag['divergences']} divergent transitions, worst r-hat {diag['max_r_hat']:.3f} "
-            f"(want < {RHAT_OK}), smallest effective sample size {diag['min_ess_bulk']:.0f} (want > {ESS_OK}), "
-            f"from {diag['draws']} draws; fit took {fit_seconds:.0f} s.")
+        return (
+            f"Fitted by ADVI (a variational approximation, {diag['draws']} draws, {fit_seconds:.0f} s): fast, but "
+            "it has no sampler diagnostics (no chains, so no r-hat or divergences) and tends to make intervals too "
+            "narrow; the coverage on held-out months is its check."
+        )
+    verdict = (
+        "Sampler diagnostics are healthy"
+        if diag["ok"]
+        else "WARNING: sampler diagnostics failed — treat the intervals with caution and rerun with more tune/draws"
+    )
+    return (
+        f"{verdict}: {diag['divergences']} divergent transitions, worst r-hat {diag['max_r_hat']:.3f} "
+        f"(want < {RHAT_OK}), smallest effective sample size {diag['min_ess_bulk']:.0f} (want > {ESS_OK}), "
+        f"from {diag['draws']} draws; fit took {fit_seconds:.0f} s."
+    )
 
 
 def fit_check_label(diag: dict) -> str:
@@ -125,14 +157,19 @@ def parameter_summary(res: ForecastResult) -> tuple[pd.DataFrame, str]:
 
     if res.partitions:
         tables = [parameter_summary(p) for p in res.partitions]
-        table = pd.concat([t.assign(parameter=f"{p.partition}: " + t["parameter"]) for p, (t, _) in
-                           zip(res.partitions, tables)], ignore_index=True)
+        table = pd.concat(
+            [t.assign(parameter=f"{p.partition}: " + t["parameter"]) for p, (t, _) in zip(res.partitions, tables)],
+            ignore_index=True,
+        )
         return table, tables[0][1] + f", per partition ({len(tables)})"
     names = headline_parameters(res)
     if res.idata.attrs.get("inference") == "map":
         values = az.extract(res.idata, var_names=names, combined=True)
-        rows = [(f"{name}[{', '.join(map(str, idx))}]" if idx else name, float(v))
-                for name in names for idx, v in _flat_items(values[name].squeeze(drop=True))]
+        rows = [
+            (f"{name}[{', '.join(map(str, idx))}]" if idx else name, float(v))
+            for name in names
+            for idx, v in _flat_items(values[name].squeeze(drop=True))
+        ]
         return pd.DataFrame(rows, columns=["parameter", "value"]), "Model parameters (posterior mode: a MAP fit has no spread)"
     summary = az.summary(res.idata, var_names=names, kind="stats")
     return summary.reset_index(names="parameter"), "Model parameters (posterior mean, sd and 94% interval)"

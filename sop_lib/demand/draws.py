@@ -32,17 +32,17 @@ class ForecastResult:
         return self.parts or {self.model: self}
 
 
-
-
 def summarise_draws(draws: xr.DataArray, quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
     """Long table of mean and quantiles from draws with dims (sample, unique_id, ds)."""
     qs = np.quantile(draws.values, quantiles, axis=0)  # (q, series, month)
     ids, ds = draws["unique_id"].values, pd.DatetimeIndex(draws["ds"].values)
-    out = pd.DataFrame({
-        "unique_id": np.repeat(ids, len(ds)),
-        "ds": np.tile(ds, len(ids)),
-        "mean": draws.values.mean(axis=0).ravel(),
-    })
+    out = pd.DataFrame(
+        {
+            "unique_id": np.repeat(ids, len(ds)),
+            "ds": np.tile(ds, len(ids)),
+            "mean": draws.values.mean(axis=0).ravel(),
+        }
+    )
     for q, vals in zip(quantiles, qs):
         out[quantile_column(q)] = vals.ravel()
     return out
@@ -65,5 +65,3 @@ def aggregate_draws(draws: xr.DataArray, mapping: pd.Series) -> xr.DataArray:
         missing = draws["unique_id"].values[pd.isna(labels)]
         raise ForecastInputError(f"no aggregate given for series {list(missing)[:5]}")
     return draws.assign_coords(group=("unique_id", labels)).groupby("group").sum("unique_id").rename(group="unique_id")
-
-

@@ -32,8 +32,9 @@ def region_of(unique_id: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-def _selected(draws: xr.DataArray, skus: list[str], regions: list[str], start: pd.Timestamp,
-              end: pd.Timestamp | None) -> tuple[np.ndarray, np.ndarray]:
+def _selected(
+    draws: xr.DataArray, skus: list[str], regions: list[str], start: pd.Timestamp, end: pd.Timestamp | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Boolean masks (series, months) for the cells a shock or override touches."""
     ids = [str(u) for u in draws["unique_id"].values]
     ds = pd.DatetimeIndex(draws["ds"].values)
@@ -52,8 +53,13 @@ def apply_shocks(draws: xr.DataArray, shocks: list, seed: int = 0) -> xr.DataArr
     out = draws.copy()
     rng = np.random.default_rng(seed)
     for shock in shocks:
-        s, m = _selected(draws, shock.skus, shock.regions, pd.Timestamp(f"{shock.start}-01"),
-                         pd.Timestamp(f"{shock.end}-01") if shock.end else None)
+        s, m = _selected(
+            draws,
+            shock.skus,
+            shock.regions,
+            pd.Timestamp(f"{shock.start}-01"),
+            pd.Timestamp(f"{shock.end}-01") if shock.end else None,
+        )
         effect = rng.uniform(shock.effect_low, shock.effect_high, size=draws.sizes["sample"])
         factor = 1.0 + effect[:, None, None] * (s[:, None] & m[None, :])[None]
         out = out * np.maximum(factor, 0.0)
@@ -96,10 +102,18 @@ def load_overrides(path: str | Path) -> pd.DataFrame:
             raise OverrideError(f"{where}: the change must be a number, got {value!r}")
         if "change_pct" in e and value < -1:
             raise OverrideError(f"{where}: change_pct {value} would make demand negative; expected >= -1")
-        rows.append({"who": str(e["who"]), "why": str(e["why"]), "sku": str(e["sku"]), "region": str(e.get("region", "")),
-                     "from": pd.Timestamp(f"{e['from']}-01"), "to": pd.Timestamp(f"{e.get('to', e['from'])}-01"),
-                     "change_pct": float(e["change_pct"]) if "change_pct" in e else np.nan,
-                     "units": float(e["units"]) if "units" in e else np.nan})
+        rows.append(
+            {
+                "who": str(e["who"]),
+                "why": str(e["why"]),
+                "sku": str(e["sku"]),
+                "region": str(e.get("region", "")),
+                "from": pd.Timestamp(f"{e['from']}-01"),
+                "to": pd.Timestamp(f"{e.get('to', e['from'])}-01"),
+                "change_pct": float(e["change_pct"]) if "change_pct" in e else np.nan,
+                "units": float(e["units"]) if "units" in e else np.nan,
+            }
+        )
     return pd.DataFrame(rows, columns=["who", "why", "sku", "region", "from", "to", "change_pct", "units"])
 
 
@@ -113,8 +127,10 @@ def apply_overrides(draws: xr.DataArray, overrides: pd.DataFrame) -> xr.DataArra
     for i, o in overrides.reset_index(drop=True).iterrows():
         s, m = _selected(draws, [o["sku"]], [o["region"]] if o["region"] else [], o["from"], o["to"])
         if not s.any():
-            raise OverrideError(f"override {i + 1} ({o['who']}: {o['why']}): no forecast series for SKU {o['sku']!r}"
-                                + (f" in region {o['region']!r}" if o["region"] else ""))
+            raise OverrideError(
+                f"override {i + 1} ({o['who']}: {o['why']}): no forecast series for SKU {o['sku']!r}"
+                + (f" in region {o['region']!r}" if o["region"] else "")
+            )
         cells = (s[:, None] & m[None, :])[None]
         if not np.isnan(o["change_pct"]):
             out = out * (1 + o["change_pct"] * cells)
@@ -125,8 +141,9 @@ def apply_overrides(draws: xr.DataArray, overrides: pd.DataFrame) -> xr.DataArra
     return out.clip(min=0)
 
 
-def pipeline_demand(pipeline: pd.DataFrame, draws: xr.DataArray, seed: int = 0,
-                    stages_close_within_months: int = 6) -> xr.DataArray:
+def pipeline_demand(
+    pipeline: pd.DataFrame, draws: xr.DataArray, seed: int = 0, stages_close_within_months: int = 6
+) -> xr.DataArray:
     """Monte Carlo over open CRM opportunities for series the history cannot know about.
 
     Each opportunity closes with its stated probability, in its expected close month, for
@@ -136,8 +153,10 @@ def pipeline_demand(pipeline: pd.DataFrame, draws: xr.DataArray, seed: int = 0,
     """
     ids = {str(u) for u in draws["unique_id"].values}
     ds = pd.DatetimeIndex(draws["ds"].values)
-    p = pipeline.assign(unique_id=pipeline["sku"].astype(str) + "|" + pipeline["region"].astype(str),
-                        month=pd.to_datetime(pipeline["expected_close"]).dt.to_period("M").dt.to_timestamp())
+    p = pipeline.assign(
+        unique_id=pipeline["sku"].astype(str) + "|" + pipeline["region"].astype(str),
+        month=pd.to_datetime(pipeline["expected_close"]).dt.to_period("M").dt.to_timestamp(),
+    )
     p = p[~p["unique_id"].isin(ids) & p["month"].isin(ds[:stages_close_within_months])]
     new_ids = sorted(p["unique_id"].unique())
     rng = np.random.default_rng(seed)
@@ -146,8 +165,9 @@ def pipeline_demand(pipeline: pd.DataFrame, draws: xr.DataArray, seed: int = 0,
     for _, o in p.iterrows():
         won = rng.random(S) < float(o["probability"])
         extra[:, new_ids.index(o["unique_id"]), ds.get_loc(o["month"])] += won * float(o["units"])
-    return xr.DataArray(extra, dims=("sample", "unique_id", "ds"),
-                        coords={"sample": draws["sample"], "unique_id": new_ids, "ds": draws["ds"]})
+    return xr.DataArray(
+        extra, dims=("sample", "unique_id", "ds"), coords={"sample": draws["sample"], "unique_id": new_ids, "ds": draws["ds"]}
+    )
 
 
 def add_series(draws: xr.DataArray, extra: xr.DataArray) -> xr.DataArray:
@@ -177,8 +197,11 @@ def pipeline_check(pipeline: pd.DataFrame, forecast: pd.DataFrame, months: int =
     out = f.join(weighted, how="outer").fillna(0.0)
     out = out[out["pipeline_weighted_units"] > 0]
     out["pipeline_share_of_p50"] = out["pipeline_weighted_units"] / out["p50"].replace(0, np.nan)
-    out["status"] = np.where(out["pipeline_weighted_units"] > out["p90"], "red",
-                             np.where(out["pipeline_weighted_units"] > out["p50"], "amber", "green"))
+    out["status"] = np.where(
+        out["pipeline_weighted_units"] > out["p90"],
+        "red",
+        np.where(out["pipeline_weighted_units"] > out["p50"], "amber", "green"),
+    )
     return out.reset_index(names="sku")
 
 
@@ -194,8 +217,9 @@ def promo_depth(calendar: pd.DataFrame, series: pd.DataFrame, months: pd.Datetim
     return out.groupby(["unique_id", "ds"], as_index=False)["promo"].max()
 
 
-def sop_history(monthly: pd.DataFrame, products: pd.DataFrame, calendar: pd.DataFrame,
-                horizon: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def sop_history(
+    monthly: pd.DataFrame, products: pd.DataFrame, calendar: pd.DataFrame, horizon: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Turn step 1's harmonised sales into the engine's (history, future regressors).
 
     Series are SKU x region ('SKU|region'); discontinued SKUs are left out (they stop),
@@ -203,14 +227,16 @@ def sop_history(monthly: pd.DataFrame, products: pd.DataFrame, calendar: pd.Data
     """
     active = products.loc[products["status"] == "active", "sku"]
     m = monthly[monthly["sku"].isin(active)]
-    hist = pd.DataFrame({
-        "unique_id": m["sku"] + "|" + m["region"],
-        "ds": m["month"],
-        "y": m["units"].astype(float),
-        "family": m["family"],
-        "sku": m["sku"],
-        "region": m["region"],
-    })
+    hist = pd.DataFrame(
+        {
+            "unique_id": m["sku"] + "|" + m["region"],
+            "ds": m["month"],
+            "y": m["units"].astype(float),
+            "family": m["family"],
+            "sku": m["sku"],
+            "region": m["region"],
+        }
+    )
     series = hist.drop_duplicates("unique_id")[["unique_id", "sku", "region"]]
     last = hist["ds"].max()
     all_months = pd.date_range(hist["ds"].min(), last + pd.DateOffset(months=horizon), freq="MS")

@@ -49,8 +49,7 @@ PARAMS = ("alpha", "beta_s", "gamma", "phi", "sigma", "l0", "b0", "s0")
 def _step(l, b, s, e, alpha, beta_s, gamma, phi, concat):
     """One month of the state equations (NumPy or PyTensor arrays); ``s[..., 0]`` is the
     seasonal index of the month just observed and moves to the back of the buffer."""
-    return (l + phi * b + alpha * e, phi * b + beta_s * e,
-            concat([s[..., 1:], (s[..., 0] + gamma * e)[..., None]], axis=-1))
+    return (l + phi * b + alpha * e, phi * b + beta_s * e, concat([s[..., 1:], (s[..., 0] + gamma * e)[..., None]], axis=-1))
 
 
 def initial_states(d: Design, season_length: int = 12) -> tuple[np.ndarray, np.ndarray]:
@@ -85,8 +84,7 @@ def build_model(d: Design, season_length: int = 12):
 
     level_init, season_init = initial_states(d, season_length)
     mask = d.mask.astype("float64")
-    coords = {"series": d.ids, "group": d.groups, "buffer": np.arange(season_length),
-              "regressor": np.arange(d.x.shape[0])}
+    coords = {"series": d.ids, "group": d.groups, "buffer": np.arange(season_length), "regressor": np.arange(d.x.shape[0])}
     g = d.group_idx
     with pm.Model(coords=coords) as model:
         # group means of the smoothing weights on the logit scale; series scatter around them
@@ -107,8 +105,9 @@ def build_model(d: Design, season_length: int = 12):
         # initial states: offsets from the classical start, on a scale where the optimiser steps well
         l0 = pm.Deterministic("l0", level_init + 0.3 * pm.Normal("l0_z", 0.0, 1.0, dims="series"), dims="series")
         b0 = pm.Deterministic("b0", 0.02 * pm.Normal("b0_z", 0.0, 1.0, dims="series"), dims="series")
-        s0 = pm.Deterministic("s0", season_init + 0.2 * pm.ZeroSumNormal("s0_z", sigma=1.0, dims=("series", "buffer")),
-                              dims=("series", "buffer"))
+        s0 = pm.Deterministic(
+            "s0", season_init + 0.2 * pm.ZeroSumNormal("s0_z", sigma=1.0, dims=("series", "buffer")), dims=("series", "buffer")
+        )
         z = np.nan_to_num(d.z())
         if d.x.shape[0]:
             coef = pm.Normal("coef", 0.0, 1.0, dims="regressor")
@@ -120,9 +119,13 @@ def build_model(d: Design, season_length: int = 12):
             # before a series starts its level and trend wait; the seasonal buffer still turns
             return e, o_t * l2 + (1 - o_t) * l, o_t * b2 + (1 - o_t) * b, s2
 
-        (errors, *_), _ = pytensor.scan(month, sequences=[pt.as_tensor(z).T, pt.as_tensor(mask.T)],
-                                         outputs_info=[None, l0, b0, s0], non_sequences=[alpha, beta_s, gamma, phi],
-                                         strict=True)
+        (errors, *_), _ = pytensor.scan(
+            month,
+            sequences=[pt.as_tensor(z).T, pt.as_tensor(mask.T)],
+            outputs_info=[None, l0, b0, s0],
+            non_sequences=[alpha, beta_s, gamma, phi],
+            strict=True,
+        )
         logp = pm.logp(pm.Normal.dist(0.0, sigma[None, :]), errors)
         pm.Potential("one_step_likelihood", (logp * mask.T).sum())
     return model
@@ -161,10 +164,12 @@ def fit_map(model, d: Design, max_iterations: int = MAP_ITERATIONS, season_lengt
             return np.inf, np.zeros_like(x)
         return (value, gradient) if np.isfinite(value) else (np.inf, np.zeros_like(x))
 
-    res = minimize(objective, x0.data, jac=True, method="L-BFGS-B",
-                   options={"maxiter": max_iterations, "maxfun": 4 * max_iterations})
+    res = minimize(
+        objective, x0.data, jac=True, method="L-BFGS-B", options={"maxiter": max_iterations, "maxfun": 4 * max_iterations}
+    )
     wanted = [v for v in model.deterministics if v.name in PARAMS] + [
-        v for v in model.free_RVs if v.name == "coef" or v.name.endswith("_group")]
+        v for v in model.free_RVs if v.name == "coef" or v.name.endswith("_group")
+    ]
     values = pytensor.function(model.value_vars, model.replace_rvs_by_values(wanted), on_unused_input="ignore")
     p = unravel(res.x)
     posterior = {v.name: val[None, None] for v, val in zip(wanted, values(*[p[n] for n in names]))}
@@ -173,14 +178,30 @@ def fit_map(model, d: Design, max_iterations: int = MAP_ITERATIONS, season_lengt
     posterior["sigma"] = posterior["sigma"] * np.sqrt(months / np.maximum(months - fitted, 1))
     dims = {name: list(model.named_vars_to_dims.get(name, ())) for name in posterior}
     idata = az.from_dict(posterior=posterior, coords=dict(model.coords), dims=dims)
-    idata.attrs.update({"inference": "map", "iterations": int(res.nit), "log_density": float(-res.fun),
-                        "converged": int(res.success),  # 0/1: NetCDF attributes cannot hold booleans
-                        "fit_seconds": round(time.perf_counter() - start, 2)})
+    idata.attrs.update(
+        {
+            "inference": "map",
+            "iterations": int(res.nit),
+            "log_density": float(-res.fun),
+            "converged": int(res.success),  # 0/1: NetCDF attributes cannot hold booleans
+            "fit_seconds": round(time.perf_counter() - start, 2),
+        }
+    )
     return idata
 
 
-def fit(d: Design, *, method: str = "map", draws: int = 300, tune: int = 300, chains: int = 2, seed: int = 42,
-        target_accept: float = 0.9, season_length: int = 12, max_iterations: int = MAP_ITERATIONS) -> az.InferenceData:
+def fit(
+    d: Design,
+    *,
+    method: str = "map",
+    draws: int = 300,
+    tune: int = 300,
+    chains: int = 2,
+    seed: int = 42,
+    target_accept: float = 0.9,
+    season_length: int = 12,
+    max_iterations: int = MAP_ITERATIONS,
+) -> az.InferenceData:
     """MAP (default: fast, for many series) or NUTS (small data, with parameter uncertainty)."""
     import pymc as pm
 
@@ -189,8 +210,16 @@ def fit(d: Design, *, method: str = "map", draws: int = 300, tune: int = 300, ch
         return fit_map(model, d, max_iterations, season_length)
     if method == "nuts":
         with model:
-            return pm.sample(draws=draws, tune=tune, chains=chains, cores=sampler_cores(chains), target_accept=target_accept,
-                             random_seed=seed, progressbar=False, compute_convergence_checks=False)
+            return pm.sample(
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                cores=sampler_cores(chains),
+                target_accept=target_accept,
+                random_seed=seed,
+                progressbar=False,
+                compute_convergence_checks=False,
+            )
     raise ValueError(f"the ets model is fitted by 'map' or 'nuts', not {method!r}")
 
 

@@ -14,8 +14,9 @@ from sop_lib.demand.engine import forecast
 from sop_lib.demand.sampling import OverBudget
 
 
-def accuracy(actual: pd.DataFrame, fc: pd.DataFrame, train: pd.DataFrame, season_length: int = 12,
-             model_col: str = "mean") -> dict:
+def accuracy(
+    actual: pd.DataFrame, fc: pd.DataFrame, train: pd.DataFrame, season_length: int = 12, model_col: str = "mean"
+) -> dict:
     """WAPE, bias, sMAPE and MASE of one forecast column against held-out actuals."""
     m = actual.merge(fc, on=["unique_id", "ds"], how="inner")
     if m.empty:
@@ -25,8 +26,12 @@ def accuracy(actual: pd.DataFrame, fc: pd.DataFrame, train: pd.DataFrame, season
     smape = np.mean(2 * err.abs() / (m[model_col].abs() + m["y"].abs()).replace(0, np.nan)) * 100
     scale = train.sort_values("ds").groupby("unique_id")["y"].apply(lambda s: s.diff(season_length).abs().mean())
     mase = (err.abs() / m["unique_id"].map(scale).replace(0, np.nan)).groupby(m["unique_id"]).mean().mean()
-    return {"wape": float(wape), "bias": float(err.sum() / max(m["y"].sum(), 1e-9)),
-            "smape": float(np.nanmean(smape)) if np.ndim(smape) else float(smape), "mase": float(mase)}
+    return {
+        "wape": float(wape),
+        "bias": float(err.sum() / max(m["y"].sum(), 1e-9)),
+        "smape": float(np.nanmean(smape)) if np.ndim(smape) else float(smape),
+        "mase": float(mase),
+    }
 
 
 def interval_coverage(actual: pd.DataFrame, fc: pd.DataFrame, lo: str, hi: str) -> float:
@@ -45,8 +50,6 @@ def seasonal_naive(history: pd.DataFrame, horizon: int, season_length: int = 12)
     return pd.DataFrame(rows, columns=["unique_id", "ds", "mean"])
 
 
-
-
 def holdout_split(history: pd.DataFrame, holdout: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """History up to ``holdout`` months before its end, and those last months."""
     h = history.assign(ds=pd.to_datetime(history["ds"]))
@@ -57,10 +60,20 @@ def holdout_split(history: pd.DataFrame, holdout: int) -> tuple[pd.DataFrame, pd
 CHOSEN_ELSEWHERE = "model per family chosen on the other half of these months"
 
 
-def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, group_col: str | None = None,
-             regressors: tuple[str, ...] = (), baselines: bool = True, compare_models: bool | str = False,
-             select: bool = False, time_budget_s: float | None = None, margin: float = selection.MARGIN,
-             **fit_kwargs) -> tuple[pd.DataFrame, ForecastResult]:
+def backtest(
+    history: pd.DataFrame,
+    holdout: int,
+    *,
+    season_length: int = 12,
+    group_col: str | None = None,
+    regressors: tuple[str, ...] = (),
+    baselines: bool = True,
+    compare_models: bool | str = False,
+    select: bool = False,
+    time_budget_s: float | None = None,
+    margin: float = selection.MARGIN,
+    **fit_kwargs,
+) -> tuple[pd.DataFrame, ForecastResult]:
     """Hold out the last ``holdout`` months, forecast them, and score against baselines.
 
     Returns one row per method (this engine, seasonal naive, AutoETS from statsforecast,
@@ -84,17 +97,31 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
     future = test[["unique_id", "ds", *regressors]]
 
     def fit(**kwargs) -> ForecastResult:
-        return forecast(train, holdout, season_length=season_length, group_col=group_col, regressors=regressors,
-                        future_regressors=future if regressors else None, return_draws=True, **kwargs)
+        return forecast(
+            train,
+            holdout,
+            season_length=season_length,
+            group_col=group_col,
+            regressors=regressors,
+            future_regressors=future if regressors else None,
+            return_draws=True,
+            **kwargs,
+        )
 
     actual = test[["unique_id", "ds", "y"]]
 
     def engine_row(r: ForecastResult, label: str) -> dict:
         share = r.idata.attrs.get("theta_weight", 0.0)
-        what = ("model chosen per family on these months" if r.model == "chosen"
-                else f"{r.model} model, {inference_of(r.idata).upper()}" + (f", {share:.0%} Theta draws" if share else ""))
-        return {"method": f"{label} ({what})", **accuracy(actual, r.table, train, season_length),
-                "coverage_p10_p90": interval_coverage(actual, r.table, "p10", "p90")}
+        what = (
+            "model chosen per family on these months"
+            if r.model == "chosen"
+            else f"{r.model} model, {inference_of(r.idata).upper()}" + (f", {share:.0%} Theta draws" if share else "")
+        )
+        return {
+            "method": f"{label} ({what})",
+            **accuracy(actual, r.table, train, season_length),
+            "coverage_p10_p90": interval_coverage(actual, r.table, "p10", "p90"),
+        }
 
     if select:
         res, elsewhere = _select(train, actual, fit, group_col, time_budget_s, margin, fit_kwargs)
@@ -103,8 +130,13 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
     rows = [engine_row(res, "Bayesian engine")]
     if baselines:
         naive = seasonal_naive(train, holdout, season_length)
-        rows.append({"method": "Seasonal naive (same month last year)", **accuracy(actual, naive, train, season_length),
-                     "coverage_p10_p90": np.nan})
+        rows.append(
+            {
+                "method": "Seasonal naive (same month last year)",
+                **accuracy(actual, naive, train, season_length),
+                "coverage_p10_p90": np.nan,
+            }
+        )
         from statsforecast import StatsForecast
         from statsforecast.models import AutoETS
 
@@ -112,11 +144,21 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
         ets = sf.forecast(df=train[["unique_id", "ds", "y"]], h=holdout, level=[80]).reset_index(drop=False)
         ets = ets.rename(columns={"AutoETS": "mean", "AutoETS-lo-80": "lo", "AutoETS-hi-80": "hi"})
         ets["unique_id"] = ets["unique_id"].astype(str)
-        rows.append({"method": "AutoETS (statsforecast)", **accuracy(actual, ets, train, season_length),
-                     "coverage_p10_p90": interval_coverage(actual, ets, "lo", "hi")})
+        rows.append(
+            {
+                "method": "AutoETS (statsforecast)",
+                **accuracy(actual, ets, train, season_length),
+                "coverage_p10_p90": interval_coverage(actual, ets, "lo", "hi"),
+            }
+        )
     if select and elsewhere is not None:
-        rows.append({"method": f"Bayesian engine ({CHOSEN_ELSEWHERE})", **accuracy(actual, elsewhere, train, season_length),
-                     "coverage_p10_p90": interval_coverage(actual, elsewhere, "p10", "p90")})
+        rows.append(
+            {
+                "method": f"Bayesian engine ({CHOSEN_ELSEWHERE})",
+                **accuracy(actual, elsewhere, train, season_length),
+                "coverage_p10_p90": interval_coverage(actual, elsewhere, "p10", "p90"),
+            }
+        )
     if select:
         rows += [engine_row(part, f"Engine's {name} model alone") for name, part in res.parts.items()]
         return pd.DataFrame(rows), res
@@ -129,25 +171,45 @@ def backtest(history: pd.DataFrame, holdout: int, *, season_length: int = 12, gr
     return pd.DataFrame(rows), res
 
 
-def _select(train: pd.DataFrame, actual: pd.DataFrame, fit, group_col: str | None, time_budget_s: float | None,
-            margin: float, fit_kwargs: dict) -> tuple[ForecastResult, pd.DataFrame | None]:
+def _select(
+    train: pd.DataFrame,
+    actual: pd.DataFrame,
+    fit,
+    group_col: str | None,
+    time_budget_s: float | None,
+    margin: float,
+    fit_kwargs: dict,
+) -> tuple[ForecastResult, pd.DataFrame | None]:
     """Fit every candidate model on ``train`` and choose per family on ``actual``; also the forecast
     with the choice made on the other half of those months (`selection.chosen_elsewhere`)."""
     kwargs = {k: v for k, v in fit_kwargs.items() if k not in ("model", "method")}
     fits, unavailable = {}, {}
     for model, method in selection.MODELS.items():
         try:
-            fits[model] = fit(model=model, method=method, time_budget_s=time_budget_s if model == "trend" else None,
-                              **kwargs)
+            fits[model] = fit(model=model, method=method, time_budget_s=time_budget_s if model == "trend" else None, **kwargs)
         except OverBudget as over:
             unavailable[model] = str(over)
     keyed = train.assign(_family=train[group_col] if group_col else "all")
     choice, per_series = selection.choose_on(actual, fits, keyed, "_family", margin=margin, unavailable=unavailable)
-    res = selection.combined(fits, per_series, choice, selection.family_of(keyed, "_family"),
-                             kwargs.get("quantiles", (0.1, 0.5, 0.9)), kwargs.get("seed", 42))
+    res = selection.combined(
+        fits,
+        per_series,
+        choice,
+        selection.family_of(keyed, "_family"),
+        kwargs.get("quantiles", (0.1, 0.5, 0.9)),
+        kwargs.get("seed", 42),
+    )
     res.parts = {m: r for m, r in fits.items()}  # every candidate, for its own row
-    elsewhere = selection.chosen_elsewhere(actual, fits, keyed, "_family", margin=margin, unavailable=unavailable,
-                                           quantiles=kwargs.get("quantiles", (0.1, 0.5, 0.9)), seed=kwargs.get("seed", 42))
+    elsewhere = selection.chosen_elsewhere(
+        actual,
+        fits,
+        keyed,
+        "_family",
+        margin=margin,
+        unavailable=unavailable,
+        quantiles=kwargs.get("quantiles", (0.1, 0.5, 0.9)),
+        seed=kwargs.get("seed", 42),
+    )
     return res, elsewhere
 
 
@@ -158,8 +220,7 @@ def posterior_predictive_check(res: ForecastResult, seed: int = 0) -> tuple[pd.D
     forecast: by its family's model, or by the mixture of both."""
     rng = np.random.default_rng(seed)
     fits = {name: part.partitions or [part] for name, part in res.fits().items()}  # a fit in partitions: each
-    reps = {name: xr.concat([_as_array(p, _replicate(p, rng)) for p in pieces], dim="unique_id")
-            for name, pieces in fits.items()}
+    reps = {name: xr.concat([_as_array(p, _replicate(p, rng)) for p in pieces], dim="unique_id") for name, pieces in fits.items()}
     leaves = [p for pieces in fits.values() for p in pieces]
     if res.series_model is None:
         (rep,) = reps.values()
@@ -170,8 +231,9 @@ def posterior_predictive_check(res: ForecastResult, seed: int = 0) -> tuple[pd.D
     observed = observed.reindex(unique_id=rep["unique_id"].values, ds=rep["ds"].values).values
     months, rep = pd.DatetimeIndex(rep["ds"].values), rep.values
     q = np.quantile(np.nansum(rep, axis=1), [0.1, 0.5, 0.9], axis=0)  # totals per (sample, month)
-    table = pd.DataFrame({"ds": months, "observed": np.nansum(observed, axis=0), "rep_p10": q[0], "rep_p50": q[1],
-                          "rep_p90": q[2]})
+    table = pd.DataFrame(
+        {"ds": months, "observed": np.nansum(observed, axis=0), "rep_p10": q[0], "rep_p50": q[1], "rep_p90": q[2]}
+    )
     lo, hi = np.nanquantile(rep, 0.1, axis=0), np.nanquantile(rep, 0.9, axis=0)
     seen = ~np.isnan(observed)
     return table, float(((observed >= lo) & (observed <= hi))[seen].mean())
@@ -184,28 +246,41 @@ def _replicate(part: ForecastResult, rng: np.random.Generator) -> np.ndarray:
         return intermittent.mixed_draws(rep, part.design.y, part.idata.attrs.get("tsb_weight", 0.0), rng, history=True)
     rep = ets.replicate_history(part.idata, part.design, rng)
     attrs = part.idata.attrs
-    return theta.mixed_draws(rep, part.design, ets.regression_coef(part.idata), attrs.get("theta_weight", 0.0), rng,
-                             attrs.get("season_length", 12), history=True)
+    return theta.mixed_draws(
+        rep,
+        part.design,
+        ets.regression_coef(part.idata),
+        attrs.get("theta_weight", 0.0),
+        rng,
+        attrs.get("season_length", 12),
+        history=True,
+    )
 
 
 def _as_array(part: ForecastResult, values: np.ndarray) -> xr.DataArray:
     """Label a (sample, series, month) or (series, month) array with the fit's series and months."""
-    dims = ("sample", "unique_id", "ds")[-values.ndim:]
+    dims = ("sample", "unique_id", "ds")[-values.ndim :]
     return xr.DataArray(values, dims=dims, coords={"unique_id": part.design.ids.astype(str), "ds": part.design.months})
 
 
 def describe_backtest(acc: pd.DataFrame, holdout: int) -> str:
     """The backtest in sentences for the report, whichever rows `backtest` produced."""
+
     def wape_of(prefix: str) -> float | None:
         hit = acc[acc["method"].str.startswith(prefix)]
         return float(hit.iloc[0]["wape"]) if len(hit) else None
 
     engine = acc.iloc[0]
-    baselines = [f"{w:.1%} for {name}" for name, w in
-                 (("the seasonal naive", wape_of("Seasonal naive")), ("AutoETS", wape_of("AutoETS"))) if w is not None]
-    text = (f"Over the last {holdout} months the engine's weighted error (WAPE) was {engine['wape']:.1%}"
-            f"{' against ' + ' and '.join(baselines) if baselines else ''}; its P10–P90 band held "
-            f"{engine['coverage_p10_p90']:.0%} of the actual months (target 80%). ")
+    baselines = [
+        f"{w:.1%} for {name}"
+        for name, w in (("the seasonal naive", wape_of("Seasonal naive")), ("AutoETS", wape_of("AutoETS")))
+        if w is not None
+    ]
+    text = (
+        f"Over the last {holdout} months the engine's weighted error (WAPE) was {engine['wape']:.1%}"
+        f"{' against ' + ' and '.join(baselines) if baselines else ''}; its P10–P90 band held "
+        f"{engine['coverage_p10_p90']:.0%} of the actual months (target 80%). "
+    )
     alone = acc[acc["method"].str.contains("model alone")]
     if len(alone) == 1:
         return text + "Only one model was fitted, so there was no choice to make (see the forecast below)."
@@ -213,10 +288,14 @@ def describe_backtest(acc: pd.DataFrame, holdout: int) -> str:
         fair = wape_of(f"Bayesian engine ({CHOSEN_ELSEWHERE})")
         honest = f"; made on the other half of these months instead, it scored {fair:.1%}" if fair is not None else ""
         each = " and ".join(f"{r['wape']:.1%} ({r['method'].split(' model')[0].split()[-1]})" for _, r in alone.iterrows())
-        return text + (f"The choice is scored on the months it was made on, so that figure flatters it{honest}; "
-                       f"each model alone scored {each}.")
+        return text + (
+            f"The choice is scored on the months it was made on, so that figure flatters it{honest}; "
+            f"each model alone scored {each}."
+        )
     other = wape_of("Engine's other model")
     if other is not None:
         return text + f"The engine's other model scored {other:.1%} (demand.model in the params file chooses the model)."
-    return text + ("The engine's other model was not scored: fitting it would cost more than this forecast "
-                   "(demand.compare_models: always compares it anyway).")
+    return text + (
+        "The engine's other model was not scored: fitting it would cost more than this forecast "
+        "(demand.compare_models: always compares it anyway)."
+    )

@@ -49,42 +49,73 @@ def fit_series(
     if model not in ("auto", *methods):
         raise ForecastInputError(f"model must be 'auto', 'trend' or 'ets', got {model!r}")
     df = check_history(history, season_length, list(regressors))
-    d = design(df, horizon, group_col=group_col, regressors=list(regressors), future_regressors=future_regressors,
-               season_length=season_length, likelihood=likelihood, max_history=max_history)
+    d = design(
+        df,
+        horizon,
+        group_col=group_col,
+        regressors=list(regressors),
+        future_regressors=future_regressors,
+        season_length=season_length,
+        likelihood=likelihood,
+        max_history=max_history,
+    )
     if model == "auto":
         model = "trend" if d.likelihood == "negbin" else "ets"
     method = methods[model][0] if method == "auto" else method
     if method not in methods[model]:
-        raise ForecastInputError(f"the {model!r} model is fitted with method {' or '.join(map(repr, methods[model]))}, "
-                                 f"not {method!r}")
+        raise ForecastInputError(
+            f"the {model!r} model is fitted with method {' or '.join(map(repr, methods[model]))}, not {method!r}"
+        )
     if model == "ets" and likelihood == "negbin":
         raise ForecastInputError("the 'ets' model works on the log scale; use likelihood='auto' or 'student' with it")
     rng = np.random.default_rng(seed)
     start = time.perf_counter()
     if model == "ets":
-        idata = ets.fit(d, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
-                        target_accept=target_accept, season_length=season_length,
-                        max_iterations=map_iterations or ets.MAP_ITERATIONS)
+        idata = ets.fit(
+            d,
+            method=method,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            target_accept=target_accept,
+            season_length=season_length,
+            max_iterations=map_iterations or ets.MAP_ITERATIONS,
+        )
         sims = ets.simulate(idata, d, rng, n_draws=max(draws * chains, 1000) if method == "map" else draws * chains)
         weight = theta.WEIGHT if theta_weight is None else theta_weight
         sims = theta.mixed_draws(sims, d, ets.regression_coef(idata), weight, rng, season_length)
         idata.attrs.update({"theta_weight": weight, "season_length": season_length})  # the check replicates the mixture
     else:
-        idata = trend.fit(d, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
-                    target_accept=target_accept, season_length=season_length, time_budget_s=time_budget_s)
+        idata = trend.fit(
+            d,
+            method=method,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            target_accept=target_accept,
+            season_length=season_length,
+            time_budget_s=time_budget_s,
+        )
         sims = trend.simulate(idata, d, rng)
         weight = intermittent.WEIGHT if tsb_weight is None else tsb_weight
         sims = intermittent.mixed_draws(sims, d.y, weight, rng)
-        idata.attrs.update({"tsb_weight": weight,  # the posterior predictive check replicates the mixture
-                            "tsb_series": int(intermittent.is_intermittent(d.y).sum())})
+        idata.attrs.update(
+            {
+                "tsb_weight": weight,  # the posterior predictive check replicates the mixture
+                "tsb_series": int(intermittent.is_intermittent(d.y).sum()),
+            }
+        )
     elapsed = time.perf_counter() - start
-    draws_da = xr.DataArray(sims, dims=("sample", "unique_id", "ds"),
-                            coords={"sample": np.arange(sims.shape[0]), "unique_id": d.ids.astype(str), "ds": d.future},
-                            name="demand")
+    draws_da = xr.DataArray(
+        sims,
+        dims=("sample", "unique_id", "ds"),
+        coords={"sample": np.arange(sims.shape[0]), "unique_id": d.ids.astype(str), "ds": d.future},
+        name="demand",
+    )
     table = summarise_draws(draws_da, quantiles)
     if return_draws:
         likelihood_used = d.likelihood if model == "trend" else "lognormal"
         return ForecastResult(table, draws_da, idata, elapsed, likelihood_used, d, model)
     return table
-
-

@@ -94,8 +94,7 @@ def replicate_history(y: np.ndarray, rng: np.random.Generator, n_draws: int) -> 
     return rep
 
 
-def mixed_draws(base: np.ndarray, y: np.ndarray, weight: float, rng: np.random.Generator, *,
-                history: bool = False) -> np.ndarray:
+def mixed_draws(base: np.ndarray, y: np.ndarray, weight: float, rng: np.random.Generator, *, history: bool = False) -> np.ndarray:
     """``base`` (sample, series, month) with a share ``weight`` of the intermittent series' samples
     replaced by TSB draws (forecast, or with ``history`` the replicated history). Other series
     keep theirs."""

@@ -26,9 +26,19 @@ def launch_month_probabilities(earliest: pd.Timestamp, likely: pd.Timestamp, lat
     return pd.Series(w / w.sum(), index=months)
 
 
-def add_launch(draws: xr.DataArray, *, new_id: str, analog_id: str, peak_units: float, ramp_months: int,
-               launch_probs: pd.Series, cannibalisation: float, seed: int = 0,
-               uncertainty_sd: float = 0.35, shape_from: xr.DataArray | None = None) -> xr.DataArray:
+def add_launch(
+    draws: xr.DataArray,
+    *,
+    new_id: str,
+    analog_id: str,
+    peak_units: float,
+    ramp_months: int,
+    launch_probs: pd.Series,
+    cannibalisation: float,
+    seed: int = 0,
+    uncertainty_sd: float = 0.35,
+    shape_from: xr.DataArray | None = None,
+) -> xr.DataArray:
     """Add a new product's demand (no history) to the draws, and cannibalise its analog.
 
     Per draw: a launch month from ``launch_probs``, a linear ramp to ``peak_units`` over
@@ -43,18 +53,22 @@ def add_launch(draws: xr.DataArray, *, new_id: str, analog_id: str, peak_units: 
     pattern = analog if shape_from is None else shape_from.values
     shape = pattern / np.maximum(pattern.mean(axis=1, keepdims=True), 1e-9)
     launch = rng.choice(np.asarray(launch_probs.index), size=S, p=launch_probs.to_numpy())
-    months_since = ((ds.year.to_numpy()[None, :] - pd.DatetimeIndex(launch).year.to_numpy()[:, None]) * 12
-                    + ds.month.to_numpy()[None, :] - pd.DatetimeIndex(launch).month.to_numpy()[:, None])
+    months_since = (
+        (ds.year.to_numpy()[None, :] - pd.DatetimeIndex(launch).year.to_numpy()[:, None]) * 12
+        + ds.month.to_numpy()[None, :]
+        - pd.DatetimeIndex(launch).month.to_numpy()[:, None]
+    )
     ramp = np.clip((months_since + 1) / max(ramp_months, 1), 0, 1) * (months_since >= 0)
-    success = rng.lognormal(-uncertainty_sd**2 / 2, uncertainty_sd, size=(S, 1))
+    success = rng.lognormal(-(uncertainty_sd**2) / 2, uncertainty_sd, size=(S, 1))
     new = rng.poisson(peak_units * ramp * shape * success).astype(float)
     out = draws.copy()
     out.loc[dict(unique_id=analog_id)] = np.round(analog * (1 - cannibalisation * ramp))
-    new_da = xr.DataArray(new[:, None, :], dims=("sample", "unique_id", "ds"),
-                          coords={"sample": draws["sample"], "unique_id": [new_id], "ds": draws["ds"]})
+    new_da = xr.DataArray(
+        new[:, None, :],
+        dims=("sample", "unique_id", "ds"),
+        coords={"sample": draws["sample"], "unique_id": [new_id], "ds": draws["ds"]},
+    )
     return xr.concat([out, new_da], dim="unique_id")
-
-
 
 
 def apply_launches(draws: xr.DataArray, launches: pd.DataFrame, *, seed: int = 0, delay_months: int = 0) -> xr.DataArray:
@@ -69,8 +83,9 @@ def apply_launches(draws: xr.DataArray, launches: pd.DataFrame, *, seed: int = 0
     ids = [str(u) for u in draws["unique_id"].values]
     for k, la in launches.reset_index(drop=True).iterrows():
         shift = pd.DateOffset(months=delay_months)
-        probs = launch_month_probabilities(la["earliest_launch"] + shift, la["likely_launch"] + shift,
-                                           la["latest_launch"] + shift)
+        probs = launch_month_probabilities(
+            la["earliest_launch"] + shift, la["likely_launch"] + shift, la["latest_launch"] + shift
+        )
         analogs = {u.split("|", 1)[1]: u for u in ids if sku_of(u) == la["analog_sku"]}
         if not analogs:
             raise ForecastInputError(f"launch {la['sku']!r}: analog {la['analog_sku']!r} has no forecast to borrow from")
@@ -82,12 +97,26 @@ def apply_launches(draws: xr.DataArray, launches: pd.DataFrame, *, seed: int = 0
             region = region.strip()
             if region in analogs:
                 peak = la["peak_units_per_month"] * (1 - new_share) * means[region] / total
-                out = add_launch(out, new_id=f"{la['sku']}|{region}", analog_id=analogs[region], peak_units=peak,
-                                 ramp_months=int(la["ramp_months"]), launch_probs=probs,
-                                 cannibalisation=float(la["cannibalisation_pct"]), seed=seed + k)
+                out = add_launch(
+                    out,
+                    new_id=f"{la['sku']}|{region}",
+                    analog_id=analogs[region],
+                    peak_units=peak,
+                    ramp_months=int(la["ramp_months"]),
+                    launch_probs=probs,
+                    cannibalisation=float(la["cannibalisation_pct"]),
+                    seed=seed + k,
+                )
             else:
-                out = add_launch(out, new_id=f"{la['sku']}|{region}", analog_id=analogs[biggest],
-                                 peak_units=la["peak_units_per_month"] * new_share,
-                                 ramp_months=int(la["ramp_months"]), launch_probs=probs, cannibalisation=0.0,
-                                 seed=seed + k, shape_from=draws.sel(unique_id=analogs[biggest]))
+                out = add_launch(
+                    out,
+                    new_id=f"{la['sku']}|{region}",
+                    analog_id=analogs[biggest],
+                    peak_units=la["peak_units_per_month"] * new_share,
+                    ramp_months=int(la["ramp_months"]),
+                    launch_probs=probs,
+                    cannibalisation=0.0,
+                    seed=seed + k,
+                    shape_from=draws.sel(unique_id=analogs[biggest]),
+                )
     return out

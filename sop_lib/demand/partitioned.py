@@ -42,8 +42,9 @@ def partition_seed(seed: int, name: str) -> int:
     return int(np.random.SeedSequence([seed, zlib.crc32(name.encode("utf-8"))]).generate_state(1)[0])
 
 
-def fit_partition(history: pd.DataFrame, horizon: int, seed: int, future_regressors: pd.DataFrame | None,
-                  fit_kwargs: dict) -> ForecastResult:
+def fit_partition(
+    history: pd.DataFrame, horizon: int, seed: int, future_regressors: pd.DataFrame | None, fit_kwargs: dict
+) -> ForecastResult:
     """One partition's forecast (a Dask task: everything it needs comes in its arguments)."""
     start = time.perf_counter()
     res = fit_series(history, horizon, seed=seed, future_regressors=future_regressors, return_draws=True, **fit_kwargs)
@@ -51,8 +52,7 @@ def fit_partition(history: pd.DataFrame, horizon: int, seed: int, future_regress
     return res
 
 
-def run_tasks(fn: Callable, jobs: list[tuple], executor: str = "local", scheduler: str | None = None,
-              workers: int = 2) -> list:
+def run_tasks(fn: Callable, jobs: list[tuple], executor: str = "local", scheduler: str | None = None, workers: int = 2) -> list:
     """``fn(*job)`` for every job, in this process or on a Dask cluster; results in job order."""
     if executor == "local":
         return [fn(*job) for job in jobs]
@@ -60,8 +60,7 @@ def run_tasks(fn: Callable, jobs: list[tuple], executor: str = "local", schedule
         raise ValueError(f"executor must be 'local' or 'dask', got {executor!r}")
     from dask.distributed import Client, LocalCluster
 
-    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                  dashboard_address=None)
+    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
     client = Client(scheduler or cluster)
     try:
         futures = client.map(fn, *zip(*jobs), pure=False)
@@ -72,10 +71,20 @@ def run_tasks(fn: Callable, jobs: list[tuple], executor: str = "local", schedule
             cluster.close()
 
 
-def forecast_partitioned(history: pd.DataFrame, horizon: int, *, group_col: str, seed: int = 42,
-                         max_series: int = 0, executor: str = "local", scheduler: str | None = None,
-                         workers: int = 2, future_regressors: pd.DataFrame | None = None,
-                         quantiles: tuple[float, ...] = (0.1, 0.5, 0.9), **fit_kwargs) -> ForecastResult:
+def forecast_partitioned(
+    history: pd.DataFrame,
+    horizon: int,
+    *,
+    group_col: str,
+    seed: int = 42,
+    max_series: int = 0,
+    executor: str = "local",
+    scheduler: str | None = None,
+    workers: int = 2,
+    future_regressors: pd.DataFrame | None = None,
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
+    **fit_kwargs,
+) -> ForecastResult:
     """`forecast` fitted per partition (`partitions`) and joined: one result whose
     ``partitions`` hold each part's fit, largest first."""
     parts = partitions(history, group_col, max_series)
@@ -84,8 +93,9 @@ def forecast_partitioned(history: pd.DataFrame, horizon: int, *, group_col: str,
     jobs = []
     for name in order:
         sub = history[history["unique_id"].astype(str).isin(parts[name])]
-        fr = None if future_regressors is None else \
-            future_regressors[future_regressors["unique_id"].astype(str).isin(parts[name])]
+        fr = (
+            None if future_regressors is None else future_regressors[future_regressors["unique_id"].astype(str).isin(parts[name])]
+        )
         jobs.append((sub, horizon, partition_seed(seed, name), fr, kwargs))
     start = time.perf_counter()
     results = run_tasks(fit_partition, jobs, executor, scheduler, workers)
@@ -95,8 +105,9 @@ def forecast_partitioned(history: pd.DataFrame, horizon: int, *, group_col: str,
     main = results[0]
     for name, r in zip(order, results):
         r.partition = name
-    return ForecastResult(summarise_draws(draws, quantiles), draws, main.idata, wall, main.likelihood, main.design,
-                          main.model, partitions=results)
+    return ForecastResult(
+        summarise_draws(draws, quantiles), draws, main.idata, wall, main.likelihood, main.design, main.model, partitions=results
+    )
 
 
 def describe_partitions(res: ForecastResult, executor: str) -> str:
@@ -108,6 +119,8 @@ def describe_partitions(res: ForecastResult, executor: str) -> str:
     span = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}–{sizes[-1]}"
     where = "on the Dask cluster" if executor == "dask" else "one after the other in this process"
     count = "1 partition" if len(secs) == 1 else f"{len(secs)} partitions"
-    return (f"The {res.model} model was fitted in {count} (product families, {span} series each) {where}: "
-            f"{secs.sum():.0f} s of fitting in {res.fit_seconds:.0f} s of wall time "
-            f"(slowest partition {secs.max():.0f} s).")
+    return (
+        f"The {res.model} model was fitted in {count} (product families, {span} series each) {where}: "
+        f"{secs.sum():.0f} s of fitting in {res.fit_seconds:.0f} s of wall time "
+        f"(slowest partition {secs.max():.0f} s)."
+    )

@@ -28,10 +28,15 @@ class OverBudget(RuntimeError):
     def __init__(self, projected_s: float, elapsed_s: float, budget_s: float, series: int, started: bool = True):
         self.projected_s, self.elapsed_s, self.budget_s, self.series = projected_s, elapsed_s, budget_s, series
         self.started = started
-        when = (f"stopped after {elapsed_s:,.0f} s" if started else
-                f"not started (projected from one gradient of the model, {elapsed_s:,.0f} s)")
-        super().__init__(f"the NUTS fit of {series} series would take about {projected_s:,.0f} s, over the time budget "
-                         f"of {budget_s:,.0f} s (demand.time_budget_s); {when}")
+        when = (
+            f"stopped after {elapsed_s:,.0f} s"
+            if started
+            else f"not started (projected from one gradient of the model, {elapsed_s:,.0f} s)"
+        )
+        super().__init__(
+            f"the NUTS fit of {series} series would take about {projected_s:,.0f} s, over the time budget "
+            f"of {budget_s:,.0f} s (demand.time_budget_s); {when}"
+        )
 
     def __reduce__(self):  # Dask sends a task's exception back pickled: keep its type and fields
         return OverBudget, (self.projected_s, self.elapsed_s, self.budget_s, self.series, self.started)
@@ -88,5 +93,3 @@ def budget_guard(budget_s: float, total_draws: int, start: float, series: int):
             raise OverBudget(max(projected, now - start), now - start, budget_s, series)
 
     return callback
-
-

@@ -38,8 +38,9 @@ def family_wape(actual: pd.DataFrame, tables: dict[str, pd.DataFrame], family_of
     return pd.DataFrame(rows).rename_axis("family")
 
 
-def choose(wape: pd.DataFrame, families: list[str], *, margin: float = MARGIN,
-           unavailable: dict[str, str] | None = None) -> pd.DataFrame:
+def choose(
+    wape: pd.DataFrame, families: list[str], *, margin: float = MARGIN, unavailable: dict[str, str] | None = None
+) -> pd.DataFrame:
     """One row per family: the model it takes (a model name or ``mix``) and why, in words.
 
     ``wape`` has a row per family that has held-out months and a column per fitted model;
@@ -62,8 +63,7 @@ def choose(wape: pd.DataFrame, families: list[str], *, margin: float = MARGIN,
             if gap > margin:
                 rows.append((fam, best, f"held-out WAPE {said}: {best} is clearly better"))
             else:
-                rows.append((fam, MIX, f"held-out WAPE {said}, within {margin:.0%} of each other: "
-                                       "an equal mixture of both"))
+                rows.append((fam, MIX, f"held-out WAPE {said}, within {margin:.0%} of each other: an equal mixture of both"))
     out = pd.DataFrame(rows, columns=["family", "model", "reason"])
     out["trend_fitted"] = "trend" in fitted  # False when its fit was not run or stopped (time budget)
     for m in MODELS:
@@ -80,16 +80,19 @@ def blend(draws: dict[str, xr.DataArray], series_choice: pd.Series, seed: int) -
     jointly drawn (sums over them keep their correlation)."""
     rng = np.random.default_rng(seed)
     n = min(d.sizes["sample"] for d in draws.values())
-    picked = {m: d.isel(sample=rng.permutation(d.sizes["sample"])[:n]).assign_coords(sample=np.arange(n))
-              for m, d in draws.items()}
+    picked = {
+        m: d.isel(sample=rng.permutation(d.sizes["sample"])[:n]).assign_coords(sample=np.arange(n)) for m, d in draws.items()
+    }
     ids = series_choice.index.astype(str)
-    blocks = [picked[m].sel(unique_id=list(ids[(series_choice == m).to_numpy()])) for m in MODELS
-              if (series_choice == m).any()]
+    blocks = [picked[m].sel(unique_id=list(ids[(series_choice == m).to_numpy()])) for m in MODELS if (series_choice == m).any()]
     mixed = list(ids[(series_choice == MIX).to_numpy()])
     if mixed:
         first, second = (picked[m].sel(unique_id=mixed) for m in MODELS)
-        blocks.append(xr.concat([first.isel(sample=slice(0, n // 2)), second.isel(sample=slice(n // 2, n))],
-                                dim="sample").assign_coords(sample=np.arange(n)))
+        blocks.append(
+            xr.concat([first.isel(sample=slice(0, n // 2)), second.isel(sample=slice(n // 2, n))], dim="sample").assign_coords(
+                sample=np.arange(n)
+            )
+        )
     out = xr.concat(blocks, dim="unique_id") if len(blocks) > 1 else blocks[0]
     return out.sel(unique_id=list(ids)).transpose("sample", "unique_id", "ds").rename("demand")
 
@@ -123,10 +126,18 @@ def series_models(history: pd.DataFrame, choice: pd.DataFrame, group_col: str) -
     return per
 
 
-def forecast_chosen(history: pd.DataFrame, horizon: int, choice: pd.DataFrame | None, *, group_col: str,
-                    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9), seed: int = 42,
-                    time_budget_s: float | None = None, future_regressors: pd.DataFrame | None = None,
-                    **fit_kwargs) -> ForecastResult:
+def forecast_chosen(
+    history: pd.DataFrame,
+    horizon: int,
+    choice: pd.DataFrame | None,
+    *,
+    group_col: str,
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
+    seed: int = 42,
+    time_budget_s: float | None = None,
+    future_regressors: pd.DataFrame | None = None,
+    **fit_kwargs,
+) -> ForecastResult:
     """Fit each chosen model on the series that use it and blend their draws.
 
     Without a choice (an explicit ``demand.model``) this is `forecast`. A trend fit that
@@ -144,16 +155,34 @@ def forecast_chosen(history: pd.DataFrame, horizon: int, choice: pd.DataFrame | 
     extra = sorted(set(history[group_col]) - set(choice["family"]))
     if extra:  # a family the backtest never saw (all its series too short for it)
         fallback = "ets" if (choice["model"] == "ets").all() else MIX
-        choice = pd.concat([choice, pd.DataFrame({"family": extra, "model": fallback, "reason": "no held-out months to "
-                                                  "compare on", "trend_fitted": choice["trend_fitted"].all()})],
-                           ignore_index=True)
+        choice = pd.concat(
+            [
+                choice,
+                pd.DataFrame(
+                    {
+                        "family": extra,
+                        "model": fallback,
+                        "reason": "no held-out months to compare on",
+                        "trend_fitted": choice["trend_fitted"].all(),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
     per = series_models(history, choice, group_col)
     parts: dict[str, ForecastResult] = {}
 
     def fit(model: str) -> ForecastResult:
         sub = history[history["unique_id"].isin(per.index[per.isin([model, MIX])])]
-        return forecast(sub, horizon, future_regressors=future_regressors, model=model, method=MODELS[model],
-                        time_budget_s=time_budget_s if model == "trend" else None, **common)
+        return forecast(
+            sub,
+            horizon,
+            future_regressors=future_regressors,
+            model=model,
+            method=MODELS[model],
+            time_budget_s=time_budget_s if model == "trend" else None,
+            **common,
+        )
 
     for model in MODELS:
         if not per.isin([model, MIX]).any():
@@ -172,8 +201,14 @@ def forecast_chosen(history: pd.DataFrame, horizon: int, choice: pd.DataFrame | 
     return combined(parts, per, choice, family_of(history, group_col), quantiles, seed)
 
 
-def combined(parts: dict[str, ForecastResult], per_series: pd.Series, choice: pd.DataFrame, family: pd.Series,
-             quantiles: tuple[float, ...], seed: int) -> ForecastResult:
+def combined(
+    parts: dict[str, ForecastResult],
+    per_series: pd.Series,
+    choice: pd.DataFrame,
+    family: pd.Series,
+    quantiles: tuple[float, ...],
+    seed: int,
+) -> ForecastResult:
     """One `ForecastResult` of the blended draws, keeping each model's fit in ``parts`` and
     counting in ``choice`` the intermittent series that left their family's model
     (``family``: unique_id -> family, `family_of`)."""
@@ -184,13 +219,29 @@ def combined(parts: dict[str, ForecastResult], per_series: pd.Series, choice: pd
     family = family.reindex(per_series.index)
     left = family[(per_series != family.map(choice.set_index("family")["model"])).to_numpy()]
     choice = choice.assign(intermittent_to_trend=choice["family"].map(left.value_counts()).fillna(0).astype(int))
-    return ForecastResult(summarise_draws(draws, quantiles), draws, main.idata,
-                          sum(r.fit_seconds for r in parts.values()), main.likelihood, main.design, "chosen",
-                          parts=parts, choice=choice, series_model=per_series.sort_index())
+    return ForecastResult(
+        summarise_draws(draws, quantiles),
+        draws,
+        main.idata,
+        sum(r.fit_seconds for r in parts.values()),
+        main.likelihood,
+        main.design,
+        "chosen",
+        parts=parts,
+        choice=choice,
+        series_model=per_series.sort_index(),
+    )
 
 
-def choose_on(actual: pd.DataFrame, fits: dict[str, ForecastResult], history: pd.DataFrame, group_col: str, *,
-              margin: float, unavailable: dict[str, str]) -> tuple[pd.DataFrame, pd.Series]:
+def choose_on(
+    actual: pd.DataFrame,
+    fits: dict[str, ForecastResult],
+    history: pd.DataFrame,
+    group_col: str,
+    *,
+    margin: float,
+    unavailable: dict[str, str],
+) -> tuple[pd.DataFrame, pd.Series]:
     """Each family's model chosen on ``actual``'s months from the fits' forecasts of them, and
     every series' model (`series_models`)."""
     family = family_of(history, group_col)
@@ -199,9 +250,17 @@ def choose_on(actual: pd.DataFrame, fits: dict[str, ForecastResult], history: pd
     return choice, series_models(history, choice, group_col)
 
 
-def chosen_elsewhere(actual: pd.DataFrame, fits: dict[str, ForecastResult], keyed: pd.DataFrame, group_col: str, *,
-                     margin: float, unavailable: dict[str, str], quantiles: tuple[float, ...],
-                     seed: int) -> pd.DataFrame | None:
+def chosen_elsewhere(
+    actual: pd.DataFrame,
+    fits: dict[str, ForecastResult],
+    keyed: pd.DataFrame,
+    group_col: str,
+    *,
+    margin: float,
+    unavailable: dict[str, str],
+    quantiles: tuple[float, ...],
+    seed: int,
+) -> pd.DataFrame | None:
     """The held-out months forecast as the choice would have them had it been made on the other
     half of those months: each half's families choose on the other half (no extra fit). Its
     accuracy estimates the choice's without scoring it on the months it was made on. None
@@ -209,11 +268,12 @@ def chosen_elsewhere(actual: pd.DataFrame, fits: dict[str, ForecastResult], keye
     months = sorted(actual["ds"].unique())
     if len(months) < 2:
         return None
-    halves = (months[: len(months) // 2], months[len(months) // 2:])
+    halves = (months[: len(months) // 2], months[len(months) // 2 :])
     tables = []
     for chosen_on, score_on in ((halves[1], halves[0]), (halves[0], halves[1])):
-        _, per_series = choose_on(actual[actual["ds"].isin(chosen_on)], fits, keyed, group_col, margin=margin,
-                                  unavailable=unavailable)
+        _, per_series = choose_on(
+            actual[actual["ds"].isin(chosen_on)], fits, keyed, group_col, margin=margin, unavailable=unavailable
+        )
         draws = blend({m: r.draws for m, r in fits.items()}, per_series.sort_index(), seed)
         tables.append(summarise_draws(draws.sel(ds=list(score_on)), quantiles))
     return pd.concat(tables, ignore_index=True)
@@ -233,19 +293,24 @@ def describe_choice(choice: pd.DataFrame | None, margin: float = MARGIN, named: 
     if len(choice) <= named:
         said = "; ".join(f"{r['family']}: {label(r['model'])}" for _, r in choice.iterrows())
     else:
-        said = ", ".join(f"{n} famil{'y takes' if n == 1 else 'ies take'} {label(m)}"
-                         for m, n in choice["model"].value_counts().items())
-    text = (f"Each product family's model was chosen on its held-out months (demand.model: auto) — {said}. "
-            f"A model is chosen where its held-out WAPE is more than {margin:.0%} below the other's; a family "
-            "without held-out months takes the mixture.")
+        said = ", ".join(
+            f"{n} famil{'y takes' if n == 1 else 'ies take'} {label(m)}" for m, n in choice["model"].value_counts().items()
+        )
+    text = (
+        f"Each product family's model was chosen on its held-out months (demand.model: auto) — {said}. "
+        f"A model is chosen where its held-out WAPE is more than {margin:.0%} below the other's; a family "
+        "without held-out months takes the mixture."
+    )
     skipped = choice.loc[~choice["trend_fitted"] & choice["reason"].str.contains("not fitted|over budget"), "reason"]
     if len(skipped):
         text += f" {skipped.iloc[0][0].upper()}{skipped.iloc[0][1:]}."
     moved = int(choice.get("intermittent_to_trend", pd.Series(dtype=int)).sum())
     if moved:
-        text += (f" {moved} intermittent series (a sale less often than every {ADI_INTERMITTENT} months on average) "
-                 f"take{'s' if moved == 1 else ''} the trend model, a count model, whatever their family's choice "
-                 "(with part of their draws from TSB).")
+        text += (
+            f" {moved} intermittent series (a sale less often than every {ADI_INTERMITTENT} months on average) "
+            f"take{'s' if moved == 1 else ''} the trend model, a count model, whatever their family's choice "
+            "(with part of their draws from TSB)."
+        )
     return text
 
 

@@ -71,15 +71,16 @@ def seasonal_indices(y: np.ndarray, n: np.ndarray, moy_first: np.ndarray, m: int
         # centred moving average (2 x m for an even m), then the mean ratio per position (normalised to mean 1)
         w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
         trend = np.convolve(x, w, mode="valid")  # centred on x[m // 2], x[m // 2 + 1], ...
-        ratio = x[m // 2: m // 2 + len(trend)] / trend
+        ratio = x[m // 2 : m // 2 + len(trend)] / trend
         pos = (moy_first[i] + m // 2 + np.arange(len(trend))) % m
         s = np.array([ratio[pos == p].mean() for p in range(m)])
         idx[i] = s / s.mean()
     return idx
 
 
-def fit(y_grid: np.ndarray, moy: np.ndarray, season_length: int = 12, steps: int = STEPS,
-        chunk: int = 500) -> dict[str, np.ndarray]:
+def fit(
+    y_grid: np.ndarray, moy: np.ndarray, season_length: int = 12, steps: int = STEPS, chunk: int = 500
+) -> dict[str, np.ndarray]:
     """Per-series Theta parameters from the (series, month) grid (nan before a series starts)
     and each month's season position: ``alpha``, ``level`` (last), ``intercept`` and
     ``slope`` of the theta line, ``sigma``, ``n`` (months), ``season`` (series, position),
@@ -88,7 +89,7 @@ def fit(y_grid: np.ndarray, moy: np.ndarray, season_length: int = 12, steps: int
     ``alpha`` and the initial level minimise the squared errors 1 to ``steps`` months ahead
     from every month (statsforecast's Theta does the same with 3). Series are fitted
     ``chunk`` at a time: the search holds (series, alphas, months) arrays."""
-    parts = [_fit(y_grid[i: i + chunk], moy, season_length, steps) for i in range(0, len(y_grid), chunk)]
+    parts = [_fit(y_grid[i : i + chunk], moy, season_length, steps) for i in range(0, len(y_grid), chunk)]
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
@@ -107,7 +108,8 @@ def _fit(y_grid: np.ndarray, moy: np.ndarray, season_length: int, steps: int) ->
     tbar = (t * obs).sum(axis=1) / n
     xbar = x0.sum(axis=1) / n
     slope = ((t - tbar[:, None]) * (x0 - xbar[:, None]) * obs).sum(axis=1) / np.maximum(
-        (((t - tbar[:, None]) ** 2) * obs).sum(axis=1), 1e-12)
+        (((t - tbar[:, None]) ** 2) * obs).sum(axis=1), 1e-12
+    )
     intercept = xbar - slope * tbar
     # SES for every alpha at once (Fiorucci et al.'s standard theta model): the one-step
     # forecast is the level plus half the theta line's contribution; with the initial level
@@ -125,7 +127,7 @@ def _fit(y_grid: np.ndarray, moy: np.ndarray, season_length: int, steps: int) ->
     num = den = sse0 = 0.0
     for h in range(1, steps + 1):
         target = np.full(x.shape, np.nan)
-        target[:, : x.shape[1] - h + 1] = x[:, h - 1:]
+        target[:, : x.shape[1] - h + 1] = x[:, h - 1 :]
         ok = ~np.isnan(target)[:, None, :]
         err = np.where(ok, np.nan_to_num(target)[:, None, :] - before - line - 0.5 * (h - 1) * slope[:, None, None], 0.0)
         w = np.where(ok, decay[..., :-1], 0.0)
@@ -147,12 +149,26 @@ def _fit(y_grid: np.ndarray, moy: np.ndarray, season_length: int, steps: int) ->
     grid[np.nonzero(here)[0], (first[:, None] + np.arange(y.shape[1])[None, :])[here]] = fitted[here]
     spread = np.full(y_grid.shape, np.nan)
     spread[np.nonzero(here)[0], (first[:, None] + np.arange(y.shape[1])[None, :])[here]] = seasonal[here]
-    return {"alpha": alpha, "level": final, "intercept": intercept, "slope": slope, "sigma": sigma, "n": n,
-            "season": season, "fitted": grid, "fitted_season": spread}
+    return {
+        "alpha": alpha,
+        "level": final,
+        "intercept": intercept,
+        "slope": slope,
+        "sigma": sigma,
+        "n": n,
+        "season": season,
+        "fitted": grid,
+        "fitted_season": spread,
+    }
 
 
-def simulate(p: dict[str, np.ndarray], moy_future: np.ndarray, rng: np.random.Generator, n_draws: int = 1000,
-             sigma_scale: float = SIGMA_SCALE) -> np.ndarray:
+def simulate(
+    p: dict[str, np.ndarray],
+    moy_future: np.ndarray,
+    rng: np.random.Generator,
+    n_draws: int = 1000,
+    sigma_scale: float = SIGMA_SCALE,
+) -> np.ndarray:
     """Forecast draws (sample, series, month): SES sample paths plus the Theta drift, re-seasonalised.
 
     ``sigma_scale`` widens the in-sample error spread, which understates the out-of-sample
@@ -172,8 +188,16 @@ def simulate(p: dict[str, np.ndarray], moy_future: np.ndarray, rng: np.random.Ge
     return np.maximum(out, 0.0)
 
 
-def mixed_draws(ets_draws: np.ndarray, d: Design, coef: np.ndarray | None, weight: float,
-                rng: np.random.Generator, season_length: int = 12, *, history: bool = False) -> np.ndarray:
+def mixed_draws(
+    ets_draws: np.ndarray,
+    d: Design,
+    coef: np.ndarray | None,
+    weight: float,
+    rng: np.random.Generator,
+    season_length: int = 12,
+    *,
+    history: bool = False,
+) -> np.ndarray:
     """The ets model's draws with a share ``weight`` of them replaced by Theta draws (a mixture):
     forecast draws, or with ``history`` the replicated history of the posterior predictive check.
 

@@ -50,7 +50,6 @@ CHANGEPOINT_SD = 0.05  # prior scale of a slope change, log-units per year
 RECENT_T = -11 / 24  # the middle of the last 12 months, in years (where level_recent is sampled)
 
 
-
 def build_model(d: Design, season_length: int = 12, centred: bool = False):
     """The PyMC model over all series (observed cells only: a series may start late)."""
     import pymc as pm
@@ -58,8 +57,13 @@ def build_model(d: Design, season_length: int = 12, centred: bool = False):
 
     mask = d.mask
     si, ti = np.nonzero(mask)
-    coords = {"series": d.ids, "group": d.groups, "month_of_year": np.arange(season_length),
-              "regressor": np.arange(d.x.shape[0]), "changepoint": np.arange(len(CHANGEPOINTS_YEARS))}
+    coords = {
+        "series": d.ids,
+        "group": d.groups,
+        "month_of_year": np.arange(season_length),
+        "regressor": np.arange(d.x.shape[0]),
+        "changepoint": np.arange(len(CHANGEPOINTS_YEARS)),
+    }
     if d.likelihood == "student":
         z = d.z()
         level_mu = np.array([row[~np.isnan(row)][-12:].mean() for row in z])
@@ -98,24 +102,29 @@ def build_model(d: Design, season_length: int = 12, centred: bool = False):
         # divergences on the demo's backtest, whose series share one seasonal pattern)
         season_dev_sd = pm.Gamma("season_dev_sd", 3.0, 30.0, dims="group")
         if centred:  # measured: mean-field ADVI forecasts better with the centred form
-            season_dev = pm.ZeroSumNormal("season_dev", sigma=season_dev_sd[d.group_idx][:, None],
-                                          dims=("series", "month_of_year"), n_zerosum_axes=1)
+            season_dev = pm.ZeroSumNormal(
+                "season_dev", sigma=season_dev_sd[d.group_idx][:, None], dims=("series", "month_of_year"), n_zerosum_axes=1
+            )
         else:  # NUTS: when series barely deviate, sd -> 0 would trap the sampler in a funnel
-            season_dev_z = pm.ZeroSumNormal("season_dev_z", sigma=1.0, dims=("series", "month_of_year"),
-                                            n_zerosum_axes=1)
-            season_dev = pm.Deterministic("season_dev", season_dev_sd[d.group_idx][:, None] * season_dev_z,
-                                          dims=("series", "month_of_year"))
+            season_dev_z = pm.ZeroSumNormal("season_dev_z", sigma=1.0, dims=("series", "month_of_year"), n_zerosum_axes=1)
+            season_dev = pm.Deterministic(
+                "season_dev", season_dev_sd[d.group_idx][:, None] * season_dev_z, dims=("series", "month_of_year")
+            )
         pm.Beta("phi", 8.0, 2.0)
         if d.x.shape[0]:
             beta = pm.Normal("beta", 0.0, 1.0, dims="regressor")
         if d.likelihood == "negbin":
-            mu = (level[si] + slope[si] * d.t[ti] + (cp_sd * cp_z[si] * hinge[ti]).sum(axis=-1)
-                  + season[d.group_idx[si], d.moy[ti]] + season_dev[si, d.moy[ti]])
+            mu = (
+                level[si]
+                + slope[si] * d.t[ti]
+                + (cp_sd * cp_z[si] * hinge[ti]).sum(axis=-1)
+                + season[d.group_idx[si], d.moy[ti]]
+                + season_dev[si, d.moy[ti]]
+            )
             if d.x.shape[0]:
                 mu = mu + (beta[:, None] * d.x[:, si, ti]).sum(axis=0)
             alpha = pm.Gamma("alpha", 2.0, 0.1, dims="group")
-            pm.NegativeBinomial("y", mu=pt.exp(np.log(d.scale)[si] + mu),
-                                alpha=alpha[d.group_idx[si]], observed=d.y[si, ti])
+            pm.NegativeBinomial("y", mu=pt.exp(np.log(d.scale)[si] + mu), alpha=alpha[d.group_idx[si]], observed=d.y[si, ti])
         else:
             rho_mu = pm.Normal("rho_mu", 1.0, 1.0)
             rho_sd = pm.HalfNormal("rho_sd", 1.0)
@@ -128,8 +137,13 @@ def build_model(d: Design, season_length: int = 12, centred: bool = False):
             nu = pm.Gamma("nu", 2.0, 0.1)
             # AR(1) errors on the dense (series x month) grid: condition each observed month on
             # the month before it. Dense arrays with masks differentiate much faster than gathers.
-            mu_dense = (level[:, None] + slope[:, None] * d.t[None, :] + pt.dot(cp_sd * cp_z, hinge.T)
-                        + season[d.group_idx][:, d.moy] + season_dev[:, d.moy])
+            mu_dense = (
+                level[:, None]
+                + slope[:, None] * d.t[None, :]
+                + pt.dot(cp_sd * cp_z, hinge.T)
+                + season[d.group_idx][:, d.moy]
+                + season_dev[:, d.moy]
+            )
             if d.x.shape[0]:
                 mu_dense = mu_dense + (beta[:, None, None] * d.x).sum(axis=0)
             resid = pt.where(mask, np.nan_to_num(z) - mu_dense, 0.0)
@@ -140,9 +154,18 @@ def build_model(d: Design, season_length: int = 12, centred: bool = False):
     return model
 
 
-def fit(d: Design, *, method: str = "nuts", draws: int = 300, tune: int = 300, chains: int = 2,
-        seed: int = 42, target_accept: float = 0.9, season_length: int = 12,
-        time_budget_s: float | None = None) -> az.InferenceData:
+def fit(
+    d: Design,
+    *,
+    method: str = "nuts",
+    draws: int = 300,
+    tune: int = 300,
+    chains: int = 2,
+    seed: int = 42,
+    target_accept: float = 0.9,
+    season_length: int = 12,
+    time_budget_s: float | None = None,
+) -> az.InferenceData:
     """Fit the model: NUTS (default, with diagnostics) or ADVI (fast, approximate).
 
     With ``time_budget_s`` a NUTS fit raises `OverBudget` as soon as it is projected to
@@ -160,13 +183,26 @@ def fit(d: Design, *, method: str = "nuts", draws: int = 300, tune: int = 300, c
                 if projected > time_budget_s:
                     raise OverBudget(projected, time.perf_counter() - start, time_budget_s, len(d.ids), started=False)
                 guard = budget_guard(time_budget_s, (draws + tune) * chains, start, len(d.ids))
-            idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=sampler_cores(chains),
-                              target_accept=target_accept, random_seed=seed, progressbar=False,
-                              compute_convergence_checks=False, callback=guard)
+            idata = pm.sample(
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                cores=sampler_cores(chains),
+                target_accept=target_accept,
+                random_seed=seed,
+                progressbar=False,
+                compute_convergence_checks=False,
+                callback=guard,
+            )
         elif method == "advi":
             # stop when the parameters settle: on M1 a longer fixed budget gave worse forecasts
-            approx = pm.fit(n=30_000, method="advi", random_seed=seed, progressbar=False,
-                            callbacks=[pm.callbacks.CheckParametersConvergence(diff="absolute", tolerance=1e-3)])
+            approx = pm.fit(
+                n=30_000,
+                method="advi",
+                random_seed=seed,
+                progressbar=False,
+                callbacks=[pm.callbacks.CheckParametersConvergence(diff="absolute", tolerance=1e-3)],
+            )
             idata = approx.sample(draws * chains, random_seed=seed)
         else:
             raise ValueError(f"unknown method {method!r}; expected 'nuts' or 'advi'")
@@ -193,7 +229,6 @@ def _negbin(arr, d: Design, mu: np.ndarray, rng: np.random.Generator) -> np.ndar
     return rng.poisson(rng.gamma(alpha, m / alpha)).astype(float)
 
 
-
 def replicate_history(idata: az.InferenceData, d: Design, rng: np.random.Generator, max_draws: int = 200) -> np.ndarray:
     """Posterior predictive draws of the history the model was fitted on: (sample, series, month).
 
@@ -204,8 +239,12 @@ def replicate_history(idata: az.InferenceData, d: Design, rng: np.random.Generat
     """
     arr = _posterior(idata, max_draws)
     hinge = np.minimum(0.0, d.t[:, None] - np.array(CHANGEPOINTS_YEARS)[None, :])  # (time, k)
-    mu = (arr("level")[:, :, None] + arr("slope")[:, :, None] * d.t[None, None, :]
-          + CHANGEPOINT_SD * np.einsum("snk,tk->snt", arr("changepoint_z"), hinge) + _seasonality(arr, d)[:, :, d.moy])
+    mu = (
+        arr("level")[:, :, None]
+        + arr("slope")[:, :, None] * d.t[None, None, :]
+        + CHANGEPOINT_SD * np.einsum("snk,tk->snt", arr("changepoint_z"), hinge)
+        + _seasonality(arr, d)[:, :, d.moy]
+    )
     if d.x.shape[0]:
         mu = mu + np.einsum("sk,knt->snt", arr("beta"), d.x)
     if d.likelihood == "negbin":
@@ -245,5 +284,3 @@ def simulate(idata: az.InferenceData, d: Design, rng: np.random.Generator) -> np
         e = rho * e + sigma * rng.standard_t(np.broadcast_to(nu, e.shape))
         z[:, :, k] = mu[:, :, k] + e
     return from_log_scale(z, d)
-
-

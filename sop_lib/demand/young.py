@@ -48,8 +48,9 @@ def seasonal_index(history: pd.DataFrame, group_col: str = "family", years: int 
     return by / by.groupby(level=0).transform("mean")
 
 
-def young_draws(young: pd.DataFrame, modelled: pd.DataFrame, like: xr.DataArray, *, seed: int = 0,
-                group_col: str = "family") -> xr.DataArray:
+def young_draws(
+    young: pd.DataFrame, modelled: pd.DataFrame, like: xr.DataArray, *, seed: int = 0, group_col: str = "family"
+) -> xr.DataArray:
     """Draws for the young series on the model's draws' samples and months (``like``)."""
     months = pd.DatetimeIndex(like["ds"].values)
     samples = like.sizes["sample"]
@@ -77,8 +78,11 @@ def young_draws(young: pd.DataFrame, modelled: pd.DataFrame, like: xr.DataArray,
         level = mean * rng.lognormal(-0.5 * se**2, se, size=samples)
         noise = rng.lognormal(-0.5 * scatter**2, scatter, size=(samples, len(months)))  # mean 1
         out[:, j, :] = level[:, None] * factor(group, months.month)[None, :] * noise
-    return xr.DataArray(out, dims=("sample", "unique_id", "ds"),
-                        coords={"sample": like["sample"].values, "unique_id": ids, "ds": like["ds"].values})
+    return xr.DataArray(
+        out,
+        dims=("sample", "unique_id", "ds"),
+        coords={"sample": like["sample"].values, "unique_id": ids, "ds": like["ds"].values},
+    )
 
 
 def describe_young(young: pd.DataFrame, season_length: int, holdout: int) -> str:
@@ -86,6 +90,8 @@ def describe_young(young: pd.DataFrame, season_length: int, holdout: int) -> str
     if young.empty:
         return ""
     n = young.groupby("unique_id").size()
-    return (f"{len(n)} series {'has' if len(n) == 1 else 'have'} fewer than {min_months(season_length) + holdout} months of history "
-            f"({n.min()} to {n.max()} months): the model and its backtest leave them out, and they are planned "
-            "from their last months' level and their family's seasonal pattern, with a wide band.")
+    return (
+        f"{len(n)} series {'has' if len(n) == 1 else 'have'} fewer than {min_months(season_length) + holdout} months of history "
+        f"({n.min()} to {n.max()} months): the model and its backtest leave them out, and they are planned "
+        "from their last months' level and their family's seasonal pattern, with a wide band."
+    )

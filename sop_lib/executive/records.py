@@ -85,8 +85,13 @@ def _read(path: Path, model: type[BaseModel]) -> list:
         except ValidationError as exc:
             for err in exc.errors():
                 loc = ".".join(str(p) for p in err["loc"]) or "(entry)"
-                what = ("unknown key" if err["type"] == "extra_forbidden" else
-                        "required key is missing" if err["type"] == "missing" else err["msg"])
+                what = (
+                    "unknown key"
+                    if err["type"] == "extra_forbidden"
+                    else "required key is missing"
+                    if err["type"] == "missing"
+                    else err["msg"]
+                )
                 errors.append(f"{path}: entry {i + 1}, {loc}: {what}")
     ids = [d.id for d in out if isinstance(d, Decision)]
     errors += [f"{path}: id {x!r} is used twice" for x in sorted({x for x in ids if ids.count(x) > 1})]
@@ -126,13 +131,23 @@ def carried_actions(base_dir: Path, cycle: str) -> pd.DataFrame:
     rows = []
     for taken, d in latest.values():
         overdue = d.status == "open" and d.due < cycle
-        rows.append({"id": d.id, "decision": d.decision, "owner": d.owner, "taken": taken, "due": d.due,
-                     "status": "overdue" if overdue else d.status, "adopts": d.adopts or ""})
+        rows.append(
+            {
+                "id": d.id,
+                "decision": d.decision,
+                "owner": d.owner,
+                "taken": taken,
+                "due": d.due,
+                "status": "overdue" if overdue else d.status,
+                "adopts": d.adopts or "",
+            }
+        )
     cols = ["id", "decision", "owner", "taken", "due", "status", "adopts"]
     out = pd.DataFrame(rows, columns=cols)
     order = {"overdue": 0, "open": 1, "done": 2, "dropped": 3}
-    return out.sort_values(["status", "due"], key=lambda s: s.map(order) if s.name == "status" else s,
-                           kind="stable").reset_index(drop=True)
+    return out.sort_values(["status", "due"], key=lambda s: s.map(order) if s.name == "status" else s, kind="stable").reset_index(
+        drop=True
+    )
 
 
 def adopted_scenarios(base_dir: Path, cycle: str, reports_root: Path) -> list[dict]:
@@ -149,20 +164,26 @@ def adopted_scenarios(base_dir: Path, cycle: str, reports_root: Path) -> list[di
                 continue
             params = Path(reports_root) / c / "params.json"
             if not params.is_file():
-                raise RecordError(f"{decisions_path(base_dir, c)}: decision {d.id!r} adopts {d.adopts!r}, but cycle {c} "
-                                  f"has no completed run in {reports_root} to read the scenario from")
+                raise RecordError(
+                    f"{decisions_path(base_dir, c)}: decision {d.id!r} adopts {d.adopts!r}, but cycle {c} "
+                    f"has no completed run in {reports_root} to read the scenario from"
+                )
             scenarios = json.loads(params.read_text(encoding="utf-8")).get("scenarios", [])
             match = [s for s in scenarios if s["name"] == d.adopts]
             if not match:
                 known = ", ".join(s["name"] for s in scenarios) or "none"
-                raise RecordError(f"{decisions_path(base_dir, c)}: decision {d.id!r} adopts {d.adopts!r}, which is not a "
-                                  f"scenario of cycle {c} (its scenarios: {known})")
+                raise RecordError(
+                    f"{decisions_path(base_dir, c)}: decision {d.id!r} adopts {d.adopts!r}, which is not a "
+                    f"scenario of cycle {c} (its scenarios: {known})"
+                )
             kinds = [k for ch in match[0]["changes"] for k, v in ch.items() if v is not None]
             bad = [k for k in kinds if k not in ADOPTABLE]
             if bad:
-                raise RecordError(f"{decisions_path(base_dir, c)}: decision {d.id!r} adopts {d.adopts!r}, whose "
-                                  f"{', '.join(bad)} change cannot enter the plan (adoptable: {', '.join(ADOPTABLE)}; "
-                                  "demand and price belong in step 2's shocks and the product master)")
+                raise RecordError(
+                    f"{decisions_path(base_dir, c)}: decision {d.id!r} adopts {d.adopts!r}, whose "
+                    f"{', '.join(bad)} change cannot enter the plan (adoptable: {', '.join(ADOPTABLE)}; "
+                    "demand and price belong in step 2's shocks and the product master)"
+                )
             out.append({"scenario": match[0], "cycle": c, "owner": d.owner, "id": d.id})
     return out
 
@@ -182,20 +203,25 @@ def record(base_dir: Path, cycle: str, decision: Decision) -> Path:
 def expected_effect(cycle_dir: Path, scenario: str) -> dict[str, float]:
     """A scenario's most likely changes against the plan when it was adopted (from step 4's results)."""
     if not handover.has_table(cycle_dir, "scenario_results"):
-        raise RecordError(f"{handover.table_path(cycle_dir, 'scenario_results')}: not found; a decision can adopt a "
-                          "scenario only of a completed cycle")
+        raise RecordError(
+            f"{handover.table_path(cycle_dir, 'scenario_results')}: not found; a decision can adopt a "
+            "scenario only of a completed cycle"
+        )
     r = handover.read_table(cycle_dir, "scenario_results")
     names = list(dict.fromkeys(r["scenario"]))
     if scenario not in names[1:]:
-        raise RecordError(f"{scenario!r} is not a scenario of {Path(cycle_dir).name} (its scenarios: "
-                          f"{', '.join(names[1:]) or 'none'})")
+        raise RecordError(
+            f"{scenario!r} is not a scenario of {Path(cycle_dir).name} (its scenarios: {', '.join(names[1:]) or 'none'})"
+        )
     r = r[(r["scenario"] == scenario) & r["delta_p50"].notna()].set_index("metric")
-    return {m: float(r.loc[m, "delta_p50"]) for m in ("revenue_eur", "operating_profit_eur", "fill_rate",
-                                                       "customer_months_waiting") if m in r.index}
+    return {
+        m: float(r.loc[m, "delta_p50"])
+        for m in ("revenue_eur", "operating_profit_eur", "fill_rate", "customer_months_waiting")
+        if m in r.index
+    }
 
 
-def outcome_review(base_dir: Path, cycle: str, reports_root: Path, sales: pd.DataFrame,
-                   waiting_now: int) -> pd.DataFrame:
+def outcome_review(base_dir: Path, cycle: str, reports_root: Path, sales: pd.DataFrame, waiting_now: int) -> pd.DataFrame:
     """What happened after each decision that carries an expected effect, beside that expectation.
 
     For every earlier decision with ``expected`` numbers, over the months that have closed
@@ -217,17 +243,34 @@ def outcome_review(base_dir: Path, cycle: str, reports_root: Path, sales: pd.Dat
         for d in load_decisions(base_dir, c):
             if not d.expected or not len(months):
                 continue
-            rows.append({
-                "id": d.id, "decision": d.decision, "taken": c,
-                "months": f"{months[0]:%Y-%m}" + (f" to {months[-1]:%Y-%m}" if len(months) > 1 else ""),
-                "expected_operating_profit_eur": d.expected.get("operating_profit_eur", float("nan")),
-                "expected_fill_rate_points": 100 * d.expected.get("fill_rate", float("nan")),
-                "planned_revenue_eur": float(fin.loc[pd.to_datetime(fin["month"]).isin(months), "revenue_eur"].sum()),
-                "booked_revenue_eur": float(booked.loc[booked["month"].isin(months), "net_revenue_eur"].sum())
-                if "net_revenue_eur" in booked else float("nan"),
-                "customers_waiting_then": then.get("backlog_customers", float("nan")),
-                "customers_waiting_now": float(waiting_now),
-            })
-    return pd.DataFrame(rows, columns=["id", "decision", "taken", "months", "expected_operating_profit_eur",
-                                       "expected_fill_rate_points", "planned_revenue_eur", "booked_revenue_eur",
-                                       "customers_waiting_then", "customers_waiting_now"])
+            rows.append(
+                {
+                    "id": d.id,
+                    "decision": d.decision,
+                    "taken": c,
+                    "months": f"{months[0]:%Y-%m}" + (f" to {months[-1]:%Y-%m}" if len(months) > 1 else ""),
+                    "expected_operating_profit_eur": d.expected.get("operating_profit_eur", float("nan")),
+                    "expected_fill_rate_points": 100 * d.expected.get("fill_rate", float("nan")),
+                    "planned_revenue_eur": float(fin.loc[pd.to_datetime(fin["month"]).isin(months), "revenue_eur"].sum()),
+                    "booked_revenue_eur": float(booked.loc[booked["month"].isin(months), "net_revenue_eur"].sum())
+                    if "net_revenue_eur" in booked
+                    else float("nan"),
+                    "customers_waiting_then": then.get("backlog_customers", float("nan")),
+                    "customers_waiting_now": float(waiting_now),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "decision",
+            "taken",
+            "months",
+            "expected_operating_profit_eur",
+            "expected_fill_rate_points",
+            "planned_revenue_eur",
+            "booked_revenue_eur",
+            "customers_waiting_then",
+            "customers_waiting_now",
+        ],
+    )

@@ -53,8 +53,11 @@ def plan_change(prev: dict[str, pd.DataFrame], now: dict[str, pd.DataFrame]) -> 
     steps = [
         ("demand forecast", value(fn, "stat_mean", p_prev, False) - value(fp, "stat_mean", p_prev, False)),
         ("launch timing", value(fn, "stat_mean", p_prev, True) - value(fp, "stat_mean", p_prev, True)),
-        ("consensus overrides", (value(fn, "mean", p_prev) - value(fn, "stat_mean", p_prev))
-         - (value(fp, "mean", p_prev) - value(fp, "stat_mean", p_prev))),
+        (
+            "consensus overrides",
+            (value(fn, "mean", p_prev) - value(fn, "stat_mean", p_prev))
+            - (value(fp, "mean", p_prev) - value(fp, "stat_mean", p_prev)),
+        ),
         ("price and mix", value(fn, "mean", p_now) - value(fn, "mean", p_prev)),
         ("supply and backlog", (r_now - value(fn, "mean", p_now)) - (r_prev - value(fp, "mean", p_prev))),
     ]

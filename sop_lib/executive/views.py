@@ -34,16 +34,20 @@ class ViewError(ValueError):
 
 def check_views(views: list, tables: dict[str, pd.DataFrame], regions: list[str]) -> list[str]:
     """Every scope entry a view names that the data lacks; one message per problem."""
-    known = {"families": ("products.family", set(tables["products"]["family"].astype(str))),
-             "regions": ("data.regions", set(regions) | {"all"}),
-             "suppliers": ("suppliers.supplier_id", set(tables["suppliers"]["supplier_id"].astype(str)))}
+    known = {
+        "families": ("products.family", set(tables["products"]["family"].astype(str))),
+        "regions": ("data.regions", set(regions) | {"all"}),
+        "suppliers": ("suppliers.supplier_id", set(tables["suppliers"]["supplier_id"].astype(str))),
+    }
     out = []
     for i, v in enumerate(views):
         for key, (source, values) in known.items():
             for value in getattr(v, key):
                 if value not in values:
-                    out.append(f"params: views[{i}] {v.name!r}.{key}: {value!r} is not in {source} "
-                               f"(known: {', '.join(sorted(values)[:12]) or 'none'})")
+                    out.append(
+                        f"params: views[{i}] {v.name!r}.{key}: {value!r} is not in {source} "
+                        f"(known: {', '.join(sorted(values)[:12]) or 'none'})"
+                    )
     return out
 
 
@@ -58,16 +62,19 @@ def _section(name: str, art: dict[str, pd.DataFrame], view) -> str:
     if name == "finance":
         f = _in(art["financial_plan"], "family", fam)
         t = f.groupby("family")[["revenue_eur", "revenue_target_eur", "gross_margin_eur"]].sum(min_count=1).reset_index()
-        text = (f"Revenue plan {fmt_eur(f['revenue_eur'].sum())}, gross margin {fmt_eur(f['gross_margin_eur'].sum())}"
-                + (" (the financial plan is by family, not region: these figures are company-wide)." if reg else "."))
+        text = f"Revenue plan {fmt_eur(f['revenue_eur'].sum())}, gross margin {fmt_eur(f['gross_margin_eur'].sum())}" + (
+            " (the financial plan is by family, not region: these figures are company-wide)." if reg else "."
+        )
         return text, table_html(t, formats={c: fmt_eur for c in t.columns if c.endswith("_eur")})
     if name == "demand":
         f = _in(art["demand_forecast"], "family", fam)
         f = _in(f, "region", reg)
         t = f.groupby(["family", "ds"])[["p10", "p50", "p90"]].sum().reset_index()
         t["ds"] = pd.to_datetime(t["ds"]).dt.strftime("%Y-%m")
-        text = (f"Most likely demand {f['p50'].sum():,.0f} units over the horizon in scope "
-                "(monthly P10 and P90 are summed per family: a conservative range).")
+        text = (
+            f"Most likely demand {f['p50'].sum():,.0f} units over the horizon in scope "
+            "(monthly P10 and P90 are summed per family: a conservative range)."
+        )
         return text, table_html(t, formats={c: ",.0f" for c in ("p10", "p50", "p90")}, max_rows=40)
     if name == "supply":
         p = art["supply_plan"]
@@ -84,20 +91,30 @@ def _section(name: str, art: dict[str, pd.DataFrame], view) -> str:
     if name == "procurement":
         r = _in(art["supplier_risk"], "supplier_id", sup)
         po = _in(art["purchase_orders"], "supplier_id", sup)
-        text = (f"{(r['status'] == 'red').sum()} supplier(s) rated red; {len(po)} purchase orders suggested, "
-                f"{(po['status'] != 'green').sum()} flagged.")
+        text = (
+            f"{(r['status'] == 'red').sum()} supplier(s) rated red; {len(po)} purchase orders suggested, "
+            f"{(po['status'] != 'green').sum()} flagged."
+        )
         cols = ["supplier_name", "financial_risk", "single_source", "revenue_at_risk_eur", "status"]
-        return text, (table_html(r[cols], status_col="status", formats={"revenue_at_risk_eur": fmt_eur},
-                                 empty="No supplier in scope.")
-                      + table_html(po[["order_date", "component", "supplier_name", "quantity", "status"]],
-                                   status_col="status", formats={"quantity": ",.0f"}, max_rows=15,
-                                   empty="No purchase order suggested."))
+        return text, (
+            table_html(r[cols], status_col="status", formats={"revenue_at_risk_eur": fmt_eur}, empty="No supplier in scope.")
+            + table_html(
+                po[["order_date", "component", "supplier_name", "quantity", "status"]],
+                status_col="status",
+                formats={"quantity": ",.0f"},
+                max_rows=15,
+                empty="No purchase order suggested.",
+            )
+        )
     if name == "people":
         pc = _in(art["people_check"], "region", [*reg, "all"] if reg else [])
         short = pc[pc["gap"] > 0]
         text = f"{len(short)} role-region(s) short of people at the peak."
-        return text, table_html(pc, status_col="status", formats={"available": ",.0f", "required_at_peak": ",.0f",
-                                                                 "gap": "+,.0f", "hiring_lead_months": ".0f"})
+        return text, table_html(
+            pc,
+            status_col="status",
+            formats={"available": ",.0f", "required_at_peak": ",.0f", "gap": "+,.0f", "hiring_lead_months": ".0f"},
+        )
     if name == "decisions":
         d, a = art["decisions"], art["actions"]
         text = f"{len(d)} decision(s) asked for; {(a['status'] == 'overdue').sum()} earlier action(s) overdue."
@@ -106,9 +123,11 @@ def _section(name: str, art: dict[str, pd.DataFrame], view) -> str:
         r = art["scenario_results"]
         op = r[(r["metric"] == "operating_profit_eur") & (r["scenario"] != "base")]
         t = op[["scenario", "delta_p10", "delta_p50", "delta_p90"]].rename(
-            columns={"delta_p10": "P10", "delta_p50": "most likely", "delta_p90": "P90"})
+            columns={"delta_p10": "P10", "delta_p50": "most likely", "delta_p90": "P90"}
+        )
         return "Change in operating profit against the plan, draw by draw.", table_html(
-            t, formats={"P10": fmt_eur_change, "most likely": fmt_eur_change, "P90": fmt_eur_change})
+            t, formats={"P10": fmt_eur_change, "most likely": fmt_eur_change, "P90": fmt_eur_change}
+        )
     raise ValueError(f"unknown section {name!r}")
 
 
@@ -122,8 +141,10 @@ def build_views(cycle_dir: str | Path, params) -> list[Path]:
     out_dir.mkdir(exist_ok=True)
     pages = []
     for v in params.views:
-        scope = "; ".join(f"{k}: {', '.join(getattr(v, k))}" for k in ("families", "regions", "suppliers")
-                          if getattr(v, k)) or "the whole company"
+        scope = (
+            "; ".join(f"{k}: {', '.join(getattr(v, k))}" for k in ("families", "regions", "suppliers") if getattr(v, k))
+            or "the whole company"
+        )
         parts = []
         for s in v.sections:
             text, table = _section(s, art, v)
@@ -134,7 +155,7 @@ def build_views(cycle_dir: str | Path, params) -> list[Path]:
 <style>body{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:32px;max-width:1000px}}</style>
 </head><body><p><a href="../index.html">← cycle {esc(params.cycle)}</a></p>
 <h1>{esc(v.name)}</h1><p class="sop-caption">{esc(params.company)} · cycle {esc(params.cycle)} · scope: {esc(scope)}</p>
-{''.join(parts)}</body></html>"""
+{"".join(parts)}</body></html>"""
         path = out_dir / v.page
         path.write_text(page, encoding="utf-8")
         pages.append(path)

@@ -47,9 +47,19 @@ POLICIES = {
     "perfect": "perfect foresight: the LP with the actual demand known, no safety stock",
 }
 WEEKS_PER_MONTH = 52 / 12
-SUMMARY_COLUMNS = ["policy", "fill_rate", "cycle_service_level", "customer_months_waiting", "avg_inventory_eur",
-                   "total_cost_eur", "cost_gap_to_perfect_pct", "holding_eur", "waiting_eur", "overtime_eur",
-                   "below_safety_share"]
+SUMMARY_COLUMNS = [
+    "policy",
+    "fill_rate",
+    "cycle_service_level",
+    "customer_months_waiting",
+    "avg_inventory_eur",
+    "total_cost_eur",
+    "cost_gap_to_perfect_pct",
+    "holding_eur",
+    "waiting_eur",
+    "overtime_eur",
+    "below_safety_share",
+]
 
 # (history before the month, future promotions, the month, horizon) -> draws (sample, sku, ds)
 Forecaster = Callable[[pd.DataFrame, pd.DataFrame, pd.Timestamp, int], xr.DataArray]
@@ -62,6 +72,7 @@ class BacktestError(ValueError):
 @dataclass(frozen=True)
 class Costs:
     """The plan's cost rates and LP settings, from the params."""
+
     holding_pct_year: float
     lateness_pct: float
     stockout_pct: float
@@ -80,8 +91,9 @@ def replay_months(cycle: str, months: int) -> pd.DatetimeIndex:
     return pd.date_range(start - pd.DateOffset(months=months), periods=months, freq="MS")
 
 
-def check_span(history: pd.DataFrame, replayed: pd.DatetimeIndex, season_length: int, min_fit_months: int,
-               warmup: int = 0) -> None:
+def check_span(
+    history: pd.DataFrame, replayed: pd.DatetimeIndex, season_length: int, min_fit_months: int, warmup: int = 0
+) -> None:
     """Refuse a replay that leaves too little history before its first (warm-up) month, or has no sales in it."""
     first, start = history["ds"].min(), replayed[0] - pd.DateOffset(months=warmup)
     before = (start.year - first.year) * 12 + start.month - first.month
@@ -90,10 +102,13 @@ def check_span(history: pd.DataFrame, replayed: pd.DatetimeIndex, season_length:
         raise BacktestError(
             f"sales history starts {first:%Y-%m}: replaying {len(replayed)} months from {replayed[0]:%Y-%m}{lead} leaves "
             f"{before} months to forecast from; expected at least {min_fit_months} (season {season_length} months). "
-            f"Replay fewer months (--months) or shorten backtest.warmup_months.")
+            f"Replay fewer months (--months) or shorten backtest.warmup_months."
+        )
     if history["ds"].max() < replayed[-1]:
-        raise BacktestError(f"sales history ends {history['ds'].max():%Y-%m}, before the last replayed month "
-                            f"{replayed[-1]:%Y-%m}: the replay needs every replayed month's actual sales")
+        raise BacktestError(
+            f"sales history ends {history['ds'].max():%Y-%m}, before the last replayed month "
+            f"{replayed[-1]:%Y-%m}: the replay needs every replayed month's actual sales"
+        )
 
 
 def sku_months(history: pd.DataFrame) -> pd.DataFrame:
@@ -113,8 +128,16 @@ def naive_view(history: pd.DataFrame, months: pd.DatetimeIndex, skus: list[str])
     return pd.concat(rows, ignore_index=True)
 
 
-def engine_forecaster(*, season_length: int, model: str, method: str, draws: int, seed: int,
-                      theta_weight: float | None = None, tsb_weight: float | None = None) -> Forecaster:
+def engine_forecaster(
+    *,
+    season_length: int,
+    model: str,
+    method: str,
+    draws: int,
+    seed: int,
+    theta_weight: float | None = None,
+    tsb_weight: float | None = None,
+) -> Forecaster:
     """The suite's demand engine as a replay forecaster: SKU-level draws, young series planned as step 2 does."""
     from sop_lib import demand
     from sop_lib.supply import sku_draws
@@ -122,10 +145,23 @@ def engine_forecaster(*, season_length: int, model: str, method: str, draws: int
     def run(history: pd.DataFrame, future: pd.DataFrame, origin: pd.Timestamp, horizon: int) -> xr.DataArray:
         history = history[history.groupby("unique_id")["ds"].transform("max") == history["ds"].max()]  # still sold
         fit, young = demand.split_young(history, season_length, holdout=0)
-        res = demand.forecast(fit, horizon, season_length=season_length, group_col="family", regressors=("promo",),
-                              future_regressors=future[future["unique_id"].isin(fit["unique_id"])], model=model,
-                              method=method, draws=draws, chains=1, tune=draws, seed=seed, theta_weight=theta_weight,
-                              tsb_weight=tsb_weight, return_draws=True)
+        res = demand.forecast(
+            fit,
+            horizon,
+            season_length=season_length,
+            group_col="family",
+            regressors=("promo",),
+            future_regressors=future[future["unique_id"].isin(fit["unique_id"])],
+            model=model,
+            method=method,
+            draws=draws,
+            chains=1,
+            tune=draws,
+            seed=seed,
+            theta_weight=theta_weight,
+            tsb_weight=tsb_weight,
+            return_draws=True,
+        )
         d = res.draws
         if len(young):
             d = xr.concat([d, demand.young_draws(young, fit, d, seed=seed)], dim="unique_id")
@@ -142,17 +178,38 @@ def _first_month(plan, origin: pd.Timestamp, skus: list[str]) -> tuple[pd.Series
     return p.clip(lower=0.0), ot
 
 
-def plan_month(view: pd.DataFrame, safety: pd.Series, on_hand: pd.Series, backlog: pd.Series,
-               tables: dict[str, pd.DataFrame], costs: Costs, unit_cost: pd.Series, price: pd.Series):
+def plan_month(
+    view: pd.DataFrame,
+    safety: pd.Series,
+    on_hand: pd.Series,
+    backlog: pd.Series,
+    tables: dict[str, pd.DataFrame],
+    costs: Costs,
+    unit_cost: pd.Series,
+    price: pd.Series,
+):
     """The LP's cheapest plan for a demand view (sku, month, units) from this month's stock and backlog."""
     from sop_lib.supply.production import plan_production
 
-    return plan_production(view, on_hand=on_hand, backlog=backlog, safety=safety, routings=tables["routings"],
-                           lines=tables["production_lines"], bom=tables["bom"], suppliers=tables["suppliers"],
-                           unit_cost=unit_cost, price=price, holding_pct_year=costs.holding_pct_year,
-                           overtime_pct=costs.overtime_pct, overtime_cost=costs.overtime_cost,
-                           lateness_pct=costs.lateness_pct, stockout_pct=costs.stockout_pct,
-                           storage_limit=costs.storage_limit, below_safety_pct=costs.below_safety_pct)
+    return plan_production(
+        view,
+        on_hand=on_hand,
+        backlog=backlog,
+        safety=safety,
+        routings=tables["routings"],
+        lines=tables["production_lines"],
+        bom=tables["bom"],
+        suppliers=tables["suppliers"],
+        unit_cost=unit_cost,
+        price=price,
+        holding_pct_year=costs.holding_pct_year,
+        overtime_pct=costs.overtime_pct,
+        overtime_cost=costs.overtime_cost,
+        lateness_pct=costs.lateness_pct,
+        stockout_pct=costs.stockout_pct,
+        storage_limit=costs.storage_limit,
+        below_safety_pct=costs.below_safety_pct,
+    )
 
 
 def happen(on_hand: pd.Series, backlog: pd.Series, made: pd.Series, demand: pd.Series) -> dict[str, pd.Series]:
@@ -164,8 +221,9 @@ def happen(on_hand: pd.Series, backlog: pd.Series, made: pd.Series, demand: pd.S
     return {"on_hand": left - served, "backlog": backlog - to_backlog + demand - served, "served": served}
 
 
-def suite_view(draws: xr.DataArray, months: pd.DatetimeIndex, skus: list[str], tables: dict[str, pd.DataFrame],
-               costs: Costs) -> tuple[pd.DataFrame, pd.Series]:
+def suite_view(
+    draws: xr.DataArray, months: pd.DatetimeIndex, skus: list[str], tables: dict[str, pd.DataFrame], costs: Costs
+) -> tuple[pd.DataFrame, pd.Series]:
     """The suite's plan inputs from its draws: the demand view of step 3 and safety stock for the service level."""
     from sop_lib.supply import scenario_demand
     from sop_lib.supply.inventory import safety_stock
@@ -175,42 +233,69 @@ def suite_view(draws: xr.DataArray, months: pd.DatetimeIndex, skus: list[str], t
     return view[view["month"].isin(months)], ss.set_index("sku")["safety_stock"].reindex(skus).fillna(0.0)
 
 
-def naive_policy_view(seen: pd.DataFrame, months: pd.DatetimeIndex, skus: list[str],
-                      cover_weeks: float) -> tuple[pd.DataFrame, pd.Series]:
+def naive_policy_view(
+    seen: pd.DataFrame, months: pd.DatetimeIndex, skus: list[str], cover_weeks: float
+) -> tuple[pd.DataFrame, pd.Series]:
     """Seasonal naive demand and safety stock as fixed weeks of that demand."""
     view = naive_view(seen, months, skus)
     cover = view.groupby("sku")["units"].mean() * cover_weeks / WEEKS_PER_MONTH
     return view, cover.reindex(skus).fillna(0.0)
 
 
-def perfect_view(actual: pd.DataFrame, origin: pd.Timestamp, last: pd.Timestamp,
-                 skus: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+def perfect_view(
+    actual: pd.DataFrame, origin: pd.Timestamp, last: pd.Timestamp, skus: list[str]
+) -> tuple[pd.DataFrame, pd.Series]:
     """The actual demand of every month from ``origin`` to the end of the replay, and no safety stock."""
     rest = pd.date_range(origin, last, freq="MS")
     known = actual.reindex(rest).fillna(0.0)
-    view = pd.DataFrame({"sku": np.tile(skus, len(rest)), "month": np.repeat(rest, len(skus)),
-                         "units": known.to_numpy().ravel()})
+    view = pd.DataFrame({"sku": np.tile(skus, len(rest)), "month": np.repeat(rest, len(skus)), "units": known.to_numpy().ravel()})
     return view, pd.Series(0.0, index=skus)
 
 
-def _month_record(policy: str, origin: pd.Timestamp, demand: pd.Series, made: pd.Series, after: dict,
-                  safety: pd.Series, unit_cost: pd.Series, price: pd.Series, costs: Costs) -> pd.DataFrame:
+def _month_record(
+    policy: str,
+    origin: pd.Timestamp,
+    demand: pd.Series,
+    made: pd.Series,
+    after: dict,
+    safety: pd.Series,
+    unit_cost: pd.Series,
+    price: pd.Series,
+    costs: Costs,
+) -> pd.DataFrame:
     """One policy's month per SKU: demand, made, served, stock and waiting at month end, and their costs."""
-    return pd.DataFrame({
-        "policy": policy, "month": origin, "sku": demand.index, "demand": demand.to_numpy(),
-        "made": made.to_numpy(), "served": after["served"].to_numpy(),
-        "end_stock": after["on_hand"].to_numpy(), "end_backlog": after["backlog"].to_numpy(),
-        "safety_stock": safety.to_numpy(),
-        "inventory_eur": (after["on_hand"] * unit_cost).to_numpy(),
-        "holding_eur": (after["on_hand"] * unit_cost * costs.holding_pct_year / 12).to_numpy(),
-        "waiting_eur": (after["backlog"] * price * costs.lateness_pct).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "policy": policy,
+            "month": origin,
+            "sku": demand.index,
+            "demand": demand.to_numpy(),
+            "made": made.to_numpy(),
+            "served": after["served"].to_numpy(),
+            "end_stock": after["on_hand"].to_numpy(),
+            "end_backlog": after["backlog"].to_numpy(),
+            "safety_stock": safety.to_numpy(),
+            "inventory_eur": (after["on_hand"] * unit_cost).to_numpy(),
+            "holding_eur": (after["on_hand"] * unit_cost * costs.holding_pct_year / 12).to_numpy(),
+            "waiting_eur": (after["backlog"] * price * costs.lateness_pct).to_numpy(),
+        }
+    )
 
 
-def replay(history: pd.DataFrame, future_promos: pd.DataFrame, tables: dict[str, pd.DataFrame], *,
-           replayed: pd.DatetimeIndex, horizon: int, costs: Costs, naive_cover_weeks: float,
-           forecaster: Forecaster, policies: tuple[str, ...] = tuple(POLICIES), warmup: int = 0,
-           log: Callable[[str], None] = lambda _: None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def replay(
+    history: pd.DataFrame,
+    future_promos: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    *,
+    replayed: pd.DatetimeIndex,
+    horizon: int,
+    costs: Costs,
+    naive_cover_weeks: float,
+    forecaster: Forecaster,
+    policies: tuple[str, ...] = tuple(POLICIES),
+    warmup: int = 0,
+    log: Callable[[str], None] = lambda _: None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Month-by-month records of every policy over ``replayed``: one row per policy, month and SKU,
     and the lines' overtime per policy and month (hours and euros).
 
@@ -229,13 +314,13 @@ def replay(history: pd.DataFrame, future_promos: pd.DataFrame, tables: dict[str,
     if not skus:
         raise BacktestError("no product with sales history has a routing: the production LP has nothing to plan")
     unit_cost, price = prod["unit_cost_eur"].reindex(skus).fillna(0.0), prod["list_price_eur"].reindex(skus).fillna(0.0)
-    actual = (sku_months(history).pivot_table(index="ds", columns="sku", values="y", aggfunc="sum")
-              .reindex(columns=skus).fillna(0.0))
+    actual = (
+        sku_months(history).pivot_table(index="ds", columns="sku", values="y", aggfunc="sum").reindex(columns=skus).fillna(0.0)
+    )
     origins = pd.date_range(replayed[0] - pd.DateOffset(months=warmup), replayed[-1], freq="MS")
     before = actual[actual.index < origins[0]].tail(3).mean().reindex(skus).fillna(0.0)
     state = {p: (before.copy(), pd.Series(0.0, index=skus)) for p in policies}
-    stop = (pd.to_datetime(prod["discontinue_date"]).reindex(skus) if "discontinue_date" in prod
-            else pd.Series(pd.NaT, index=skus))
+    stop = pd.to_datetime(prod["discontinue_date"]).reindex(skus) if "discontinue_date" in prod else pd.Series(pd.NaT, index=skus)
     rows, overtime = [], []
     for origin in origins:
         live = stop.isna() | (stop > origin)  # a product past its discontinuation date is planned by nobody
@@ -247,8 +332,9 @@ def replay(history: pd.DataFrame, future_promos: pd.DataFrame, tables: dict[str,
             ahead = pd.date_range(origin, periods=horizon, freq="MS")
             draws = forecaster(seen, future_promos[future_promos["ds"].isin(ahead)], origin, horizon)
             if pd.Timestamp(draws["ds"].values[0]) != origin:
-                raise BacktestError(f"the forecaster's first month is {pd.Timestamp(draws['ds'].values[0]):%Y-%m}, "
-                                    f"expected {origin:%Y-%m}")
+                raise BacktestError(
+                    f"the forecaster's first month is {pd.Timestamp(draws['ds'].values[0]):%Y-%m}, expected {origin:%Y-%m}"
+                )
             views["suite"] = suite_view(draws.reindex(sku=skus, fill_value=0.0), months, skus, tables, costs)
         if "naive" in policies:
             view, cover = naive_policy_view(seen, months, skus, naive_cover_weeks)
@@ -258,17 +344,26 @@ def replay(history: pd.DataFrame, future_promos: pd.DataFrame, tables: dict[str,
         demand_now = actual.loc[origin] if origin in actual.index else pd.Series(0.0, index=skus)
         for policy, (view, safety) in views.items():
             on_hand, backlog = state[policy]
-            made, overtime_hours = _first_month(plan_month(view, safety, on_hand, backlog, tables, costs, unit_cost,
-                                                           price), origin, skus)
+            made, overtime_hours = _first_month(
+                plan_month(view, safety, on_hand, backlog, tables, costs, unit_cost, price), origin, skus
+            )
             after = happen(on_hand, backlog, made, demand_now)
             state[policy] = (after["on_hand"], after["backlog"])
             rows.append(_month_record(policy, origin, demand_now, made, after, safety, unit_cost, price, costs))
-            overtime.append({"policy": policy, "month": origin, "overtime_hours": overtime_hours,
-                             "overtime_eur": overtime_hours * costs.overtime_cost})
+            overtime.append(
+                {
+                    "policy": policy,
+                    "month": origin,
+                    "overtime_hours": overtime_hours,
+                    "overtime_eur": overtime_hours * costs.overtime_cost,
+                }
+            )
         log(f"replayed {origin:%Y-%m}")
     records, overtime = pd.concat(rows, ignore_index=True), pd.DataFrame(overtime)
-    return (records[records["month"] >= replayed[0]].reset_index(drop=True),
-            overtime[overtime["month"] >= replayed[0]].reset_index(drop=True))
+    return (
+        records[records["month"] >= replayed[0]].reset_index(drop=True),
+        overtime[overtime["month"] >= replayed[0]].reset_index(drop=True),
+    )
 
 
 def summarise(records: pd.DataFrame, overtime: pd.DataFrame, *, units_per_customer: float = 1.0) -> pd.DataFrame:
@@ -283,20 +378,25 @@ def summarise(records: pd.DataFrame, overtime: pd.DataFrame, *, units_per_custom
         per_month = r.groupby("month")[["inventory_eur"]].sum()
         cost = r[["holding_eur", "waiting_eur"]].sum()
         cost["overtime_eur"] = overtime.loc[overtime["policy"] == policy, "overtime_eur"].sum()
-        rows.append({
-            "policy": policy,
-            "fill_rate": float(r["served"].sum() / max(r["demand"].sum(), 1e-9)),
-            "cycle_service_level": float((sold["end_backlog"] <= 1e-6).mean()) if len(sold) else 1.0,
-            "customer_months_waiting": float(r["end_backlog"].sum() / max(units_per_customer, 1e-9)),
-            "avg_inventory_eur": float(per_month["inventory_eur"].mean()),
-            "total_cost_eur": float(cost.sum()),
-            "holding_eur": float(cost["holding_eur"]), "waiting_eur": float(cost["waiting_eur"]),
-            "overtime_eur": float(cost["overtime_eur"]),
-            # the buffer the policy asked for against the stock it really had at month end
-            "below_safety_share": float((r.loc[r["safety_stock"] > 0, "end_stock"] + 1e-6
-                                         < r.loc[r["safety_stock"] > 0, "safety_stock"]).mean())
-            if (r["safety_stock"] > 0).any() else 0.0,
-        })
+        rows.append(
+            {
+                "policy": policy,
+                "fill_rate": float(r["served"].sum() / max(r["demand"].sum(), 1e-9)),
+                "cycle_service_level": float((sold["end_backlog"] <= 1e-6).mean()) if len(sold) else 1.0,
+                "customer_months_waiting": float(r["end_backlog"].sum() / max(units_per_customer, 1e-9)),
+                "avg_inventory_eur": float(per_month["inventory_eur"].mean()),
+                "total_cost_eur": float(cost.sum()),
+                "holding_eur": float(cost["holding_eur"]),
+                "waiting_eur": float(cost["waiting_eur"]),
+                "overtime_eur": float(cost["overtime_eur"]),
+                # the buffer the policy asked for against the stock it really had at month end
+                "below_safety_share": float(
+                    (r.loc[r["safety_stock"] > 0, "end_stock"] + 1e-6 < r.loc[r["safety_stock"] > 0, "safety_stock"]).mean()
+                )
+                if (r["safety_stock"] > 0).any()
+                else 0.0,
+            }
+        )
     out = pd.DataFrame(rows)
     perfect = out.loc[out["policy"] == "perfect", "total_cost_eur"]
     base = float(perfect.iloc[0]) if len(perfect) else np.nan
@@ -322,37 +422,49 @@ def verdict(summary: pd.DataFrame, service_level: float) -> list[str]:
         return out
     suite = s.loc["suite"]
     reached = suite["cycle_service_level"] >= service_level
-    out.append(f"The suite's plans served {suite['fill_rate']:.1%} of demand in the month it arose; "
-               f"{suite['cycle_service_level']:.0%} of product-months ended with nobody waiting "
-               f"(target {service_level:.0%}: {'reached' if reached else 'not reached'}).")
+    out.append(
+        f"The suite's plans served {suite['fill_rate']:.1%} of demand in the month it arose; "
+        f"{suite['cycle_service_level']:.0%} of product-months ended with nobody waiting "
+        f"(target {service_level:.0%}: {'reached' if reached else 'not reached'})."
+    )
     if "perfect" in s.index and s.loc["perfect", "total_cost_eur"] > 0:
-        out.append(f"It cost {suite['cost_gap_to_perfect_pct']:+.0f}% against perfect foresight "
-                   f"(€{suite['total_cost_eur']:,.0f} against €{s.loc['perfect', 'total_cost_eur']:,.0f}).")
-        gap = (suite[["holding_eur", "waiting_eur", "overtime_eur"]] - s.loc["perfect", ["holding_eur", "waiting_eur",
-                                                                                          "overtime_eur"]])
+        out.append(
+            f"It cost {suite['cost_gap_to_perfect_pct']:+.0f}% against perfect foresight "
+            f"(€{suite['total_cost_eur']:,.0f} against €{s.loc['perfect', 'total_cost_eur']:,.0f})."
+        )
+        gap = (
+            suite[["holding_eur", "waiting_eur", "overtime_eur"]]
+            - s.loc["perfect", ["holding_eur", "waiting_eur", "overtime_eur"]]
+        )
         part = gap.idxmax()
-        why = {"holding_eur": "holding stock: the safety stock and forecasts above what sold (interval width and "
-                              "lead-time buffer)",
-               "waiting_eur": "customers waiting: forecasts below what sold (forecast error) or a buffer too thin",
-               "overtime_eur": "overtime: capacity used later or less evenly than foresight would"}[part]
+        why = {
+            "holding_eur": "holding stock: the safety stock and forecasts above what sold (interval width and lead-time buffer)",
+            "waiting_eur": "customers waiting: forecasts below what sold (forecast error) or a buffer too thin",
+            "overtime_eur": "overtime: capacity used later or less evenly than foresight would",
+        }[part]
         if gap[part] > 0:
             out.append(f"Most of the gap (€{gap[part]:,.0f}) is {why}.")
     if not reached and suite["below_safety_share"] > 0.25:
-        out.append(f"Its stock ended below its own safety stock in {suite['below_safety_share']:.0%} of product-months: "
-                   "the plans spend the buffer on waiting customers, and line hours and components inside the "
-                   "supplier lead time limit how fast it refills, so the shortfall is in planning and capacity as "
-                   "much as in the forecast.")
+        out.append(
+            f"Its stock ended below its own safety stock in {suite['below_safety_share']:.0%} of product-months: "
+            "the plans spend the buffer on waiting customers, and line hours and components inside the "
+            "supplier lead time limit how fast it refills, so the shortfall is in planning and capacity as "
+            "much as in the forecast."
+        )
     if "naive" in s.index:
         n = s.loc["naive"]
         inv = suite["avg_inventory_eur"] / n["avg_inventory_eur"] - 1 if n["avg_inventory_eur"] > 0 else np.nan
-        out.append(f"Against the naive policy: fill rate {100 * (suite['fill_rate'] - n['fill_rate']):+.1f} points, "
-                   f"average inventory {inv:+.0%}, cost {suite['total_cost_eur'] / max(n['total_cost_eur'], 1e-9) - 1:+.0%}.")
+        out.append(
+            f"Against the naive policy: fill rate {100 * (suite['fill_rate'] - n['fill_rate']):+.1f} points, "
+            f"average inventory {inv:+.0%}, cost {suite['total_cost_eur'] / max(n['total_cost_eur'], 1e-9) - 1:+.0%}."
+        )
     return out
 
 
 @dataclass
 class Backtest:
     """What `run` returns: the replayed months, per-SKU records, overtime, the summary and what was used."""
+
     replayed: pd.DatetimeIndex
     records: pd.DataFrame
     overtime: pd.DataFrame
@@ -367,8 +479,22 @@ def costs_of(params) -> Costs:
     from sop_lib.supply import plan_kwargs
 
     kw = plan_kwargs(params)
-    return Costs(**{k: kw[k] for k in ("holding_pct_year", "lateness_pct", "stockout_pct", "overtime_pct",
-                                       "overtime_cost", "storage_limit", "service_level", "review_months", "scenario")})
+    return Costs(
+        **{
+            k: kw[k]
+            for k in (
+                "holding_pct_year",
+                "lateness_pct",
+                "stockout_pct",
+                "overtime_pct",
+                "overtime_cost",
+                "storage_limit",
+                "service_level",
+                "review_months",
+                "scenario",
+            )
+        }
+    )
 
 
 def promotions_ahead(history: pd.DataFrame, future: pd.DataFrame, first: pd.Timestamp) -> pd.DataFrame:
@@ -409,17 +535,32 @@ def run(params, *, months: int | None = None, log: Callable[[str], None] = lambd
     started = time.perf_counter()
     history, future, tables = load_history(params)
     replayed = replay_months(params.cycle, months)
-    check_span(history, replayed, params.demand.season_length, min_months(params.demand.season_length),
-               b.warmup_months)
+    check_span(history, replayed, params.demand.season_length, min_months(params.demand.season_length), b.warmup_months)
     future_all = promotions_ahead(history, future, replayed[0] - pd.DateOffset(months=b.warmup_months))
-    forecaster = engine_forecaster(season_length=params.demand.season_length, model=b.model, method=b.method,
-                                   draws=b.draws, seed=params.demand.seed, theta_weight=params.demand.theta_weight,
-                                   tsb_weight=params.demand.tsb_weight)
-    records, overtime = replay(history, future_all, tables, replayed=replayed, horizon=b.horizon_months,
-                               costs=costs_of(params), naive_cover_weeks=b.naive_cover_weeks, forecaster=forecaster,
-                               warmup=b.warmup_months, log=log)
+    forecaster = engine_forecaster(
+        season_length=params.demand.season_length,
+        model=b.model,
+        method=b.method,
+        draws=b.draws,
+        seed=params.demand.seed,
+        theta_weight=params.demand.theta_weight,
+        tsb_weight=params.demand.tsb_weight,
+    )
+    records, overtime = replay(
+        history,
+        future_all,
+        tables,
+        replayed=replayed,
+        horizon=b.horizon_months,
+        costs=costs_of(params),
+        naive_cover_weeks=b.naive_cover_weeks,
+        forecaster=forecaster,
+        warmup=b.warmup_months,
+        log=log,
+    )
     summary = summarise(records, overtime, units_per_customer=units_per_customer(tables["open_orders"]))
-    profile = (f"{b.model} model by {b.method.upper()}, {b.horizon_months}-month plans re-made monthly after "
-               f"{b.warmup_months} unscored warm-up months, naive cover {b.naive_cover_weeks:g} weeks")
-    return Backtest(replayed, records, overtime, summary, by_month(records, overtime), profile,
-                    time.perf_counter() - started)
+    profile = (
+        f"{b.model} model by {b.method.upper()}, {b.horizon_months}-month plans re-made monthly after "
+        f"{b.warmup_months} unscored warm-up months, naive cover {b.naive_cover_weeks:g} weeks"
+    )
+    return Backtest(replayed, records, overtime, summary, by_month(records, overtime), profile, time.perf_counter() - started)

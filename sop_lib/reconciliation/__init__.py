@@ -29,6 +29,20 @@ from sop_lib.reconciliation.scenario_inputs import (
     scenario_inputs,
 )
 
-__all__ = ["BASE", "Evaluated", "Inputs", "ScenarioError", "adopted_scenario", "combined", "check_scenarios", "compare_priorities",
-           "priority_sentence",
-           "demand_without_launches", "evaluate_scenarios", "launch_timing", "raise_for_scenarios", "scenario_inputs", "series_without_launches"]
+__all__ = [
+    "BASE",
+    "Evaluated",
+    "Inputs",
+    "ScenarioError",
+    "adopted_scenario",
+    "combined",
+    "check_scenarios",
+    "compare_priorities",
+    "priority_sentence",
+    "demand_without_launches",
+    "evaluate_scenarios",
+    "launch_timing",
+    "raise_for_scenarios",
+    "scenario_inputs",
+    "series_without_launches",
+]

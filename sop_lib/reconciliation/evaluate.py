@@ -45,25 +45,43 @@ def opex(budget: pd.DataFrame, months: pd.DatetimeIndex) -> float | None:
     return float(b.loc[b["month"].isin(months), "opex_budget_eur"].sum())
 
 
-def _plan_and_run(inp, plan_kwargs: dict, *, opex_eur: float, per_customer: float,
-                  groups: dict[str, list[str]] | None = None):
+def _plan_and_run(inp, plan_kwargs: dict, *, opex_eur: float, per_customer: float, groups: dict[str, list[str]] | None = None):
     """One scenario's plan (the LP, as step 3 builds it), run against every draw of its demand:
     (the plan, the per-draw simulation, the per-draw P&L)."""
     f = supply.plan_inputs(inp.tables)
     plan, _ = supply.build_plan(inp.draws, inp.tables, **plan_kwargs, **inp.plan_kwargs())
-    sim = outcomes.simulate(plan.plan, inp.draws, on_hand=f["on_hand"], backlog=f["backlog"], price=f["price"],
-                            unit_cost=f["unit_cost"], holding_pct_year=plan_kwargs["holding_pct_year"],
-                            price_factor=inp.price_factor, groups=groups)
-    pnl = outcomes.profit_and_loss(sim, overtime_eur=plan.costs["overtime_eur"], hiring_eur=plan.costs["new_workers_eur"],
-                                   opex_eur=opex_eur, units_per_customer=per_customer,
-                                   extra_cost_eur=float(inp.extra_cost.sum())
-                                   + inp.premium_cost(plan.plan, inp.tables["products"]))
+    sim = outcomes.simulate(
+        plan.plan,
+        inp.draws,
+        on_hand=f["on_hand"],
+        backlog=f["backlog"],
+        price=f["price"],
+        unit_cost=f["unit_cost"],
+        holding_pct_year=plan_kwargs["holding_pct_year"],
+        price_factor=inp.price_factor,
+        groups=groups,
+    )
+    pnl = outcomes.profit_and_loss(
+        sim,
+        overtime_eur=plan.costs["overtime_eur"],
+        hiring_eur=plan.costs["new_workers_eur"],
+        opex_eur=opex_eur,
+        units_per_customer=per_customer,
+        extra_cost_eur=float(inp.extra_cost.sum()) + inp.premium_cost(plan.plan, inp.tables["products"]),
+    )
     return plan, sim, pnl
 
 
-def evaluate_scenarios(scenarios: list[Scenario], ds: xr.Dataset, tables: dict[str, pd.DataFrame], *,
-                       plan_kwargs: dict, seed: int, overrides: pd.DataFrame | None = None,
-                       adopted: Scenario | None = None) -> Evaluated:
+def evaluate_scenarios(
+    scenarios: list[Scenario],
+    ds: xr.Dataset,
+    tables: dict[str, pd.DataFrame],
+    *,
+    plan_kwargs: dict,
+    seed: int,
+    overrides: pd.DataFrame | None = None,
+    adopted: Scenario | None = None,
+) -> Evaluated:
     """The base plan and every scenario, each planned and run against all its draws; changes
     adopted by earlier decisions (``adopted``) are part of the base and of every scenario."""
     months = pd.DatetimeIndex(ds["demand"]["ds"].values)
@@ -83,8 +101,15 @@ def evaluate_scenarios(scenarios: list[Scenario], ds: xr.Dataset, tables: dict[s
     return Evaluated(outcomes.summarise(per_draw, base=BASE, revenue_target_eur=target or None), per_draw, plans, seconds)
 
 
-def compare_priorities(ds: xr.Dataset, tables: dict[str, pd.DataFrame], *, plan_kwargs: dict, seed: int,
-                       overrides: pd.DataFrame | None = None, adopted: Scenario | None = None) -> pd.DataFrame:
+def compare_priorities(
+    ds: xr.Dataset,
+    tables: dict[str, pd.DataFrame],
+    *,
+    plan_kwargs: dict,
+    seed: int,
+    overrides: pd.DataFrame | None = None,
+    adopted: Scenario | None = None,
+) -> pd.DataFrame:
     """Who gets scarce units, policy by policy, on the plan's own demand draws.
 
     For each allocation policy (`supply.PRIORITIES`) the plan is rebuilt and run against
@@ -93,25 +118,33 @@ def compare_priorities(ds: xr.Dataset, tables: dict[str, pd.DataFrame], *, plan_
     paired difference to the policy in params (``plan_kwargs["priority"]``).
     """
     orders = tables["open_orders"]
-    groups = {"backlog": sorted(set(orders.loc[orders["status"] == "backordered", "sku"].astype(str)))
-              if len(orders) else [], "launch": sorted(set(tables["launches"]["sku"].astype(str)))}
+    groups = {
+        "backlog": sorted(set(orders.loc[orders["status"] == "backordered", "sku"].astype(str))) if len(orders) else [],
+        "launch": sorted(set(tables["launches"]["sku"].astype(str))),
+    }
     inp = scenario_inputs(adopted, ds, tables, seed=seed, overrides=overrides)
     opex_eur = opex(tables["budget"], pd.DatetimeIndex(ds["demand"]["ds"].values)) or 0.0
     per_customer = units_per_customer(orders)
     draws = {}
     for policy in supply.PRIORITIES:
-        _, sim, pnl = _plan_and_run(inp, {**plan_kwargs, "priority": policy}, opex_eur=opex_eur,
-                                    per_customer=per_customer, groups=groups)
-        draws[policy] = pnl.assign(backlog_customer_months=sim["backorder_unit_months[backlog]"] / per_customer,
-                                   launch_revenue_eur=sim["revenue_eur[launch]"])
+        _, sim, pnl = _plan_and_run(
+            inp, {**plan_kwargs, "priority": policy}, opex_eur=opex_eur, per_customer=per_customer, groups=groups
+        )
+        draws[policy] = pnl.assign(
+            backlog_customer_months=sim["backorder_unit_months[backlog]"] / per_customer,
+            launch_revenue_eur=sim["revenue_eur[launch]"],
+        )
     ref = draws[plan_kwargs.get("priority", "cost")]
     rows = []
     for policy, d in draws.items():
         row = {"policy": policy, "rule": supply.PRIORITIES[policy]}
         for m in ("backlog_customer_months", "launch_revenue_eur", "gross_margin_eur", "operating_profit_eur"):
             diff = d[m] - ref[m]
-            row |= {m: float(d[m].median()), f"{m}_delta_p10": float(diff.quantile(0.1)),
-                    f"{m}_delta_p90": float(diff.quantile(0.9))}
+            row |= {
+                m: float(d[m].median()),
+                f"{m}_delta_p10": float(diff.quantile(0.1)),
+                f"{m}_delta_p90": float(diff.quantile(0.9)),
+            }
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -121,14 +154,19 @@ def priority_sentence(table: pd.DataFrame, current: str, fmt_eur) -> str:
     best = table.loc[table["operating_profit_eur"].idxmax()]
     fastest = table.loc[table["backlog_customer_months"].idxmin()]
     cur = table.set_index("policy").loc[current]
-    text = (f"Operating profit is highest with '{best['policy']}' ({fmt_eur(best['operating_profit_eur'])} most likely); "
-            f"customers waiting today are served fastest with '{fastest['policy']}' "
-            f"({fastest['backlog_customer_months']:,.0f} customer-months of waiting against "
-            f"{cur['backlog_customer_months']:,.0f} under the plan's '{current}').")
+    text = (
+        f"Operating profit is highest with '{best['policy']}' ({fmt_eur(best['operating_profit_eur'])} most likely); "
+        f"customers waiting today are served fastest with '{fastest['policy']}' "
+        f"({fastest['backlog_customer_months']:,.0f} customer-months of waiting against "
+        f"{cur['backlog_customer_months']:,.0f} under the plan's '{current}')."
+    )
     saved = cur["backlog_customer_months"] - fastest["backlog_customer_months"]
     cost = cur["operating_profit_eur"] - fastest["operating_profit_eur"]
     if saved > 0.5 and fastest["policy"] != current:
-        text += (f" Switching to it saves {saved:,.0f} customer-months and costs {fmt_eur(cost)} of operating profit "
-                 f"({fmt_eur(cost / saved)} per customer-month saved)." if cost > 0 else
-                 f" Switching to it saves {saved:,.0f} customer-months and adds {fmt_eur(-cost)} of operating profit.")
+        text += (
+            f" Switching to it saves {saved:,.0f} customer-months and costs {fmt_eur(cost)} of operating profit "
+            f"({fmt_eur(cost / saved)} per customer-month saved)."
+            if cost > 0
+            else f" Switching to it saves {saved:,.0f} customer-months and adds {fmt_eur(-cost)} of operating profit."
+        )
     return text

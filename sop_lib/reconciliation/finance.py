@@ -23,8 +23,16 @@ def shipments(plan: pd.DataFrame, backlog: pd.Series) -> pd.DataFrame:
     return p
 
 
-def financial_plan(plan: pd.DataFrame, products: pd.DataFrame, targets: pd.DataFrame, backlog: pd.Series,
-                   *, line_use: pd.DataFrame, holding_pct_year: float, overtime_cost: float) -> pd.DataFrame:
+def financial_plan(
+    plan: pd.DataFrame,
+    products: pd.DataFrame,
+    targets: pd.DataFrame,
+    backlog: pd.Series,
+    *,
+    line_use: pd.DataFrame,
+    holding_pct_year: float,
+    overtime_cost: float,
+) -> pd.DataFrame:
     """Revenue, cost and gross margin per family and month, beside the finance targets."""
     p = shipments(plan, backlog).merge(products[["sku", "family", "list_price_eur", "unit_cost_eur"]], on="sku")
     p["revenue_eur"] = p["shipped"] * p["list_price_eur"]
@@ -55,8 +63,9 @@ def revenue_distribution(draws: xr.DataArray, products: pd.DataFrame) -> pd.Data
     price = products.set_index("sku")["list_price_eur"].reindex(draws["sku"].values).fillna(0).to_numpy()
     rev = (draws.transpose("sample", "sku", "ds").values * price[None, :, None]).sum(axis=1)  # (sample, month)
     q = np.quantile(rev, [0.1, 0.5, 0.9], axis=0)
-    return pd.DataFrame({"month": pd.DatetimeIndex(draws["ds"].values), "p10": q[0], "p50": q[1], "p90": q[2],
-                         "mean": rev.mean(axis=0)})
+    return pd.DataFrame(
+        {"month": pd.DatetimeIndex(draws["ds"].values), "p10": q[0], "p50": q[1], "p90": q[2], "mean": rev.mean(axis=0)}
+    )
 
 
 def demand_supply_gap(plan: pd.DataFrame, products: pd.DataFrame, backlog: pd.Series) -> pd.DataFrame:
@@ -67,6 +76,5 @@ def demand_supply_gap(plan: pd.DataFrame, products: pd.DataFrame, backlog: pd.Se
     p["gap_units"] = p["backorders"]
     p["gap_eur"] = p["backorders"] * p["list_price_eur"]
     out = p.groupby(["family", "month"], as_index=False)[["wanted", "shipped", "gap_units", "gap_eur"]].sum()
-    out["status"] = np.where(out["gap_units"] > 0.05 * out["wanted"], "red",
-                             np.where(out["gap_units"] > 0, "amber", "green"))
+    out["status"] = np.where(out["gap_units"] > 0.05 * out["wanted"], "red", np.where(out["gap_units"] > 0, "amber", "green"))
     return out

@@ -21,8 +21,7 @@ def series_without_launches(ds: xr.Dataset, launches: pd.DataFrame) -> tuple[xr.
     base = ds["base"].dropna("unique_id", how="all")
     launched = set(launches["sku"].astype(str))
     have = set(map(str, base["unique_id"].values))
-    extra = [u for u in map(str, ds["statistical"]["unique_id"].values)
-             if u not in have and demand.sku_of(u) not in launched]
+    extra = [u for u in map(str, ds["statistical"]["unique_id"].values) if u not in have and demand.sku_of(u) not in launched]
     return base, (ds["statistical"].sel(unique_id=extra) if extra else None)
 
 
@@ -35,9 +34,16 @@ def demand_without_launches(ds: xr.Dataset, launches: pd.DataFrame, overrides: p
     return out
 
 
-def launch_timing(base: xr.DataArray, tables: dict[str, pd.DataFrame], *, delays: tuple[int, ...] = (0, 3),
-                  seed: int, plan_kwargs: dict, extra: xr.DataArray | None = None,
-                  overrides: pd.DataFrame | None = None) -> pd.DataFrame:
+def launch_timing(
+    base: xr.DataArray,
+    tables: dict[str, pd.DataFrame],
+    *,
+    delays: tuple[int, ...] = (0, 3),
+    seed: int,
+    plan_kwargs: dict,
+    extra: xr.DataArray | None = None,
+    overrides: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Plan supply with every launch shifted by each delay (months); compare waiting and money.
 
     Each scenario is built the way step 2 builds the plan's demand — base draws, launches,
@@ -58,19 +64,27 @@ def launch_timing(base: xr.DataArray, tables: dict[str, pd.DataFrame], *, delays
             scenario = demand.apply_overrides(scenario, overrides)
         plan, _ = supply.build_plan(supply.sku_draws(scenario), tables, **plan_kwargs)
         burn = supply.backlog_burndown(plan.plan, analog, back["units"], back["on_hand"], back["per_customer"])
-        fin = finance.financial_plan(plan.plan, tables["products"], tables["targets"], facts["backlog"],
-                                     line_use=plan.line_use, holding_pct_year=plan_kwargs["holding_pct_year"],
-                                     overtime_cost=plan_kwargs["overtime_cost"])
-        rows.append({
-            "launch_delay_months": delay,
-            "likely_launch": (launches["likely_launch"].iloc[0] + pd.DateOffset(months=delay)),
-            "customers_waiting_now": int(burn["all_waiting_customers"].iloc[0]) if len(burn) else 0,
-            "customer_months_waiting": float(burn["all_waiting_customers"].sum()),
-            "backorder_unit_months_all_skus": float(plan.plan["backorders"].sum()),
-            "all_caught_up_by": caught_up_month(burn),
-            "launch_units_in_horizon": float(plan.plan.loc[plan.plan["sku"].isin(launches["sku"]), "demand"].sum()),
-            "revenue_eur": float(fin["revenue_eur"].sum()),
-            "gross_margin_eur": float(fin["gross_margin_eur"].sum()),
-            "overtime_hours": float(plan.line_use["overtime_hours"].sum()),
-        })
+        fin = finance.financial_plan(
+            plan.plan,
+            tables["products"],
+            tables["targets"],
+            facts["backlog"],
+            line_use=plan.line_use,
+            holding_pct_year=plan_kwargs["holding_pct_year"],
+            overtime_cost=plan_kwargs["overtime_cost"],
+        )
+        rows.append(
+            {
+                "launch_delay_months": delay,
+                "likely_launch": (launches["likely_launch"].iloc[0] + pd.DateOffset(months=delay)),
+                "customers_waiting_now": int(burn["all_waiting_customers"].iloc[0]) if len(burn) else 0,
+                "customer_months_waiting": float(burn["all_waiting_customers"].sum()),
+                "backorder_unit_months_all_skus": float(plan.plan["backorders"].sum()),
+                "all_caught_up_by": caught_up_month(burn),
+                "launch_units_in_horizon": float(plan.plan.loc[plan.plan["sku"].isin(launches["sku"]), "demand"].sum()),
+                "revenue_eur": float(fin["revenue_eur"].sum()),
+                "gross_margin_eur": float(fin["gross_margin_eur"].sum()),
+                "overtime_hours": float(plan.line_use["overtime_hours"].sum()),
+            }
+        )
     return pd.DataFrame(rows)

@@ -28,17 +28,30 @@ METRICS = {  # metric -> (label, unit) for tables and sentences
 CHUNK = 250  # draws simulated at once: bounds memory at 1,000s of SKUs
 
 
-def simulate(plan: pd.DataFrame, draws: xr.DataArray, *, on_hand: pd.Series, backlog: pd.Series,
-             price: pd.Series, unit_cost: pd.Series, holding_pct_year: float,
-             price_factor: pd.DataFrame | None = None, groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
+def simulate(
+    plan: pd.DataFrame,
+    draws: xr.DataArray,
+    *,
+    on_hand: pd.Series,
+    backlog: pd.Series,
+    price: pd.Series,
+    unit_cost: pd.Series,
+    holding_pct_year: float,
+    price_factor: pd.DataFrame | None = None,
+    groups: dict[str, list[str]] | None = None,
+) -> pd.DataFrame:
     """One row per draw: revenue, cost of goods, holding, fill rate, backorder unit-months,
     inventory value (average and peak) of ``plan``'s production (sku, month, production)
     meeting that draw's demand; with ``groups`` (name -> SKUs) also revenue and backorder
     unit-months of each group (``revenue_eur[name]``, ``backorder_unit_months[name]``)."""
     d = draws.transpose("sample", "sku", "ds")
     skus, months = [str(s) for s in d["sku"].values], pd.DatetimeIndex(d["ds"].values)
-    prod = (plan.pivot_table(index="sku", columns="month", values="production", aggfunc="sum")
-            .reindex(index=skus, columns=months).fillna(0.0).to_numpy())
+    prod = (
+        plan.pivot_table(index="sku", columns="month", values="production", aggfunc="sum")
+        .reindex(index=skus, columns=months)
+        .fillna(0.0)
+        .to_numpy()
+    )
     start = (on_hand.reindex(skus).fillna(0) - backlog.reindex(skus).fillna(0)).to_numpy(float)
     px = price.reindex(skus).fillna(0).to_numpy(float)[:, None] * np.ones(len(months))
     if price_factor is not None and len(price_factor):
@@ -59,35 +72,48 @@ def simulate(plan: pd.DataFrame, draws: xr.DataArray, *, on_hand: pd.Series, bac
             k = np.isin(skus, list(members))
             extra[f"revenue_eur[{name}]"] = (shipped[:, k] * px[None, k]).sum(axis=(1, 2))
             extra[f"backorder_unit_months[{name}]"] = np.maximum(-net[:, k], 0).sum(axis=(1, 2))
-        rows.append(pd.DataFrame({**extra,
-            "revenue_eur": (shipped * px[None]).sum(axis=(1, 2)),
-            "cogs_eur": (shipped * cost[None, :, None]).sum(axis=(1, 2)),
-            "holding_eur": value.sum(axis=1) * holding_pct_year / 12,
-            "fill_rate": served_new.sum(axis=(1, 2)) / np.maximum(dem.sum(axis=(1, 2)), 1e-9),
-            "backorder_unit_months": np.maximum(-net, 0).sum(axis=(1, 2)),
-            "avg_inventory_eur": value.mean(axis=1),
-            "cash_tied_up_eur": value.max(axis=1),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    **extra,
+                    "revenue_eur": (shipped * px[None]).sum(axis=(1, 2)),
+                    "cogs_eur": (shipped * cost[None, :, None]).sum(axis=(1, 2)),
+                    "holding_eur": value.sum(axis=1) * holding_pct_year / 12,
+                    "fill_rate": served_new.sum(axis=(1, 2)) / np.maximum(dem.sum(axis=(1, 2)), 1e-9),
+                    "backorder_unit_months": np.maximum(-net, 0).sum(axis=(1, 2)),
+                    "avg_inventory_eur": value.mean(axis=1),
+                    "cash_tied_up_eur": value.max(axis=1),
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
-def profit_and_loss(sim: pd.DataFrame, *, overtime_eur: float, hiring_eur: float, opex_eur: float,
-                    extra_cost_eur: float, units_per_customer: float) -> pd.DataFrame:
+def profit_and_loss(
+    sim: pd.DataFrame,
+    *,
+    overtime_eur: float,
+    hiring_eur: float,
+    opex_eur: float,
+    extra_cost_eur: float,
+    units_per_customer: float,
+) -> pd.DataFrame:
     """The per-draw P&L and service metrics of `METRICS` from a simulation and the plan's fixed costs."""
     gm = sim["revenue_eur"] - sim["cogs_eur"] - sim["holding_eur"] - overtime_eur
-    return pd.DataFrame({
-        "revenue_eur": sim["revenue_eur"],
-        "gross_margin_eur": gm,
-        "operating_profit_eur": gm - opex_eur - hiring_eur - extra_cost_eur,
-        "fill_rate": sim["fill_rate"],
-        "customer_months_waiting": sim["backorder_unit_months"] / max(units_per_customer, 1e-9),
-        "avg_inventory_eur": sim["avg_inventory_eur"],
-        "cash_tied_up_eur": sim["cash_tied_up_eur"],
-    })
+    return pd.DataFrame(
+        {
+            "revenue_eur": sim["revenue_eur"],
+            "gross_margin_eur": gm,
+            "operating_profit_eur": gm - opex_eur - hiring_eur - extra_cost_eur,
+            "fill_rate": sim["fill_rate"],
+            "customer_months_waiting": sim["backorder_unit_months"] / max(units_per_customer, 1e-9),
+            "avg_inventory_eur": sim["avg_inventory_eur"],
+            "cash_tied_up_eur": sim["cash_tied_up_eur"],
+        }
+    )
 
 
-def summarise(per_draw: dict[str, pd.DataFrame], *, base: str = "base",
-              revenue_target_eur: float | None = None) -> pd.DataFrame:
+def summarise(per_draw: dict[str, pd.DataFrame], *, base: str = "base", revenue_target_eur: float | None = None) -> pd.DataFrame:
     """The hand-over table `scenario_results`: per scenario and metric P10/P50/P90 and mean,
     and the same for the paired difference to the base (draw by draw)."""
     rows = []
@@ -96,17 +122,39 @@ def summarise(per_draw: dict[str, pd.DataFrame], *, base: str = "base",
         for metric in METRICS:
             x, dx = df[metric].to_numpy(), df[metric].to_numpy() - ref[metric].to_numpy()
             q, dq = np.quantile(x, [0.1, 0.5, 0.9]), np.quantile(dx, [0.1, 0.5, 0.9])
-            rows.append({"scenario": name, "metric": metric, "p10": q[0], "p50": q[1], "p90": q[2], "mean": x.mean(),
-                         "delta_p10": dq[0], "delta_p50": dq[1], "delta_p90": dq[2], "delta_mean": dx.mean()})
+            rows.append(
+                {
+                    "scenario": name,
+                    "metric": metric,
+                    "p10": q[0],
+                    "p50": q[1],
+                    "p90": q[2],
+                    "mean": x.mean(),
+                    "delta_p10": dq[0],
+                    "delta_p50": dq[1],
+                    "delta_p90": dq[2],
+                    "delta_mean": dx.mean(),
+                }
+            )
         if revenue_target_eur:
             hit = float((df["revenue_eur"] >= revenue_target_eur).mean())
-            rows.append({"scenario": name, "metric": "p_revenue_target", "p10": hit, "p50": hit, "p90": hit,
-                         "mean": hit, "delta_mean": hit - float((ref["revenue_eur"] >= revenue_target_eur).mean())})
+            rows.append(
+                {
+                    "scenario": name,
+                    "metric": "p_revenue_target",
+                    "p10": hit,
+                    "p50": hit,
+                    "p90": hit,
+                    "mean": hit,
+                    "delta_mean": hit - float((ref["revenue_eur"] >= revenue_target_eur).mean()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def side_by_side(results: pd.DataFrame, fmt_eur) -> pd.DataFrame:
     """One row per scenario (base first), one column per metric: 'P50 (P10 to P90)'."""
+
     def cell(r) -> str:
         if r["metric"] == "p_revenue_target":
             return f"{r['p50']:.0%}"
@@ -129,7 +177,9 @@ def describe(results: pd.DataFrame, scenario: str, description: str = "") -> str
     r = results[results["scenario"] == scenario].set_index("metric")
 
     op, fr, wait = r.loc["operating_profit_eur"], r.loc["fill_rate"], r.loc["customer_months_waiting"]
-    text = (f"{scenario}{' (' + description + ')' if description else ''}: operating profit {eur(op['delta_p50'])} "
-            f"against the plan (P10 to P90 of the change {eur(op['delta_p10'])} to {eur(op['delta_p90'])}), "
-            f"fill rate {100 * fr['delta_p50']:+.1f} points, customer-months waiting {wait['delta_p50']:+,.0f}.")
+    text = (
+        f"{scenario}{' (' + description + ')' if description else ''}: operating profit {eur(op['delta_p50'])} "
+        f"against the plan (P10 to P90 of the change {eur(op['delta_p10'])} to {eur(op['delta_p90'])}), "
+        f"fill rate {100 * fr['delta_p50']:+.1f} points, customer-months waiting {wait['delta_p50']:+,.0f}."
+    )
     return text

@@ -42,8 +42,9 @@ class Inputs:
         down = self.outages[self.outages["supplier_id"].notna()][["supplier_id", "month"]]
         if self.second_source.empty or down.empty:
             return 0.0
-        use = (self.second_source.merge(self.tables["bom"][["sku", "component", "supplier_id"]], on="component")
-               .merge(down, on=["supplier_id", "month"]))  # only while its own supplier is out
+        use = self.second_source.merge(self.tables["bom"][["sku", "component", "supplier_id"]], on="component").merge(
+            down, on=["supplier_id", "month"]
+        )  # only while its own supplier is out
         made = plan[["sku", "month", "production"]].merge(use, on=["sku", "month"])
         cost = made["sku"].map(products.drop_duplicates("sku").set_index("sku")["unit_cost_eur"]).fillna(0)
         return float((made["production"] * cost * made["premium"]).sum())
@@ -55,13 +56,17 @@ class Inputs:
 def _months(start: str, months: pd.DatetimeIndex, *, count: int | None = None, to: str | None = None) -> list:
     """The horizon months a change covers: ``count`` months from ``start``, or ``start`` to ``to``."""
     first = pd.Timestamp(f"{start}-01")
-    last = (first + pd.DateOffset(months=count - 1) if count is not None else
-            pd.Timestamp(f"{to}-01") if to else months[-1])
+    last = first + pd.DateOffset(months=count - 1) if count is not None else pd.Timestamp(f"{to}-01") if to else months[-1]
     return [m for m in months if first <= m <= last] if count != 0 else []
 
 
-def check_scenarios(scenarios: list[Scenario], tables: dict[str, pd.DataFrame], regions: list[str],
-                    months: pd.DatetimeIndex, where: str = "params") -> list[str]:
+def check_scenarios(
+    scenarios: list[Scenario],
+    tables: dict[str, pd.DataFrame],
+    regions: list[str],
+    months: pd.DatetimeIndex,
+    where: str = "params",
+) -> list[str]:
     """Every reference a scenario makes that the data does not have, and months outside the
     horizon; one message per problem, naming the scenario, the change and the key."""
     known = {
@@ -102,8 +107,14 @@ def _skus(spec, products: pd.DataFrame) -> list[str]:
     return []
 
 
-def scenario_inputs(scenario: Scenario | None, ds: xr.Dataset, tables: dict[str, pd.DataFrame], *, seed: int,
-                    overrides: pd.DataFrame | None = None) -> Inputs:
+def scenario_inputs(
+    scenario: Scenario | None,
+    ds: xr.Dataset,
+    tables: dict[str, pd.DataFrame],
+    *,
+    seed: int,
+    overrides: pd.DataFrame | None = None,
+) -> Inputs:
     """The inputs of one scenario (None: the base plan), from step 2's draws and step 1's tables."""
     from sop_lib.reconciliation.launch_timing import series_without_launches
 
@@ -124,9 +135,19 @@ def scenario_inputs(scenario: Scenario | None, ds: xr.Dataset, tables: dict[str,
             consensus = demand.add_series(consensus, extra)
         if overrides is not None and len(overrides):
             consensus = demand.apply_overrides(consensus, overrides)
-    shocks = [Shock(name=f"change {j}", start=s.start, end=s.to, regions=[s.region] if s.region else [],
-                    skus=_skus(s, tables["products"]), effect_low=s.pct_low / 100, effect_high=s.pct_high / 100)
-              for j, (k, s) in enumerate(changes) if k == "demand_change"]
+    shocks = [
+        Shock(
+            name=f"change {j}",
+            start=s.start,
+            end=s.to,
+            regions=[s.region] if s.region else [],
+            skus=_skus(s, tables["products"]),
+            effect_low=s.pct_low / 100,
+            effect_high=s.pct_high / 100,
+        )
+        for j, (k, s) in enumerate(changes)
+        if k == "demand_change"
+    ]
     if shocks:
         consensus = demand.apply_shocks(consensus, shocks, seed=seed + 7919)  # its own stream, same in every run
 
@@ -159,13 +180,20 @@ def scenario_inputs(scenario: Scenario | None, ds: xr.Dataset, tables: dict[str,
         elif kind == "price_change":
             skus = _skus(s, tables["products"])
             price_factor += [(sku, m, 1 + s.pct / 100) for sku in skus for m in months if m >= pd.Timestamp(f"{s.start}-01")]
-    line_hours = pd.DataFrame([(lid, m, hours.loc[lid, m]) for lid, m in sorted(changed_hours)],
-                              columns=["line_id", "month", "hours"])
+    line_hours = pd.DataFrame(
+        [(lid, m, hours.loc[lid, m]) for lid, m in sorted(changed_hours)], columns=["line_id", "month", "hours"]
+    )
     outages += [(None, comp, m) for comp, m, _ in second]
-    return Inputs(supply.sku_draws(consensus), tables, line_hours,
-                  pd.DataFrame(outages, columns=["supplier_id", "component", "month"]),
-                  pd.DataFrame(price_factor, columns=["sku", "month", "factor"]), extra_cost, sorted(set(frozen)),
-                  pd.DataFrame(second, columns=["component", "month", "premium"]))
+    return Inputs(
+        supply.sku_draws(consensus),
+        tables,
+        line_hours,
+        pd.DataFrame(outages, columns=["supplier_id", "component", "month"]),
+        pd.DataFrame(price_factor, columns=["sku", "month", "factor"]),
+        extra_cost,
+        sorted(set(frozen)),
+        pd.DataFrame(second, columns=["component", "month", "premium"]),
+    )
 
 
 def adopted_scenario(adopted: list[dict]) -> Scenario | None:

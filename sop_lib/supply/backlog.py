@@ -21,12 +21,17 @@ def backlog_facts(facts: dict[str, pd.Series], sku: str) -> dict[str, float]:
     """
     units = float(facts["backlog"].get(sku, 0.0))
     customers = float(facts["backlog_customers"].get(sku, 0.0))
-    return {"units": units, "on_hand": float(facts["on_hand"].get(sku, 0.0)),
-            "customers": customers, "per_customer": units / customers if customers else 1.0}
+    return {
+        "units": units,
+        "on_hand": float(facts["on_hand"].get(sku, 0.0)),
+        "customers": customers,
+        "per_customer": units / customers if customers else 1.0,
+    }
 
 
-def backlog_burndown(plan: pd.DataFrame, sku: str, backlog_units: float, on_hand: float,
-                     units_per_customer: float) -> pd.DataFrame:
+def backlog_burndown(
+    plan: pd.DataFrame, sku: str, backlog_units: float, on_hand: float, units_per_customer: float
+) -> pd.DataFrame:
     """Customers waiting at each month end: the original backlog (served first) and everyone.
 
     The original backlog is served first in order of arrival, so it shrinks as soon as
@@ -35,14 +40,16 @@ def backlog_burndown(plan: pd.DataFrame, sku: str, backlog_units: float, on_hand
     p = plan[plan["sku"] == sku].sort_values("month")
     available = on_hand + p["production"].cumsum()
     remaining = np.maximum(backlog_units - available, 0).to_numpy()
-    return pd.DataFrame({
-        "sku": sku,
-        "month": p["month"].to_numpy(),
-        "backlog_units": remaining,
-        "backlog_customers": np.ceil(remaining / units_per_customer),
-        "all_waiting_units": p["backorders"].to_numpy(),
-        "all_waiting_customers": np.ceil(p["backorders"].to_numpy() / units_per_customer),
-    })
+    return pd.DataFrame(
+        {
+            "sku": sku,
+            "month": p["month"].to_numpy(),
+            "backlog_units": remaining,
+            "backlog_customers": np.ceil(remaining / units_per_customer),
+            "all_waiting_units": p["backorders"].to_numpy(),
+            "all_waiting_customers": np.ceil(p["backorders"].to_numpy() / units_per_customer),
+        }
+    )
 
 
 def caught_up_month(burn: pd.DataFrame):
@@ -67,15 +74,20 @@ def launch_effect_on_backlog(with_launch: pd.DataFrame, without_launch: pd.DataF
     return out.reset_index()
 
 
-def shared_resources(new_sku: str, old_sku: str, routings: pd.DataFrame, bom: pd.DataFrame,
-                     lines: pd.DataFrame | None = None) -> str:
+def shared_resources(
+    new_sku: str, old_sku: str, routings: pd.DataFrame, bom: pd.DataFrame, lines: pd.DataFrame | None = None
+) -> str:
     """What two SKUs compete for, in words from the company's own routings and BOM ('' if nothing)."""
+
     def of(table: pd.DataFrame, sku: str, key: str) -> set:
         return set(table.loc[table["sku"] == sku, key]) if len(table) and key in table else set()
 
     line_names = lines.set_index("line_id")["line_name"].to_dict() if lines is not None and len(lines) else {}
-    parts = (bom.drop_duplicates("component").set_index("component")["component_name"].to_dict()
-             if len(bom) and "component_name" in bom else {})  # the name is an optional extra column
+    parts = (
+        bom.drop_duplicates("component").set_index("component")["component_name"].to_dict()
+        if len(bom) and "component_name" in bom
+        else {}
+    )  # the name is an optional extra column
     shared_lines = sorted(of(routings, new_sku, "line_id") & of(routings, old_sku, "line_id"))
     shared_parts = sorted(of(bom, new_sku, "component") & of(bom, old_sku, "component"))
     words = []
@@ -92,24 +104,30 @@ def launch_delay_sentence(effect: pd.DataFrame, new_sku: str, old_sku: str, shar
     """How much longer the launch keeps waiting customers waiting, and why (or why not)."""
     extra = effect["extra_waiting"].clip(lower=0)
     if extra.sum() < 0.5:
-        return (f"The {new_sku} launch keeps no one waiting longer"
-                + (f", although it needs the same {shared}." if shared else f": it shares no line or component with {old_sku}."))
-    return (f"The launch's demand adds {extra.sum():,.0f} customer-months of waiting (peak {extra.max():,.0f} more "
-            f"customers in one month)"
-            + (f", because {new_sku} needs the same {shared}." if shared else
-               f", although {new_sku} shares no line or component with {old_sku}."))
+        return f"The {new_sku} launch keeps no one waiting longer" + (
+            f", although it needs the same {shared}." if shared else f": it shares no line or component with {old_sku}."
+        )
+    return (
+        f"The launch's demand adds {extra.sum():,.0f} customer-months of waiting (peak {extra.max():,.0f} more "
+        f"customers in one month)"
+        + (
+            f", because {new_sku} needs the same {shared}."
+            if shared
+            else f", although {new_sku} shares no line or component with {old_sku}."
+        )
+    )
 
 
-def backlog_sentence(burn: pd.DataFrame, effect: pd.DataFrame, waiting_now: int, label: str,
-                     new_sku: str | None, analog: str, shared: str) -> str:
+def backlog_sentence(
+    burn: pd.DataFrame, effect: pd.DataFrame, waiting_now: int, label: str, new_sku: str | None, analog: str, shared: str
+) -> str:
     """What the backlog chart says: who waits today, when they are served, and what a launch changes."""
     first_free = burn.loc[burn["backlog_customers"] == 0, "month"]
     clear = caught_up_month(burn)
     text = f"{waiting_now:,} customer{'' if waiting_now == 1 else 's'} {'is' if waiting_now == 1 else 'are'} waiting for {label} today"
     if waiting_now and len(first_free):
         text += f"; today's backlog is served by {first_free.min():%b %Y}"
-    text += (f" and everyone by {clear:%b %Y}. " if pd.notna(clear) else
-             "; customers are still waiting at the horizon's end. ")
+    text += f" and everyone by {clear:%b %Y}. " if pd.notna(clear) else "; customers are still waiting at the horizon's end. "
     if new_sku is None:
         return text + "No launch is planned, so nothing else competes for its supply."
     return text + launch_delay_sentence(effect, new_sku, analog, shared)

@@ -71,8 +71,9 @@ def z_for_fill_rate(fill_rate: float, cycle_demand: float, sigma: float) -> floa
     return float(brentq(lambda z: float(normal_loss(z)) - target, lo, hi))
 
 
-def protection_demand(draws: xr.DataArray, suppliers: pd.DataFrame, bom: pd.DataFrame,
-                      review_months: float = 1.0, months: int = 3) -> pd.DataFrame:
+def protection_demand(
+    draws: xr.DataArray, suppliers: pd.DataFrame, bom: pd.DataFrame, review_months: float = 1.0, months: int = 3
+) -> pd.DataFrame:
     """Per SKU: monthly demand mean and sd, lead time, and demand over the protection period.
 
     Mean and sd come from the first ``months`` forecast months' draws (the near future
@@ -81,22 +82,32 @@ def protection_demand(draws: xr.DataArray, suppliers: pd.DataFrame, bom: pd.Data
     first = draws.isel(ds=slice(0, months))
     d = first.mean(("sample", "ds")).to_series()
     sd = first.std("sample").mean("ds").to_series()
-    lt = bom.merge(suppliers, on="supplier_id").groupby("sku").agg(
-        lead_time_days=("lead_time_days", "max"), lead_time_sd_days=("lead_time_sd_days", "max"))
+    lt = (
+        bom.merge(suppliers, on="supplier_id")
+        .groupby("sku")
+        .agg(lead_time_days=("lead_time_days", "max"), lead_time_sd_days=("lead_time_sd_days", "max"))
+    )
     out = pd.DataFrame({"mean_monthly_demand": d, "sd_monthly_demand": sd}).join(lt)
     out[["lead_time_days", "lead_time_sd_days"]] = out[["lead_time_days", "lead_time_sd_days"]].fillna(0)
     out["protection_months"] = review_months + out["lead_time_days"] / DAYS_PER_MONTH
     sd_lead = out["lead_time_sd_days"] / DAYS_PER_MONTH
     out["protection_mean"] = out["mean_monthly_demand"] * out["protection_months"]
-    out["protection_sd"] = np.sqrt(out["protection_months"] * out["sd_monthly_demand"] ** 2
-                                   + out["mean_monthly_demand"] ** 2 * sd_lead**2)
+    out["protection_sd"] = np.sqrt(
+        out["protection_months"] * out["sd_monthly_demand"] ** 2 + out["mean_monthly_demand"] ** 2 * sd_lead**2
+    )
     out["cycle_demand"] = out["mean_monthly_demand"] * review_months
     out.index.name = "sku"
     return out
 
 
-def safety_stock(draws: xr.DataArray, suppliers: pd.DataFrame, bom: pd.DataFrame, service_level: float,
-                 review_months: float = 1.0, fill_rate: float | None = None) -> pd.DataFrame:
+def safety_stock(
+    draws: xr.DataArray,
+    suppliers: pd.DataFrame,
+    bom: pd.DataFrame,
+    service_level: float,
+    review_months: float = 1.0,
+    fill_rate: float | None = None,
+) -> pd.DataFrame:
     """Safety stock and reorder point per SKU for a cycle service level (or a fill rate).
 
     With ``fill_rate`` given, z is solved from the loss function instead of
@@ -107,30 +118,51 @@ def safety_stock(draws: xr.DataArray, suppliers: pd.DataFrame, bom: pd.DataFrame
     if fill_rate is None:
         z = pd.Series(norm.ppf(service_level), index=out.index)
     else:
-        z = pd.Series([z_for_fill_rate(fill_rate, q, s) for q, s in zip(out["cycle_demand"], out["protection_sd"])],
-                      index=out.index)
+        z = pd.Series(
+            [z_for_fill_rate(fill_rate, q, s) for q, s in zip(out["cycle_demand"], out["protection_sd"])], index=out.index
+        )
     out["z"] = z
     out["safety_stock"] = np.maximum(z * out["protection_sd"], 0.0)
     out["reorder_point"] = out["protection_mean"] + out["safety_stock"]
     out["service_level"] = norm.cdf(np.maximum(z, 0.0)) if fill_rate is not None else service_level
     out["fill_rate"] = 1 - out["protection_sd"] * normal_loss(z) / out["cycle_demand"].where(out["cycle_demand"] > 0)
-    cols = ["mean_monthly_demand", "sd_monthly_demand", "lead_time_days", "lead_time_sd_days", "safety_stock",
-            "reorder_point", "service_level", "fill_rate", "z", "protection_months", "protection_sd"]
+    cols = [
+        "mean_monthly_demand",
+        "sd_monthly_demand",
+        "lead_time_days",
+        "lead_time_sd_days",
+        "safety_stock",
+        "reorder_point",
+        "service_level",
+        "fill_rate",
+        "z",
+        "protection_months",
+        "protection_sd",
+    ]
     return out[cols].reset_index()
 
 
-def unit_costs_per_cycle(unit_cost: pd.Series, price: pd.Series, *, holding_pct_year: float,
-                         stockout_pct_of_price: float, review_months: float = 1.0) -> pd.DataFrame:
+def unit_costs_per_cycle(
+    unit_cost: pd.Series, price: pd.Series, *, holding_pct_year: float, stockout_pct_of_price: float, review_months: float = 1.0
+) -> pd.DataFrame:
     """Overage h (holding one unit for one cycle) and underage p (one unit short), in euros."""
-    return pd.DataFrame({
-        "overage_eur": unit_cost * holding_pct_year * review_months / 12,
-        "underage_eur": price.reindex(unit_cost.index) * stockout_pct_of_price,
-    })
+    return pd.DataFrame(
+        {
+            "overage_eur": unit_cost * holding_pct_year * review_months / 12,
+            "underage_eur": price.reindex(unit_cost.index) * stockout_pct_of_price,
+        }
+    )
 
 
-def cost_optimal_service_level(policy: pd.DataFrame, unit_cost: pd.Series, price: pd.Series, *,
-                               holding_pct_year: float, stockout_pct_of_price: float,
-                               review_months: float = 1.0) -> pd.DataFrame:
+def cost_optimal_service_level(
+    policy: pd.DataFrame,
+    unit_cost: pd.Series,
+    price: pd.Series,
+    *,
+    holding_pct_year: float,
+    stockout_pct_of_price: float,
+    review_months: float = 1.0,
+) -> pd.DataFrame:
     """Per SKU the newsvendor critical ratio p / (p + h) and the stock it implies.
 
     ``policy`` is `safety_stock`'s output (for protection_sd). Where a lost sale costs
@@ -138,11 +170,15 @@ def cost_optimal_service_level(policy: pd.DataFrame, unit_cost: pd.Series, price
     it is lower. SKUs without a price or cost get no optimum.
     """
     p = policy.set_index("sku")
-    c = unit_costs_per_cycle(unit_cost.reindex(p.index), price, holding_pct_year=holding_pct_year,
-                             stockout_pct_of_price=stockout_pct_of_price, review_months=review_months)
+    c = unit_costs_per_cycle(
+        unit_cost.reindex(p.index),
+        price,
+        holding_pct_year=holding_pct_year,
+        stockout_pct_of_price=stockout_pct_of_price,
+        review_months=review_months,
+    )
     ratio = c["underage_eur"] / (c["underage_eur"] + c["overage_eur"])
-    out = pd.DataFrame({"overage_eur": c["overage_eur"], "underage_eur": c["underage_eur"],
-                        "optimal_service_level": ratio})
+    out = pd.DataFrame({"overage_eur": c["overage_eur"], "underage_eur": c["underage_eur"], "optimal_service_level": ratio})
     out["optimal_safety_stock"] = np.maximum(norm.ppf(ratio.clip(1e-6, 1 - 1e-6)) * p["protection_sd"], 0)
     return out.reset_index()
 
@@ -156,9 +192,16 @@ def expected_cycle_cost(z: np.ndarray, sigma: np.ndarray, overage: np.ndarray, u
     return overage * sigma * (z + g), underage * sigma * g
 
 
-def service_cost_curve(policy: pd.DataFrame, unit_cost: pd.Series, price: pd.Series, *, holding_pct_year: float,
-                       stockout_pct_of_price: float, review_months: float = 1.0,
-                       levels: np.ndarray | None = None) -> pd.DataFrame:
+def service_cost_curve(
+    policy: pd.DataFrame,
+    unit_cost: pd.Series,
+    price: pd.Series,
+    *,
+    holding_pct_year: float,
+    stockout_pct_of_price: float,
+    review_months: float = 1.0,
+    levels: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Yearly inventory cost versus a common cycle service level for all SKUs.
 
     One row per level: safety stock (units and euros), the yearly cost of holding the
@@ -167,8 +210,13 @@ def service_cost_curve(policy: pd.DataFrame, unit_cost: pd.Series, price: pd.Ser
     """
     levels = np.linspace(0.5, 0.995, 100) if levels is None else np.asarray(levels)
     p = policy.set_index("sku")
-    c = unit_costs_per_cycle(unit_cost.reindex(p.index).fillna(0), price.fillna(0), holding_pct_year=holding_pct_year,
-                             stockout_pct_of_price=stockout_pct_of_price, review_months=review_months)
+    c = unit_costs_per_cycle(
+        unit_cost.reindex(p.index).fillna(0),
+        price.fillna(0),
+        holding_pct_year=holding_pct_year,
+        stockout_pct_of_price=stockout_pct_of_price,
+        review_months=review_months,
+    )
     cycles = 12 / review_months
     sigma = p["protection_sd"].to_numpy()
     rows = []
@@ -176,9 +224,15 @@ def service_cost_curve(policy: pd.DataFrame, unit_cost: pd.Series, price: pd.Ser
         z = norm.ppf(a)
         hold, short = expected_cycle_cost(z, sigma, c["overage_eur"].to_numpy(), c["underage_eur"].to_numpy())
         ss = np.maximum(z * sigma, 0)
-        rows.append({"service_level": a, "safety_stock_units": ss.sum(),
-                     "safety_stock_eur": float((ss * unit_cost.reindex(p.index).fillna(0).to_numpy()).sum()),
-                     "holding_eur_per_year": hold.sum() * cycles, "shortage_eur_per_year": short.sum() * cycles})
+        rows.append(
+            {
+                "service_level": a,
+                "safety_stock_units": ss.sum(),
+                "safety_stock_eur": float((ss * unit_cost.reindex(p.index).fillna(0).to_numpy()).sum()),
+                "holding_eur_per_year": hold.sum() * cycles,
+                "shortage_eur_per_year": short.sum() * cycles,
+            }
+        )
     out = pd.DataFrame(rows)
     out["total_eur_per_year"] = out["holding_eur_per_year"] + out["shortage_eur_per_year"]
     return out
@@ -192,17 +246,24 @@ def inventory_risk(draws: xr.DataArray, plan: pd.DataFrame, on_hand: pd.Series, 
     """
     skus = list(draws["sku"].values)
     months = pd.DatetimeIndex(draws["ds"].values)
-    prod = plan.pivot_table(index="sku", columns="month", values="production").reindex(index=skus, columns=months).fillna(0).to_numpy()
+    prod = (
+        plan.pivot_table(index="sku", columns="month", values="production")
+        .reindex(index=skus, columns=months)
+        .fillna(0)
+        .to_numpy()
+    )
     start = (on_hand.reindex(skus).fillna(0) - backlog.reindex(skus).fillna(0)).to_numpy()
     d = draws.transpose("sample", "sku", "ds").values
     net = start[None, :, None] + np.cumsum(prod, axis=1)[None] - np.cumsum(d, axis=2)
     short = np.maximum(-net, 0)
-    return pd.DataFrame({
-        "sku": np.repeat(skus, len(months)),
-        "month": np.tile(months, len(skus)),
-        "stockout_probability": (net < 0).mean(axis=0).ravel(),
-        "expected_units_short": short.mean(axis=0).ravel(),
-        "inventory_p10": np.quantile(net, 0.1, axis=0).ravel(),
-        "inventory_p50": np.quantile(net, 0.5, axis=0).ravel(),
-        "inventory_p90": np.quantile(net, 0.9, axis=0).ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "sku": np.repeat(skus, len(months)),
+            "month": np.tile(months, len(skus)),
+            "stockout_probability": (net < 0).mean(axis=0).ravel(),
+            "expected_units_short": short.mean(axis=0).ravel(),
+            "inventory_p10": np.quantile(net, 0.1, axis=0).ravel(),
+            "inventory_p50": np.quantile(net, 0.5, axis=0).ravel(),
+            "inventory_p90": np.quantile(net, 0.9, axis=0).ravel(),
+        }
+    )

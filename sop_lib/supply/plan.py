@@ -58,18 +58,29 @@ def labour_inputs(headcount: pd.DataFrame) -> dict:
     w = headcount[headcount["role"] == "production_worker"]
     if w.empty:
         return {}
-    return {"workers": float(w["headcount"].sum()), "hours_per_worker": float(w["capacity_per_head"].iloc[0]),
-            "hiring_lead_months": int(w["hiring_lead_months"].max())}
+    return {
+        "workers": float(w["headcount"].sum()),
+        "hours_per_worker": float(w["capacity_per_head"].iloc[0]),
+        "hiring_lead_months": int(w["hiring_lead_months"].max()),
+    }
 
 
 def plan_kwargs(params) -> dict:
     """`build_plan`'s keyword arguments from a validated `RunParams`."""
     s, f = params.supply, params.finance
-    return dict(service_level=s.service_level, scenario=s.scenario, overtime_pct=s.overtime_pct,
-                holding_pct_year=f.holding_cost_pct_per_year, overtime_cost=f.overtime_cost_eur_per_hour,
-                lateness_pct=s.lateness_cost_pct_of_price_per_month, stockout_pct=s.stockout_cost_pct_of_price,
-                storage_limit=s.storage_limit_units, review_months=s.review_period_months,
-                worker_cost_eur_per_month=f.worker_cost_eur_per_month, priority=s.priority)
+    return dict(
+        service_level=s.service_level,
+        scenario=s.scenario,
+        overtime_pct=s.overtime_pct,
+        holding_pct_year=f.holding_cost_pct_per_year,
+        overtime_cost=f.overtime_cost_eur_per_hour,
+        lateness_pct=s.lateness_cost_pct_of_price_per_month,
+        stockout_pct=s.stockout_cost_pct_of_price,
+        storage_limit=s.storage_limit_units,
+        review_months=s.review_period_months,
+        worker_cost_eur_per_month=f.worker_cost_eur_per_month,
+        priority=s.priority,
+    )
 
 
 PRIORITIES = {
@@ -99,13 +110,28 @@ def priority_weights(policy: str, tables: dict[str, pd.DataFrame]) -> pd.Series 
     return pd.Series([PRIORITY_WEIGHT if s in first else 1.0 for s in prod.index.astype(str)], index=prod.index.astype(str))
 
 
-def build_plan(draws: xr.DataArray, tables: dict[str, pd.DataFrame], *, service_level: float, scenario: str,
-               overtime_pct: float, holding_pct_year: float, overtime_cost: float, lateness_pct: float = 0.08,
-               stockout_pct: float = 0.30, storage_limit: float | None = None, review_months: float = 1.0,
-               fill_rate: float | None = None, labour: bool = True, worker_cost_eur_per_month: float = 4000.0,
-               min_line_hours_pct: float = 0.0, line_hours: pd.DataFrame | None = None,
-               outages: pd.DataFrame | None = None, priority: str = "cost",
-               hiring_frozen: list | None = None) -> tuple[PlanResult, pd.DataFrame]:
+def build_plan(
+    draws: xr.DataArray,
+    tables: dict[str, pd.DataFrame],
+    *,
+    service_level: float,
+    scenario: str,
+    overtime_pct: float,
+    holding_pct_year: float,
+    overtime_cost: float,
+    lateness_pct: float = 0.08,
+    stockout_pct: float = 0.30,
+    storage_limit: float | None = None,
+    review_months: float = 1.0,
+    fill_rate: float | None = None,
+    labour: bool = True,
+    worker_cost_eur_per_month: float = 4000.0,
+    min_line_hours_pct: float = 0.0,
+    line_hours: pd.DataFrame | None = None,
+    outages: pd.DataFrame | None = None,
+    priority: str = "cost",
+    hiring_frozen: list | None = None,
+) -> tuple[PlanResult, pd.DataFrame]:
     """Safety stock plus the cheapest production plan for one demand view (SKU-level draws).
 
     Labour (production workers from the headcount table, crews from the lines) is part
@@ -115,12 +141,28 @@ def build_plan(draws: xr.DataArray, tables: dict[str, pd.DataFrame], *, service_
     ss = safety_stock(draws, tables["suppliers"], tables["bom"], service_level, review_months, fill_rate=fill_rate)
     people = labour_inputs(tables["headcount"]) if labour and "workers_per_shift" in tables["production_lines"] else {}
     result = plan_production(
-        scenario_demand(draws, scenario), on_hand=facts["on_hand"], backlog=facts["backlog"],
-        safety=ss.set_index("sku")["safety_stock"], routings=tables["routings"], lines=tables["production_lines"],
-        bom=tables["bom"], suppliers=tables["suppliers"], unit_cost=facts["unit_cost"], price=facts["price"],
-        holding_pct_year=holding_pct_year, overtime_pct=overtime_pct, overtime_cost=overtime_cost,
-        lateness_pct=lateness_pct, stockout_pct=stockout_pct, storage_limit=storage_limit,
-        min_line_hours_pct=min_line_hours_pct, worker_cost_eur_per_month=worker_cost_eur_per_month,
-        line_hours=line_hours, outages=outages, priority=priority_weights(priority, tables),
-        hiring_frozen=hiring_frozen if people else None, **people)
+        scenario_demand(draws, scenario),
+        on_hand=facts["on_hand"],
+        backlog=facts["backlog"],
+        safety=ss.set_index("sku")["safety_stock"],
+        routings=tables["routings"],
+        lines=tables["production_lines"],
+        bom=tables["bom"],
+        suppliers=tables["suppliers"],
+        unit_cost=facts["unit_cost"],
+        price=facts["price"],
+        holding_pct_year=holding_pct_year,
+        overtime_pct=overtime_pct,
+        overtime_cost=overtime_cost,
+        lateness_pct=lateness_pct,
+        stockout_pct=stockout_pct,
+        storage_limit=storage_limit,
+        min_line_hours_pct=min_line_hours_pct,
+        worker_cost_eur_per_month=worker_cost_eur_per_month,
+        line_hours=line_hours,
+        outages=outages,
+        priority=priority_weights(priority, tables),
+        hiring_frozen=hiring_frozen if people else None,
+        **people,
+    )
     return result, ss

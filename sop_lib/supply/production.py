@@ -80,8 +80,12 @@ class PlanResult:
     components: pd.DataFrame  # component, supplier_id, month, used, capacity, shadow_price
     cost_eur: float
     status: str
-    constraints: pd.DataFrame = field(default_factory=pd.DataFrame)  # every limit: group, label, month, used, limit, shadow_price, unit
-    labour: pd.DataFrame = field(default_factory=pd.DataFrame)  # month, worker_hours, available_hours, workers_needed, new_workers, shadow_price_eur_per_hour
+    constraints: pd.DataFrame = field(
+        default_factory=pd.DataFrame
+    )  # every limit: group, label, month, used, limit, shadow_price, unit
+    labour: pd.DataFrame = field(
+        default_factory=pd.DataFrame
+    )  # month, worker_hours, available_hours, workers_needed, new_workers, shadow_price_eur_per_hour
     costs: dict = field(default_factory=dict)  # euros per objective term
 
 
@@ -99,8 +103,12 @@ class _LP:
 def _grid(demand: pd.DataFrame) -> tuple[list, list, np.ndarray]:
     skus = sorted(demand["sku"].unique())
     months = sorted(demand["month"].unique())
-    D = (demand.pivot_table(index="sku", columns="month", values="units", aggfunc="sum")
-         .reindex(index=skus, columns=months).fillna(0).to_numpy())
+    D = (
+        demand.pivot_table(index="sku", columns="month", values="units", aggfunc="sum")
+        .reindex(index=skus, columns=months)
+        .fillna(0)
+        .to_numpy()
+    )
     return skus, months, D
 
 
@@ -110,16 +118,36 @@ def _frozen_share(lead_days: float, T: int) -> np.ndarray:
     return np.clip(np.arange(1, T + 1) - lead, 0.0, 1.0)
 
 
-def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Series, safety: pd.Series,
-                    routings: pd.DataFrame, lines: pd.DataFrame, bom: pd.DataFrame, suppliers: pd.DataFrame,
-                    unit_cost: pd.Series, price: pd.Series, holding_pct_year: float = 0.22,
-                    overtime_pct: float = 0.1, overtime_cost: float = 58.0, lateness_pct: float = 0.08,
-                    stockout_pct: float = 0.30, storage_limit: float | None = None, min_line_hours_pct: float = 0.0,
-                    workers: float | None = None, hours_per_worker: float = 140.0, hiring_lead_months: int = 2,
-                    worker_cost_eur_per_month: float = 4000.0, on_order: pd.DataFrame | None = None,
-                    line_hours: pd.DataFrame | None = None, outages: pd.DataFrame | None = None,
-                    priority: pd.Series | None = None, hiring_frozen: list | None = None,
-                    below_safety_pct: float = 0.02) -> PlanResult:
+def plan_production(
+    demand: pd.DataFrame,
+    *,
+    on_hand: pd.Series,
+    backlog: pd.Series,
+    safety: pd.Series,
+    routings: pd.DataFrame,
+    lines: pd.DataFrame,
+    bom: pd.DataFrame,
+    suppliers: pd.DataFrame,
+    unit_cost: pd.Series,
+    price: pd.Series,
+    holding_pct_year: float = 0.22,
+    overtime_pct: float = 0.1,
+    overtime_cost: float = 58.0,
+    lateness_pct: float = 0.08,
+    stockout_pct: float = 0.30,
+    storage_limit: float | None = None,
+    min_line_hours_pct: float = 0.0,
+    workers: float | None = None,
+    hours_per_worker: float = 140.0,
+    hiring_lead_months: int = 2,
+    worker_cost_eur_per_month: float = 4000.0,
+    on_order: pd.DataFrame | None = None,
+    line_hours: pd.DataFrame | None = None,
+    outages: pd.DataFrame | None = None,
+    priority: pd.Series | None = None,
+    hiring_frozen: list | None = None,
+    below_safety_pct: float = 0.02,
+) -> PlanResult:
     """Cheapest production plan; ``demand`` has columns sku, month, units.
 
     ``workers`` (production headcount) switches the labour constraint on; ``lines`` then
@@ -132,14 +160,35 @@ def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Ser
     multiplier of its waiting cost) decides who gets scarce units (`supply.priority_weights`);
     in the ``hiring_frozen`` months no production worker is hired.
     """
-    lp, meta = _build(demand, on_hand=on_hand, backlog=backlog, safety=safety, routings=routings, lines=lines,
-                      bom=bom, suppliers=suppliers, unit_cost=unit_cost, price=price, holding_pct_year=holding_pct_year,
-                      overtime_pct=overtime_pct, overtime_cost=overtime_cost, lateness_pct=lateness_pct,
-                      stockout_pct=stockout_pct, storage_limit=storage_limit, min_line_hours_pct=min_line_hours_pct,
-                      workers=workers, hours_per_worker=hours_per_worker, hiring_lead_months=hiring_lead_months,
-                      worker_cost=worker_cost_eur_per_month, on_order=on_order, line_hours=line_hours,
-                      outages=outages, priority=priority, hiring_frozen=hiring_frozen,
-                      below_safety_pct=below_safety_pct)
+    lp, meta = _build(
+        demand,
+        on_hand=on_hand,
+        backlog=backlog,
+        safety=safety,
+        routings=routings,
+        lines=lines,
+        bom=bom,
+        suppliers=suppliers,
+        unit_cost=unit_cost,
+        price=price,
+        holding_pct_year=holding_pct_year,
+        overtime_pct=overtime_pct,
+        overtime_cost=overtime_cost,
+        lateness_pct=lateness_pct,
+        stockout_pct=stockout_pct,
+        storage_limit=storage_limit,
+        min_line_hours_pct=min_line_hours_pct,
+        workers=workers,
+        hours_per_worker=hours_per_worker,
+        hiring_lead_months=hiring_lead_months,
+        worker_cost=worker_cost_eur_per_month,
+        on_order=on_order,
+        line_hours=line_hours,
+        outages=outages,
+        priority=priority,
+        hiring_frozen=hiring_frozen,
+        below_safety_pct=below_safety_pct,
+    )
     res = linprog(lp.c, A_ub=lp.A_ub, b_ub=lp.b_ub, A_eq=lp.A_eq, b_eq=lp.b_eq, bounds=lp.bounds, method="highs-ipm")
     if res.status == 2:
         groups = conflicting_groups(lp)
@@ -149,11 +198,36 @@ def plan_production(demand: pd.DataFrame, *, on_hand: pd.Series, backlog: pd.Ser
     return _result(lp, res, meta)
 
 
-def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, bom, suppliers, unit_cost, price,
-           holding_pct_year, overtime_pct, overtime_cost, lateness_pct, stockout_pct, storage_limit,
-           min_line_hours_pct, workers, hours_per_worker, hiring_lead_months, worker_cost, on_order,
-           line_hours=None, outages=None, priority=None, hiring_frozen=None,
-           below_safety_pct: float = 0.02) -> tuple[_LP, dict]:
+def _build(
+    demand: pd.DataFrame,
+    *,
+    on_hand,
+    backlog,
+    safety,
+    routings,
+    lines,
+    bom,
+    suppliers,
+    unit_cost,
+    price,
+    holding_pct_year,
+    overtime_pct,
+    overtime_cost,
+    lateness_pct,
+    stockout_pct,
+    storage_limit,
+    min_line_hours_pct,
+    workers,
+    hours_per_worker,
+    hiring_lead_months,
+    worker_cost,
+    on_order,
+    line_hours=None,
+    outages=None,
+    priority=None,
+    hiring_frozen=None,
+    below_safety_pct: float = 0.02,
+) -> tuple[_LP, dict]:
     skus, months, D = _grid(demand)
     S, T = len(skus), len(months)
     sku_pos = {s: k for k, s in enumerate(skus)}
@@ -178,10 +252,10 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
         stockout_w = stockout_pct * px
     below = 0.5 * hold + below_safety_pct * px
     c = np.zeros(n)
-    c[P:P + nsv] = 1e-3  # tie-breaker: do not produce for nothing
-    c[I:I + nsv] = hold[s_of]
-    c[B:B + nsv] = late[s_of] + np.where(t_of == T - 1, stockout_w[s_of], 0.0)
-    c[U:U + nsv] = below[s_of]
+    c[P : P + nsv] = 1e-3  # tie-breaker: do not produce for nothing
+    c[I : I + nsv] = hold[s_of]
+    c[B : B + nsv] = late[s_of] + np.where(t_of == T - 1, stockout_w[s_of], 0.0)
+    c[U : U + nsv] = below[s_of]
     c[O:H] = overtime_cost
     if labour:
         c[H:] = worker_cost
@@ -198,14 +272,19 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
     rows, cols, vals, rhs, meta_rows = [], [], [], [], []
     details: dict[str, str] = {}
 
-    def add_block(skus_coef: dict[int, float], extra: list[tuple[int, float]] | None, limit: float, t: int,
-                  info: tuple, block: int = P) -> None:
+    def add_block(
+        skus_coef: dict[int, float], extra: list[tuple[int, float]] | None, limit: float, t: int, info: tuple, block: int = P
+    ) -> None:
         """One inequality row: sum over SKUs of coef * block[s, t] + extra terms <= limit."""
         r = len(rhs)
         for s, a in skus_coef.items():
-            rows.append(r); cols.append(block + s * T + t); vals.append(a)
+            rows.append(r)
+            cols.append(block + s * T + t)
+            vals.append(a)
         for col, a in extra or []:
-            rows.append(r); cols.append(col); vals.append(a)
+            rows.append(r)
+            cols.append(col)
+            vals.append(a)
         rhs.append(limit)
         meta_rows.append((*info, months[t]))
 
@@ -218,25 +297,47 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
                 hours.loc[lid, m] = max(float(h), 0.0)
     names = lines.set_index("line_id")["line_name"] if "line_name" in lines else pd.Series(line_ids, index=line_ids)
     for li, line in enumerate(line_ids):
-        coef = {sku_pos[s]: float(h) for s, h in route.loc[route["line_id"] == line, ["sku", "hours_per_unit"]].itertuples(index=False)}
+        coef = {
+            sku_pos[s]: float(h)
+            for s, h in route.loc[route["line_id"] == line, ["sku", "hours_per_unit"]].itertuples(index=False)
+        }
         for t in range(T):
-            add_block(coef, [(O + li * T + t, -1.0)], float(hours.iloc[li, t]), t,
-                      ("line hours", "line", line, f"line {names[line]}", "hour"))
+            add_block(
+                coef,
+                [(O + li * T + t, -1.0)],
+                float(hours.iloc[li, t]),
+                t,
+                ("line hours", "line", line, f"line {names[line]}", "hour"),
+            )
     if min_line_hours_pct > 0:
         details["minimum line hours"] = f"every line at least {min_line_hours_pct:.0%} of its regular hours"
         for line in line_ids:
-            coef = {sku_pos[s]: -float(h) for s, h in route.loc[route["line_id"] == line, ["sku", "hours_per_unit"]].itertuples(index=False)}
+            coef = {
+                sku_pos[s]: -float(h)
+                for s, h in route.loc[route["line_id"] == line, ["sku", "hours_per_unit"]].itertuples(index=False)
+            }
             for t in range(T):
-                add_block(coef, None, -min_line_hours_pct * float(hours.loc[line].iloc[t]), t,
-                          ("minimum line hours", "minimum", line, f"minimum run on line {names[line]}", "hour"))
+                add_block(
+                    coef,
+                    None,
+                    -min_line_hours_pct * float(hours.loc[line].iloc[t]),
+                    t,
+                    ("minimum line hours", "minimum", line, f"minimum run on line {names[line]}", "hour"),
+                )
 
     sup = suppliers.set_index("supplier_id")
     bom_s = bom[bom["sku"].isin(skus)]
-    pipeline = (on_order.groupby(["component", "month"])["qty"].sum() if on_order is not None else None)
-    out_months = (set(map(tuple, outages[["supplier_id", "month"]].itertuples(index=False)))
-                  if outages is not None and len(outages) else set())
-    covered = (set(map(tuple, outages.loc[outages["component"].notna(), ["component", "month"]].itertuples(index=False)))
-               if outages is not None and "component" in outages else set())  # a second source delivers it
+    pipeline = on_order.groupby(["component", "month"])["qty"].sum() if on_order is not None else None
+    out_months = (
+        set(map(tuple, outages[["supplier_id", "month"]].itertuples(index=False)))
+        if outages is not None and len(outages)
+        else set()
+    )
+    covered = (
+        set(map(tuple, outages.loc[outages["component"].notna(), ["component", "month"]].itertuples(index=False)))
+        if outages is not None and "component" in outages
+        else set()
+    )  # a second source delivers it
     for (comp, sid), grp in bom_s.groupby(["component", "supplier_id"]):
         capacity = sup["capacity_units_per_month"].get(sid, np.nan) if "capacity_units_per_month" in sup else np.nan
         down = np.array([(sid, m) in out_months and (comp, m) not in covered for m in months])
@@ -253,8 +354,13 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
         name = sup["supplier_name"].get(sid, sid) if "supplier_name" in sup else sid
         for t in range(T):
             if np.isfinite(limits[t]):
-                add_block(coef, None, float(limits[t]), t,
-                          ("component supply", "component", f"{comp}|{sid}", f"{comp} from {name}", "unit"))
+                add_block(
+                    coef,
+                    None,
+                    float(limits[t]),
+                    t,
+                    ("component supply", "component", f"{comp}|{sid}", f"{comp} from {name}", "unit"),
+                )
     details["component supply"] = "supplier capacity per month, less inside the lead time"
 
     if labour:
@@ -265,50 +371,92 @@ def _build(demand: pd.DataFrame, *, on_hand, backlog, safety, routings, lines, b
         coef = {sku_pos[s]: float(w) for s, w in wh.items() if w > 0}
         avail = workers * hours_per_worker * (1 + overtime_pct)
         for t in range(T):
-            add_block(coef, [(H + t, -hours_per_worker * (1 + overtime_pct))], avail, t,
-                      ("labour", "labour", "production workers", "production workers", "worker-hour"))
+            add_block(
+                coef,
+                [(H + t, -hours_per_worker * (1 + overtime_pct))],
+                avail,
+                t,
+                ("labour", "labour", "production workers", "production workers", "worker-hour"),
+            )
         for t in range(1, T):
-            add_block({}, [(H + t - 1, 1.0), (H + t, -1.0)], 0.0, t,
-                      ("labour", "hiring", "hires stay", "hired workers stay", "worker"))
+            add_block(
+                {}, [(H + t - 1, 1.0), (H + t, -1.0)], 0.0, t, ("labour", "hiring", "hires stay", "hired workers stay", "worker")
+            )
         for t in range(1, T):
             if pd.Timestamp(months[t]) in frozen:  # with 'hires stay' this holds the number of hires
-                add_block({}, [(H + t, 1.0), (H + t - 1, -1.0)], 0.0, t,
-                          ("labour", "freeze", "hiring freeze", "hiring freeze", "worker"))
-        details["labour"] = (f"{workers:,.0f} production workers x {hours_per_worker:,.0f} h, hires only after "
-                             f"{hiring_lead_months} months")
+                add_block(
+                    {},
+                    [(H + t, 1.0), (H + t - 1, -1.0)],
+                    0.0,
+                    t,
+                    ("labour", "freeze", "hiring freeze", "hiring freeze", "worker"),
+                )
+        details["labour"] = (
+            f"{workers:,.0f} production workers x {hours_per_worker:,.0f} h, hires only after {hiring_lead_months} months"
+        )
     if storage_limit is not None:
         for t in range(T):
-            add_block({s: 1.0 for s in range(S)}, None, float(storage_limit), t,
-                      ("storage limit", "storage", "warehouse", "warehouse space", "unit"), block=I)
+            add_block(
+                {s: 1.0 for s in range(S)},
+                None,
+                float(storage_limit),
+                t,
+                ("storage limit", "storage", "warehouse", "warehouse space", "unit"),
+                block=I,
+            )
         details["storage limit"] = f"{storage_limit:,.0f} finished units"
     details["line hours"] = f"regular hours plus {overtime_pct:.0%} overtime"
 
     ss = safety.reindex(skus).fillna(0).to_numpy()
     A_ub = sparse.csr_matrix((vals, (rows, cols)), shape=(len(rhs), n))
     meta_df = pd.DataFrame(meta_rows, columns=["group", "kind", "name", "label", "unit", "month"])
-    safety_rows = sparse.csr_matrix((np.full(2 * nsv, -1.0), (np.concatenate([st, st]), np.concatenate([I + st, U + st]))),
-                                    shape=(nsv, n))
+    safety_rows = sparse.csr_matrix(
+        (np.full(2 * nsv, -1.0), (np.concatenate([st, st]), np.concatenate([I + st, U + st]))), shape=(nsv, n)
+    )
     A_ub = sparse.vstack([A_ub, safety_rows]).tocsr()
     b_ub = np.concatenate([np.array(rhs, dtype=float), -ss[s_of]])
-    meta_df = pd.concat([meta_df, pd.DataFrame({"group": "safety stock", "kind": "safety", "name": np.repeat(skus, T),
-                                                "label": [f"safety stock of {s}" for s in np.repeat(skus, T)],
-                                                "unit": "unit", "month": np.tile(months, S)})], ignore_index=True)
+    meta_df = pd.concat(
+        [
+            meta_df,
+            pd.DataFrame(
+                {
+                    "group": "safety stock",
+                    "kind": "safety",
+                    "name": np.repeat(skus, T),
+                    "label": [f"safety stock of {s}" for s in np.repeat(skus, T)],
+                    "unit": "unit",
+                    "month": np.tile(months, S),
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
 
-    bounds = [(0, None)] * (4 * nsv) + [(0, overtime_pct * float(hours.loc[line].iloc[t])) for line in line_ids
-                                        for t in range(T)]
+    bounds = [(0, None)] * (4 * nsv) + [(0, overtime_pct * float(hours.loc[line].iloc[t])) for line in line_ids for t in range(T)]
     if labour:
-        bounds += [(0, 0) if t < hiring_lead_months or (t == 0 and pd.Timestamp(months[0]) in frozen) else (0, None)
-                   for t in range(T)]
-    meta = {"skus": skus, "months": months, "D": D, "line_ids": line_ids, "blocks": (P, I, B, U, O, H),
-            "labour": labour, "workers": workers, "hours_per_worker": hours_per_worker,
-            "overtime_pct": overtime_pct, "details": details}
+        bounds += [
+            (0, 0) if t < hiring_lead_months or (t == 0 and pd.Timestamp(months[0]) in frozen) else (0, None) for t in range(T)
+        ]
+    meta = {
+        "skus": skus,
+        "months": months,
+        "D": D,
+        "line_ids": line_ids,
+        "blocks": (P, I, B, U, O, H),
+        "labour": labour,
+        "workers": workers,
+        "hours_per_worker": hours_per_worker,
+        "overtime_pct": overtime_pct,
+        "details": details,
+    }
     return _LP(c, A_ub, b_ub, A_eq, b_eq, bounds, meta_df), meta
 
 
 def _feasible(lp: _LP, drop: set[str]) -> bool:
     keep = ~lp.rows["group"].isin(drop).to_numpy()
-    res = linprog(np.zeros_like(lp.c), A_ub=lp.A_ub[keep], b_ub=lp.b_ub[keep], A_eq=lp.A_eq, b_eq=lp.b_eq,
-                  bounds=lp.bounds, method="highs")
+    res = linprog(
+        np.zeros_like(lp.c), A_ub=lp.A_ub[keep], b_ub=lp.b_ub[keep], A_eq=lp.A_eq, b_eq=lp.b_eq, bounds=lp.bounds, method="highs"
+    )
     return res.status != 2
 
 
@@ -338,13 +486,24 @@ def _result(lp: _LP, res, meta: dict) -> PlanResult:
     nsv = S * T
     x = res.x
     grid = pd.MultiIndex.from_product([skus, months], names=["sku", "month"])
-    plan = pd.DataFrame({"demand": D.ravel(), "production": x[P:P + nsv], "inventory": x[I:I + nsv],
-                         "backorders": x[B:B + nsv], "below_safety": x[U:U + nsv]}, index=grid).reset_index()
+    plan = pd.DataFrame(
+        {
+            "demand": D.ravel(),
+            "production": x[P : P + nsv],
+            "inventory": x[I : I + nsv],
+            "backorders": x[B : B + nsv],
+            "below_safety": x[U : U + nsv],
+        },
+        index=grid,
+    ).reset_index()
     cons = lp.rows.assign(used=lp.A_ub @ x, limit=lp.b_ub, shadow_price=np.maximum(-res.ineqlin.marginals, 0.0))
     line_ids = meta["line_ids"]
-    ot = x[O:O + len(line_ids) * T].reshape(len(line_ids), T)
-    lines = cons[cons["kind"] == "line"].rename(columns={"name": "line_id", "limit": "capacity",
-                                                         "shadow_price": "shadow_price_eur_per_hour"}).copy()
+    ot = x[O : O + len(line_ids) * T].reshape(len(line_ids), T)
+    lines = (
+        cons[cons["kind"] == "line"]
+        .rename(columns={"name": "line_id", "limit": "capacity", "shadow_price": "shadow_price_eur_per_hour"})
+        .copy()
+    )
     lines["overtime_hours"] = [ot[line_ids.index(lid), months.index(m)] for lid, m in zip(lines["line_id"], lines["month"])]
     lines["hours"] = lines["used"] + lines["overtime_hours"]
     comp = cons[cons["kind"] == "component"].rename(columns={"limit": "capacity"}).copy()
@@ -353,28 +512,39 @@ def _result(lp: _LP, res, meta: dict) -> PlanResult:
     labour = pd.DataFrame()
     if meta["labour"]:
         lab = cons[cons["kind"] == "labour"].reset_index(drop=True)
-        hires = x[H:H + T]
+        hires = x[H : H + T]
         per = meta["hours_per_worker"]
-        labour = pd.DataFrame({
-            "month": lab["month"], "worker_hours": lab["used"] + hires * per * (1 + meta["overtime_pct"]),
-            "available_hours": meta["workers"] * per * (1 + meta["overtime_pct"]) + hires * per * (1 + meta["overtime_pct"]),
-            "workers_today": meta["workers"], "new_workers": hires,
-            "shadow_price_eur_per_hour": lab["shadow_price"],
-        })
+        labour = pd.DataFrame(
+            {
+                "month": lab["month"],
+                "worker_hours": lab["used"] + hires * per * (1 + meta["overtime_pct"]),
+                "available_hours": meta["workers"] * per * (1 + meta["overtime_pct"]) + hires * per * (1 + meta["overtime_pct"]),
+                "workers_today": meta["workers"],
+                "new_workers": hires,
+                "shadow_price_eur_per_hour": lab["shadow_price"],
+            }
+        )
         labour["workers_needed"] = labour["worker_hours"] / per
     costs = {
-        "holding_eur": float(lp.c[I:I + nsv] @ x[I:I + nsv]), "waiting_eur": float(lp.c[B:B + nsv] @ x[B:B + nsv]),
-        "below_safety_eur": float(lp.c[U:U + nsv] @ x[U:U + nsv]), "overtime_eur": float(lp.c[O:H] @ x[O:H]),
+        "holding_eur": float(lp.c[I : I + nsv] @ x[I : I + nsv]),
+        "waiting_eur": float(lp.c[B : B + nsv] @ x[B : B + nsv]),
+        "below_safety_eur": float(lp.c[U : U + nsv] @ x[U : U + nsv]),
+        "overtime_eur": float(lp.c[O:H] @ x[O:H]),
         "new_workers_eur": float(lp.c[H:] @ x[H:]) if meta["labour"] else 0.0,
     }
     return PlanResult(
         plan=plan,
-        line_use=lines[["line_id", "month", "hours", "capacity", "overtime_hours", "shadow_price_eur_per_hour"]].reset_index(drop=True),
+        line_use=lines[["line_id", "month", "hours", "capacity", "overtime_hours", "shadow_price_eur_per_hour"]].reset_index(
+            drop=True
+        ),
         components=comp[["component", "supplier_id", "month", "used", "capacity", "shadow_price"]].reset_index(drop=True),
-        cost_eur=float(res.fun), status=res.message,
-        constraints=cons[cons["kind"] != "safety"][["group", "kind", "name", "label", "unit", "month", "used", "limit",
-                                                    "shadow_price"]].reset_index(drop=True),
-        labour=labour, costs=costs,
+        cost_eur=float(res.fun),
+        status=res.message,
+        constraints=cons[cons["kind"] != "safety"][
+            ["group", "kind", "name", "label", "unit", "month", "used", "limit", "shadow_price"]
+        ].reset_index(drop=True),
+        labour=labour,
+        costs=costs,
     )
 
 
@@ -386,24 +556,50 @@ def bottlenecks(result: PlanResult, *, min_value_eur: float = 0.01) -> pd.DataFr
     """
     c = result.constraints
     if c.empty:
-        return pd.DataFrame(columns=["constraint", "months_binding", "first_month", "last_month", "peak_month",
-                                     "peak_value_eur", "unit", "sentence"])
+        return pd.DataFrame(
+            columns=[
+                "constraint",
+                "months_binding",
+                "first_month",
+                "last_month",
+                "peak_month",
+                "peak_value_eur",
+                "unit",
+                "sentence",
+            ]
+        )
     bind = c[(c["shadow_price"] > min_value_eur) & (c["kind"] != "hiring")]
     rows = []
     for label, g in bind.groupby("label", sort=False):
         peak = g.loc[g["shadow_price"].idxmax()]
         unit = g["unit"].iloc[0]
-        span = (f"in {peak['month']:%b %Y}" if len(g) == 1
-                else f"in {len(g)} months between {g['month'].min():%b %Y} and {g['month'].max():%b %Y}")
+        span = (
+            f"in {peak['month']:%b %Y}"
+            if len(g) == 1
+            else f"in {len(g)} months between {g['month'].min():%b %Y} and {g['month'].max():%b %Y}"
+        )
         value = f"€{peak['shadow_price']:,.0f}" if peak["shadow_price"] >= 100 else f"€{peak['shadow_price']:,.2f}"
-        worth = (f"one {unit} less of this minimum would save {value}" if g["kind"].iloc[0] == "minimum"
-                 else f"one more {unit} would save up to {value} ({peak['month']:%b %Y})")
-        rows.append({"constraint": label, "months_binding": len(g), "first_month": g["month"].min(),
-                     "last_month": g["month"].max(), "peak_month": peak["month"],
-                     "peak_value_eur": float(peak["shadow_price"]), "unit": unit,
-                     "sentence": f"{label[0].upper()}{label[1:]}: binding {span}; {worth}."})
-    out = pd.DataFrame(rows, columns=["constraint", "months_binding", "first_month", "last_month", "peak_month",
-                                      "peak_value_eur", "unit", "sentence"])
+        worth = (
+            f"one {unit} less of this minimum would save {value}"
+            if g["kind"].iloc[0] == "minimum"
+            else f"one more {unit} would save up to {value} ({peak['month']:%b %Y})"
+        )
+        rows.append(
+            {
+                "constraint": label,
+                "months_binding": len(g),
+                "first_month": g["month"].min(),
+                "last_month": g["month"].max(),
+                "peak_month": peak["month"],
+                "peak_value_eur": float(peak["shadow_price"]),
+                "unit": unit,
+                "sentence": f"{label[0].upper()}{label[1:]}: binding {span}; {worth}.",
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=["constraint", "months_binding", "first_month", "last_month", "peak_month", "peak_value_eur", "unit", "sentence"],
+    )
     return out.sort_values("peak_value_eur", ascending=False).reset_index(drop=True)
 
 
@@ -414,6 +610,9 @@ def capacity_check(demand: pd.DataFrame, routings: pd.DataFrame, lines: pd.DataF
     out = out.merge(lines[["line_id", "line_name", "hours_per_month"]], on="line_id")
     out["hours_with_overtime"] = out["hours_per_month"] * (1 + overtime_pct)
     out["utilisation"] = out["hours_needed"] / out["hours_per_month"]
-    out["status"] = np.where(out["hours_needed"] > out["hours_with_overtime"], "red",
-                             np.where(out["hours_needed"] > out["hours_per_month"], "amber", "green"))
+    out["status"] = np.where(
+        out["hours_needed"] > out["hours_with_overtime"],
+        "red",
+        np.where(out["hours_needed"] > out["hours_per_month"], "amber", "green"),
+    )
     return out

@@ -40,9 +40,17 @@ def component_requirements(plan: pd.DataFrame, bom: pd.DataFrame) -> pd.DataFram
     return req.groupby(["component", "supplier_id", "month"], as_index=False)["required"].sum()
 
 
-def purchase_orders(plan: pd.DataFrame, bom: pd.DataFrame, suppliers: pd.DataFrame, *, today: pd.Timestamp,
-                    service_level: float = 0.95, on_hand: pd.Series | None = None,
-                    on_order: pd.DataFrame | None = None, risk: pd.DataFrame | None = None) -> pd.DataFrame:
+def purchase_orders(
+    plan: pd.DataFrame,
+    bom: pd.DataFrame,
+    suppliers: pd.DataFrame,
+    *,
+    today: pd.Timestamp,
+    service_level: float = 0.95,
+    on_hand: pd.Series | None = None,
+    on_order: pd.DataFrame | None = None,
+    risk: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Suggested POs: component, supplier, quantity, order date = need date - lead time.
 
     ``on_hand`` is component stock by component; ``on_order`` (component, month, qty) are
@@ -70,14 +78,37 @@ def purchase_orders(plan: pd.DataFrame, bom: pd.DataFrame, suppliers: pd.DataFra
             if position < reorder_point - 1e-9:
                 qty = float(np.ceil(reorder_point - position))
                 late = order_date < today  # too late to order in time: say so rather than hide it
-                rows.append({"component": comp, "supplier_id": sid, "supplier_name": name,
-                             "order_date": today if late else order_date.normalize(), "need_date": m,
-                             "quantity": qty, "lead_time_days": lead, "position_before": position,
-                             "reorder_point": reorder_point, "late": late})
+                rows.append(
+                    {
+                        "component": comp,
+                        "supplier_id": sid,
+                        "supplier_name": name,
+                        "order_date": today if late else order_date.normalize(),
+                        "need_date": m,
+                        "quantity": qty,
+                        "lead_time_days": lead,
+                        "position_before": position,
+                        "reorder_point": reorder_point,
+                        "late": late,
+                    }
+                )
                 position += qty
             position -= need
-    out = pd.DataFrame(rows, columns=["component", "supplier_id", "supplier_name", "order_date", "need_date", "quantity",
-                                      "lead_time_days", "position_before", "reorder_point", "late"])
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "component",
+            "supplier_id",
+            "supplier_name",
+            "order_date",
+            "need_date",
+            "quantity",
+            "lead_time_days",
+            "position_before",
+            "reorder_point",
+            "late",
+        ],
+    )
     out["late"] = out["late"].astype(bool)
     out["status"] = np.where(out["late"], "red", "green")
     out["note"] = np.where(out["late"], "needed sooner than the lead time allows: expedite", "")
@@ -85,8 +116,9 @@ def purchase_orders(plan: pd.DataFrame, bom: pd.DataFrame, suppliers: pd.DataFra
         flag = risk.set_index("supplier_id")
         risky = out["supplier_id"].map(flag["status"]).fillna("green") == "red"
         out.loc[risky & ~out["late"], "status"] = "amber"
-        out.loc[risky, "note"] = (out.loc[risky, "note"] + " risky supplier: "
-                                  + out.loc[risky, "supplier_id"].map(flag["suggestion"]).fillna("")).str.strip()
+        out.loc[risky, "note"] = (
+            out.loc[risky, "note"] + " risky supplier: " + out.loc[risky, "supplier_id"].map(flag["suggestion"]).fillna("")
+        ).str.strip()
     return out.sort_values(["order_date", "component"]).reset_index(drop=True)
 
 
@@ -99,19 +131,40 @@ def supplier_risk(bom: pd.DataFrame, suppliers: pd.DataFrame, demand: pd.DataFra
         s = suppliers.set_index("supplier_id").loc[sid]
         skus = sorted(grp["sku"].unique())
         single = bool((sources.reindex(grp["component"].unique()) == 1).all())
-        rows.append({
-            "supplier_id": sid, "supplier_name": s["supplier_name"], "financial_risk": s["financial_risk"],
-            "on_time_rate": s["on_time_rate"], "lead_time_days": s["lead_time_days"],
-            "components": ", ".join(sorted(grp["component"].unique())), "skus": len(skus),
-            "single_source": single, "revenue_at_risk_eur": float(rev.reindex(skus).fillna(0).sum()),
-        })
-    out = pd.DataFrame(rows, columns=["supplier_id", "supplier_name", "financial_risk", "on_time_rate", "lead_time_days",
-                                      "components", "skus", "single_source", "revenue_at_risk_eur"])
+        rows.append(
+            {
+                "supplier_id": sid,
+                "supplier_name": s["supplier_name"],
+                "financial_risk": s["financial_risk"],
+                "on_time_rate": s["on_time_rate"],
+                "lead_time_days": s["lead_time_days"],
+                "components": ", ".join(sorted(grp["component"].unique())),
+                "skus": len(skus),
+                "single_source": single,
+                "revenue_at_risk_eur": float(rev.reindex(skus).fillna(0).sum()),
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "supplier_id",
+            "supplier_name",
+            "financial_risk",
+            "on_time_rate",
+            "lead_time_days",
+            "components",
+            "skus",
+            "single_source",
+            "revenue_at_risk_eur",
+        ],
+    )
     score = out["financial_risk"].map({"low": 0, "medium": 1, "high": 2}) + out["single_source"].astype(int)
     out["status"] = np.select([score >= 3, score >= 2], ["red", "amber"], "green")
     out["suggestion"] = np.where(
-        out["status"] == "red", "qualify a second source now; build buffer stock of its components",
-        np.where(out["status"] == "amber", "watch; ask for a continuity plan", "no action"))
+        out["status"] == "red",
+        "qualify a second source now; build buffer stock of its components",
+        np.where(out["status"] == "amber", "watch; ask for a continuity plan", "no action"),
+    )
     return out.sort_values("revenue_at_risk_eur", ascending=False).reset_index(drop=True)
 
 

@@ -218,7 +218,10 @@ def test_unknown_source_kind(tmp_path, raw):
 
 def test_sql_url_with_password_is_refused_without_echoing_it(tmp_path, raw):
     raw["sources"]["open_orders"] = {
-        "kind": "sql", "url": "postgresql://planner:s3cr3tPW@erp.example.com/erp", "table": "open_orders"}
+        "kind": "sql",
+        "url": "postgresql://planner:s3cr3tPW@erp.example.com/erp",
+        "table": "open_orders",
+    }
     path = write(tmp_path, raw)
     msg = load_error(path)
     assert str(path) in msg
@@ -229,7 +232,10 @@ def test_sql_url_with_password_is_refused_without_echoing_it(tmp_path, raw):
 
 def test_sql_url_with_environment_variable_is_accepted(tmp_path, raw):
     raw["sources"]["open_orders"] = {
-        "kind": "sql", "url": "postgresql://planner:${ERP_PASSWORD}@erp.example.com/erp", "table": "open_orders"}
+        "kind": "sql",
+        "url": "postgresql://planner:${ERP_PASSWORD}@erp.example.com/erp",
+        "table": "open_orders",
+    }
     params = load_params(write(tmp_path, raw))
     assert params.sources["open_orders"].url.endswith("/erp")
     assert params.source_path("open_orders") is None
@@ -301,8 +307,7 @@ def test_unknown_check_name_is_refused(tmp_path, raw):
 def test_severity_must_be_block_or_warn(tmp_path, raw):
     raw["sources"]["inventory"]["severity"] = {"stale": "ignore"}
     path = write(tmp_path, raw)
-    assert load_error(path) == (f"{path}: sources.inventory.severity.stale: Input should be 'block' or 'warn' "
-                                "(got 'ignore')")
+    assert load_error(path) == (f"{path}: sources.inventory.severity.stale: Input should be 'block' or 'warn' (got 'ignore')")
 
 
 def test_structural_checks_cannot_be_downgraded(tmp_path, raw):
@@ -317,15 +322,16 @@ def test_freshness_column_must_be_a_date_column_of_the_source(tmp_path, raw):
     path = write(tmp_path, raw)
     assert load_error(path) == (
         f"{path}: sources.inventory.freshness.column: 'on_hand' is not a date column of inventory "
-        "(its date columns: as_of; leave it out to use the file's modification time)")
+        "(its date columns: as_of; leave it out to use the file's modification time)"
+    )
 
 
 def test_region_alias_must_point_at_a_planning_region(tmp_path, raw):
     raw["data"]["region_aliases"] = {"Nordic": "Scandinavia"}
     path = write(tmp_path, raw)
     assert load_error(path) == (
-        f"{path}: data.region_aliases.Nordic: 'Scandinavia' is not one of data.regions (DACH, Benelux, Nordics, Iberia) "
-        "or 'all'")
+        f"{path}: data.region_aliases.Nordic: 'Scandinavia' is not one of data.regions (DACH, Benelux, Nordics, Iberia) or 'all'"
+    )
 
 
 def test_region_alias_may_point_at_all(tmp_path, raw):
@@ -350,12 +356,15 @@ def test_quantiles_must_include_the_three_views(tmp_path, raw):
 # --- sources are read, never written; their values are mapped to ours ---------------
 
 
-@pytest.mark.parametrize("query, message", [
-    ("DELETE FROM suppliers", "starts with 'DELETE'"),
-    ("drop table suppliers", "starts with 'DROP'"),
-    ("SELECT * FROM suppliers; UPDATE suppliers SET on_time_rate = 0", "more than one statement"),
-    ("WITH gone AS (DELETE FROM suppliers RETURNING *) SELECT * FROM gone", "contains 'DELETE'"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("DELETE FROM suppliers", "starts with 'DELETE'"),
+        ("drop table suppliers", "starts with 'DROP'"),
+        ("SELECT * FROM suppliers; UPDATE suppliers SET on_time_rate = 0", "more than one statement"),
+        ("WITH gone AS (DELETE FROM suppliers RETURNING *) SELECT * FROM gone", "contains 'DELETE'"),
+    ],
+)
 def test_a_query_that_writes_is_refused_when_params_load(tmp_path, raw, query, message):
     raw["sources"]["suppliers"]["query"] = query
     path = write(tmp_path, raw)
@@ -367,8 +376,9 @@ def test_a_query_that_writes_is_refused_when_params_load(tmp_path, raw, query, m
 def test_a_select_with_write_words_inside_strings_or_names_is_allowed():
     from sop_lib.core.params import read_only_query
 
-    read_only_query("SELECT supplier_id, REPLACE(name, 'Ltd', '') AS updated_name FROM suppliers "
-                    "WHERE note <> 'DELETE me' -- drop later\n;")
+    read_only_query(
+        "SELECT supplier_id, REPLACE(name, 'Ltd', '') AS updated_name FROM suppliers WHERE note <> 'DELETE me' -- drop later\n;"
+    )
 
 
 def test_values_scale_and_constants_must_name_columns_of_the_source(tmp_path, raw):

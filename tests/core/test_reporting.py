@@ -61,8 +61,11 @@ def test_horizon_totals_are_quantiles_of_the_summed_draws_not_sums_of_monthly_qu
     from sop_lib import demand
 
     rng = np.random.default_rng(0)
-    draws = xr.DataArray(rng.normal(100, 30, size=(4000, 2, 12)), dims=("sample", "unique_id", "ds"),
-                         coords={"unique_id": ["a", "b"], "ds": pd.date_range("2027-01-01", periods=12, freq="MS")})
+    draws = xr.DataArray(
+        rng.normal(100, 30, size=(4000, 2, 12)),
+        dims=("sample", "unique_id", "ds"),
+        coords={"unique_id": ["a", "b"], "ds": pd.date_range("2027-01-01", periods=12, freq="MS")},
+    )
     tot = demand.horizon_totals(draws).set_index("unique_id")
     monthly = demand.summarise_draws(draws).groupby("unique_id")["p90"].sum()
     assert tot.loc["a", "p50"] == pytest.approx(1200, rel=0.01)

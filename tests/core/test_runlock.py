@@ -28,8 +28,17 @@ def _dead_pid() -> tuple[int, float]:
 
 
 def _write_lock(path: Path, pid: int, started: float, host: str | None = None) -> None:
-    path.write_text(json.dumps({"pid": pid, "started": started, "host": host or socket.gethostname(),
-                                "since": "2026-11-02 03:00:00", "command": "sop run --cycle 2026-11"}))
+    path.write_text(
+        json.dumps(
+            {
+                "pid": pid,
+                "started": started,
+                "host": host or socket.gethostname(),
+                "since": "2026-11-02 03:00:00",
+                "command": "sop run --cycle 2026-11",
+            }
+        )
+    )
 
 
 def test_a_live_holder_is_named_and_the_second_run_refused(tmp_path):
@@ -113,8 +122,12 @@ def test_killed_batch_leaves_no_kernel_and_a_second_batch_is_refused_then_takes_
     reports = tmp_path / "reports"
     log = tmp_path / "batch.log"
     with open(log, "w") as out:
-        batch = subprocess.Popen([sys.executable, "-m", "sop_lib", "run", "--reports", str(reports), "--quiet"],
-                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        batch = subprocess.Popen(
+            [sys.executable, "-m", "sop_lib", "run", "--reports", str(reports), "--quiet"],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     family: list[psutil.Process] = []
     try:
         deadline = time.time() + 240
@@ -122,8 +135,11 @@ def test_killed_batch_leaves_no_kernel_and_a_second_batch_is_refused_then_takes_
         while time.time() < deadline:  # wait until the kernel of step 2 runs its sampler's worker processes
             time.sleep(1)
             assert batch.poll() is None, log.read_text()
-            workers = [p for p in _descendants(batch.pid)  # the sampler's chains: children of the kernel
-                       if p.ppid() != batch.pid and "sop_lib.core.runlock" not in " ".join(_cmdline(p))]
+            workers = [
+                p
+                for p in _descendants(batch.pid)  # the sampler's chains: children of the kernel
+                if p.ppid() != batch.pid and "sop_lib.core.runlock" not in " ".join(_cmdline(p))
+            ]
             if "[step 2/5]" in log.read_text() and workers:
                 break
         assert workers, "step 2 never started its sampler"

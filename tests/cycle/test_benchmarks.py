@@ -29,8 +29,7 @@ def test_bench_forecast_as_the_makefile_runs_it_prints_the_table():
 
 
 def test_bench_backtest_as_the_makefile_runs_it_prints_the_split_and_the_summary():
-    out = subprocess.run(make_recipe("bench-backtest") + ["--months", "2"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=600)
+    out = subprocess.run(make_recipe("bench-backtest") + ["--months", "2"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "x one forecast of the whole history" in out.stdout and "per policy-month" in out.stdout
     for policy in ("suite", "naive", "perfect"):
@@ -51,8 +50,13 @@ def test_bench_dask_as_the_makefile_spells_it_parses_its_arguments():
 
 
 def test_bench_intermittent_as_the_makefile_runs_it_scores_every_method_against_the_truth():
-    out = subprocess.run(make_recipe("bench-intermittent") + ["--series", "3", "--draws", "100"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=900)
+    out = subprocess.run(
+        make_recipe("bench-intermittent") + ["--series", "3", "--draws", "100"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     for method in ("engine trend", "engine ets", "CrostonOptimized", "TSB", "ADIDA"):
         assert method in out.stdout

@@ -20,7 +20,7 @@ SCRIPT = '<script>document.title="pwned"</script>'
 IMG = '"><img src=x onerror=alert(1)>'
 TEMPLATE = "{{ 7*7 }} {% raw %}"
 RTL = "\u0645\u0643\u064a\u0646\u0629 \u0642\u0647\u0648\u0629 \u202eevil"  # Arabic, then a right-to-left override
-EMOJI = "\u2615\U0001F680"
+EMOJI = "\u2615\U0001f680"
 LONG = "Very long name " + "x" * 300
 ALERT = "<script>alert(1)</script>"
 
@@ -108,7 +108,7 @@ def test_hostile_text_is_shown_as_text(hostile_cycle):
 def test_scenario_names_and_descriptions_are_shown_as_text(hostile_cycle):
     step4 = hostile_cycle["04_pre_sop_reconciliation.html"]
     assert "Late launch &lt;script&gt;document.title=" in step4  # in the side-by-side table and its sentence
-    assert "(&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in step4 or "(\"&gt;&lt;img src=x onerror" in step4
+    assert "(&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in step4 or '("&gt;&lt;img src=x onerror' in step4
 
 
 def test_reports_work_in_a_real_browser(hostile_run):
@@ -118,8 +118,7 @@ def test_reports_work_in_a_real_browser(hostile_run):
 
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     assert exe, "Debian's chromium is needed: `make` installs it when run as root (apt-get install chromium)"
-    pages = [hostile_run.parent / "index.html", *sorted(hostile_run.glob("*.html")),
-             *sorted(hostile_run.glob("views/*.html"))]
+    pages = [hostile_run.parent / "index.html", *sorted(hostile_run.glob("*.html")), *sorted(hostile_run.glob("views/*.html"))]
     problems, seen = [], ""
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-gpu"])

@@ -33,14 +33,52 @@ def loop(tmp_path_factory):
     run = ["run", "--params", str(pfile), "--reports", str(reports), "--quiet"]
     assert cli.main([*run, "--cycle", "2026-11"]) == 0
     # the meeting decides: adopt the extra shift; a second action is already late next month
-    assert cli.main(["decide", "--params", str(pfile), "--reports", str(reports), "--cycle", "2026-11",
-                     "--decision", "Run the Saturday shift on assembly A", "--owner", "Head of operations",
-                     "--adopts", SHIFT]) == 0
-    assert cli.main(["decide", "--params", str(pfile), "--cycle", "2026-11", "--id", "D2", "--due", "2026-11",
-                     "--decision", "Qualify a second heating-element source", "--owner", "Procurement"]) == 0
+    assert (
+        cli.main(
+            [
+                "decide",
+                "--params",
+                str(pfile),
+                "--reports",
+                str(reports),
+                "--cycle",
+                "2026-11",
+                "--decision",
+                "Run the Saturday shift on assembly A",
+                "--owner",
+                "Head of operations",
+                "--adopts",
+                SHIFT,
+            ]
+        )
+        == 0
+    )
+    assert (
+        cli.main(
+            [
+                "decide",
+                "--params",
+                str(pfile),
+                "--cycle",
+                "2026-11",
+                "--id",
+                "D2",
+                "--due",
+                "2026-11",
+                "--decision",
+                "Qualify a second heating-element source",
+                "--owner",
+                "Procurement",
+            ]
+        )
+        == 0
+    )
     (tmp / "params" / "comments").mkdir()
-    (tmp / "params" / "comments" / "2026-12.yaml").write_text(yaml.safe_dump([
-        {"who": "CFO <script>x</script>", "step": 5, "text": "Check the shift's cost against the budget & margin."}]))
+    (tmp / "params" / "comments" / "2026-12.yaml").write_text(
+        yaml.safe_dump(
+            [{"who": "CFO <script>x</script>", "step": 5, "text": "Check the shift's cost against the budget & margin."}]
+        )
+    )
     assert cli.main([*run, "--cycle", "2026-12"]) == 0
     return {"params": pfile, "reports": reports, "tmp": tmp}
 
@@ -94,26 +132,28 @@ def test_next_cycle_opens_with_the_actions_and_the_change_since_last_cycle(loop)
 def test_bad_decision_files_say_which_entry_and_key(tmp_path):
     folder = tmp_path / "decisions"
     folder.mkdir()
-    (folder / "2026-11.yaml").write_text(yaml.safe_dump([
-        {"id": "D1", "decision": "x", "due": "Jan", "colour": "red"}]))
+    (folder / "2026-11.yaml").write_text(yaml.safe_dump([{"id": "D1", "decision": "x", "due": "Jan", "colour": "red"}]))
     with pytest.raises(decisions.RecordError) as info:
         decisions.load_decisions(tmp_path, "2026-11")
     msg = str(info.value)
     assert "entry 1, owner: required key is missing" in msg and "entry 1, due:" in msg and "colour: unknown key" in msg
     with pytest.raises(SystemExit) as exit_:
-        cli.main(["decide", "--params", str(ROOT / "params" / "default.yaml"), "--cycle", "2026-13",
-                  "--decision", "x", "--owner", "y"])
+        cli.main(
+            ["decide", "--params", str(ROOT / "params" / "default.yaml"), "--cycle", "2026-13", "--decision", "x", "--owner", "y"]
+        )
     assert exit_.value.code == 2
 
 
 def test_an_adopted_scenario_must_exist_and_be_supply_side(loop, tmp_path):
     base = tmp_path / "p"
     shutil.copytree(loop["params"].parent / "decisions", base / "decisions")
-    decisions.record(base, "2026-11", decisions.Decision(id="D9", decision="x", owner="y", due="2027-01",
-                                                         adopts="Nordic levy bites harder"))
+    decisions.record(
+        base, "2026-11", decisions.Decision(id="D9", decision="x", owner="y", due="2027-01", adopts="Nordic levy bites harder")
+    )
     with pytest.raises(decisions.RecordError, match="demand_change change cannot enter the plan"):
         decisions.adopted_scenarios(base, "2026-12", loop["reports"])
-    decisions.record(base, "2026-11", decisions.Decision(id="D9", decision="x", owner="y", due="2027-01",
-                                                         adopts="No such scenario"))
+    decisions.record(
+        base, "2026-11", decisions.Decision(id="D9", decision="x", owner="y", due="2027-01", adopts="No such scenario")
+    )
     with pytest.raises(decisions.RecordError, match="not a scenario of cycle 2026-11"):
         decisions.adopted_scenarios(base, "2026-12", loop["reports"])

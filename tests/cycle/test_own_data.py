@@ -13,8 +13,24 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Words only the demo company's data or demo-written text contains.
-DEMO_WORDS = ["Brewline", "ThermoCore", "Espresso", "Grinder", "Barista", "DACH", "Benelux", "Nordics", "Iberia",
-              "ESP-", "GRN-", "heating", "November-December", "best-seller", "Christmas", "SUP-"]
+DEMO_WORDS = [
+    "Brewline",
+    "ThermoCore",
+    "Espresso",
+    "Grinder",
+    "Barista",
+    "DACH",
+    "Benelux",
+    "Nordics",
+    "Iberia",
+    "ESP-",
+    "GRN-",
+    "heating",
+    "November-December",
+    "best-seller",
+    "Christmas",
+    "SUP-",
+]
 
 
 def walkthrough() -> str:
@@ -28,8 +44,9 @@ def walkthrough() -> str:
 def cycle_dir(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("own_data")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", walkthrough()], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", walkthrough()], cwd=work, env=env, capture_output=True, text=True, timeout=900
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "0 blocking problem(s)" in done.stdout  # sop init read the exports as step 1 will
     (cycle,) = [p for p in (work / "reports").iterdir() if re.fullmatch(r"\d{4}-\d{2}", p.name)]

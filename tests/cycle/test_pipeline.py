@@ -126,8 +126,9 @@ def test_failing_step_stops_with_one_line_and_keeps_the_completed_cycle(cycle, t
     assert (partial / "01_data_preparation.ipynb").exists()
     report = (partial / "01_data_preparation.html").read_text()
     assert f"report of what ran at {partial / '01_data_preparation.html'}" in summary
-    assert "The step stopped here." in report and "Traceback" not in report and "line 5" in report, \
+    assert "The step stopped here." in report and "Traceback" not in report and "line 5" in report, (
         "a blocked step 1 still renders its data-quality report, when it is needed most"
+    )
     assert (cycle / "manifest.json").read_text() == before, "a failing run never touches the completed cycle"
 
 
@@ -210,7 +211,16 @@ def test_a_long_list_of_problems_is_cut_at_ten_lines_and_points_at_the_report(tm
     from sop_lib.batch.runner import StepFailed
 
     details = [f"  - problem {i}" for i in range(15)]
-    msg = str(StepFailed(STEPS[0], 6, "DataError: 15 blocking data problem(s)", tmp_path / "01.ipynb",
-                         "sop run", details=details, report=tmp_path / "01.html")).splitlines()
+    msg = str(
+        StepFailed(
+            STEPS[0],
+            6,
+            "DataError: 15 blocking data problem(s)",
+            tmp_path / "01.ipynb",
+            "sop run",
+            details=details,
+            report=tmp_path / "01.html",
+        )
+    ).splitlines()
     assert len(msg) == 12 and msg[1] == "  - problem 0" and msg[10] == "  - problem 9"
     assert msg[11] == f"  ... and 5 more: see {tmp_path / '01.html'}"

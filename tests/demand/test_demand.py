@@ -97,8 +97,9 @@ def test_new_product_without_history_launches_from_its_analog(fitted):
     _, _, res = fitted
     months = pd.DatetimeIndex(res.draws["ds"].values)
     probs = demand.launch_month_probabilities(months[2], months[3], months[4])
-    out = demand.add_launch(res.draws, new_id="NEW", analog_id="A0", peak_units=100, ramp_months=2,
-                            launch_probs=probs, cannibalisation=0.5, seed=1)
+    out = demand.add_launch(
+        res.draws, new_id="NEW", analog_id="A0", peak_units=100, ramp_months=2, launch_probs=probs, cannibalisation=0.5, seed=1
+    )
     new = out.sel(unique_id="NEW").values
     assert (new[:, :2] == 0).all(), "nothing sells before the earliest launch month"
     assert new[:, -1].mean() > 50, "the ramp reaches most of the peak by the end"
@@ -139,12 +140,16 @@ def test_bad_input_names_the_series_and_the_fix(mutate, message):
 
 # --- drivers: shocks, consensus overrides, CRM pipeline (no model fit needed) -------------
 
+
 def _draws(ids=("A|DACH", "A|Nordics", "B|DACH"), months=6, value=100.0, samples=400):
     import xarray as xr
 
     ds = pd.date_range("2027-01-01", periods=months, freq="MS")
-    return xr.DataArray(np.full((samples, len(ids), months), value), dims=("sample", "unique_id", "ds"),
-                        coords={"sample": np.arange(samples), "unique_id": list(ids), "ds": ds})
+    return xr.DataArray(
+        np.full((samples, len(ids), months), value),
+        dims=("sample", "unique_id", "ds"),
+        coords={"sample": np.arange(samples), "unique_id": list(ids), "ds": ds},
+    )
 
 
 def test_shock_scales_only_its_region_and_months_with_uncertain_size():
@@ -161,8 +166,10 @@ def test_shock_scales_only_its_region_and_months_with_uncertain_size():
 
 def test_overrides_file_is_applied_and_statistical_kept(tmp_path):
     f = tmp_path / "ov.yaml"
-    f.write_text("- {who: Sales, why: big deal, sku: A, region: DACH, from: 2027-02, to: 2027-03, units: 50}\n"
-                 "- {who: Marketing, why: campaign, sku: B, from: 2027-01, change_pct: 0.2}\n")
+    f.write_text(
+        "- {who: Sales, why: big deal, sku: A, region: DACH, from: 2027-02, to: 2027-03, units: 50}\n"
+        "- {who: Marketing, why: campaign, sku: B, from: 2027-01, change_pct: 0.2}\n"
+    )
     ov = demand.load_overrides(f)
     stat = _draws()
     out = demand.apply_overrides(stat, ov)
@@ -173,13 +180,16 @@ def test_overrides_file_is_applied_and_statistical_kept(tmp_path):
     assert (stat.values == 100).all(), "the statistical draws are not modified in place"
 
 
-@pytest.mark.parametrize("entry, message", [
-    ("- {who: S, why: w, sku: A, from: 2027-01}", "exactly one of 'change_pct' or 'units'"),
-    ("- {why: w, sku: A, from: 2027-01, units: 5}", "'who' is required"),
-    ("- {who: S, why: w, sku: A, from: 2027-13, units: 5}", "'from' must be YYYY-MM"),
-    ("- {who: S, why: w, sku: A, from: 2027-01, units: 5, colour: red}", "unknown key(s) ['colour']"),
-    ("- {who: S, why: w, sku: A, from: 2027-01, change_pct: -2}", "would make demand negative"),
-])
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ("- {who: S, why: w, sku: A, from: 2027-01}", "exactly one of 'change_pct' or 'units'"),
+        ("- {why: w, sku: A, from: 2027-01, units: 5}", "'who' is required"),
+        ("- {who: S, why: w, sku: A, from: 2027-13, units: 5}", "'from' must be YYYY-MM"),
+        ("- {who: S, why: w, sku: A, from: 2027-01, units: 5, colour: red}", "unknown key(s) ['colour']"),
+        ("- {who: S, why: w, sku: A, from: 2027-01, change_pct: -2}", "would make demand negative"),
+    ],
+)
 def test_bad_override_entries_name_file_entry_and_key(tmp_path, entry, message):
     f = tmp_path / "ov.yaml"
     f.write_text(entry + "\n")
@@ -196,8 +206,15 @@ def test_override_for_unknown_sku_says_so(tmp_path):
 
 
 def test_pipeline_adds_only_series_without_history():
-    pipe = pd.DataFrame({"sku": ["A", "A"], "region": ["Iberia", "DACH"], "probability": [0.5, 0.9],
-                         "units": [40, 40], "expected_close": pd.to_datetime(["2027-02-10", "2027-02-10"])})
+    pipe = pd.DataFrame(
+        {
+            "sku": ["A", "A"],
+            "region": ["Iberia", "DACH"],
+            "probability": [0.5, 0.9],
+            "units": [40, 40],
+            "expected_close": pd.to_datetime(["2027-02-10", "2027-02-10"]),
+        }
+    )
     extra = demand.pipeline_demand(pipe, _draws(), seed=3)
     assert list(extra["unique_id"].values) == ["A|Iberia"], "DACH has history: its deals are already in the model"
     won = extra.sel(unique_id="A|Iberia").values[:, 1]
@@ -208,6 +225,7 @@ def test_pipeline_adds_only_series_without_history():
 
 
 # --- the non-count observation model ----------------------------------------------
+
 
 def test_trend_model_on_continuous_data_uses_student_errors_with_calibrated_intervals():
     rng = np.random.default_rng(5)
@@ -254,15 +272,27 @@ def test_posterior_predictive_check_flags_a_model_that_does_not_fit(fitted):
     assert inside < 0.3
 
 
-@pytest.mark.parametrize("diag, label, says", [
-    ({"inference": "nuts", "ok": True, "divergences": 0, "max_r_hat": 1.01, "min_ess_bulk": 400, "draws": 1600},
-     "sampler OK", "Sampler diagnostics are healthy"),
-    ({"inference": "nuts", "ok": False, "divergences": 4, "max_r_hat": 1.03, "min_ess_bulk": 146, "draws": 1000},
-     "sampler FAILED checks", "WARNING: sampler diagnostics failed"),
-    ({"inference": "advi", "ok": True, "divergences": 0, "max_r_hat": float("nan"), "min_ess_bulk": 590, "draws": 600},
-     "ADVI fit, no sampler checks", "no sampler diagnostics (no chains, so no r-hat"),
-    ({"inference": "map", "ok": True, "iterations": 200, "draws": 1}, "MAP fit, no sampler", "Fitted by MAP"),
-])
+@pytest.mark.parametrize(
+    "diag, label, says",
+    [
+        (
+            {"inference": "nuts", "ok": True, "divergences": 0, "max_r_hat": 1.01, "min_ess_bulk": 400, "draws": 1600},
+            "sampler OK",
+            "Sampler diagnostics are healthy",
+        ),
+        (
+            {"inference": "nuts", "ok": False, "divergences": 4, "max_r_hat": 1.03, "min_ess_bulk": 146, "draws": 1000},
+            "sampler FAILED checks",
+            "WARNING: sampler diagnostics failed",
+        ),
+        (
+            {"inference": "advi", "ok": True, "divergences": 0, "max_r_hat": float("nan"), "min_ess_bulk": 590, "draws": 600},
+            "ADVI fit, no sampler checks",
+            "no sampler diagnostics (no chains, so no r-hat",
+        ),
+        ({"inference": "map", "ok": True, "iterations": 200, "draws": 1}, "MAP fit, no sampler", "Fitted by MAP"),
+    ],
+)
 def test_fit_health_is_said_for_the_inference_that_ran(diag, label, says):
     """ADVI used to be reported as 'healthy ... worst r-hat nan' and 'sampler OK': it has no sampler."""
     assert demand.fit_check_label(diag) == label

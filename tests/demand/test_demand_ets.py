@@ -12,8 +12,7 @@ TRUE = {"alpha": 0.3, "beta_s": 0.02, "gamma": 0.1, "phi": 0.9, "sigma": 0.08}
 SEASON = np.array([0.0, -0.1, 0.0, 0.05, 0.1, 0.0, -0.2, -0.15, 0.0, 0.1, 0.25, -0.05])
 
 
-def simulate_ets(n_series: int = 40, months: pd.DatetimeIndex = MONTHS, seed: int = 7,
-                 promo_effect: float = 0.0) -> pd.DataFrame:
+def simulate_ets(n_series: int = 40, months: pd.DatetimeIndex = MONTHS, seed: int = 7, promo_effect: float = 0.0) -> pd.DataFrame:
     """Series drawn from ETS(A, Ad, A) on the log scale with the TRUE weights."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -55,8 +54,7 @@ def test_auto_picks_the_ets_model_fitted_by_map_for_continuous_data(fitted):
     diag = demand.diagnostics(res.idata)
     assert diag["inference"] == "map" and diag["ok"] and 0 < diag["iterations"] <= 200
     assert "MAP" in demand.describe_fit(diag, res.fit_seconds)
-    assert demand.headline_parameters(res) == ["alpha_group", "beta_s_group", "gamma_group", "phi_group",
-                                               "log_sigma_group"]
+    assert demand.headline_parameters(res) == ["alpha_group", "beta_s_group", "gamma_group", "phi_group", "log_sigma_group"]
 
 
 def test_recovers_the_noise_and_smoothing_weights(fitted):
@@ -123,8 +121,9 @@ def test_series_that_start_late_are_forecast_from_their_own_months():
 def test_promotion_regressor_effect_is_recovered():
     full = simulate_ets(n_series=30, promo_effect=1.0, seed=11)
     train, future = full[full["ds"] <= MONTHS[-7]], full[full["ds"] > MONTHS[-7]]
-    res = demand.forecast(train, 6, regressors=("promo",), future_regressors=future[["unique_id", "ds", "promo"]],
-                          seed=2, return_draws=True)
+    res = demand.forecast(
+        train, 6, regressors=("promo",), future_regressors=future[["unique_id", "ds", "promo"]], seed=2, return_draws=True
+    )
     coef = float(res.idata.posterior["coef"].values.ravel()[0])
     assert 0.8 <= coef <= 1.2, coef  # 20% promotions lift log-demand by 0.2 x 1.0
 
@@ -142,9 +141,12 @@ def test_nuts_on_the_ets_model_gives_draws_and_sampler_diagnostics():
 def test_backtest_scores_the_other_model_in_the_same_run():
     full = simulate_ets(n_series=6, months=MONTHS[:48], seed=3)[["unique_id", "ds", "y"]]
     acc, res = demand.backtest(full, 6, model="ets", compare_models=True, draws=100, tune=150, seed=1)
-    assert list(acc["method"]) == ["Bayesian engine (ets model, MAP, 50% Theta draws)",
-                                   "Seasonal naive (same month last year)", "AutoETS (statsforecast)",
-                                   "Engine's other model (trend model, NUTS)"]
+    assert list(acc["method"]) == [
+        "Bayesian engine (ets model, MAP, 50% Theta draws)",
+        "Seasonal naive (same month last year)",
+        "AutoETS (statsforecast)",
+        "Engine's other model (trend model, NUTS)",
+    ]
     assert acc["wape"].between(0, 1).all() and acc["coverage_p10_p90"].iloc[[0, 2, 3]].between(0, 1).all()
 
 
@@ -159,13 +161,23 @@ def test_auto_comparison_never_runs_the_costlier_model_and_the_report_says_so():
 
 
 def test_backtest_sentence_names_the_other_model_when_it_was_scored():
-    acc = pd.DataFrame({"method": ["Bayesian engine (trend model, NUTS)", "Seasonal naive (same month last year)",
-                                   "AutoETS (statsforecast)", "Engine's other model (ets model, MAP)"],
-                        "wape": [0.30, 0.40, 0.35, 0.34], "coverage_p10_p90": [0.8, np.nan, 0.74, 0.73]})
+    acc = pd.DataFrame(
+        {
+            "method": [
+                "Bayesian engine (trend model, NUTS)",
+                "Seasonal naive (same month last year)",
+                "AutoETS (statsforecast)",
+                "Engine's other model (ets model, MAP)",
+            ],
+            "wape": [0.30, 0.40, 0.35, 0.34],
+            "coverage_p10_p90": [0.8, np.nan, 0.74, 0.73],
+        }
+    )
     assert demand.describe_backtest(acc, 6) == (
         "Over the last 6 months the engine's weighted error (WAPE) was 30.0% against 40.0% for the seasonal naive "
         "and 35.0% for AutoETS; its P10–P90 band held 80% of the actual months (target 80%). The engine's other "
-        "model scored 34.0% (demand.model in the params file chooses the model).")
+        "model scored 34.0% (demand.model in the params file chooses the model)."
+    )
 
 
 def test_same_inputs_give_the_same_numbers():
@@ -191,12 +203,15 @@ def test_family_totals_are_sums_of_sku_draws(fitted):
         np.testing.assert_allclose(agg.sel(unique_id=f).values, res.draws.sel(unique_id=members).sum("unique_id").values)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"model": "ets", "method": "advi"}, "fitted with method 'map' or 'nuts'"),
-    ({"model": "trend", "method": "map"}, "fitted with method 'nuts' or 'advi'"),
-    ({"model": "prophet"}, "model must be 'auto', 'trend' or 'ets'"),
-    ({"model": "ets", "likelihood": "negbin"}, "works on the log scale"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"model": "ets", "method": "advi"}, "fitted with method 'map' or 'nuts'"),
+        ({"model": "trend", "method": "map"}, "fitted with method 'nuts' or 'advi'"),
+        ({"model": "prophet"}, "model must be 'auto', 'trend' or 'ets'"),
+        ({"model": "ets", "likelihood": "negbin"}, "works on the log scale"),
+    ],
+)
 def test_model_and_method_that_do_not_fit_together_are_refused(kwargs, message):
     with pytest.raises(demand.ForecastInputError, match=message):
         demand.forecast(simulate_ets(n_series=2), 3, **kwargs)

@@ -8,8 +8,9 @@ from sop_lib.demand import forecast, intermittent
 
 
 def test_a_series_selling_every_third_month_is_intermittent_one_selling_monthly_is_not():
-    y = np.array([[0, 0, 4, 0, 0, 2, 0, 0, 1, 0, 0, 3.0], [5, 4, 6, 5, 3, 4, 6, 5, 4, 5, 6, 4.0],
-                  [np.nan] * 6 + [3, 0, 2, 0, 1, 0.0]])  # starts late: 3 sales in 6 months, 2 months apart
+    y = np.array(
+        [[0, 0, 4, 0, 0, 2, 0, 0, 1, 0, 0, 3.0], [5, 4, 6, 5, 3, 4, 6, 5, 4, 5, 6, 4.0], [np.nan] * 6 + [3, 0, 2, 0, 1, 0.0]]
+    )  # starts late: 3 sales in 6 months, 2 months apart
     assert intermittent.is_intermittent(y).tolist() == [True, False, True]
 
 
@@ -41,8 +42,9 @@ def _spares_and_regulars(months: int = 48) -> pd.DataFrame:
     ds = pd.date_range("2022-01-01", periods=months, freq="MS")
     rows = []
     for i in range(3):
-        rows.append(pd.DataFrame({"unique_id": f"spare-{i}", "ds": ds,
-                                  "y": (rng.random(months) < 0.25) * (1 + rng.poisson(2, months))}))
+        rows.append(
+            pd.DataFrame({"unique_id": f"spare-{i}", "ds": ds, "y": (rng.random(months) < 0.25) * (1 + rng.poisson(2, months))})
+        )
         rows.append(pd.DataFrame({"unique_id": f"regular-{i}", "ds": ds, "y": rng.poisson(40, months)}))
     return pd.concat(rows, ignore_index=True).assign(y=lambda d: d["y"].astype(float))
 
@@ -59,5 +61,7 @@ def test_the_trend_model_takes_part_of_an_intermittent_series_draws_from_tsb_and
     assert mixed.idata.attrs["tsb_series"] == 3
     from sop_lib.demand import describe_fit, fit_diagnostics
 
-    assert "For the 3 intermittent series (a sale less often than every 1.32 months) 50% of the draws come from TSB" \
+    assert (
+        "For the 3 intermittent series (a sale less often than every 1.32 months) 50% of the draws come from TSB"
         in describe_fit(fit_diagnostics(mixed), 1.0)
+    )

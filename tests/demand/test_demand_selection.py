@@ -12,8 +12,9 @@ from tests.demand.test_demand import MONTHS, simulate
 
 
 def test_a_clear_winner_is_chosen_and_a_close_call_is_averaged():
-    wape = pd.DataFrame({"trend": {"Boilers": 0.08, "Pumps": 0.20, "Valves": 0.100},
-                         "ets": {"Boilers": 0.12, "Pumps": 0.10, "Valves": 0.105}}).rename_axis("family")
+    wape = pd.DataFrame(
+        {"trend": {"Boilers": 0.08, "Pumps": 0.20, "Valves": 0.100}, "ets": {"Boilers": 0.12, "Pumps": 0.10, "Valves": 0.105}}
+    ).rename_axis("family")
     choice = selection.choose(wape, ["Boilers", "Pumps", "Valves"]).set_index("family")
     assert choice.loc["Boilers", "model"] == "trend" and choice.loc["Pumps", "model"] == "ets"
     assert choice.loc["Valves", "model"] == selection.MIX
@@ -26,8 +27,9 @@ def test_a_model_that_could_not_be_fitted_leaves_the_other_with_the_reason():
     choice = selection.choose(wape, ["A", "B"], unavailable={"trend": "over the time budget of 5 s"})
     assert (choice["model"] == "ets").all()
     assert choice["reason"].str.contains("time budget of 5 s").all()
-    assert demand.describe_choice(choice) == ("Only the ets model was fitted; the trend model was not fitted: over the "
-                                              "time budget of 5 s, so every family takes it.")
+    assert demand.describe_choice(choice) == (
+        "Only the ets model was fitted; the trend model was not fitted: over the time budget of 5 s, so every family takes it."
+    )
     assert choice["wape_trend"].isna().all()
 
 
@@ -39,8 +41,11 @@ def test_a_family_without_held_out_months_takes_the_mixture():
 
 
 def _draws(value: float, ids: list[str], samples: int) -> xr.DataArray:
-    return xr.DataArray(np.full((samples, len(ids), 3), value), dims=("sample", "unique_id", "ds"),
-                        coords={"unique_id": ids, "ds": pd.date_range("2027-01-01", periods=3, freq="MS")})
+    return xr.DataArray(
+        np.full((samples, len(ids), 3), value),
+        dims=("sample", "unique_id", "ds"),
+        coords={"unique_id": ids, "ds": pd.date_range("2027-01-01", periods=3, freq="MS")},
+    )
 
 
 def test_blend_takes_each_series_from_its_model_and_half_and_half_for_a_mixture():
@@ -55,8 +60,9 @@ def test_blend_takes_each_series_from_its_model_and_half_and_half_for_a_mixture(
 def test_blend_keeps_series_of_one_model_jointly_drawn():
     rng = np.random.default_rng(0)
     shared = rng.normal(size=(500, 1, 3))
-    trend = xr.DataArray(np.concatenate([shared, shared], axis=1), dims=("sample", "unique_id", "ds"),
-                         coords={"unique_id": ["a", "b"]})
+    trend = xr.DataArray(
+        np.concatenate([shared, shared], axis=1), dims=("sample", "unique_id", "ds"), coords={"unique_id": ["a", "b"]}
+    )
     ets = trend.copy() * 0 + 5
     out = selection.blend({"trend": trend, "ets": ets}, pd.Series({"a": "trend", "b": "trend"}), seed=3)
     np.testing.assert_array_equal(out.sel(unique_id="a").values, out.sel(unique_id="b").values)
@@ -65,8 +71,7 @@ def test_blend_keeps_series_of_one_model_jointly_drawn():
 def test_a_nuts_fit_over_its_budget_stops_early_and_says_why():
     history = simulate(n_per_group=3, seed=5)
     with pytest.raises(demand.OverBudget, match=r"time budget of 1 s \(demand.time_budget_s\)") as err:
-        demand.forecast(history, 6, group_col="family", model="trend", method="nuts", draws=2000, tune=2000,
-                        time_budget_s=1)
+        demand.forecast(history, 6, group_col="family", model="trend", method="nuts", draws=2000, tune=2000, time_budget_s=1)
     assert err.value.elapsed_s < 60  # stopped, not run to the end of 8,000 iterations
 
 
@@ -99,9 +104,9 @@ def test_forecast_follows_the_choice_per_family(chosen):
     n = res.draws.sizes["sample"]
     first = res.draws.sel(unique_id="A0", ds=res.draws["ds"][0]).values
     assert np.isin(first[: n // 2], res.parts["trend"].draws.sel(unique_id="A0").values[:, 0]).all()
-    assert np.isin(first[n // 2:], res.parts["ets"].draws.sel(unique_id="A0").values[:, 0]).all()
+    assert np.isin(first[n // 2 :], res.parts["ets"].draws.sel(unique_id="A0").values[:, 0]).all()
     # the trend model draws whole units, the ets model continuous ones: the halves are not swapped
-    assert (first[: n // 2] == np.round(first[: n // 2])).all() and (first[n // 2:] != np.round(first[n // 2:])).all()
+    assert (first[: n // 2] == np.round(first[: n // 2])).all() and (first[n // 2 :] != np.round(first[n // 2 :])).all()
     b0 = res.draws.sel(unique_id="B0", ds=res.draws["ds"][0]).values
     assert np.isin(b0, res.parts["ets"].draws.sel(unique_id="B0").values[:, 0]).all()
     table, inside = demand.posterior_predictive_check(res, seed=1)
@@ -111,8 +116,7 @@ def test_forecast_follows_the_choice_per_family(chosen):
 def test_a_final_trend_fit_over_budget_falls_back_to_ets(chosen):
     history, _, bt, _ = chosen
     forced = bt.choice.assign(model=["ets", "trend"])  # the first family never used the trend model
-    res = demand.forecast_chosen(history, 6, forced, group_col="family", draws=2000, tune=2000, chains=2, seed=4,
-                                 time_budget_s=1)
+    res = demand.forecast_chosen(history, 6, forced, group_col="family", draws=2000, tune=2000, chains=2, seed=4, time_budget_s=1)
     assert (res.choice["model"] == "ets").all() and "over budget" in res.choice["reason"].iloc[1]
     assert "final fit ran over budget" in demand.describe_choice(res.choice)  # said, whichever family comes first
     assert list(res.fits()) == ["ets"]
@@ -141,15 +145,18 @@ def test_the_guard_stops_a_fit_whose_budget_is_spent_or_whose_progress_is_hopele
 
 def _sales(pattern: dict[str, list[float]]) -> pd.DataFrame:
     months = pd.date_range("2024-01-01", periods=24, freq="MS")
-    return pd.concat([pd.DataFrame({"unique_id": uid, "ds": months, "y": (ys * 24)[:24], "family": uid[0]})
-                      for uid, ys in pattern.items()], ignore_index=True)
+    return pd.concat(
+        [pd.DataFrame({"unique_id": uid, "ds": months, "y": (ys * 24)[:24], "family": uid[0]}) for uid, ys in pattern.items()],
+        ignore_index=True,
+    )
 
 
 def test_intermittent_series_take_the_count_model_whatever_their_family_chose():
     sales = _sales({"A-smooth": [5, 7, 6], "A-spare": [0, 0, 3], "A-every-other": [0, 4], "B-spare": [0, 0, 0, 2]})
     assert sorted(selection.intermittent(sales)) == ["A-every-other", "A-spare", "B-spare"]  # 2 months between sales > 1.32
-    choice = pd.DataFrame({"family": ["A", "B"], "model": ["ets", selection.MIX], "reason": ["clear", "close"],
-                           "trend_fitted": True})
+    choice = pd.DataFrame(
+        {"family": ["A", "B"], "model": ["ets", selection.MIX], "reason": ["clear", "close"], "trend_fitted": True}
+    )
     per = selection.series_models(sales, choice, "family")
     assert per.to_dict() == {"A-every-other": "trend", "A-smooth": "ets", "A-spare": "trend", "B-spare": "trend"}
     no_trend = choice.assign(trend_fitted=False)
@@ -165,9 +172,15 @@ def test_over_budget_keeps_its_fields_through_pickling_as_dask_sends_it_back():
 
 
 def test_the_choice_is_said_with_the_right_number_for_many_families():
-    choice = pd.DataFrame({"family": [f"F{k}" for k in range(8)], "model": ["trend"] * 7 + ["ets"],
-                           "reason": ["held-out WAPE ..."] * 8, "intermittent_to_trend": [0] * 7 + [1],
-                           "trend_fitted": True})
+    choice = pd.DataFrame(
+        {
+            "family": [f"F{k}" for k in range(8)],
+            "model": ["trend"] * 7 + ["ets"],
+            "reason": ["held-out WAPE ..."] * 8,
+            "intermittent_to_trend": [0] * 7 + [1],
+            "trend_fitted": True,
+        }
+    )
     text = demand.describe_choice(choice)
     assert "7 families take the trend model, 1 family takes the ets model" in text
     assert "1 intermittent series (" in text and "takes the trend model" in text
@@ -191,8 +204,12 @@ def test_a_choice_made_on_one_half_forecasts_the_other_with_that_half_s_winner()
 
     def fit(first_half: float, second_half: float) -> ForecastResult:  # constant draws per half of the months
         values = np.array([first_half] * 2 + [second_half] * 2)[None, None, :].repeat(10, axis=0)
-        draws = xr.DataArray(values, dims=("sample", "unique_id", "ds"),
-                             coords={"sample": np.arange(10), "unique_id": ["A0"], "ds": months}, name="demand")
+        draws = xr.DataArray(
+            values,
+            dims=("sample", "unique_id", "ds"),
+            coords={"sample": np.arange(10), "unique_id": ["A0"], "ds": months},
+            name="demand",
+        )
         return ForecastResult(demand.summarise_draws(draws), draws, None)
 
     # trend is right on the first half, ets on the second: each half takes the other half's winner

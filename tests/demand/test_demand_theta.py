@@ -19,7 +19,7 @@ def _grid(series: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     t = max(len(s) for s in series)
     y = np.full((len(series), t), np.nan)
     for i, s in enumerate(series):
-        y[i, t - len(s):] = s
+        y[i, t - len(s) :] = s
     return y, np.arange(t) % 12
 
 
@@ -105,8 +105,16 @@ def test_a_share_outside_0_to_1_is_refused():
 
 
 def test_mixed_draws_replace_the_given_share():
-    d = design(_history(), 6, group_col=None, regressors=[], future_regressors=None, season_length=12,
-               likelihood="student", max_history=None)
+    d = design(
+        _history(),
+        6,
+        group_col=None,
+        regressors=[],
+        future_regressors=None,
+        season_length=12,
+        likelihood="student",
+        max_history=None,
+    )
     ets_like = np.full((1000, 4, 6), -1.0)  # marks the draws left to the ets model
     out = theta.mixed_draws(ets_like, d, None, 0.3, np.random.default_rng(0))
     assert ((out >= 0).all(axis=(1, 2))).sum() == 300

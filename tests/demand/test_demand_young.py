@@ -15,15 +15,17 @@ SEASON = 1 + 0.5 * np.sin(2 * np.pi * (MONTHS.month - 1) / 12)
 
 def history(young_months: int = 10, level: float = 100.0) -> pd.DataFrame:
     old = pd.DataFrame({"unique_id": "OLD|r", "family": "F", "ds": MONTHS, "y": 200 * SEASON})
-    new = pd.DataFrame({"unique_id": "NEW|r", "family": "F", "ds": MONTHS[-young_months:],
-                        "y": level * SEASON[-young_months:]})
+    new = pd.DataFrame({"unique_id": "NEW|r", "family": "F", "ds": MONTHS[-young_months:], "y": level * SEASON[-young_months:]})
     return pd.concat([old, new], ignore_index=True)
 
 
 def like(samples: int = 2000) -> xr.DataArray:
     ds = pd.date_range(MONTHS[-1] + pd.DateOffset(months=1), periods=12, freq="MS")
-    return xr.DataArray(np.zeros((samples, 1, 12)), dims=("sample", "unique_id", "ds"),
-                        coords={"sample": np.arange(samples), "unique_id": ["OLD|r"], "ds": ds})
+    return xr.DataArray(
+        np.zeros((samples, 1, 12)),
+        dims=("sample", "unique_id", "ds"),
+        coords={"sample": np.arange(samples), "unique_id": ["OLD|r"], "ds": ds},
+    )
 
 
 def test_short_series_are_split_off_for_the_model_and_its_backtest():

@@ -11,9 +11,12 @@ def test_plan_change_splits_the_move_into_steps_that_add_up():
 
     def cycle(stat: float, cons: float, price: float, shipped: float, months=months) -> dict:
         fc = pd.DataFrame({"sku": "A", "ds": months, "mean": cons, "stat_mean": stat})
-        return {"demand_forecast": fc, "products": pd.DataFrame({"sku": ["A"], "list_price_eur": [price]}),
-                "financial_plan": pd.DataFrame({"family": "F", "month": months, "revenue_eur": shipped}),
-                "launches": pd.DataFrame({"sku": pd.Series(dtype=str)})}
+        return {
+            "demand_forecast": fc,
+            "products": pd.DataFrame({"sku": ["A"], "list_price_eur": [price]}),
+            "financial_plan": pd.DataFrame({"family": "F", "month": months, "revenue_eur": shipped}),
+            "launches": pd.DataFrame({"sku": pd.Series(dtype=str)}),
+        }
 
     prev = cycle(stat=100, cons=110, price=10, shipped=1000)
     now = cycle(stat=120, cons=120, price=11, shipped=1300)

@@ -12,25 +12,56 @@ import xarray as xr
 
 from sop_lib.plan_quality import replay as backtest
 
-COSTS = backtest.Costs(holding_pct_year=0.24, lateness_pct=0.08, stockout_pct=0.3, overtime_pct=0.1,
-                       overtime_cost=50.0, storage_limit=None, service_level=0.95, review_months=1.0)
+COSTS = backtest.Costs(
+    holding_pct_year=0.24,
+    lateness_pct=0.08,
+    stockout_pct=0.3,
+    overtime_pct=0.1,
+    overtime_cost=50.0,
+    storage_limit=None,
+    service_level=0.95,
+    review_months=1.0,
+)
 REPLAYED = pd.date_range("2025-01-01", periods=6, freq="MS")
 
 
 def company(units: dict[str, np.ndarray], months: pd.DatetimeIndex, hours: float = 10_000.0):
     """A tiny company: one region, one line with ``hours`` a month, one supplier with room to spare."""
     skus = list(units)
-    history = pd.concat([pd.DataFrame({"unique_id": f"{s}|R", "ds": months, "y": units[s].astype(float), "family": "F",
-                                       "sku": s, "region": "R", "promo": 0.0}) for s in skus], ignore_index=True)
+    history = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "unique_id": f"{s}|R",
+                    "ds": months,
+                    "y": units[s].astype(float),
+                    "family": "F",
+                    "sku": s,
+                    "region": "R",
+                    "promo": 0.0,
+                }
+            )
+            for s in skus
+        ],
+        ignore_index=True,
+    )
     tables = {
         "products": pd.DataFrame({"sku": skus, "unit_cost_eur": 50.0, "list_price_eur": 100.0}),
         "routings": pd.DataFrame({"sku": skus, "line_id": "L", "hours_per_unit": 0.1}),
         "production_lines": pd.DataFrame({"line_id": ["L"], "line_name": ["Line"], "hours_per_month": [hours]}),
-        "bom": pd.DataFrame({"sku": skus, "component": "C", "component_name": "Part", "qty_per_unit": 1.0,
-                             "supplier_id": "S"}),
-        "suppliers": pd.DataFrame({"supplier_id": ["S"], "supplier_name": ["Supplier"], "country": ["DE"],
-                                   "lead_time_days": [7], "lead_time_sd_days": [0], "on_time_rate": [1.0],
-                                   "financial_risk": ["low"], "capacity_units_per_month": [1e6]}),
+        "bom": pd.DataFrame({"sku": skus, "component": "C", "component_name": "Part", "qty_per_unit": 1.0, "supplier_id": "S"}),
+        "suppliers": pd.DataFrame(
+            {
+                "supplier_id": ["S"],
+                "supplier_name": ["Supplier"],
+                "country": ["DE"],
+                "lead_time_days": [7],
+                "lead_time_sd_days": [0],
+                "on_time_rate": [1.0],
+                "financial_risk": ["low"],
+                "capacity_units_per_month": [1e6],
+            }
+        ),
     }
     return history, tables
 
@@ -44,16 +75,27 @@ def truth_forecaster(history_all: pd.DataFrame, calls: list | None = None) -> ba
             calls.append((origin, seen["ds"].max()))
         months = pd.date_range(origin, periods=horizon, freq="MS")
         v = actual.reindex(months).ffill().fillna(0.0).to_numpy().T  # (sku, ds)
-        return xr.DataArray(np.repeat(v[None], 20, axis=0), dims=("sample", "sku", "ds"),
-                            coords={"sample": np.arange(20), "sku": list(actual.columns), "ds": months})
+        return xr.DataArray(
+            np.repeat(v[None], 20, axis=0),
+            dims=("sample", "sku", "ds"),
+            coords={"sample": np.arange(20), "sku": list(actual.columns), "ds": months},
+        )
 
     return run
 
 
 def replay(history, tables, forecaster, **kw):
-    records, overtime = backtest.replay(history, history[["unique_id", "ds", "promo"]], tables, replayed=REPLAYED,
-                                        horizon=3, costs=COSTS, naive_cover_weeks=kw.pop("cover", 2.0),
-                                        forecaster=forecaster, **kw)
+    records, overtime = backtest.replay(
+        history,
+        history[["unique_id", "ds", "promo"]],
+        tables,
+        replayed=REPLAYED,
+        horizon=3,
+        costs=COSTS,
+        naive_cover_weeks=kw.pop("cover", 2.0),
+        forecaster=forecaster,
+        **kw,
+    )
     return records, overtime, backtest.summarise(records, overtime).set_index("policy")
 
 
@@ -93,14 +135,19 @@ def test_capacity_that_binds_limits_even_perfect_foresight_and_it_prebuilds():
 
 def seen_forecaster(calls: list | None = None) -> backtest.Forecaster:
     """Draws from what the forecaster was shown: each SKU's mean of its last three months, with spread."""
+
     def run(seen, future, origin, horizon):
         if calls is not None:
             calls.append((origin, seen["ds"].max()))
         level = backtest.sku_months(seen).pivot_table(index="ds", columns="sku", values="y").tail(3).mean()
         months = pd.date_range(origin, periods=horizon, freq="MS")
         noise = np.random.default_rng(0).lognormal(0, 0.2, (50, len(level), horizon))
-        return xr.DataArray(level.to_numpy()[None, :, None] * noise, dims=("sample", "sku", "ds"),
-                            coords={"sample": np.arange(50), "sku": list(level.index), "ds": months})
+        return xr.DataArray(
+            level.to_numpy()[None, :, None] * noise,
+            dims=("sample", "sku", "ds"),
+            coords={"sample": np.arange(50), "sku": list(level.index), "ds": months},
+        )
+
     return run
 
 
@@ -149,8 +196,11 @@ def test_naive_plans_a_product_launched_within_the_year_at_its_recent_level():
 def test_bad_arguments_get_one_clear_line():
     months = pd.date_range("2024-01-01", "2025-06-01", freq="MS")
     history, tables = company({"A": np.full(len(months), 10)}, months)
-    with pytest.raises(backtest.BacktestError, match=r"starts 2024-01: replaying 6 months from 2025-01 leaves 12 "
-                                                     r"months to forecast from; expected at least 18"):
+    with pytest.raises(
+        backtest.BacktestError,
+        match=r"starts 2024-01: replaying 6 months from 2025-01 leaves 12 "
+        r"months to forecast from; expected at least 18",
+    ):
         backtest.check_span(history, REPLAYED, 12, 18)
     with pytest.raises(backtest.BacktestError, match="ends 2025-06, before the last replayed month 2025-08"):
         backtest.check_span(history, pd.date_range("2025-03-01", periods=6, freq="MS"), 12, 6)
@@ -161,16 +211,49 @@ def test_bad_arguments_get_one_clear_line():
 
 
 def test_the_verdict_names_what_costs_the_most():
-    summary = pd.DataFrame([
-        {"policy": "suite", "fill_rate": 0.97, "cycle_service_level": 0.91, "customer_months_waiting": 10,
-         "avg_inventory_eur": 800.0, "total_cost_eur": 300.0, "cost_gap_to_perfect_pct": 200.0, "holding_eur": 250.0,
-         "waiting_eur": 40.0, "overtime_eur": 10.0, "below_safety_share": 0.6},
-        {"policy": "naive", "fill_rate": 0.95, "cycle_service_level": 0.88, "customer_months_waiting": 30,
-         "avg_inventory_eur": 1000.0, "total_cost_eur": 400.0, "cost_gap_to_perfect_pct": 300.0, "holding_eur": 300.0,
-         "waiting_eur": 90.0, "overtime_eur": 10.0, "below_safety_share": 0.5},
-        {"policy": "perfect", "fill_rate": 0.99, "cycle_service_level": 0.97, "customer_months_waiting": 2,
-         "avg_inventory_eur": 100.0, "total_cost_eur": 100.0, "cost_gap_to_perfect_pct": 0.0, "holding_eur": 40.0,
-         "waiting_eur": 50.0, "overtime_eur": 10.0, "below_safety_share": 0.0}])
+    summary = pd.DataFrame(
+        [
+            {
+                "policy": "suite",
+                "fill_rate": 0.97,
+                "cycle_service_level": 0.91,
+                "customer_months_waiting": 10,
+                "avg_inventory_eur": 800.0,
+                "total_cost_eur": 300.0,
+                "cost_gap_to_perfect_pct": 200.0,
+                "holding_eur": 250.0,
+                "waiting_eur": 40.0,
+                "overtime_eur": 10.0,
+                "below_safety_share": 0.6,
+            },
+            {
+                "policy": "naive",
+                "fill_rate": 0.95,
+                "cycle_service_level": 0.88,
+                "customer_months_waiting": 30,
+                "avg_inventory_eur": 1000.0,
+                "total_cost_eur": 400.0,
+                "cost_gap_to_perfect_pct": 300.0,
+                "holding_eur": 300.0,
+                "waiting_eur": 90.0,
+                "overtime_eur": 10.0,
+                "below_safety_share": 0.5,
+            },
+            {
+                "policy": "perfect",
+                "fill_rate": 0.99,
+                "cycle_service_level": 0.97,
+                "customer_months_waiting": 2,
+                "avg_inventory_eur": 100.0,
+                "total_cost_eur": 100.0,
+                "cost_gap_to_perfect_pct": 0.0,
+                "holding_eur": 40.0,
+                "waiting_eur": 50.0,
+                "overtime_eur": 10.0,
+                "below_safety_share": 0.0,
+            },
+        ]
+    )
     text = " ".join(backtest.verdict(summary, 0.95))
     assert "(target 95%: not reached)" in text
     assert "+200% against perfect foresight" in text
@@ -200,8 +283,15 @@ def demo_backtest(tmp_path_factory):
 def test_sop_backtest_writes_the_report_and_one_summary_row_per_policy(demo_backtest):
     folder = demo_backtest["folder"]
     summary = pd.read_csv(folder / "backtest_summary.csv")
-    assert list(summary.columns[:7]) == ["policy", "fill_rate", "cycle_service_level", "customer_months_waiting",
-                                         "avg_inventory_eur", "total_cost_eur", "cost_gap_to_perfect_pct"]
+    assert list(summary.columns[:7]) == [
+        "policy",
+        "fill_rate",
+        "cycle_service_level",
+        "customer_months_waiting",
+        "avg_inventory_eur",
+        "total_cost_eur",
+        "cost_gap_to_perfect_pct",
+    ]
     assert list(summary["policy"]) == ["suite", "naive", "perfect"]
     assert summary["fill_rate"].between(0, 1).all() and (summary["avg_inventory_eur"] >= 0).all()
     months = pd.read_csv(folder / "backtest_months.csv", parse_dates=["month"])

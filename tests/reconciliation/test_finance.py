@@ -16,12 +16,14 @@ from sop_lib.reconciliation.finance import (
 
 M1, M2, M3 = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01"), pd.Timestamp("2027-03-01")
 
-PRODUCTS = pd.DataFrame({
-    "sku": ["A", "B", "C"],
-    "family": ["Espresso", "Espresso", "Grinders"],
-    "list_price_eur": [10.0, 20.0, 30.0],
-    "unit_cost_eur": [6.0, 5.0, 10.0],
-})
+PRODUCTS = pd.DataFrame(
+    {
+        "sku": ["A", "B", "C"],
+        "family": ["Espresso", "Espresso", "Grinders"],
+        "list_price_eur": [10.0, 20.0, 30.0],
+        "unit_cost_eur": [6.0, 5.0, 10.0],
+    }
+)
 
 
 def plan_frame(rows) -> pd.DataFrame:
@@ -32,14 +34,16 @@ def plan_frame(rows) -> pd.DataFrame:
 
 
 def test_shipments_carry_backorders_and_the_starting_backlog():
-    plan = plan_frame([
-        ("A", M2, 100, 0, 0, 10),  # rows deliberately out of order
-        ("A", M1, 100, 0, 0, 30),
-        ("A", M3, 100, 0, 0, 0),
-        ("B", M1, 50, 0, 0, 0),
-        ("B", M2, 50, 0, 0, 0),
-        ("B", M3, 50, 0, 0, 0),
-    ])
+    plan = plan_frame(
+        [
+            ("A", M2, 100, 0, 0, 10),  # rows deliberately out of order
+            ("A", M1, 100, 0, 0, 30),
+            ("A", M3, 100, 0, 0, 0),
+            ("B", M1, 50, 0, 0, 0),
+            ("B", M2, 50, 0, 0, 0),
+            ("B", M3, 50, 0, 0, 0),
+        ]
+    )
     out = shipments(plan, backlog=pd.Series({"A": 20.0})).set_index(["sku", "month"])["shipped"]
     # A: month 1 serves 20 waiting + 100 new - 30 still waiting = 90; then 100 + 30 - 10; then 100 + 10
     assert out[("A", M1)] == pytest.approx(90)
@@ -60,19 +64,28 @@ def test_shipments_never_negative():
 
 
 def test_financial_plan_by_hand():
-    plan = plan_frame([
-        ("A", M1, 100, 150, 50, 0),
-        ("A", M2, 100, 50, 0, 0),
-        ("C", M1, 100, 100, 0, 0),
-        ("C", M2, 0, 0, 0, 0),
-    ])
-    line_use = pd.DataFrame({"line_id": ["L1", "L2", "L1", "L2"], "month": [M1, M1, M2, M2],
-                             "overtime_hours": [6.0, 4.0, 5.0, 0.0]})
-    targets = pd.DataFrame({"month": [M1, M2, M1, M2], "family": ["Espresso", "Espresso", "Grinders", "Grinders"],
-                            "revenue_target_eur": [1200.0, 900.0, 3000.0, 0.0],
-                            "gross_margin_target_pct": [0.4, 0.4, 0.45, 0.45]})
-    fin = financial_plan(plan, PRODUCTS, targets, pd.Series(dtype=float), line_use=line_use,
-                         holding_pct_year=0.12, overtime_cost=50.0).set_index(["family", "month"])
+    plan = plan_frame(
+        [
+            ("A", M1, 100, 150, 50, 0),
+            ("A", M2, 100, 50, 0, 0),
+            ("C", M1, 100, 100, 0, 0),
+            ("C", M2, 0, 0, 0, 0),
+        ]
+    )
+    line_use = pd.DataFrame(
+        {"line_id": ["L1", "L2", "L1", "L2"], "month": [M1, M1, M2, M2], "overtime_hours": [6.0, 4.0, 5.0, 0.0]}
+    )
+    targets = pd.DataFrame(
+        {
+            "month": [M1, M2, M1, M2],
+            "family": ["Espresso", "Espresso", "Grinders", "Grinders"],
+            "revenue_target_eur": [1200.0, 900.0, 3000.0, 0.0],
+            "gross_margin_target_pct": [0.4, 0.4, 0.45, 0.45],
+        }
+    )
+    fin = financial_plan(
+        plan, PRODUCTS, targets, pd.Series(dtype=float), line_use=line_use, holding_pct_year=0.12, overtime_cost=50.0
+    ).set_index(["family", "month"])
     esp1, esp2 = fin.loc[("Espresso", M1)], fin.loc[("Espresso", M2)]
     gri1, gri2 = fin.loc[("Grinders", M1)], fin.loc[("Grinders", M2)]
     # revenue = shipped x list price; cost of goods = shipped x unit cost
@@ -103,8 +116,9 @@ def test_financial_plan_books_backlog_catch_up_as_revenue():
     plan = plan_frame([("B", M1, 10, 40, 0, 0), ("B", M2, 10, 10, 0, 0)])
     targets = pd.DataFrame(columns=["month", "family", "revenue_target_eur", "gross_margin_target_pct"])
     line_use = pd.DataFrame({"line_id": ["L1"], "month": [M1], "overtime_hours": [0.0]})
-    fin = financial_plan(plan, PRODUCTS, targets, pd.Series({"B": 30.0}), line_use=line_use,
-                         holding_pct_year=0.22, overtime_cost=58.0).set_index("month")
+    fin = financial_plan(
+        plan, PRODUCTS, targets, pd.Series({"B": 30.0}), line_use=line_use, holding_pct_year=0.22, overtime_cost=58.0
+    ).set_index("month")
     assert fin.loc[M1, "shipped"] == pytest.approx(40)  # 10 new + 30 waiting customers
     assert fin.loc[M1, "revenue_eur"] == pytest.approx(800)
     assert fin.loc[M2, "revenue_eur"] == pytest.approx(200)
@@ -115,12 +129,14 @@ def test_financial_plan_books_backlog_catch_up_as_revenue():
 
 
 def test_demand_supply_gap_by_hand():
-    plan = plan_frame([
-        ("A", M1, 100, 0, 0, 30),
-        ("A", M2, 100, 0, 0, 0),
-        ("C", M1, 1000, 0, 0, 10),
-        ("C", M2, 1000, 0, 0, 0),
-    ])
+    plan = plan_frame(
+        [
+            ("A", M1, 100, 0, 0, 30),
+            ("A", M2, 100, 0, 0, 0),
+            ("C", M1, 1000, 0, 0, 10),
+            ("C", M2, 1000, 0, 0, 0),
+        ]
+    )
     gap = demand_supply_gap(plan, PRODUCTS, pd.Series({"A": 20.0})).set_index(["family", "month"])
     esp1 = gap.loc[("Espresso", M1)]
     assert esp1["wanted"] == pytest.approx(120)  # demand + the backlog waiting at the start
@@ -145,8 +161,9 @@ def test_demand_supply_gap_by_hand():
 def test_revenue_distribution_by_hand():
     samples = np.arange(1, 101, dtype=float)
     values = np.stack([samples, np.full(100, 10.0)], axis=1)[:, :, None].repeat(2, axis=2)
-    draws = xr.DataArray(values, dims=("sample", "sku", "ds"),
-                         coords={"sample": np.arange(100), "sku": ["A", "C"], "ds": [M1, M2]})
+    draws = xr.DataArray(
+        values, dims=("sample", "sku", "ds"), coords={"sample": np.arange(100), "sku": ["A", "C"], "ds": [M1, M2]}
+    )
     out = revenue_distribution(draws, PRODUCTS).set_index("month")
     # revenue per draw: 10 EUR x A units + 30 EUR x 10 C units
     assert out.loc[M1, "mean"] == pytest.approx(10 * 50.5 + 300)

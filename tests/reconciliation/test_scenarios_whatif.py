@@ -29,25 +29,51 @@ KW = dict(service_level=0.9, scenario="p50", overtime_pct=0.0, holding_pct_year=
 def tables() -> dict[str, pd.DataFrame]:
     """Two products on two lines, each with its own supplier; no launches, a budget, targets."""
     return {
-        "products": pd.DataFrame({"sku": ["A", "B"], "name": ["Alpha", "Beta"], "family": ["F1", "F2"],
-                                  "unit_cost_eur": [60.0, 20.0], "list_price_eur": [100.0, 50.0]}),
+        "products": pd.DataFrame(
+            {
+                "sku": ["A", "B"],
+                "name": ["Alpha", "Beta"],
+                "family": ["F1", "F2"],
+                "unit_cost_eur": [60.0, 20.0],
+                "list_price_eur": [100.0, 50.0],
+            }
+        ),
         "inventory": pd.DataFrame({"sku": ["A", "B"], "on_hand": [50.0, 50.0]}),
         "open_orders": pd.DataFrame({"sku": ["A"], "qty": [10.0], "customer_id": ["C1"], "status": ["backordered"]}),
-        "production_lines": pd.DataFrame({"line_id": ["L1", "L2"], "line_name": ["One", "Two"],
-                                          "hours_per_month": [300.0, 300.0]}),
+        "production_lines": pd.DataFrame(
+            {"line_id": ["L1", "L2"], "line_name": ["One", "Two"], "hours_per_month": [300.0, 300.0]}
+        ),
         "routings": pd.DataFrame({"sku": ["A", "B"], "line_id": ["L1", "L2"], "hours_per_unit": [1.0, 1.0]}),
-        "bom": pd.DataFrame({"sku": ["A", "B"], "component": ["CA", "CB"], "qty_per_unit": [1.0, 1.0],
-                             "supplier_id": ["S1", "S2"]}),
-        "suppliers": pd.DataFrame({"supplier_id": ["S1", "S2"], "supplier_name": ["One Ltd", "Two Ltd"],
-                                   "lead_time_days": [0.0, 0.0], "lead_time_sd_days": [0.0, 0.0],
-                                   "on_time_rate": [1.0, 1.0], "financial_risk": ["high", "low"]}),
+        "bom": pd.DataFrame(
+            {"sku": ["A", "B"], "component": ["CA", "CB"], "qty_per_unit": [1.0, 1.0], "supplier_id": ["S1", "S2"]}
+        ),
+        "suppliers": pd.DataFrame(
+            {
+                "supplier_id": ["S1", "S2"],
+                "supplier_name": ["One Ltd", "Two Ltd"],
+                "lead_time_days": [0.0, 0.0],
+                "lead_time_sd_days": [0.0, 0.0],
+                "on_time_rate": [1.0, 1.0],
+                "financial_risk": ["high", "low"],
+            }
+        ),
         "headcount": pd.DataFrame(columns=["role", "region", "headcount", "capacity_per_head", "hiring_lead_months"]),
-        "launches": pd.DataFrame(columns=["sku", "analog_sku", "earliest_launch", "likely_launch", "latest_launch",
-                                          "cannibalisation_pct", "ramp_months", "peak_units_per_month", "regions",
-                                          "new_territory_share"]),
+        "launches": pd.DataFrame(
+            columns=[
+                "sku",
+                "analog_sku",
+                "earliest_launch",
+                "likely_launch",
+                "latest_launch",
+                "cannibalisation_pct",
+                "ramp_months",
+                "peak_units_per_month",
+                "regions",
+                "new_territory_share",
+            ]
+        ),
         "budget": pd.DataFrame({"month": MONTHS, "opex_budget_eur": 1000.0}),
-        "targets": pd.DataFrame({"month": MONTHS, "family": "F1", "revenue_target_eur": 15000.0,
-                                 "gross_margin_target_pct": 0.3}),
+        "targets": pd.DataFrame({"month": MONTHS, "family": "F1", "revenue_target_eur": 15000.0, "gross_margin_target_pct": 0.3}),
         "sales_history": pd.DataFrame({"region": ["R1", "R2"]}),
     }
 
@@ -56,8 +82,9 @@ def draws(samples: int = 300, seed: int = 0) -> xr.Dataset:
     rng = np.random.default_rng(seed)
     mean = np.array([150.0, 60.0, 200.0])[None, :, None]
     d = rng.gamma(20, mean / 20, size=(samples, len(IDS), len(MONTHS)))
-    da = xr.DataArray(d, dims=("sample", "unique_id", "ds"),
-                      coords={"sample": np.arange(samples), "unique_id": IDS, "ds": MONTHS})
+    da = xr.DataArray(
+        d, dims=("sample", "unique_id", "ds"), coords={"sample": np.arange(samples), "unique_id": IDS, "ds": MONTHS}
+    )
     return xr.Dataset({"demand": da, "statistical": da, "base": da})
 
 
@@ -77,9 +104,13 @@ def delta(ev, name: str, metric: str) -> np.ndarray:
 
 
 def _params(tmp_path, scenarios: list) -> str:
-    raw = {"company": "T", "cycle": "2027-01", "data": {"folder": "."},
-           "sources": {"sales_history": {"kind": "csv", "path": "s.csv"}, "products": {"kind": "csv", "path": "p.csv"}},
-           "scenarios": scenarios}
+    raw = {
+        "company": "T",
+        "cycle": "2027-01",
+        "data": {"folder": "."},
+        "sources": {"sales_history": {"kind": "csv", "path": "s.csv"}, "products": {"kind": "csv", "path": "p.csv"}},
+        "scenarios": scenarios,
+    }
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     with pytest.raises(ParamsError) as info:
@@ -87,14 +118,24 @@ def _params(tmp_path, scenarios: list) -> str:
     return str(info.value)
 
 
-@pytest.mark.parametrize("changes, expected", [
-    ([{"supplier_failure": {"supplier": "S1", "from": "2027-01", "months": 2}}], "supplier_failure: unknown key"),
-    ([{"supplier_outage": {"supplier": "S1", "from": "Jan 2027", "months": 2}}], "expected YYYY-MM"),
-    ([{"supplier_outage": {"supplier": "S1", "from": "2027-01", "months": 2},
-       "line_outage": {"line": "L1", "from": "2027-01", "months": 1}}], "exactly one of"),
-    ([{"demand_change": {"region": "R1", "from": "2027-01", "pct_low": -10, "pct_high": -20}}], "pct_low must not exceed"),
-    ([{"price_change": {"pct": 5, "from": "2027-01"}}], "exactly one of family or sku"),
-])
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ([{"supplier_failure": {"supplier": "S1", "from": "2027-01", "months": 2}}], "supplier_failure: unknown key"),
+        ([{"supplier_outage": {"supplier": "S1", "from": "Jan 2027", "months": 2}}], "expected YYYY-MM"),
+        (
+            [
+                {
+                    "supplier_outage": {"supplier": "S1", "from": "2027-01", "months": 2},
+                    "line_outage": {"line": "L1", "from": "2027-01", "months": 1},
+                }
+            ],
+            "exactly one of",
+        ),
+        ([{"demand_change": {"region": "R1", "from": "2027-01", "pct_low": -10, "pct_high": -20}}], "pct_low must not exceed"),
+        ([{"price_change": {"pct": 5, "from": "2027-01"}}], "exactly one of family or sku"),
+    ],
+)
 def test_bad_scenarios_are_refused_naming_the_key(tmp_path, changes, expected):
     msg = _params(tmp_path, [{"name": "x", "changes": changes}])
     assert "scenarios.0.changes.0" in msg and expected in msg
@@ -106,11 +147,16 @@ def test_scenario_names_are_unique(tmp_path):
 
 
 def test_references_the_data_lacks_are_named():
-    bad = [scenario({"supplier_outage": {"supplier": "S9", "from": "2027-01", "months": 1}},
-                    {"line_outage": {"line": "L1", "from": "2031-01", "months": 1}},
-                    {"demand_change": {"region": "Mars", "from": "2027-01", "pct_low": -5, "pct_high": 0}},
-                    {"launch_delay": {"sku": "A", "months": 2}},
-                    {"second_source": {"component": "CZ", "from": "2027-01", "lead_time_days": 10}}, name="bad")]
+    bad = [
+        scenario(
+            {"supplier_outage": {"supplier": "S9", "from": "2027-01", "months": 1}},
+            {"line_outage": {"line": "L1", "from": "2031-01", "months": 1}},
+            {"demand_change": {"region": "Mars", "from": "2027-01", "pct_low": -5, "pct_high": 0}},
+            {"launch_delay": {"sku": "A", "months": 2}},
+            {"second_source": {"component": "CZ", "from": "2027-01", "lead_time_days": 10}},
+            name="bad",
+        )
+    ]
     problems = check_scenarios(bad, tables(), ["R1", "R2"], MONTHS)
     assert any("changes[0].supplier_outage.supplier: 'S9' is not in suppliers (known: S1, S2)" in p for p in problems)
     assert any("changes[1].line_outage.from: 2031-01 is after the planning horizon" in p for p in problems)
@@ -118,11 +164,16 @@ def test_references_the_data_lacks_are_named():
     assert any("changes[3].launch_delay.sku: 'A' is not in launches" in p for p in problems)
     assert any("changes[4].second_source.component: 'CZ' is not in bom (known: CA, CB)" in p for p in problems)
     assert all(p.startswith("params: scenarios[0] 'bad'") for p in problems) and len(problems) == 5
-    params = RunParams.model_validate({"company": "T", "cycle": "2027-01", "data": {"folder": ".", "regions": ["R1"]},
-                                       "sources": {"sales_history": {"kind": "csv", "path": "s"},
-                                                   "products": {"kind": "csv", "path": "p"}},
-                                       "scenarios": [bad[0].model_dump(by_alias=True)],
-                                       "demand": {"horizon_months": 6}})
+    params = RunParams.model_validate(
+        {
+            "company": "T",
+            "cycle": "2027-01",
+            "data": {"folder": ".", "regions": ["R1"]},
+            "sources": {"sales_history": {"kind": "csv", "path": "s"}, "products": {"kind": "csv", "path": "p"}},
+            "scenarios": [bad[0].model_dump(by_alias=True)],
+            "demand": {"horizon_months": 6},
+        }
+    )
     with pytest.raises(ScenarioError, match="5 problem"):
         raise_for_scenarios(params, tables())
 
@@ -153,13 +204,26 @@ def test_a_supplier_outage_stops_only_the_products_that_need_it():
 
 
 def test_a_line_outage_and_an_extra_shift_change_that_line_only():
-    ev = evaluate(scenario({"line_outage": {"line": "L2", "from": "2027-03", "months": 1}}, name="L2 down"),
-                  scenario({"capacity_change": {"line": "L1", "hours_per_month": 100, "from": "2027-01",
-                                                "to": "2027-02", "cost_eur_per_hour": 10}}, name="shift"))
+    ev = evaluate(
+        scenario({"line_outage": {"line": "L2", "from": "2027-03", "months": 1}}, name="L2 down"),
+        scenario(
+            {
+                "capacity_change": {
+                    "line": "L1",
+                    "hours_per_month": 100,
+                    "from": "2027-01",
+                    "to": "2027-02",
+                    "cost_eur_per_hour": 10,
+                }
+            },
+            name="shift",
+        ),
+    )
     down = ev.plans["L2 down"].set_index(["sku", "month"])
     assert down.loc[("B", MONTHS[2]), "production"] == pytest.approx(0, abs=1e-6)
-    np.testing.assert_allclose(down.xs("A")["production"], ev.plans[BASE].set_index(["sku", "month"]).xs("A")["production"],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        down.xs("A")["production"], ev.plans[BASE].set_index(["sku", "month"]).xs("A")["production"], atol=1e-6
+    )
     # the shift's cost (2 months x 100 h x EUR 10) is an operating expense
     dop = ev.per_draw["shift"]["operating_profit_eur"] - ev.per_draw["shift"]["gross_margin_eur"]
     dop0 = ev.per_draw[BASE]["operating_profit_eur"] - ev.per_draw[BASE]["gross_margin_eur"]
@@ -195,12 +259,20 @@ def test_the_same_inputs_give_the_same_numbers():
 
 
 def _sim(prod: list[float], demand: list[float], start: float = 0.0) -> pd.DataFrame:
-    months = MONTHS[:len(prod)]
+    months = MONTHS[: len(prod)]
     plan = pd.DataFrame({"sku": "A", "month": months, "production": prod})
-    d = xr.DataArray(np.array(demand, float)[None, None, :], dims=("sample", "sku", "ds"),
-                     coords={"sample": [0], "sku": ["A"], "ds": months})
-    return simulate(plan, d, on_hand=pd.Series({"A": start}), backlog=pd.Series(dtype=float),
-                    price=pd.Series({"A": 10.0}), unit_cost=pd.Series({"A": 4.0}), holding_pct_year=0.12)
+    d = xr.DataArray(
+        np.array(demand, float)[None, None, :], dims=("sample", "sku", "ds"), coords={"sample": [0], "sku": ["A"], "ds": months}
+    )
+    return simulate(
+        plan,
+        d,
+        on_hand=pd.Series({"A": start}),
+        backlog=pd.Series(dtype=float),
+        price=pd.Series({"A": 10.0}),
+        unit_cost=pd.Series({"A": 4.0}),
+        holding_pct_year=0.12,
+    )
 
 
 def test_what_is_sold_is_what_the_plan_makes_available():
@@ -210,8 +282,9 @@ def test_what_is_sold_is_what_the_plan_makes_available():
     assert short["backorder_unit_months"] == pytest.approx(5.0)
     ample = _sim([10, 10], [5, 15]).iloc[0]
     assert ample["fill_rate"] == pytest.approx(1.0) and ample["avg_inventory_eur"] == pytest.approx(10.0)
-    pnl = profit_and_loss(_sim([10, 10], [15, 5]), overtime_eur=7, hiring_eur=3, opex_eur=50, extra_cost_eur=0,
-                          units_per_customer=2.5).iloc[0]
+    pnl = profit_and_loss(
+        _sim([10, 10], [15, 5]), overtime_eur=7, hiring_eur=3, opex_eur=50, extra_cost_eur=0, units_per_customer=2.5
+    ).iloc[0]
     assert pnl["gross_margin_eur"] == pytest.approx(200 - 80 - 0 - 7)
     assert pnl["operating_profit_eur"] == pytest.approx(200 - 80 - 7 - 50 - 3)
     assert pnl["customer_months_waiting"] == pytest.approx(2.0)
@@ -232,12 +305,26 @@ def test_a_launch_delay_rebuilds_demand_as_step_2_did():
     from sop_lib.demand import apply_launches
 
     t = tables()
-    t["products"] = pd.concat([t["products"], pd.DataFrame({"sku": ["N"], "name": ["New"], "family": ["F1"],
-                                                             "unit_cost_eur": [70.0], "list_price_eur": [120.0]})])
-    t["launches"] = pd.DataFrame({"sku": ["N"], "analog_sku": ["A"], "earliest_launch": [MONTHS[1]],
-                                  "likely_launch": [MONTHS[1]], "latest_launch": [MONTHS[2]],
-                                  "cannibalisation_pct": [0.5], "ramp_months": [2.0], "peak_units_per_month": [100.0],
-                                  "regions": ["R1;R2"], "new_territory_share": [0.0]})
+    t["products"] = pd.concat(
+        [
+            t["products"],
+            pd.DataFrame({"sku": ["N"], "name": ["New"], "family": ["F1"], "unit_cost_eur": [70.0], "list_price_eur": [120.0]}),
+        ]
+    )
+    t["launches"] = pd.DataFrame(
+        {
+            "sku": ["N"],
+            "analog_sku": ["A"],
+            "earliest_launch": [MONTHS[1]],
+            "likely_launch": [MONTHS[1]],
+            "latest_launch": [MONTHS[2]],
+            "cannibalisation_pct": [0.5],
+            "ramp_months": [2.0],
+            "peak_units_per_month": [100.0],
+            "regions": ["R1;R2"],
+            "new_territory_share": [0.0],
+        }
+    )
     ds = draws()
     plan_demand = apply_launches(ds["base"], t["launches"], seed=1)  # what step 2 hands over
     ds = xr.Dataset({"demand": plan_demand, "statistical": plan_demand, "base": ds["base"]})  # as step 2 writes it
@@ -255,13 +342,22 @@ def test_a_hiring_freeze_stops_hiring_in_its_months_only():
     months = pd.date_range("2027-01-01", periods=6, freq="MS")
     demand = pd.DataFrame({"sku": "A", "month": months, "units": [100, 100, 400, 400, 400, 400.0]})
     one = pd.Series({"A": 1.0})
-    common = dict(demand=demand, on_hand=one * 0, backlog=one * 0, safety=one * 0,
-                  routings=pd.DataFrame({"sku": ["A"], "line_id": ["L1"], "hours_per_unit": [1.0]}),
-                  lines=pd.DataFrame({"line_id": ["L1"], "line_name": ["One"], "hours_per_month": [1000.0],
-                                      "workers_per_shift": [1.0]}),
-                  bom=pd.DataFrame(columns=["sku", "component", "qty_per_unit", "supplier_id"]),
-                  suppliers=pd.DataFrame(columns=["supplier_id"]), unit_cost=one * 50, price=one * 100,
-                  workers=1.0, hours_per_worker=100.0, hiring_lead_months=1, worker_cost_eur_per_month=100.0)
+    common = dict(
+        demand=demand,
+        on_hand=one * 0,
+        backlog=one * 0,
+        safety=one * 0,
+        routings=pd.DataFrame({"sku": ["A"], "line_id": ["L1"], "hours_per_unit": [1.0]}),
+        lines=pd.DataFrame({"line_id": ["L1"], "line_name": ["One"], "hours_per_month": [1000.0], "workers_per_shift": [1.0]}),
+        bom=pd.DataFrame(columns=["sku", "component", "qty_per_unit", "supplier_id"]),
+        suppliers=pd.DataFrame(columns=["supplier_id"]),
+        unit_cost=one * 50,
+        price=one * 100,
+        workers=1.0,
+        hours_per_worker=100.0,
+        hiring_lead_months=1,
+        worker_cost_eur_per_month=100.0,
+    )
     free = plan_production(**common).labour.set_index("month")["new_workers"]
     frozen = plan_production(**common, hiring_frozen=list(months[1:3])).labour.set_index("month")["new_workers"]
     assert free.loc[months[2]] > 2  # hires for the step up in March
@@ -296,8 +392,12 @@ def test_a_second_source_brings_back_what_an_outage_stopped_at_a_premium():
     assert both.loc[("A", MONTHS[3]), "production"] > 100  # from March the second source delivers
     assert (delta(ev, "out + second source", "fill_rate") > delta(ev, "out", "fill_rate")).mean() > 0.9
     # the premium: 20% of A's standard cost (60) on every unit of A made with it, as an operating expense
-    made = both.xs("A").loc[MONTHS[2]:MONTHS[4], "production"].sum()
+    made = both.xs("A").loc[MONTHS[2] : MONTHS[4], "production"].sum()
     op = ev.per_draw["out + second source"]
-    np.testing.assert_allclose(op["gross_margin_eur"] - op["operating_profit_eur"]
-                               - (ev.per_draw[BASE]["gross_margin_eur"] - ev.per_draw[BASE]["operating_profit_eur"]),
-                               0.2 * 60 * made, rtol=1e-9)
+    np.testing.assert_allclose(
+        op["gross_margin_eur"]
+        - op["operating_profit_eur"]
+        - (ev.per_draw[BASE]["gross_margin_eur"] - ev.per_draw[BASE]["operating_profit_eur"]),
+        0.2 * 60 * made,
+        rtol=1e-9,
+    )

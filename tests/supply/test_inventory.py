@@ -27,8 +27,9 @@ def draws_array(per_sku: dict[str, list[np.ndarray]]) -> xr.DataArray:
     skus = list(per_sku)
     months = pd.date_range(JAN, periods=len(next(iter(per_sku.values()))), freq="MS")
     values = np.stack([np.stack(per_sku[s], axis=1) for s in skus], axis=1)
-    return xr.DataArray(values, dims=("sample", "sku", "ds"),
-                        coords={"sample": np.arange(values.shape[0]), "sku": skus, "ds": months})
+    return xr.DataArray(
+        values, dims=("sample", "sku", "ds"), coords={"sample": np.arange(values.shape[0]), "sku": skus, "ds": months}
+    )
 
 
 PM = np.where(np.arange(20_000) % 2 == 0, 1.0, -1.0)  # exactly mean 0, sd 1
@@ -46,12 +47,15 @@ def one_sku(mean: float = 100.0, sd: float = 20.0, lead_days: float = 30.4, lead
 
 def test_safety_stock_textbook_formula_with_lead_time_uncertainty():
     # A: mean 100 and sd 20 in the first three months; month 4 is far off and must be ignored. B: mean 50, sd 5
-    draws = draws_array({
-        "A": [100 + 20 * PM, 100 + 20 * PM, 100 + 20 * PM, 5000 + 900 * PM],
-        "B": [50 + 5 * PM] * 4,
-    })
-    suppliers = pd.DataFrame({"supplier_id": ["S-FAST", "S-SLOW"], "lead_time_days": [15.2, 30.4],
-                              "lead_time_sd_days": [3.04, 15.2]})
+    draws = draws_array(
+        {
+            "A": [100 + 20 * PM, 100 + 20 * PM, 100 + 20 * PM, 5000 + 900 * PM],
+            "B": [50 + 5 * PM] * 4,
+        }
+    )
+    suppliers = pd.DataFrame(
+        {"supplier_id": ["S-FAST", "S-SLOW"], "lead_time_days": [15.2, 30.4], "lead_time_sd_days": [3.04, 15.2]}
+    )
     bom = pd.DataFrame({"sku": ["A", "A"], "component": ["c1", "c2"], "supplier_id": ["S-FAST", "S-SLOW"]})
     out = safety_stock(draws, suppliers, bom, 0.95).set_index("sku")
     z = norm.ppf(0.95)
@@ -71,8 +75,9 @@ def test_safety_stock_is_the_newsvendor_quantile_of_stockpyl():
     # critical ratio p / (p + h) = 0.95 must equal our reorder point at a 95 % service level.
     draws, suppliers, bom = one_sku()
     ours = safety_stock(draws, suppliers, bom, 0.95).iloc[0]
-    base_stock, _ = newsvendor.newsvendor_normal(holding_cost=1.0, stockout_cost=19.0, demand_mean=100.0,
-                                                 demand_sd=20.0, lead_time=1)
+    base_stock, _ = newsvendor.newsvendor_normal(
+        holding_cost=1.0, stockout_cost=19.0, demand_mean=100.0, demand_sd=20.0, lead_time=1
+    )
     assert ours["reorder_point"] == pytest.approx(base_stock, rel=1e-4)
 
 
@@ -117,8 +122,7 @@ def test_cost_optimal_service_level_is_the_critical_ratio_and_stockpyls_optimum(
     draws, suppliers, bom = one_sku()
     policy = safety_stock(draws, suppliers, bom, 0.95)
     unit_cost, price = _costs()
-    out = cost_optimal_service_level(policy, unit_cost, price, holding_pct_year=0.25,
-                                     stockout_pct_of_price=0.45).iloc[0]
+    out = cost_optimal_service_level(policy, unit_cost, price, holding_pct_year=0.25, stockout_pct_of_price=0.45).iloc[0]
     assert out["overage_eur"] == pytest.approx(5.0) and out["underage_eur"] == pytest.approx(45.0)
     assert out["optimal_service_level"] == pytest.approx(0.9)
     base_stock, _ = newsvendor.newsvendor_normal(5.0, 45.0, 100.0, 20.0, lead_time=1)
@@ -137,8 +141,9 @@ def test_trade_off_curve_is_cheapest_at_the_critical_ratio():
     draws, suppliers, bom = one_sku()
     policy = safety_stock(draws, suppliers, bom, 0.95)
     unit_cost, price = _costs()
-    curve = service_cost_curve(policy, unit_cost, price, holding_pct_year=0.25, stockout_pct_of_price=0.45,
-                               levels=np.linspace(0.5, 0.995, 991))
+    curve = service_cost_curve(
+        policy, unit_cost, price, holding_pct_year=0.25, stockout_pct_of_price=0.45, levels=np.linspace(0.5, 0.995, 991)
+    )
     best = curve.loc[curve["total_eur_per_year"].idxmin(), "service_level"]
     assert best == pytest.approx(0.9, abs=0.001)
     assert curve["holding_eur_per_year"].is_monotonic_increasing

@@ -10,13 +10,15 @@ from sop_lib.supply.people import people_check, people_plan
 
 JAN, FEB, MAR = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01"), pd.Timestamp("2027-03-01")
 
-HEADCOUNT = pd.DataFrame({
-    "role": ["sales_rep", "sales_rep", "service_agent", "production_worker"],
-    "region": ["DACH", "Iberia", "all", "all"],
-    "headcount": [2.0, 0.0, 2.0, 3.0],
-    "capacity_per_head": [12.0, 12.0, 1300.0, 140.0],
-    "hiring_lead_months": [2.0, 3.0, 1.0, 2.0],
-})
+HEADCOUNT = pd.DataFrame(
+    {
+        "role": ["sales_rep", "sales_rep", "service_agent", "production_worker"],
+        "region": ["DACH", "Iberia", "all", "all"],
+        "headcount": [2.0, 0.0, 2.0, 3.0],
+        "capacity_per_head": [12.0, 12.0, 1300.0, 140.0],
+        "hiring_lead_months": [2.0, 3.0, 1.0, 2.0],
+    }
+)
 PIPELINE = pd.DataFrame({"region": ["DACH"] * 30 + ["Iberia"] * 5})
 DEMAND = pd.DataFrame({"sku": "A", "month": [JAN, FEB, MAR], "units": [2600.0, 2600.0, 5200.0]})
 LINES = pd.DataFrame({"line_id": ["L1"], "workers_per_shift": [3]})
@@ -61,11 +63,14 @@ def test_enough_people_is_green():
     assert (out["gap"] < 0).all()
 
 
-@pytest.mark.parametrize("required, employed, hires, says", [
-    (120, 96, 24.4, "The plan hires 24 as soon as the 2-month hiring lead allows and runs short-handed until then."),
-    (80, 96, -0.0, "The plan needs no new hires."),
-    (120, 96, 0.2, "The plan hires nobody: it covers the peak with overtime or builds stock ahead."),
-])
+@pytest.mark.parametrize(
+    "required, employed, hires, says",
+    [
+        (120, 96, 24.4, "The plan hires 24 as soon as the 2-month hiring lead allows and runs short-handed until then."),
+        (80, 96, -0.0, "The plan needs no new hires."),
+        (120, 96, 0.2, "The plan hires nobody: it covers the peak with overtime or builds stock ahead."),
+    ],
+)
 def test_hiring_sentence_follows_the_numbers(required, employed, hires, says):
     text = people.hiring_sentence(required, employed, hires, 2)
     assert text.endswith(says) and "-0" not in text

@@ -18,23 +18,48 @@ JAN, FEB, MAR = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01"), pd.Times
 # --- one SKU, one line, hours_per_unit = 1 ------------------------------------------------
 
 
-def one_sku_plan(*, hours: float, demand=(150.0, 20.0), price: float = 100.0, overtime_pct: float = 0.0,
-                 on_hand: float = 0.0, backlog: float = 0.0, safety: float = 0.0,
-                 supplier_capacity: float = 1e6, overtime_cost: float = 58.0, crew: int | None = None,
-                 lead_days: float = 0.0, on_time: float = 1.0, **extra):
+def one_sku_plan(
+    *,
+    hours: float,
+    demand=(150.0, 20.0),
+    price: float = 100.0,
+    overtime_pct: float = 0.0,
+    on_hand: float = 0.0,
+    backlog: float = 0.0,
+    safety: float = 0.0,
+    supplier_capacity: float = 1e6,
+    overtime_cost: float = 58.0,
+    crew: int | None = None,
+    lead_days: float = 0.0,
+    on_time: float = 1.0,
+    **extra,
+):
     """Hand-sized plan; ``crew`` adds workers per shift to the line (for labour)."""
     months = [JAN, FEB, MAR][: len(demand)]
     crew_col = {"workers_per_shift": [crew]} if crew is not None else {}
     return plan_production(
         pd.DataFrame({"sku": "A", "month": months, "units": list(demand)}),
-        on_hand=pd.Series({"A": on_hand}), backlog=pd.Series({"A": backlog}), safety=pd.Series({"A": safety}),
+        on_hand=pd.Series({"A": on_hand}),
+        backlog=pd.Series({"A": backlog}),
+        safety=pd.Series({"A": safety}),
         routings=pd.DataFrame({"sku": ["A"], "line_id": ["L1"], "hours_per_unit": [1.0]}),
         lines=pd.DataFrame({"line_id": ["L1"], "line_name": ["Line one"], "hours_per_month": [hours], **crew_col}),
         bom=pd.DataFrame({"sku": ["A"], "component": ["HEAT"], "qty_per_unit": [1.0], "supplier_id": ["S1"]}),
-        suppliers=pd.DataFrame({"supplier_id": ["S1"], "supplier_name": ["Thermo"], "capacity_units_per_month": [supplier_capacity],
-                                "lead_time_days": [lead_days], "on_time_rate": [on_time]}),
-        unit_cost=pd.Series({"A": 60.0}), price=pd.Series({"A": price}),
-        holding_pct_year=0.22, overtime_pct=overtime_pct, overtime_cost=overtime_cost, **extra,
+        suppliers=pd.DataFrame(
+            {
+                "supplier_id": ["S1"],
+                "supplier_name": ["Thermo"],
+                "capacity_units_per_month": [supplier_capacity],
+                "lead_time_days": [lead_days],
+                "on_time_rate": [on_time],
+            }
+        ),
+        unit_cost=pd.Series({"A": 60.0}),
+        price=pd.Series({"A": price}),
+        holding_pct_year=0.22,
+        overtime_pct=overtime_pct,
+        overtime_cost=overtime_cost,
+        **extra,
     )
 
 
@@ -114,7 +139,6 @@ def test_plan_with_unknown_supplier_capacity_uses_line_capacity_only():
     assert res.components.empty
 
 
-
 def test_binding_capacity_is_named_in_plain_words():
     res = one_sku_plan(hours=100, demand=(150, 20), price=100)
     table = bottlenecks(res)
@@ -169,8 +193,15 @@ def test_labour_limits_production_and_has_a_dual():
 
 def test_hiring_starts_after_the_lead_time_and_hired_workers_stay():
     # 150 a month from February needs 3 workers; 1 today, hires allowed from month 1 (lead 1)
-    res = one_sku_plan(hours=1000, demand=(50, 150, 150), crew=2, workers=1, hours_per_worker=100,
-                       hiring_lead_months=1, worker_cost_eur_per_month=100)
+    res = one_sku_plan(
+        hours=1000,
+        demand=(50, 150, 150),
+        crew=2,
+        workers=1,
+        hours_per_worker=100,
+        hiring_lead_months=1,
+        worker_cost_eur_per_month=100,
+    )
     lab = res.labour.set_index("month")
     assert list(lab["new_workers"]) == pytest.approx([0, 2, 2])
     assert res.plan["backorders"].sum() == pytest.approx(0, abs=1e-6)
@@ -233,16 +264,16 @@ def test_capacity_check_statuses():
     routings = pd.DataFrame({"sku": ["A", "B"], "line_id": ["L1", "L1"], "hours_per_unit": [0.5, 1.0]})
     months = [JAN, FEB, MAR, pd.Timestamp("2027-04-01"), pd.Timestamp("2027-05-01")]
     # hours needed per month: 90, 100, 105, 110, 115 (A at 0.5 h plus B at 1 h)
-    demand = pd.DataFrame({
-        "sku": ["A"] * 5 + ["B"] * 5,
-        "month": months * 2,
-        "units": [100, 100, 100, 100, 100, 40, 50, 55, 60, 65],
-    })
+    demand = pd.DataFrame(
+        {
+            "sku": ["A"] * 5 + ["B"] * 5,
+            "month": months * 2,
+            "units": [100, 100, 100, 100, 100, 40, 50, 55, 60, 65],
+        }
+    )
     out = capacity_check(demand, routings, lines, overtime_pct=0.1).set_index("month")
     assert list(out["hours_needed"]) == pytest.approx([90, 100, 105, 110, 115])
     assert list(out["utilisation"]) == pytest.approx([0.9, 1.0, 1.05, 1.1, 1.15])
     assert list(out["hours_with_overtime"]) == pytest.approx([110] * 5)
     assert list(out["status"]) == ["green", "green", "amber", "amber", "red"]
     assert (out["line_name"] == "Line one").all()
-
-

@@ -14,12 +14,29 @@ from sop_lib.supply.purchasing import (
 
 JAN, FEB, MAR, APR = (pd.Timestamp(f"2027-0{m}-01") for m in (1, 2, 3, 4))
 
-PLAN = pd.DataFrame({"sku": ["A"] * 4 + ["B"] * 4, "month": [JAN, FEB, MAR, APR] * 2,
-                     "production": [100.0, 100.0, 100.0, 100.0, 10.0, 10.0, 10.0, 10.0]})
-BOM = pd.DataFrame({"sku": ["A", "B", "A"], "component": ["HEAT", "HEAT", "PUMP"], "qty_per_unit": [1.0, 2.0, 1.0],
-                    "supplier_id": ["S-T", "S-T", "S-F"]})
-SUPPLIERS = pd.DataFrame({"supplier_id": ["S-T", "S-F"], "supplier_name": ["Thermo", "Flow"],
-                          "lead_time_days": [15.0, 45.0], "lead_time_sd_days": [0.0, 0.0]})
+PLAN = pd.DataFrame(
+    {
+        "sku": ["A"] * 4 + ["B"] * 4,
+        "month": [JAN, FEB, MAR, APR] * 2,
+        "production": [100.0, 100.0, 100.0, 100.0, 10.0, 10.0, 10.0, 10.0],
+    }
+)
+BOM = pd.DataFrame(
+    {
+        "sku": ["A", "B", "A"],
+        "component": ["HEAT", "HEAT", "PUMP"],
+        "qty_per_unit": [1.0, 2.0, 1.0],
+        "supplier_id": ["S-T", "S-T", "S-F"],
+    }
+)
+SUPPLIERS = pd.DataFrame(
+    {
+        "supplier_id": ["S-T", "S-F"],
+        "supplier_name": ["Thermo", "Flow"],
+        "lead_time_days": [15.0, 45.0],
+        "lead_time_sd_days": [0.0, 0.0],
+    }
+)
 
 
 def test_component_requirements_follow_the_bom():
@@ -52,8 +69,9 @@ def test_lead_time_uncertainty_adds_a_buffer_to_the_first_order():
 
 def test_nothing_on_order_for_this_month_is_an_expedite_and_risky_suppliers_are_flagged():
     on_order = pd.DataFrame({"component": ["PUMP"], "month": [FEB], "qty": [100.0]})
-    risk = pd.DataFrame({"supplier_id": ["S-T", "S-F"], "status": ["red", "green"],
-                         "suggestion": ["qualify a second source now", "no action"]})
+    risk = pd.DataFrame(
+        {"supplier_id": ["S-T", "S-F"], "status": ["red", "green"], "suggestion": ["qualify a second source now", "no action"]}
+    )
     po = purchase_orders(PLAN, BOM, SUPPLIERS, today=JAN, on_order=on_order, risk=risk)
     jan_pump = po[(po["component"] == "PUMP") & (po["need_date"] == JAN)].iloc[0]
     assert bool(jan_pump["late"]) and jan_pump["status"] == "red" and "expedite" in jan_pump["note"]
@@ -65,18 +83,22 @@ def test_nothing_on_order_for_this_month_is_an_expedite_and_risky_suppliers_are_
 
 
 def test_supplier_risk_single_source_high_risk_is_red():
-    suppliers = pd.DataFrame({
-        "supplier_id": ["SUP-T", "SUP-F1", "SUP-F2", "SUP-B"],
-        "supplier_name": ["Thermo", "Flow one", "Flow two", "Burr"],
-        "lead_time_days": [14, 28, 30, 35],
-        "on_time_rate": [0.78, 0.95, 0.9, 0.92],
-        "financial_risk": ["high", "low", "high", "medium"],
-    })
-    bom = pd.DataFrame({
-        "sku": ["A", "A", "B", "B", "B"],
-        "component": ["HEAT", "PUMP", "HEAT", "PUMP", "BURR"],
-        "supplier_id": ["SUP-T", "SUP-F1", "SUP-T", "SUP-F2", "SUP-B"],
-    })
+    suppliers = pd.DataFrame(
+        {
+            "supplier_id": ["SUP-T", "SUP-F1", "SUP-F2", "SUP-B"],
+            "supplier_name": ["Thermo", "Flow one", "Flow two", "Burr"],
+            "lead_time_days": [14, 28, 30, 35],
+            "on_time_rate": [0.78, 0.95, 0.9, 0.92],
+            "financial_risk": ["high", "low", "high", "medium"],
+        }
+    )
+    bom = pd.DataFrame(
+        {
+            "sku": ["A", "A", "B", "B", "B"],
+            "component": ["HEAT", "PUMP", "HEAT", "PUMP", "BURR"],
+            "supplier_id": ["SUP-T", "SUP-F1", "SUP-T", "SUP-F2", "SUP-B"],
+        }
+    )
     demand = pd.DataFrame({"sku": ["A", "A", "B"], "month": [JAN, FEB, JAN], "units": [10.0, 5.0, 4.0]})
     price = pd.Series({"A": 100.0, "B": 50.0, "C": 999.0})
     out = supplier_risk(bom, suppliers, demand, price).set_index("supplier_id")

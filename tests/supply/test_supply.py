@@ -32,21 +32,37 @@ def tiny_tables(workers: float = 10.0) -> dict[str, pd.DataFrame]:
         "products": pd.DataFrame({"sku": ["A"], "unit_cost_eur": [60.0], "list_price_eur": [100.0]}),
         "inventory": pd.DataFrame({"sku": ["A"], "on_hand": [0.0]}),
         "open_orders": pd.DataFrame({"sku": ["A"], "qty": [10.0], "customer_id": ["C1"], "status": ["backordered"]}),
-        "production_lines": pd.DataFrame({"line_id": ["L1"], "line_name": ["Line one"], "hours_per_month": [1000.0],
-                                          "workers_per_shift": [2]}),
+        "production_lines": pd.DataFrame(
+            {"line_id": ["L1"], "line_name": ["Line one"], "hours_per_month": [1000.0], "workers_per_shift": [2]}
+        ),
         "routings": pd.DataFrame({"sku": ["A"], "line_id": ["L1"], "hours_per_unit": [1.0]}),
         "bom": pd.DataFrame({"sku": ["A"], "component": ["HEAT"], "qty_per_unit": [1.0], "supplier_id": ["S1"]}),
-        "suppliers": pd.DataFrame({"supplier_id": ["S1"], "supplier_name": ["Thermo"], "lead_time_days": [0.0],
-                                   "lead_time_sd_days": [0.0], "on_time_rate": [1.0],
-                                   "capacity_units_per_month": [1e6]}),
-        "headcount": pd.DataFrame({"role": ["production_worker"], "region": ["all"], "headcount": [workers],
-                                   "capacity_per_head": [100.0], "hiring_lead_months": [5.0]}),
+        "suppliers": pd.DataFrame(
+            {
+                "supplier_id": ["S1"],
+                "supplier_name": ["Thermo"],
+                "lead_time_days": [0.0],
+                "lead_time_sd_days": [0.0],
+                "on_time_rate": [1.0],
+                "capacity_units_per_month": [1e6],
+            }
+        ),
+        "headcount": pd.DataFrame(
+            {
+                "role": ["production_worker"],
+                "region": ["all"],
+                "headcount": [workers],
+                "capacity_per_head": [100.0],
+                "hiring_lead_months": [5.0],
+            }
+        ),
     }
 
 
 def flat_draws(units: float) -> xr.DataArray:
-    return xr.DataArray(np.full((4, 1, 2), units), dims=("sample", "sku", "ds"),
-                        coords={"sample": np.arange(4), "sku": ["A"], "ds": [JAN, FEB]})
+    return xr.DataArray(
+        np.full((4, 1, 2), units), dims=("sample", "sku", "ds"), coords={"sample": np.arange(4), "sku": ["A"], "ds": [JAN, FEB]}
+    )
 
 
 KW = dict(service_level=0.95, scenario="p50", overtime_pct=0.0, holding_pct_year=0.22, overtime_cost=58.0)
@@ -70,7 +86,8 @@ def test_build_plan_takes_labour_from_the_headcount_table():
 def test_plan_kwargs_reads_the_supply_and_finance_params():
     params = SimpleNamespace(
         supply=SupplyParams(storage_limit_units=5000, lateness_cost_pct_of_price_per_month=0.1, review_period_months=2),
-        finance=FinanceParams(overtime_cost_eur_per_hour=70))
+        finance=FinanceParams(overtime_cost_eur_per_hour=70),
+    )
     kw = plan_kwargs(params)
     assert kw["storage_limit"] == 5000 and kw["lateness_pct"] == 0.1 and kw["overtime_cost"] == 70
     assert kw["stockout_pct"] == 0.30 and kw["scenario"] == "p50" and kw["review_months"] == 2
@@ -83,9 +100,20 @@ def test_people_check_keeps_the_columns_later_steps_read():
     res, _ = build_plan(flat_draws(400.0), tables, **KW)
     demand = scenario_demand(flat_draws(400.0), "p50")
     pipeline = pd.DataFrame({"region": ["DACH"] * 30})
-    head = pd.concat([tables["headcount"], pd.DataFrame({
-        "role": ["sales_rep"], "region": ["DACH"], "headcount": [1.0], "capacity_per_head": [12.0],
-        "hiring_lead_months": [2.0]})])
+    head = pd.concat(
+        [
+            tables["headcount"],
+            pd.DataFrame(
+                {
+                    "role": ["sales_rep"],
+                    "region": ["DACH"],
+                    "headcount": [1.0],
+                    "capacity_per_head": [12.0],
+                    "hiring_lead_months": [2.0],
+                }
+            ),
+        ]
+    )
     out = check_staffing(head, pipeline, demand, res.line_use, tables["production_lines"], today=JAN)
     assert {"role", "region", "available", "required_at_peak", "gap", "hiring_lead_months", "status"} <= set(out.columns)
     reps = out.set_index("role").loc["sales_rep"]
@@ -98,13 +126,15 @@ def test_people_check_keeps_the_columns_later_steps_read():
 
 
 def test_backlog_burndown_serves_the_backlog_first():
-    plan = pd.DataFrame({
-        "sku": ["A"] * 3 + ["B"] * 3,
-        "month": [MAR, JAN, FEB] * 2,  # unsorted on purpose
-        "production": [100.0, 100.0, 100.0, 999.0, 999.0, 999.0],
-        "demand": [80.0, 80.0, 80.0, 0.0, 0.0, 0.0],
-        "backorders": [0.0, 150.0, 40.0, 0.0, 0.0, 0.0],
-    })
+    plan = pd.DataFrame(
+        {
+            "sku": ["A"] * 3 + ["B"] * 3,
+            "month": [MAR, JAN, FEB] * 2,  # unsorted on purpose
+            "production": [100.0, 100.0, 100.0, 999.0, 999.0, 999.0],
+            "demand": [80.0, 80.0, 80.0, 0.0, 0.0, 0.0],
+            "backorders": [0.0, 150.0, 40.0, 0.0, 0.0, 0.0],
+        }
+    )
     out = backlog_burndown(plan, "A", backlog_units=250, on_hand=30, units_per_customer=1.25)
     assert list(out["month"]) == [JAN, FEB, MAR]
     # waiting customers get the stock first, whatever new demand does: 250 - 130, - 100, - 100
@@ -135,9 +165,11 @@ def test_launch_effect_compares_waiting_customers():
 def test_sku_draws_sums_regions_and_scenario_demand_picks_quantiles():
     samples = np.arange(1, 101, dtype=float)  # 1..100
     values = np.stack([samples, 2 * samples, 10 * samples], axis=1)[:, :, None].repeat(2, axis=2)
-    series = xr.DataArray(values, dims=("sample", "unique_id", "ds"),
-                          coords={"sample": np.arange(100), "unique_id": ["A|DACH", "A|Nordics", "B|DACH"],
-                                  "ds": [JAN, FEB]})
+    series = xr.DataArray(
+        values,
+        dims=("sample", "unique_id", "ds"),
+        coords={"sample": np.arange(100), "unique_id": ["A|DACH", "A|Nordics", "B|DACH"], "ds": [JAN, FEB]},
+    )
     by_sku = sku_draws(series)
     assert sorted(by_sku["sku"].values) == ["A", "B"]
     assert by_sku.sel(sku="A").values[:, 0] == pytest.approx(3 * samples)
@@ -154,8 +186,13 @@ def test_shared_resources_are_named_from_the_companys_own_routings_and_bom():
     from sop_lib.supply import shared_resources
 
     routings = pd.DataFrame({"sku": ["NEW", "OLD", "X"], "line_id": ["L9", "L9", "L1"]})
-    bom = pd.DataFrame({"sku": ["NEW", "NEW", "OLD", "OLD"], "component": ["C1", "C2", "C1", "C3"],
-                        "component_name": ["Motor", "Lid", "Motor", "Base"]})
+    bom = pd.DataFrame(
+        {
+            "sku": ["NEW", "NEW", "OLD", "OLD"],
+            "component": ["C1", "C2", "C1", "C3"],
+            "component_name": ["Motor", "Lid", "Motor", "Base"],
+        }
+    )
     lines = pd.DataFrame({"line_id": ["L9"], "line_name": ["Press hall"]})
     assert shared_resources("NEW", "OLD", routings, bom, lines) == "line Press hall and component (motor)"
     assert shared_resources("NEW", "X", routings, bom, lines) == ""
@@ -167,8 +204,10 @@ def test_launch_delay_sentence_gives_a_reason_only_for_a_real_delay():
     none = pd.DataFrame({"extra_waiting": [0.0, 0.0, -3.0]})
     some = pd.DataFrame({"extra_waiting": [0.0, 120.0, 40.0]})
     assert launch_delay_sentence(none, "NEW", "OLD", "line A") == (
-        "The NEW launch keeps no one waiting longer, although it needs the same line A.")
+        "The NEW launch keeps no one waiting longer, although it needs the same line A."
+    )
     assert launch_delay_sentence(some, "NEW", "OLD", "line A") == (
         "The launch's demand adds 160 customer-months of waiting (peak 120 more customers in one month), "
-        "because NEW needs the same line A.")
+        "because NEW needs the same line A."
+    )
     assert launch_delay_sentence(none, "NEW", "OLD", "").endswith("it shares no line or component with OLD.")
