@@ -29,10 +29,13 @@ from sop_lib.supply.backlog import (
     shared_resources,
 )
 from sop_lib.supply.inventory import (
+    AT_RISK,
     DAYS_PER_MONTH,
+    RISK_MONTHS,
     cost_optimal_service_level,
     expected_cycle_cost,
     inventory_risk,
+    near_term_stockout,
     normal_loss,
     protection_demand,
     safety_stock,
@@ -75,6 +78,9 @@ from sop_lib.supply.purchasing import (
 )
 
 __all__ = [
+    "AT_RISK",
+    "near_term_stockout",
+    "RISK_MONTHS",
     "backlog_burndown",
     "backlog_facts",
     "backlog_sentence",

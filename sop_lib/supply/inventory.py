@@ -267,3 +267,13 @@ def inventory_risk(draws: xr.DataArray, plan: pd.DataFrame, on_hand: pd.Series, 
             "inventory_p90": np.quantile(net, 0.9, axis=0).ravel(),
         }
     )
+
+
+RISK_MONTHS = 3  # stock-out risk is reported for the next 3 months: later months are re-planned before they come
+AT_RISK = 0.2  # a SKU whose stock-out probability in those months exceeds this is "at risk" (steps 3 and 5)
+
+
+def near_term_stockout(risk: pd.DataFrame, months: int = RISK_MONTHS) -> pd.Series:
+    """Each SKU's highest stock-out probability in the next ``months`` of `inventory_risk`, highest first."""
+    near = risk[risk["month"] < risk["month"].min() + pd.DateOffset(months=months)]
+    return near.groupby("sku")["stockout_probability"].max().sort_values(ascending=False)
