@@ -3,13 +3,13 @@
 Reports the replay's seconds, split into the suite's forecasts and the rest (three LPs a
 month and the bookkeeping), beside one forecast of the whole history with the same fast
 profile measured in the same run, so the figure reads as "a replay costs N forecasts".
-Prints the summary table the README quotes (one row per policy).
+Prints the summary table docs/plan-quality.md quotes (one row per policy).
 
     python benchmarks/bench_backtest.py [--months 12] [--below-safety 0.02,0.08,0.3]
 
 ``--below-safety`` replays again with other LP penalties per unit-month below safety
 stock (share of price; the LP's default is 0.02), on the same forecasts: the experiment
-behind the README's "tried and lost".
+behind docs/plan-quality.md's "tried and lost".
 """
 
 from __future__ import annotations

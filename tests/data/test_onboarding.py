@@ -55,8 +55,15 @@ def test_german_exports_are_read_as_they_are(proposed):
 
 def test_every_guess_carries_a_comment(proposed):
     lines = proposed.read_text(encoding="utf-8").splitlines()
-    guesses = [ln for ln in lines if re.match(r"\s+(encoding|delimiter|decimal|date_format|columns|values|scale|"
-                                              r"constants|regions|region_aliases):", ln)]
+    guesses = [
+        ln
+        for ln in lines
+        if re.match(
+            r"\s+(encoding|delimiter|decimal|date_format|columns|values|scale|"
+            r"constants|regions|region_aliases):",
+            ln,
+        )
+    ]
     assert guesses and all("# guess:" in ln for ln in guesses)
 
 
@@ -109,13 +116,13 @@ def test_sop_init_command_prints_what_step_1_will_find(exports, tmp_path, capsys
     assert "pass --force" in capsys.readouterr().err
 
 
-def test_sop_sources_prints_every_contract_and_the_readme_holds_the_same(capsys):
+def test_sop_sources_prints_every_contract_and_the_docs_hold_the_same(capsys):
     assert cli.main(["sources"]) == 0
     printed = capsys.readouterr().out
     assert printed == describe()
     for name, schema in CONTRACTS.items():
         assert f"#### `{name}`" in printed and all(f"| `{c}` |" in printed for c in schema.columns)
     assert "one of: active, planned, discontinued" in printed and "optional; without it:" in printed
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("<!-- sop sources -->\n")[1].split("<!-- /sop sources -->")[0]
-    assert section == printed, "README's data contracts differ from `sop sources`: paste its output between the markers"
+    page = (ROOT / "docs" / "data-contracts.md").read_text(encoding="utf-8")
+    section = page.split("## Sources\n\n", 1)[1].split("\n## Checks\n", 1)[0]
+    assert section == printed, "docs/data-contracts.md differs from `sop sources`: run `python docs/generate.py`"
