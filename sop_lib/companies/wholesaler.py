@@ -7,7 +7,7 @@ exports as they come: ``;``-separated CSV in cp1252 with decimal commas and dd.m
 dates, a DuckDB ERP file, an Excel workbook with German sheet names, German category
 values, percentages in percent and no region column anywhere.
 
-It exists so that `sop init`, the README's "Your own data" walkthrough and the tests meet
+It exists so that `sop init`, the README's "Your own data" walkthrough (docs/own-data.md) and the tests meet
 exports the suite was not written around (``sop demo --company wholesaler``).
 """
 

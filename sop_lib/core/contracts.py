@@ -22,7 +22,7 @@ def _schema(columns: dict[str, Column], unique: list[str] | None = None) -> Data
 
 
 def _c(dtype, meaning: str, *checks: Check, **kw) -> Column:
-    """A contract column with its meaning (shown by `sop sources` and in the README)."""
+    """A contract column with its meaning (shown by `sop sources` and in docs/data-contracts.md)."""
     return Column(dtype, list(checks) or None, description=meaning, **kw)
 
 
@@ -379,8 +379,8 @@ def _type(column: Column) -> str:
 
 
 def describe() -> str:
-    """Every contract as Markdown: what `sop sources` prints and the README's data-contract
-    section holds (a test keeps the two equal, so the documentation cannot drift)."""
+    """Every contract as Markdown: what `sop sources` prints and docs/data-contracts.md
+    holds (a test keeps the two equal, so the documentation cannot drift)."""
     out = []
     for name, schema in CONTRACTS.items():
         need = "required" if name in REQUIRED_SOURCES else f"optional; without it: {WITHOUT[name]}"

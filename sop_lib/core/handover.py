@@ -21,7 +21,7 @@ from sop_lib.core.params import MONTH
 
 ARTIFACTS_DIR = "artifacts"  # a cycle's hand-over files, beside its HTML reports
 
-# artifact name -> step that writes it (the README's hand-over table documents columns).
+# artifact name -> step that writes it (docs/steps/*.md document their columns).
 # A step may also write extra tables of its own; names listed here are reserved to their step
 # and are what `step_complete` checks before a later step may run.
 ARTIFACTS: dict[str, int] = {

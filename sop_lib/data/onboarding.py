@@ -421,7 +421,7 @@ def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
     if absent:
         lines.append(f"  # not found, so left out (optional): {', '.join(absent)}")
     lines += ["", "demand:",
-              "  model: auto   # each family takes the model that forecast its held-out months better (see README);",
+              "  model: auto   # each family takes the model that forecast its held-out months better (docs/steps/2-demand.md);",
               "                # ets (MAP, seconds per hundred series) is the fast choice for a first look",
               "  time_budget_s: 300  # the most seconds one NUTS fit of the trend model may take; beyond, ets by MAP",
               "  horizon_months: 12", "  holdout_months: 6"]

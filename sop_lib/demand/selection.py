@@ -144,7 +144,7 @@ def forecast_chosen(
     runs over its time budget here leaves its series to the ets model, and the returned
     choice says so."""
     common = dict(group_col=group_col, quantiles=quantiles, seed=seed, return_draws=True, **fit_kwargs)
-    if choice is None:  # the model named in the params: no choice, and no budget (README)
+    if choice is None:  # the model named in the params: no choice, and no budget (docs/steps/2-demand.md)
         return forecast(history, horizon, future_regressors=future_regressors, **common)
     common = {k: v for k, v in common.items() if k not in ("model", "method")}  # the choice says which
     if group_col is None:  # one family of everything, as `backtest(select=True)` treats it

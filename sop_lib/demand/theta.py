@@ -32,9 +32,9 @@ from sop_lib.demand.design import OFFSET, Design
 
 ALPHAS = np.linspace(0.02, 0.98, 49)  # the SES smoothing weights searched
 SEASONAL_TEST_Z = 1.645  # one-sided 90% test on the seasonal-lag autocorrelation
-STEPS = 3  # months ahead whose squared errors the fit minimises (validation: README, Forecast benchmark)
-WEIGHT = 0.5  # share of the ets model's draws taken from Theta (validation: README, Forecast benchmark)
-SIGMA_SCALE = 1.15  # widening of the in-sample error spread for the draws (validation: README)
+STEPS = 3  # months ahead whose squared errors the fit minimises (validation: docs/forecast-benchmark.md)
+WEIGHT = 0.5  # share of the ets model's draws taken from Theta (validation: docs/forecast-benchmark.md)
+SIGMA_SCALE = 1.15  # widening of the in-sample error spread for the draws (validation: docs/forecast-benchmark.md)
 
 
 def _left_align(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
