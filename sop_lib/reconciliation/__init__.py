@@ -28,6 +28,7 @@ from sop_lib.reconciliation.scenario_inputs import (
     raise_for_scenarios,
     scenario_inputs,
 )
+from sop_lib.reconciliation.viability import LAUNCH_DELAYS
 
 __all__ = [
     "BASE",
@@ -45,4 +46,5 @@ __all__ = [
     "raise_for_scenarios",
     "scenario_inputs",
     "series_without_launches",
+    "LAUNCH_DELAYS",
 ]

@@ -76,6 +76,7 @@ from sop_lib.supply.purchasing import (
     purchase_orders,
     supplier_risk,
 )
+from sop_lib.supply.summary import MONTH_BAR_DAYS, in_words
 
 __all__ = [
     "AT_RISK",
@@ -124,4 +125,6 @@ __all__ = [
     "unit_costs_per_cycle",
     "worker_hours",
     "z_for_fill_rate",
+    "in_words",
+    "MONTH_BAR_DAYS",
 ]
