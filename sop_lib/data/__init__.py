@@ -14,7 +14,8 @@ then stops the cycle if any problem blocks.
 One module per concern: `problems` (what a finding says), `reading` (one source from where it
 lives), `checks` (contracts and cross-source checks), `harmonise` (regions, units, the monthly
 grid), `loading` (`load_sources`), `quality` (the traffic light and the sales' quality);
-`review` (earlier cycles' forecasts against what was sold) and `onboarding` (`sop init`).
+`review` (earlier cycles' forecasts against what was sold), `onboarding` (`sop init`) and `report`
+(the sentences, KPI cards, tables and charts of step 1's report).
 """
 
 from sop_lib.data.checks import (

@@ -9,9 +9,13 @@ it: `drivers` (promotions, shocks, consensus overrides), `launches` (new product
 analogs), `young` (series too short for the model), `selection` (which model
 for which family, from held-out evidence), `partitioned` (one fit per family, in-process or
 on Dask) and `evaluation` (accuracy and
-calibration on held-out months).
+calibration on held-out months). `consensus` builds the plan's demand from the model's
+draws (shocks, launches, CRM pipeline, consensus overrides: `consensus_chain`), for step 2
+and for the what-ifs that rebuild it; `briefing` holds the sentences, tables and charts of
+step 2's report.
 """
 
+from sop_lib.demand.consensus import ConsensusDraws, consensus_chain
 from sop_lib.demand.design import ForecastInputError, quantile_column
 from sop_lib.demand.diagnostics import (
     ESS_OK,
@@ -107,4 +111,6 @@ __all__ = [
     "forecast_chosen",
     "posterior_files",
     "young_draws",
+    "ConsensusDraws",
+    "consensus_chain",
 ]

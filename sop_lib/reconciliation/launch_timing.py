@@ -28,10 +28,9 @@ def series_without_launches(ds: xr.Dataset, launches: pd.DataFrame) -> tuple[xr.
 def demand_without_launches(ds: xr.Dataset, launches: pd.DataFrame, overrides: pd.DataFrame | None = None) -> xr.DataArray:
     """The plan's demand as if no product were launched (overrides on launched SKUs dropped)."""
     base, extra = series_without_launches(ds, launches)
-    out = demand.add_series(base, extra) if extra is not None else base
-    if overrides is not None and len(overrides):
-        out = demand.apply_overrides(out, overrides[~overrides["sku"].isin(launches["sku"])])
-    return out
+    kept = overrides[~overrides["sku"].isin(launches["sku"])] if overrides is not None and len(overrides) else None
+    # no launch, no shock and the pipeline's series as step 2 drew them: nothing is drawn, the seed is unused
+    return demand.consensus_chain(base, launches.iloc[:0], seed=0, pipeline=extra, overrides=kept).consensus
 
 
 def launch_timing(
@@ -57,11 +56,9 @@ def launch_timing(
     back = supply.backlog_facts(facts, analog)
     rows = []
     for delay in delays:
-        scenario = demand.apply_launches(base, launches, seed=seed, delay_months=delay)
-        if extra is not None:
-            scenario = demand.add_series(scenario, extra)
-        if overrides is not None and len(overrides):
-            scenario = demand.apply_overrides(scenario, overrides)
+        scenario = demand.consensus_chain(
+            base, launches, seed=seed, pipeline=extra, overrides=overrides, delay_months=delay
+        ).consensus
         plan, _ = supply.build_plan(supply.sku_draws(scenario), tables, **plan_kwargs)
         burn = supply.backlog_burndown(plan.plan, analog, back["units"], back["on_hand"], back["per_customer"])
         fin = finance.financial_plan(

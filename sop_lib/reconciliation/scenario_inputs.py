@@ -130,11 +130,7 @@ def scenario_inputs(
             for col in ("earliest_launch", "likely_launch", "latest_launch"):
                 launches.loc[rows, col] = launches.loc[rows, col] + pd.DateOffset(months=m)
         base, extra = series_without_launches(ds, tables["launches"])
-        consensus = demand.apply_launches(base, launches, seed=seed)
-        if extra is not None:
-            consensus = demand.add_series(consensus, extra)
-        if overrides is not None and len(overrides):
-            consensus = demand.apply_overrides(consensus, overrides)
+        consensus = demand.consensus_chain(base, launches, seed=seed, pipeline=extra, overrides=overrides).consensus
     shocks = [
         Shock(
             name=f"change {j}",
