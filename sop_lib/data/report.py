@@ -14,10 +14,9 @@ import pandas as pd
 
 from sop_lib.core import reporting as rp
 from sop_lib.data.quality import robust_outliers, seasonal_peak
+from sop_lib.data.review import BIAS_OK, COVERAGE_OK
 
 STATUS_ORDER = {"red": 0, "amber": 1, "green": 2}  # the traffic light, worst first
-BIAS_OK = 0.05  # |bias| up to this is no material bias (a good tone)
-COVERAGE_OK = (0.7, 0.9)  # share of actuals inside P10-P90 that counts as honest bands (about 80%)
 ALL_FAMILIES = "All families"  # the total row of `review.family_review`
 # the robust z-score `quality.robust_outliers` flags beyond, read from the function so the sentence cannot drift
 OUTLIER_Z = inspect.signature(robust_outliers).parameters["threshold"].default

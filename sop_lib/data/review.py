@@ -42,17 +42,22 @@ from sop_lib.core.params import MONTH
 
 FORECAST = "demand_forecast"  # the hand-over table each cycle archives its forecast in
 TS_LIMIT = 4.0  # |tracking signal| beyond this = persistent bias (the textbook threshold)
+BIAS_OK = 0.05  # |bias| up to this is no material bias
+COVERAGE_OK = (0.7, 0.9)  # share of actuals inside P10-P90 that counts as honest bands (about 80%)
 
 
 def _earlier(cycle_name: str, cycle: str) -> bool:
     return bool(MONTH.fullmatch(cycle_name)) and cycle_name < cycle
 
 
-
 def read_report_archive(reports_root: str | Path, cycle: str) -> pd.DataFrame:
     """Forecasts archived by earlier completed cycles of this suite under ``reports_root``."""
-    return _tidy([handover.read_table(f, FORECAST).assign(cycle=f.name, origin=f"reports/{f.name}")
-                  for f in handover.completed_cycles(reports_root, FORECAST, before=cycle)])
+    return _tidy(
+        [
+            handover.read_table(f, FORECAST).assign(cycle=f.name, origin=f"reports/{f.name}")
+            for f in handover.completed_cycles(reports_root, FORECAST, before=cycle)
+        ]
+    )
 
 
 def read_folder_archive(folder: str | Path | None, cycle: str) -> pd.DataFrame:
@@ -69,8 +74,9 @@ def read_folder_archive(folder: str | Path | None, cycle: str) -> pd.DataFrame:
 def _tidy(frames: list[pd.DataFrame]) -> pd.DataFrame:
     cols = ["cycle", "origin", "ds", "sku", "region", "family", "mean", "p10", "p50", "p90", "stat_mean"]
     if not frames:  # a company's first cycle: typed, so every review below works on it (and finds nothing)
-        empty = pd.DataFrame({c: pd.Series(dtype=float if c in ("mean", "p10", "p50", "p90", "stat_mean") else object)
-                              for c in cols})
+        empty = pd.DataFrame(
+            {c: pd.Series(dtype=float if c in ("mean", "p10", "p50", "p90", "stat_mean") else object) for c in cols}
+        )
         return empty.astype({"ds": "datetime64[ns]"})
     df = pd.concat(frames, ignore_index=True)
     if "stat_mean" not in df:
@@ -91,11 +97,13 @@ def archive_summary(archive: pd.DataFrame) -> pd.DataFrame:
     if archive.empty:
         return pd.DataFrame(columns=["cycle", "origin", "series", "months_ahead", "has_statistical"])
     g = archive.groupby(["cycle", "origin"])
-    return pd.DataFrame({
-        "series": g.apply(lambda d: d[["sku", "region"]].drop_duplicates().shape[0], include_groups=False),
-        "months_ahead": g["ds"].nunique(),
-        "has_statistical": g["stat_mean"].apply(lambda s: bool(s.notna().any())),
-    }).reset_index()
+    return pd.DataFrame(
+        {
+            "series": g.apply(lambda d: d[["sku", "region"]].drop_duplicates().shape[0], include_groups=False),
+            "months_ahead": g["ds"].nunique(),
+            "has_statistical": g["stat_mean"].apply(lambda s: bool(s.notna().any())),
+        }
+    ).reset_index()
 
 
 def match_actuals(archive: pd.DataFrame, monthly: pd.DataFrame, cycle: str) -> pd.DataFrame:
@@ -141,7 +149,7 @@ def tracking_signal(matched: pd.DataFrame, point: str = "mean") -> pd.DataFrame:
 def _status(ts: float, coverage: float, bias: float) -> str:
     if (pd.notna(ts) and abs(ts) > TS_LIMIT) or (pd.notna(coverage) and coverage < 0.6):
         return "red"
-    if (pd.notna(coverage) and not 0.7 <= coverage <= 0.9) or (pd.notna(bias) and abs(bias) > 0.10):
+    if (pd.notna(coverage) and not COVERAGE_OK[0] <= coverage <= COVERAGE_OK[1]) or (pd.notna(bias) and abs(bias) > 0.10):
         return "amber"
     return "green"
 
@@ -152,8 +160,18 @@ def family_review(matched: pd.DataFrame, point: str = "mean") -> pd.DataFrame:
     Status: red when the tracking signal is beyond +-4 or fewer than 60% of actuals fell
     inside P10-P90; amber when coverage is outside 70-90% or the bias beyond +-10%.
     """
-    cols = ["family", "status", "forecasts", "actual_units", "wape", "bias", "tracking_signal",
-            "coverage_p10_p90", "wape_statistical", "fva_points"]
+    cols = [
+        "family",
+        "status",
+        "forecasts",
+        "actual_units",
+        "wape",
+        "bias",
+        "tracking_signal",
+        "coverage_p10_p90",
+        "wape_statistical",
+        "fva_points",
+    ]
     if matched.empty:
         return pd.DataFrame(columns=cols)
     ts = tracking_signal(matched, point)
@@ -168,10 +186,20 @@ def family_review(matched: pd.DataFrame, point: str = "mean") -> pd.DataFrame:
         cov = float(((d["actual"] >= d["p10"]) & (d["actual"] <= d["p90"])).mean())
         bias = _bias(d["actual"], d[point])
         t = total_ts if family == "All families" else last_ts.get(family, np.nan)
-        rows.append({"family": family, "status": _status(t, cov, bias), "forecasts": len(d),
-                     "actual_units": float(d["actual"].sum()), "wape": wape, "bias": bias, "tracking_signal": t,
-                     "coverage_p10_p90": cov, "wape_statistical": wape_stat,
-                     "fva_points": (wape_stat - wape) * 100 if has_stat else np.nan})
+        rows.append(
+            {
+                "family": family,
+                "status": _status(t, cov, bias),
+                "forecasts": len(d),
+                "actual_units": float(d["actual"].sum()),
+                "wape": wape,
+                "bias": bias,
+                "tracking_signal": t,
+                "coverage_p10_p90": cov,
+                "wape_statistical": wape_stat,
+                "fva_points": (wape_stat - wape) * 100 if has_stat else np.nan,
+            }
+        )
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -179,9 +207,15 @@ def lag_review(matched: pd.DataFrame, point: str = "mean") -> pd.DataFrame:
     """Accuracy by how far ahead the forecast was made: error grows with the lead time."""
     rows = []
     for lag, d in matched.groupby("lag"):
-        rows.append({"months_ahead": int(lag), "forecasts": len(d), "wape": _wape(d["actual"], d[point]),
-                     "bias": _bias(d["actual"], d[point]),
-                     "coverage_p10_p90": float(((d["actual"] >= d["p10"]) & (d["actual"] <= d["p90"])).mean())})
+        rows.append(
+            {
+                "months_ahead": int(lag),
+                "forecasts": len(d),
+                "wape": _wape(d["actual"], d[point]),
+                "bias": _bias(d["actual"], d[point]),
+                "coverage_p10_p90": float(((d["actual"] >= d["p10"]) & (d["actual"] <= d["p90"])).mean()),
+            }
+        )
     return pd.DataFrame(rows, columns=["months_ahead", "forecasts", "wape", "bias", "coverage_p10_p90"])
 
 
@@ -199,16 +233,27 @@ def override_review(matched: pd.DataFrame, point: str = "mean", min_change: floa
         closer = (g["actual"] - g[point]).abs() < (g["actual"] - g["stat_mean"]).abs()
         farther = (g["actual"] - g[point]).abs() > (g["actual"] - g["stat_mean"]).abs()
         ws, wc = _wape(g["actual"], g["stat_mean"]), _wape(g["actual"], g[point])
-        rows.append({"family": family, "overridden": len(g), "helped": int(closer.sum()), "hurt": int(farther.sum()),
-                     "share_helped": float(closer.mean()) if len(g) else np.nan,
-                     "wape_statistical": ws, "wape_consensus": wc, "fva_points": (ws - wc) * 100})
+        rows.append(
+            {
+                "family": family,
+                "overridden": len(g),
+                "helped": int(closer.sum()),
+                "hurt": int(farther.sum()),
+                "share_helped": float(closer.mean()) if len(g) else np.nan,
+                "wape_statistical": ws,
+                "wape_consensus": wc,
+                "fva_points": (ws - wc) * 100,
+            }
+        )
     return pd.DataFrame(rows, columns=cols)
 
 
 def worst_misses(matched: pd.DataFrame, n: int = 8, point: str = "mean") -> pd.DataFrame:
     """The SKU x region series that contributed most absolute error: where to look first."""
     if matched.empty:
-        return pd.DataFrame(columns=["family", "sku", "region", "actual_units", "forecast_units", "bias", "wape", "share_of_error"])
+        return pd.DataFrame(
+            columns=["family", "sku", "region", "actual_units", "forecast_units", "bias", "wape", "share_of_error"]
+        )
     d = matched.assign(abs_err=(matched["actual"] - matched[point]).abs())
     g = d.groupby(["family", "sku", "region"])
     out = pd.DataFrame({"actual_units": g["actual"].sum(), "forecast_units": g[point].sum(), "abs_err": g["abs_err"].sum()})
@@ -224,32 +269,47 @@ def findings(fam: pd.DataFrame, overrides: pd.DataFrame, worst: pd.DataFrame) ->
     for _, r in fam[fam["family"] != "All families"].iterrows():
         direction = "too high" if r["bias"] > 0 else "too low"
         if pd.notna(r["tracking_signal"]) and abs(r["tracking_signal"]) > TS_LIMIT:
-            out.append(f"{r['family']}: forecasts ran {abs(r['bias']):.0%} {direction}, and kept going that way "
-                       f"(tracking signal {r['tracking_signal']:+.1f}, beyond ±{TS_LIMIT:.0f}): a bias to correct, not bad luck.")
-        elif abs(r["bias"]) > 0.05:
-            out.append(f"{r['family']}: forecasts ran {abs(r['bias']):.0%} {direction} "
-                       f"(tracking signal {r['tracking_signal']:+.1f}, within ±{TS_LIMIT:.0f}).")
+            out.append(
+                f"{r['family']}: forecasts ran {abs(r['bias']):.0%} {direction}, and kept going that way "
+                f"(tracking signal {r['tracking_signal']:+.1f}, beyond ±{TS_LIMIT:.0f}): a bias to correct, not bad luck."
+            )
+        elif abs(r["bias"]) > BIAS_OK:
+            out.append(
+                f"{r['family']}: forecasts ran {abs(r['bias']):.0%} {direction} "
+                f"(tracking signal {r['tracking_signal']:+.1f}, within ±{TS_LIMIT:.0f})."
+            )
         else:
             out.append(f"{r['family']}: no material bias ({r['bias']:+.0%}); WAPE {r['wape']:.0%}.")
     total = fam[fam["family"] == "All families"]
     if len(total):
         cov = total["coverage_p10_p90"].iloc[0]
-        verdict = ("about right" if 0.7 <= cov <= 0.9 else
-                   "too narrow: the plan under-states uncertainty" if cov < 0.7 else "wider than needed")
+        verdict = (
+            "about right"
+            if COVERAGE_OK[0] <= cov <= COVERAGE_OK[1]
+            else "too narrow: the plan under-states uncertainty"
+            if cov < COVERAGE_OK[0]
+            else "wider than needed"
+        )
         out.append(f"Actual sales fell inside the P10–P90 band {cov:.0%} of the time (about 80% is honest): {verdict}.")
     allo = overrides[overrides["family"] == "All families"]
     if len(allo) and allo["overridden"].iloc[0] > 0:
         o = allo.iloc[0]
         word = "improved" if o["fva_points"] > 0 else "worsened"
-        out.append(f"Consensus overrides changed {int(o['overridden']):,} forecasts; {o['share_helped']:.0%} moved closer to "
-                   f"what was sold, and they {word} WAPE on those forecasts by {abs(o['fva_points']):.1f} points.")
+        out.append(
+            f"Consensus overrides changed {int(o['overridden']):,} forecasts; {o['share_helped']:.0%} moved closer to "
+            f"what was sold, and they {word} WAPE on those forecasts by {abs(o['fva_points']):.1f} points."
+        )
         per = overrides[(overrides["family"] != "All families") & (overrides["overridden"] > 0)]
         if len(per) > 1 and per["fva_points"].gt(0).any() and per["fva_points"].lt(0).any():
-            parts = [f"{'saved' if r['fva_points'] > 0 else 'cost'} {abs(r['fva_points']):.1f} points on {r['family']}"
-                     for _, r in per.sort_values("fva_points", ascending=False).iterrows()]
+            parts = [
+                f"{'saved' if r['fva_points'] > 0 else 'cost'} {abs(r['fva_points']):.1f} points on {r['family']}"
+                for _, r in per.sort_values("fva_points", ascending=False).iterrows()
+            ]
             out.append("By family, the overrides " + " and ".join(parts) + ".")
     if len(worst):
         w = worst.iloc[0]
-        out.append(f"The largest single miss: {w['sku']} in {w['region']} ({w['share_of_error']:.0%} of all absolute error, "
-                   f"forecast {w['bias']:+.0%} against actuals).")
+        out.append(
+            f"The largest single miss: {w['sku']} in {w['region']} ({w['share_of_error']:.0%} of all absolute error, "
+            f"forecast {w['bias']:+.0%} against actuals)."
+        )
     return out
