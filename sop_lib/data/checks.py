@@ -40,10 +40,20 @@ def validate_source(name: str, spec: SourceSpec, df: pd.DataFrame) -> tuple[pd.D
     if missing:
         have = ", ".join(df.columns[:12])
         theirs = {ours: their for their, ours in spec.columns.items()}
-        return df, [_problem(name, spec, "missing_column", c, "", f"columns: {have}",
-                             f"a column named '{theirs[c]}' (mapped to '{c}' in sources.{name}.columns)" if c in theirs
-                             else f"a column named '{c}' (map yours under sources.{name}.columns)")
-                    for c in missing]
+        return df, [
+            _problem(
+                name,
+                spec,
+                "missing_column",
+                c,
+                "",
+                f"columns: {have}",
+                f"a column named '{theirs[c]}' (mapped to '{c}' in sources.{name}.columns)"
+                if c in theirs
+                else f"a column named '{c}' (map yours under sources.{name}.columns)",
+            )
+            for c in missing
+        ]
     try:
         return schema.validate(df, lazy=True), []
     except pandera.errors.SchemaErrors as exc:
@@ -66,9 +76,15 @@ _CHECK_WORDS = {
 }
 
 _CHECK_NAMES = {
-    "greater_than_or_equal_to": "out_of_range", "greater_than": "out_of_range", "in_range": "out_of_range",
-    "isin": "invalid_category", "field_uniqueness": "duplicate_key", "multiple_fields_uniqueness": "duplicate_key",
-    "not_nullable": "empty_value", "coerce_dtype": "wrong_type", "dtype": "wrong_type",
+    "greater_than_or_equal_to": "out_of_range",
+    "greater_than": "out_of_range",
+    "in_range": "out_of_range",
+    "isin": "invalid_category",
+    "field_uniqueness": "duplicate_key",
+    "multiple_fields_uniqueness": "duplicate_key",
+    "not_nullable": "empty_value",
+    "coerce_dtype": "wrong_type",
+    "dtype": "wrong_type",
 }
 
 
@@ -107,7 +123,9 @@ def _explain_failures(name: str, spec: SourceSpec, cases: pd.DataFrame) -> list[
         elif check == "column_in_dataframe":
             continue
         elif check == "field_uniqueness":
-            values = f"{len(idx)} rows share " + ", ".join(repr(v) for v in grp["failure_case"].drop_duplicates().head(MAX_ROWS_SHOWN))
+            values = f"{len(idx)} rows share " + ", ".join(
+                repr(v) for v in grp["failure_case"].drop_duplicates().head(MAX_ROWS_SHOWN)
+            )
         else:
             values = ", ".join(repr(v) for v in grp["failure_case"].head(MAX_ROWS_SHOWN))
         rows = row_label(spec, sorted(set(idx))) if idx else ""
@@ -134,8 +152,17 @@ def check_date_order(name: str, spec: SourceSpec, df: pd.DataFrame) -> list[Prob
                 rows = df[bad].head(MAX_ROWS_SHOWN)
                 label = (lambda r: f"{r[key]}: ") if key in df.columns else (lambda r: "")
                 values = ", ".join(f"{label(r)}{a} {r[a]:%Y-%m-%d} after {b} {r[b]:%Y-%m-%d}" for _, r in rows.iterrows())
-                problems.append(_problem(name, spec, "date_order", f"{a}, {b}", row_label(spec, list(df.index[bad])),
-                                         values, f"{' <= '.join(cols)}"))
+                problems.append(
+                    _problem(
+                        name,
+                        spec,
+                        "date_order",
+                        f"{a}, {b}",
+                        row_label(spec, list(df.index[bad])),
+                        values,
+                        f"{' <= '.join(cols)}",
+                    )
+                )
     return problems
 
 
@@ -154,9 +181,17 @@ def check_references(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpe
         if bad.any():
             idx = list(tables[src].index[bad])
             unknown = sorted(set(values[bad]))
-            problems.append(_problem(src, specs[src], "unknown_reference", col, row_label(specs[src], idx),
-                                     ", ".join(repr(v) for v in unknown[:MAX_ROWS_SHOWN]),
-                                     f"values listed in {ref}.{ref_col}"))
+            problems.append(
+                _problem(
+                    src,
+                    specs[src],
+                    "unknown_reference",
+                    col,
+                    row_label(specs[src], idx),
+                    ", ".join(repr(v) for v in unknown[:MAX_ROWS_SHOWN]),
+                    f"values listed in {ref}.{ref_col}",
+                )
+            )
     return problems
 
 
@@ -194,11 +229,18 @@ def check_discontinued(tables: dict[str, pd.DataFrame], specs: dict[str, SourceS
         if src == "marketing_calendar" and "end_date" in df and pd.api.types.is_datetime64_any_dtype(df["end_date"]):
             bad &= df["end_date"] >= pd.Timestamp(f"{cycle}-01")  # past campaigns are history, not a plan
         if bad.any():
-            problems.append(_problem(src, specs[src], "discontinued_reference", col, row_label(specs[src], list(df.index[bad])),
-                                     ", ".join(repr(v) for v in sorted(set(df.loc[bad, col].astype(str)))[:MAX_ROWS_SHOWN]),
-                                     "only SKUs that are active or planned in products.status"))
+            problems.append(
+                _problem(
+                    src,
+                    specs[src],
+                    "discontinued_reference",
+                    col,
+                    row_label(specs[src], list(df.index[bad])),
+                    ", ".join(repr(v) for v in sorted(set(df.loc[bad, col].astype(str)))[:MAX_ROWS_SHOWN]),
+                    "only SKUs that are active or planned in products.status",
+                )
+            )
     return problems
-
 
 
 def check_regions(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec], regions: list[str]) -> list[Problem]:
@@ -213,19 +255,27 @@ def check_regions(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec],
             continue
         bad = ~df[col].astype(str).isin(allowed)
         if bad.any():
-            problems.append(_problem(src, specs[src], "unknown_region", col, row_label(specs[src], list(df.index[bad])),
-                                     ", ".join(repr(v) for v in sorted(set(df.loc[bad, col].astype(str)))[:MAX_ROWS_SHOWN]),
-                                     f"one of {', '.join(regions)} (or add the spelling to data.region_aliases)"))
+            problems.append(
+                _problem(
+                    src,
+                    specs[src],
+                    "unknown_region",
+                    col,
+                    row_label(specs[src], list(df.index[bad])),
+                    ", ".join(repr(v) for v in sorted(set(df.loc[bad, col].astype(str)))[:MAX_ROWS_SHOWN]),
+                    f"one of {', '.join(regions)} (or add the spelling to data.region_aliases)",
+                )
+            )
     return problems
-
 
 
 def horizon_months(cycle: str, months: int) -> pd.DatetimeIndex:
     return pd.date_range(pd.Timestamp(f"{cycle}-01"), periods=months, freq="MS")
 
 
-def check_horizon(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec], cycle: str,
-                  months: int) -> tuple[pd.DataFrame, list[Problem]]:
+def check_horizon(
+    tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec], cycle: str, months: int
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Do targets, budget and marketing calendar reach to the end of the planning horizon?
 
     Returns per source the months covered (for the traffic light) and a finding for each
@@ -243,9 +293,17 @@ def check_horizon(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec],
             last = df[col].max()
             covered = int((horizon <= last).sum()) if pd.notna(last) else 0
             if covered < months:
-                problems.append(_problem(src, spec, "horizon_coverage", col, "",
-                                         f"the last campaign ends {last:%Y-%m-%d}" if pd.notna(last) else "no campaigns",
-                                         f"campaigns planned to {horizon[-1]:%Y-%m} (the {months}-month planning horizon {span})"))
+                problems.append(
+                    _problem(
+                        src,
+                        spec,
+                        "horizon_coverage",
+                        col,
+                        "",
+                        f"the last campaign ends {last:%Y-%m-%d}" if pd.notna(last) else "no campaigns",
+                        f"campaigns planned to {horizon[-1]:%Y-%m} (the {months}-month planning horizon {span})",
+                    )
+                )
             rows.append({"source": src, "horizon_covered": covered, "horizon_months": months})
             continue
         groups = df.groupby(list(by)) if by else [((), df)]
@@ -256,9 +314,20 @@ def check_horizon(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec],
             worst = min(worst, months - len(missing))
             if missing:
                 who = f"{by[0]} '{key[0] if isinstance(key, tuple) else key}'" if by else ""
-                shown = ", ".join(f"{m:%Y-%m}" for m in missing[:6]) + (f" (+{len(missing) - 6} more)" if len(missing) > 6 else "")
-                problems.append(_problem(src, spec, "horizon_coverage", col, who, f"no row for {shown}",
-                                         f"a row for every month {span} (the {months}-month planning horizon)"))
+                shown = ", ".join(f"{m:%Y-%m}" for m in missing[:6]) + (
+                    f" (+{len(missing) - 6} more)" if len(missing) > 6 else ""
+                )
+                problems.append(
+                    _problem(
+                        src,
+                        spec,
+                        "horizon_coverage",
+                        col,
+                        who,
+                        f"no row for {shown}",
+                        f"a row for every month {span} (the {months}-month planning horizon)",
+                    )
+                )
         rows.append({"source": src, "horizon_covered": worst, "horizon_months": months})
     return pd.DataFrame(rows, columns=["source", "horizon_covered", "horizon_months"]), problems
 
@@ -270,8 +339,9 @@ def freshness_rule(name: str, spec: SourceSpec, default_days: int) -> tuple[str 
     return FRESHNESS.get(name, (None, default_days))
 
 
-def check_freshness(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec], lineage: pd.DataFrame,
-                    cycle: str, default_days: int = 45) -> tuple[pd.DataFrame, list[Problem]]:
+def check_freshness(
+    tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec], lineage: pd.DataFrame, cycle: str, default_days: int = 45
+) -> tuple[pd.DataFrame, list[Problem]]:
     """How old each export is at the cycle start, by its rule; stale ones become findings."""
     start = pd.Timestamp(f"{cycle}-01")
     modified = lineage.set_index("source")["modified"] if len(lineage) else pd.Series(dtype="datetime64[ns]")
@@ -283,16 +353,29 @@ def check_freshness(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec
             latest, basis = modified.get(name, pd.NaT), "file modified"
         else:
             basis = f"latest {column}"
-            latest = df[column].max() if df is not None and column in df and pd.api.types.is_datetime64_any_dtype(df[column]) else pd.NaT
+            latest = (
+                df[column].max()
+                if df is not None and column in df and pd.api.types.is_datetime64_any_dtype(df[column])
+                else pd.NaT
+            )
         # an export made after the cycle started is as fresh as it gets: 0 days, not negative
         age = max(0, int((start - pd.Timestamp(latest).normalize()).days)) if pd.notna(latest) else None
         stale = age is not None and age > max_age
-        rows.append({"source": name, "fresh_by": basis, "latest_date": latest, "age_days": age,
-                     "max_age_days": max_age, "stale": stale})
+        rows.append(
+            {"source": name, "fresh_by": basis, "latest_date": latest, "age_days": age, "max_age_days": max_age, "stale": stale}
+        )
         if stale:
-            problems.append(_problem(name, spec, "stale", column or "", "", f"{basis} {pd.Timestamp(latest):%Y-%m-%d}, "
-                                     f"{age} days before the cycle start {start:%Y-%m-%d}",
-                                     f"an export at most {max_age} days old (sources.{name}.freshness)"))
+            problems.append(
+                _problem(
+                    name,
+                    spec,
+                    "stale",
+                    column or "",
+                    "",
+                    f"{basis} {pd.Timestamp(latest):%Y-%m-%d}, {age} days before the cycle start {start:%Y-%m-%d}",
+                    f"an export at most {max_age} days old (sources.{name}.freshness)",
+                )
+            )
     out = pd.DataFrame(rows, columns=["source", "fresh_by", "latest_date", "age_days", "max_age_days", "stale"])
     out["age_days"] = out["age_days"].astype("Int64")
     return out, problems

@@ -24,14 +24,16 @@ def harmonise_regions(tables: dict[str, pd.DataFrame], aliases: dict[str, str]) 
     return out
 
 
-
 def to_base_units(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """One unit system: quantities from sources that count cases become pieces, with the
     product master's ``units_per_case``. A SKU without a pack size cannot be converted."""
     out, problems = dict(tables), []
     products = tables.get("products")
-    per_case = (products.set_index("sku")["units_per_case"]
-                if products is not None and "units_per_case" in products.columns else pd.Series(dtype=float))
+    per_case = (
+        products.set_index("sku")["units_per_case"]
+        if products is not None and "units_per_case" in products.columns
+        else pd.Series(dtype=float)
+    )
     for src, col in QUANTITY_COLUMNS.items():
         if src not in out or specs[src].unit != "case" or col not in out[src].columns:
             continue
@@ -39,16 +41,24 @@ def to_base_units(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec])
         factor = df["sku"].map(per_case)
         bad = factor.isna()
         if bad.any():
-            problems.append(Problem(src, source_location(specs[src]), col, row_label(specs[src], list(df.index[bad])),
-                                    ", ".join(repr(v) for v in sorted(set(df.loc[bad, "sku"].astype(str)))[:MAX_ROWS_SHOWN]),
-                                    f"a units_per_case in products for every SKU (sources.{src}.unit is 'case')",
-                                    "block", "missing_column"))
+            problems.append(
+                Problem(
+                    src,
+                    source_location(specs[src]),
+                    col,
+                    row_label(specs[src], list(df.index[bad])),
+                    ", ".join(repr(v) for v in sorted(set(df.loc[bad, "sku"].astype(str)))[:MAX_ROWS_SHOWN]),
+                    f"a units_per_case in products for every SKU (sources.{src}.unit is 'case')",
+                    "block",
+                    "missing_column",
+                )
+            )
         out[src] = df.assign(**{col: df[col] * factor.fillna(1.0)})
     if products is not None:
         out["products"] = products.assign(
-            uom="unit", units_per_case=products["units_per_case"].fillna(1.0) if "units_per_case" in products else 1.0)
+            uom="unit", units_per_case=products["units_per_case"].fillna(1.0) if "units_per_case" in products else 1.0
+        )
     return out, problems
-
 
 
 # --- harmonisation --------------------------------------------------------------

@@ -46,8 +46,11 @@ def file_sha256(path: Path) -> str:
 
 def _lineage_row(name: str, spec: SourceSpec, path: Path | None, rows: int) -> dict:
     is_file = path is not None and path.is_file()
-    detail = f"sheet {spec.sheet}" if spec.kind == "excel" else (
-        f"table {spec.table}" if spec.table else (f"query {spec.query}" if spec.query else ""))
+    detail = (
+        f"sheet {spec.sheet}"
+        if spec.kind == "excel"
+        else (f"table {spec.table}" if spec.table else (f"query {spec.query}" if spec.query else ""))
+    )
     return {
         "source": name,
         "kind": spec.kind,
@@ -85,8 +88,11 @@ def load_sources(params: RunParams) -> LoadedData:
             df, contract_problems = validate_source(name, spec, df)
             # cells already reported as unreadable dates are not reported again as empty or duplicate
             unparsed = {p.column for p in date_problems if p.check == "unparseable_date"}
-            problems += [p for p in contract_problems
-                         if not (p.check in ("empty_value", "duplicate_key") and unparsed & set(p.column.split("+")))]
+            problems += [
+                p
+                for p in contract_problems
+                if not (p.check in ("empty_value", "duplicate_key") and unparsed & set(p.column.split("+")))
+            ]
             problems += check_date_order(name, spec, df)
         tables[name] = df
         lineage.append(_lineage_row(name, spec, path, len(df)))
@@ -124,8 +130,9 @@ def empty_table(name: str) -> pd.DataFrame:
     cols = {}
     for col, spec in CONTRACTS[name].columns.items():
         dtype = str(spec.dtype)
-        cols[col] = pd.Series(dtype="datetime64[ns]" if dtype.startswith("datetime") else
-                              ("float64" if dtype.startswith("float") else "object"))
+        cols[col] = pd.Series(
+            dtype="datetime64[ns]" if dtype.startswith("datetime") else ("float64" if dtype.startswith("float") else "object")
+        )
     return pd.DataFrame(cols)
 
 
@@ -133,5 +140,4 @@ def skipped(declared, step: int) -> str:
     """One line: the optional sources this step would use that the params file leaves out,
     and what the step does without each ('' when nothing is missing)."""
     parts = [f"{name} ({WITHOUT[name]})" for name in absent_sources(declared) if step in USED_BY.get(name, ())]
-    return ("Skipped for want of a source (declare it under sources: to enable it): " + "; ".join(parts) + "."
-            if parts else "")
+    return "Skipped for want of a source (declare it under sources: to enable it): " + "; ".join(parts) + "." if parts else ""

@@ -30,26 +30,71 @@ ONE_REGION = "company"  # the planning region of a company whose exports have no
 
 # Our column -> other names for it (compared after `_norm`: lower case, umlauts folded, no spaces).
 VOCABULARY: dict[str, tuple[str, ...]] = {
-    "sku": ("sku", "artikel", "artikelnummer", "artikelnr", "artnr", "article", "articleno", "item", "itemno",
-            "itemnumber", "productid", "productcode", "material", "materialnummer", "materialnr"),
+    "sku": (
+        "sku",
+        "artikel",
+        "artikelnummer",
+        "artikelnr",
+        "artnr",
+        "article",
+        "articleno",
+        "item",
+        "itemno",
+        "itemnumber",
+        "productid",
+        "productcode",
+        "material",
+        "materialnummer",
+        "materialnr",
+    ),
     "month": ("month", "monat", "period", "periode", "buchungsmonat", "date", "datum"),
     "region": ("region", "gebiet", "vertriebsgebiet", "verkaufsgebiet", "market", "markt", "salesregion"),
     "units": ("units", "menge", "absatz", "qty", "quantity", "stueck", "stk", "anzahl", "volume", "absatzmenge"),
     "net_revenue_eur": ("netrevenueeur", "netrevenue", "revenue", "umsatz", "nettoumsatz", "umsatzeur", "sales"),
     "name": ("name", "bezeichnung", "artikelbezeichnung", "description", "productname", "beschreibung", "kurztext"),
-    "family": ("family", "warengruppe", "produktgruppe", "artikelgruppe", "productgroup", "productfamily",
-               "category", "kategorie", "familie", "sortiment"),
+    "family": (
+        "family",
+        "warengruppe",
+        "produktgruppe",
+        "artikelgruppe",
+        "productgroup",
+        "productfamily",
+        "category",
+        "kategorie",
+        "familie",
+        "sortiment",
+    ),
     "status": ("status", "zustand", "lifecyclestatus", "artikelstatus", "auftragsstatus", "orderstatus"),
     "launch_date": ("launchdate", "einfuehrung", "einfuehrungsdatum", "markteinfuehrung", "launch", "startdatum"),
     "discontinue_date": ("discontinuedate", "auslauf", "auslaufdatum", "enddatum", "phaseout", "discontinued"),
     "replaces": ("replaces", "ersetzt", "nachfolgervon", "vorgaenger", "predecessor"),
     "list_price_eur": ("listpriceeur", "listprice", "listenpreis", "vkpreis", "verkaufspreis", "price", "preis"),
-    "unit_cost_eur": ("unitcosteur", "unitcost", "einstandspreis", "ekpreis", "einkaufspreis", "standardkosten",
-                      "herstellkosten", "cost", "kosten", "standardcost"),
+    "unit_cost_eur": (
+        "unitcosteur",
+        "unitcost",
+        "einstandspreis",
+        "ekpreis",
+        "einkaufspreis",
+        "standardkosten",
+        "herstellkosten",
+        "cost",
+        "kosten",
+        "standardcost",
+    ),
     "uom": ("uom", "einheit", "mengeneinheit", "unitofmeasure", "me"),
     "units_per_case": ("unitspercase", "stueckprokarton", "vpe", "packsize", "casesize", "inhalt"),
-    "order_id": ("orderid", "order", "orderno", "orderline", "auftragsnummer", "auftrag", "auftragsnr",
-                 "bestellnummer", "auftragsposition", "belegnummer"),
+    "order_id": (
+        "orderid",
+        "order",
+        "orderno",
+        "orderline",
+        "auftragsnummer",
+        "auftrag",
+        "auftragsnr",
+        "bestellnummer",
+        "auftragsposition",
+        "belegnummer",
+    ),
     "customer_id": ("customerid", "customer", "customerno", "kunde", "kundennummer", "kundennr", "debitor"),
     "qty": ("qty", "quantity", "menge", "offenemenge", "restmenge", "anzahl", "units", "openqty"),
     "order_date": ("orderdate", "auftragsdatum", "bestelldatum", "erfasstam", "belegdatum"),
@@ -57,8 +102,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "warehouse": ("warehouse", "lager", "lagerort", "standort", "location", "werk"),
     "on_hand": ("onhand", "bestand", "lagerbestand", "stock", "menge", "quantity", "qty"),
     "as_of": ("asof", "stichtag", "datum", "date", "snapshotdate", "bestandsdatum"),
-    "opportunity_id": ("opportunityid", "opportunity", "opportunityno", "chance", "chancennr", "chancennummer",
-                       "verkaufschance"),
+    "opportunity_id": ("opportunityid", "opportunity", "opportunityno", "chance", "chancennr", "chancennummer", "verkaufschance"),
     "stage": ("stage", "phase", "vertriebsphase", "salesstage", "verkaufsphase"),
     "probability": ("probability", "wahrscheinlichkeit", "abschlusswahrscheinlichkeit", "prob", "winprobability"),
     "amount_eur": ("amounteur", "amount", "betrag", "wert", "volumen", "value", "auftragswert"),
@@ -69,8 +113,16 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "hours_per_unit": ("hoursperunit", "stundenjeeinheit", "stundenprostueck", "vorgabezeit"),
     "component": ("component", "komponente", "einkaufsartikel", "bauteil", "material", "componentid"),
     "qty_per_unit": ("qtyperunit", "mengejeeinheit", "mengeproeinheit", "quantityper", "menge"),
-    "supplier_id": ("supplierid", "supplier", "supplierno", "lieferant", "lieferantennummer", "lieferantennr",
-                    "kreditor", "kreditorennummer"),
+    "supplier_id": (
+        "supplierid",
+        "supplier",
+        "supplierno",
+        "lieferant",
+        "lieferantennummer",
+        "lieferantennr",
+        "kreditor",
+        "kreditorennummer",
+    ),
     "supplier_name": ("suppliername", "lieferantenname", "name", "firma"),
     "lead_time_days": ("leadtimedays", "leadtime", "lieferzeit", "lieferzeittage", "wiederbeschaffungszeit"),
     "lead_time_sd_days": ("leadtimesddays", "leadtimesd", "streuung", "lieferzeitstreuung", "lieferzeitstdabw"),
@@ -100,30 +152,70 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
 
 # Their category value (normalised) -> ours, for the columns with an allowed list.
 VALUE_VOCABULARY: dict[str, str] = {
-    "aktiv": "active", "active": "active", "lieferbar": "active", "verfuegbar": "active",
-    "geplant": "planned", "neu": "planned", "planned": "planned", "inplanung": "planned",
-    "ausgelaufen": "discontinued", "auslauf": "discontinued", "inaktiv": "discontinued", "gesperrt": "discontinued",
+    "aktiv": "active",
+    "active": "active",
+    "lieferbar": "active",
+    "verfuegbar": "active",
+    "geplant": "planned",
+    "neu": "planned",
+    "planned": "planned",
+    "inplanung": "planned",
+    "ausgelaufen": "discontinued",
+    "auslauf": "discontinued",
+    "inaktiv": "discontinued",
+    "gesperrt": "discontinued",
     "discontinued": "discontinued",
-    "offen": "open", "open": "open", "rueckstand": "backordered", "backorder": "backordered",
-    "backordered": "backordered", "verzug": "backordered", "ueberfaellig": "backordered",
-    "niedrig": "low", "gering": "low", "low": "low", "mittel": "medium", "medium": "medium", "hoch": "high",
+    "offen": "open",
+    "open": "open",
+    "rueckstand": "backordered",
+    "backorder": "backordered",
+    "backordered": "backordered",
+    "verzug": "backordered",
+    "ueberfaellig": "backordered",
+    "niedrig": "low",
+    "gering": "low",
+    "low": "low",
+    "mittel": "medium",
+    "medium": "medium",
+    "hoch": "high",
     "high": "high",
-    "vertrieb": "sales_rep", "aussendienst": "sales_rep", "verkauf": "sales_rep", "sales": "sales_rep",
-    "salesrep": "sales_rep", "kundenservice": "service_agent", "innendienst": "service_agent",
-    "service": "service_agent", "serviceagent": "service_agent", "produktion": "production_worker",
-    "fertigung": "production_worker", "production": "production_worker", "productionworker": "production_worker",
-    "stueck": "unit", "stk": "unit", "unit": "unit", "st": "unit", "karton": "case", "case": "case",
+    "vertrieb": "sales_rep",
+    "aussendienst": "sales_rep",
+    "verkauf": "sales_rep",
+    "sales": "sales_rep",
+    "salesrep": "sales_rep",
+    "kundenservice": "service_agent",
+    "innendienst": "service_agent",
+    "service": "service_agent",
+    "serviceagent": "service_agent",
+    "produktion": "production_worker",
+    "fertigung": "production_worker",
+    "production": "production_worker",
+    "productionworker": "production_worker",
+    "stueck": "unit",
+    "stk": "unit",
+    "unit": "unit",
+    "st": "unit",
+    "karton": "case",
+    "case": "case",
 }
 ALL_WORDS = {"gesamt", "alle", "total", "all", "company", "unternehmen", "gesamtunternehmen"}
 
 # A table's name hints at its source (file, sheet or table name, normalised).
 NAME_HINTS: dict[str, tuple[str, ...]] = {
-    "sales_history": ("sales", "absatz", "verkauf", "umsatz"), "products": ("product", "artikel", "stamm"),
-    "open_orders": ("order", "auftra", "bestell"), "inventory": ("inventory", "stock", "bestand", "lager"),
-    "pipeline": ("pipeline", "crm", "chance", "opportunit"), "production_lines": ("line", "linie", "anlage"),
-    "routings": ("routing", "arbeitsplan"), "bom": ("bom", "stueckliste", "bezugsquelle", "material"),
-    "suppliers": ("supplier", "lieferant"), "targets": ("target", "ziel"), "budget": ("budget", "opex"),
-    "headcount": ("headcount", "personal", "mitarbeiter"), "marketing_calendar": ("marketing", "aktion", "promo"),
+    "sales_history": ("sales", "absatz", "verkauf", "umsatz"),
+    "products": ("product", "artikel", "stamm"),
+    "open_orders": ("order", "auftra", "bestell"),
+    "inventory": ("inventory", "stock", "bestand", "lager"),
+    "pipeline": ("pipeline", "crm", "chance", "opportunit"),
+    "production_lines": ("line", "linie", "anlage"),
+    "routings": ("routing", "arbeitsplan"),
+    "bom": ("bom", "stueckliste", "bezugsquelle", "material"),
+    "suppliers": ("supplier", "lieferant"),
+    "targets": ("target", "ziel"),
+    "budget": ("budget", "opex"),
+    "headcount": ("headcount", "personal", "mitarbeiter"),
+    "marketing_calendar": ("marketing", "aktion", "promo"),
     "launches": ("launch", "neuprodukt", "einfuehrung"),
 }
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%Y-%m", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%y", "%m.%Y", "%Y%m", "%Y-%m-%d %H:%M:%S")
@@ -216,8 +308,7 @@ def match_columns(headers: list[str], source: str) -> dict[str, str]:
         names = (ours.replace("_", ""), *VOCABULARY.get(ours, ()))
         hit = next((h for h in headers if h not in out and norm[h] in names), None)
         if hit is None:
-            hit = next((h for h in headers if h not in out and any(len(n) >= 6 and norm[h].startswith(n)
-                                                                    for n in names)), None)
+            hit = next((h for h in headers if h not in out and any(len(n) >= 6 and norm[h].startswith(n) for n in names)), None)
         if hit is not None:
             out[hit] = ours
     return out
@@ -225,8 +316,7 @@ def match_columns(headers: list[str], source: str) -> dict[str, str]:
 
 def _needed(source: str) -> list[str]:
     """Contract columns a table must have (nullable ones may be absent; a region may be constant)."""
-    return [c for c, col in CONTRACTS[source].columns.items()
-            if col.required and not col.nullable and c != "region"]
+    return [c for c, col in CONTRACTS[source].columns.items() if col.required and not col.nullable and c != "region"]
 
 
 def score(table: Table, source: str) -> float:
@@ -294,8 +384,11 @@ def propose_source(source: str, table: Table, regions: set[str] | None) -> Propo
         spec["columns"] = renamed
         comments["columns"] = "matched by header name; check each pair"
     frame = table.frame.rename(columns=columns)
-    unmapped = [f"{source}: no column for '{c}' ({schema.columns[c].description}) in {table.label}"
-                for c in _needed(source) if c not in frame.columns]
+    unmapped = [
+        f"{source}: no column for '{c}' ({schema.columns[c].description}) in {table.label}"
+        for c in _needed(source)
+        if c not in frame.columns
+    ]
     dates = [c for c, col in schema.columns.items() if str(col.dtype).startswith("datetime") and c in frame]
     if table.kind == "csv" and dates:
         formats = {date_format(frame[c]) for c in dates} - {None}
@@ -345,15 +438,13 @@ def _flow(value) -> str:
 def _region_plan(chosen: dict[str, Table]) -> tuple[list[str], dict[str, str], list[str]]:
     """Planning regions (from the sales history), aliases for other spellings, and values left unmapped."""
     sales = chosen["sales_history"]
-    col = next((h for h, o in match_columns(list(map(str, sales.frame.columns)), "sales_history").items()
-                if o == "region"), None)
+    col = next((h for h, o in match_columns(list(map(str, sales.frame.columns)), "sales_history").items() if o == "region"), None)
     regions = sorted(set(sales.frame[col].dropna().astype(str))) if col else [ONE_REGION]
     aliases, unmapped = {}, []
     for source, table in chosen.items():
         if source == "sales_history" or "region" not in CONTRACTS[source].columns:
             continue
-        rcol = next((h for h, o in match_columns(list(map(str, table.frame.columns)), source).items()
-                     if o == "region"), None)
+        rcol = next((h for h, o in match_columns(list(map(str, table.frame.columns)), source).items() if o == "region"), None)
         for value in sorted(set(table.frame[rcol].dropna().astype(str))) if rcol else []:
             if value in regions or value == "all":
                 continue
@@ -386,8 +477,10 @@ def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
     missing = [s for s in ("sales_history", "products") if s not in chosen]
     if missing:
         found = "; ".join(f"{t.label} ({', '.join(map(str, t.frame.columns[:8]))})" for t in tables) or "no tables"
-        raise ValueError(f"{folder}: no table looks like {' or '.join(missing)} (needed columns: "
-                         f"{'; '.join(s + ': ' + ', '.join(_needed(s)) for s in missing)}); found: {found}")
+        raise ValueError(
+            f"{folder}: no table looks like {' or '.join(missing)} (needed columns: "
+            f"{'; '.join(s + ': ' + ', '.join(_needed(s)) for s in missing)}); found: {found}"
+        )
     regions, aliases, unmapped = _region_plan(chosen)
     proposals = {s: propose_source(s, chosen[s], set(regions)) for s in CONTRACTS if s in chosen}
     cycle = _next_cycle(proposals["sales_history"].spec, folder)
@@ -399,16 +492,26 @@ def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
         rel = folder.relative_to(out.parent.resolve())
     except ValueError:
         rel = folder
-    lines = [f"# Proposed by `sop init` for the exports in {folder}.",
-             "# Every value marked '# guess' is one: check it, then run `sop run --params <this file>`.",
-             "# `sop sources` lists every source and column the suite understands."]
+    lines = [
+        f"# Proposed by `sop init` for the exports in {folder}.",
+        "# Every value marked '# guess' is one: check it, then run `sop run --params <this file>`.",
+        "# `sop sources` lists every source and column the suite understands.",
+    ]
     lines += ["# Could not map:"] + [f"#   - {u}" for u in unmapped] if unmapped else ["# Everything found was mapped."]
-    lines += ["", f"company: {_flow(folder.name)}",
-              f"cycle: \"{cycle}\"  # guess: the month after the last sales month in the export", "",
-              "data:", f"  folder: {_flow(str(rel))}",
-              f"  regions: {_flow(regions)}  # guess: "
-              + ("the regions in the sales history" if regions != [ONE_REGION] else
-                 "the sales history has no region column, so one planning region")]
+    lines += [
+        "",
+        f"company: {_flow(folder.name)}",
+        f'cycle: "{cycle}"  # guess: the month after the last sales month in the export',
+        "",
+        "data:",
+        f"  folder: {_flow(str(rel))}",
+        f"  regions: {_flow(regions)}  # guess: "
+        + (
+            "the regions in the sales history"
+            if regions != [ONE_REGION]
+            else "the sales history has no region column, so one planning region"
+        ),
+    ]
     if aliases:
         lines.append(f"  region_aliases: {_flow(aliases)}  # guess: other sources' spellings")
     lines += ["", "sources:"]
@@ -420,11 +523,15 @@ def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
     absent = [s for s in CONTRACTS if s not in proposals]
     if absent:
         lines.append(f"  # not found, so left out (optional): {', '.join(absent)}")
-    lines += ["", "demand:",
-              "  model: auto   # each family takes the model that forecast its held-out months better (docs/steps/2-demand.md);",
-              "                # ets (MAP, seconds per hundred series) is the fast choice for a first look",
-              "  time_budget_s: 300  # the most seconds one NUTS fit of the trend model may take; beyond, ets by MAP",
-              "  horizon_months: 12", "  holdout_months: 6"]
+    lines += [
+        "",
+        "demand:",
+        "  model: auto   # each family takes the model that forecast its held-out months better (docs/steps/2-demand.md);",
+        "                # ets (MAP, seconds per hundred series) is the fast choice for a first look",
+        "  time_budget_s: 300  # the most seconds one NUTS fit of the trend model may take; beyond, ets by MAP",
+        "  horizon_months: 12",
+        "  holdout_months: 6",
+    ]
     return "\n".join(lines) + "\n", unmapped
 
 

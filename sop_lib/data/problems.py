@@ -16,7 +16,6 @@ from sop_lib.core.params import RunParams, SourceSpec
 MAX_ROWS_SHOWN = 5
 
 
-
 def source_location(spec: SourceSpec) -> str:
     """How a person finds the data: file name plus sheet, table or query (no credentials)."""
     where = spec.path or re.sub(r"//[^@/]*@", "//***@", spec.url or "")
@@ -83,7 +82,6 @@ def _problem(name: str, spec: SourceSpec, check: str, column: str, rows: str, va
     return Problem(name, source_location(spec), column, rows, values, expected, CHECKS[check][0], check)
 
 
-
 def severity_for(params: RunParams, source: str, check: str) -> str:
     """Params override the default, per source over all sources; structural checks always block."""
     if check in STRUCTURAL_CHECKS or check not in CHECKS:
@@ -96,7 +94,6 @@ def severity_for(params: RunParams, source: str, check: str) -> str:
 
 def apply_severity(problems: list[Problem], params: RunParams) -> list[Problem]:
     return [replace(p, severity=severity_for(params, p.source, p.check)) if p.check else p for p in problems]
-
 
 
 def raise_for_blocking(problems: list[Problem]) -> None:

@@ -43,12 +43,24 @@ def robust_outliers(monthly: pd.DataFrame, threshold: float = 5.0) -> pd.DataFra
 
 
 _FINDING_WORDS = {
-    "unreadable": "cannot be read", "missing_column": "column missing", "wrong_type": "wrong type",
-    "empty_value": "empty cells", "unparseable_date": "unreadable dates", "out_of_range": "values out of range",
-    "invalid_category": "invalid category", "duplicate_key": "duplicate keys", "implausible_date": "implausible dates",
-    "future_date": "future months", "date_order": "dates out of order", "unknown_reference": "unknown references",
-    "discontinued_reference": "discontinued SKUs", "unknown_region": "unknown regions", "stale": "stale",
-    "horizon_coverage": "horizon not covered", "missing_months": "months missing", "zero_months": "zero months",
+    "unreadable": "cannot be read",
+    "missing_column": "column missing",
+    "wrong_type": "wrong type",
+    "empty_value": "empty cells",
+    "unparseable_date": "unreadable dates",
+    "out_of_range": "values out of range",
+    "invalid_category": "invalid category",
+    "duplicate_key": "duplicate keys",
+    "implausible_date": "implausible dates",
+    "future_date": "future months",
+    "date_order": "dates out of order",
+    "unknown_reference": "unknown references",
+    "discontinued_reference": "discontinued SKUs",
+    "unknown_region": "unknown regions",
+    "stale": "stale",
+    "horizon_coverage": "horizon not covered",
+    "missing_months": "months missing",
+    "zero_months": "zero months",
     "outlier": "outliers",
 }
 
@@ -69,7 +81,8 @@ def quality_table(loaded: LoadedData) -> pd.DataFrame:
         counts = p.groupby(["severity", "check"], sort=False).size()
         findings = "; ".join(
             f"{n} {_FINDING_WORDS.get(check, check)}" + (" (blocks)" if sev == "block" else "")
-            for (sev, check), n in sorted(counts.items(), key=lambda kv: kv[0][0] != "block"))
+            for (sev, check), n in sorted(counts.items(), key=lambda kv: kv[0][0] != "block")
+        )
         f = fresh.loc[name] if name in fresh.index else None
         horizon = ""
         if name in cover.index:
@@ -128,20 +141,46 @@ def quality_warnings(monthly: pd.DataFrame, sales: pd.DataFrame, params: RunPara
     phrased for the sales team (severity from params, warn by default)."""
     problems = []
     for _, r in robust_outliers(monthly).head(20).iterrows():
-        problems.append(Problem("sales_history", "harmonised monthly sales", "units",
-                                f"{r['sku']} / {r['region']} / {r['month']:%Y-%m}", f"{r['units']:.0f}",
-                                f"a value near the series' usual level (robust z = {r['robust_z']:.1f})", "warn", "outlier"))
+        problems.append(
+            Problem(
+                "sales_history",
+                "harmonised monthly sales",
+                "units",
+                f"{r['sku']} / {r['region']} / {r['month']:%Y-%m}",
+                f"{r['units']:.0f}",
+                f"a value near the series' usual level (robust z = {r['robust_z']:.1f})",
+                "warn",
+                "outlier",
+            )
+        )
     comp = completeness(sales, monthly)
     for _, r in comp[comp["missing_months"] > 0].iterrows():
-        problems.append(Problem("sales_history", "sales export", "month", f"{r['sku']} / {r['region']}",
-                                f"{r['missing_months']} of {r['months_on_grid']} months absent",
-                                "a row for every month (absent months are treated as zero sales)", "warn", "missing_months"))
+        problems.append(
+            Problem(
+                "sales_history",
+                "sales export",
+                "month",
+                f"{r['sku']} / {r['region']}",
+                f"{r['missing_months']} of {r['months_on_grid']} months absent",
+                "a row for every month (absent months are treated as zero sales)",
+                "warn",
+                "missing_months",
+            )
+        )
     zeros = zero_months(monthly)
     for (sku, region), grp in zeros.groupby(["sku", "region"]):
-        problems.append(Problem("sales_history", "harmonised monthly sales", "units", f"{sku} / {region}",
-                                "0 units in " + ", ".join(f"{m:%Y-%m}" for m in grp["month"].head(MAX_ROWS_SHOWN)),
-                                f"sales near the usual {grp['typical_units'].iloc[0]:.0f} a month (a lost booking?)",
-                                "warn", "zero_months"))
+        problems.append(
+            Problem(
+                "sales_history",
+                "harmonised monthly sales",
+                "units",
+                f"{sku} / {region}",
+                "0 units in " + ", ".join(f"{m:%Y-%m}" for m in grp["month"].head(MAX_ROWS_SHOWN)),
+                f"sales near the usual {grp['typical_units'].iloc[0]:.0f} a month (a lost booking?)",
+                "warn",
+                "zero_months",
+            )
+        )
     return apply_severity(problems, params) if params is not None else problems
 
 

@@ -93,21 +93,26 @@ def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
     if path is not None and spec.kind in ("csv", "excel", "parquet"):
         need, free = memory_needed(path), psutil.virtual_memory().available
         if need > free:
-            raise fail(f"a file of {_size(path.stat().st_size)}; reading and checking it takes about "
-                       f"{_size(need)} of memory and {_size(free)} are free",
-                       "a file that fits in memory: export fewer years or split it by year, or free memory")
+            raise fail(
+                f"a file of {_size(path.stat().st_size)}; reading and checking it takes about "
+                f"{_size(need)} of memory and {_size(free)} are free",
+                "a file that fits in memory: export fewer years or split it by year, or free memory",
+            )
     secrets, unset = env_secrets(spec)
     if unset:
-        raise fail(f"environment variable(s) {', '.join(unset)} not set",
-                   f"the variable(s) named in sources.{name}.url set in the environment of the run")
+        raise fail(
+            f"environment variable(s) {', '.join(unset)} not set",
+            f"the variable(s) named in sources.{name}.url set in the environment of the run",
+        )
     try:
         if spec.kind == "csv":
             df = pd.read_csv(path, encoding=spec.encoding, sep=spec.delimiter, dtype=str, keep_default_na=True)
         elif spec.kind == "excel":
             with pd.ExcelFile(path, engine="openpyxl") as book:  # opened once: sheet names and data
                 if spec.sheet not in book.sheet_names:
-                    raise fail(f"no sheet '{spec.sheet}' (sheets: {', '.join(book.sheet_names)})",
-                               f"a sheet named '{spec.sheet}'")
+                    raise fail(
+                        f"no sheet '{spec.sheet}' (sheets: {', '.join(book.sheet_names)})", f"a sheet named '{spec.sheet}'"
+                    )
                 df = book.parse(spec.sheet)
         elif spec.kind == "parquet":
             df = pd.read_parquet(path)
@@ -131,8 +136,10 @@ def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
     except DataError:
         raise
     except UnicodeDecodeError as exc:
-        raise fail(f"bytes that are not {spec.encoding} ({exc.reason}{_first_undecodable_line(path, spec.encoding)})",
-                   f"text encoded as {spec.encoding} (set sources.{name}.encoding, e.g. latin-1)") from None
+        raise fail(
+            f"bytes that are not {spec.encoding} ({exc.reason}{_first_undecodable_line(path, spec.encoding)})",
+            f"text encoded as {spec.encoding} (set sources.{name}.encoding, e.g. latin-1)",
+        ) from None
     except pd.errors.EmptyDataError:
         raise fail("an empty file", "a header line and at least one data row") from None
     except Exception as exc:  # the reader's own message, without its traceback or credentials
@@ -144,8 +151,10 @@ def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
     df = df.rename(columns=spec.columns)
     present = sorted(set(spec.constants) & set(df.columns))
     if present:
-        raise fail(f"column(s) {present} in the export and in sources.{name}.constants",
-                   "a constant only for a column the export lacks (remove the constant, or the column's mapping)")
+        raise fail(
+            f"column(s) {present} in the export and in sources.{name}.constants",
+            "a constant only for a column the export lacks (remove the constant, or the column's mapping)",
+        )
     return df.assign(**spec.constants)
 
 
@@ -183,7 +192,9 @@ def parse_numbers(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame
     return df
 
 
-def parse_dates(name: str, spec: SourceSpec, df: pd.DataFrame, cycle_end: pd.Timestamp | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def parse_dates(
+    name: str, spec: SourceSpec, df: pd.DataFrame, cycle_end: pd.Timestamp | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Parse the contract's date columns; report unparseable and implausible dates.
 
     ``cycle_end`` is the cycle's first day: sales for that month or later are not closed
@@ -205,22 +216,46 @@ def parse_dates(name: str, spec: SourceSpec, df: pd.DataFrame, cycle_end: pd.Tim
         bad = raw.notna() & (raw.astype(str).str.strip() != "") & parsed.isna()
         if bad.any():
             idx = list(df.index[bad])
-            problems.append(_problem(name, spec, "unparseable_date", col, row_label(spec, idx),
-                                     ", ".join(repr(str(v)) for v in raw[bad].head(MAX_ROWS_SHOWN)),
-                                     f"dates like {spec.date_format or 'YYYY-MM-DD or YYYY-MM'}"
-                                     + ("" if spec.date_format else f" (declare yours in sources.{name}.date_format)")))
+            problems.append(
+                _problem(
+                    name,
+                    spec,
+                    "unparseable_date",
+                    col,
+                    row_label(spec, idx),
+                    ", ".join(repr(str(v)) for v in raw[bad].head(MAX_ROWS_SHOWN)),
+                    f"dates like {spec.date_format or 'YYYY-MM-DD or YYYY-MM'}"
+                    + ("" if spec.date_format else f" (declare yours in sources.{name}.date_format)"),
+                )
+            )
         implausible = (parsed < pd.Timestamp("1990-01-01")) | (parsed > latest_ok)
         if implausible.any():
             idx = list(df.index[implausible])
-            problems.append(_problem(name, spec, "implausible_date", col, row_label(spec, idx),
-                                     ", ".join(str(v.date()) for v in parsed[implausible].head(MAX_ROWS_SHOWN)),
-                                     f"plausible dates (1990 to {latest_ok:%Y})"))
+            problems.append(
+                _problem(
+                    name,
+                    spec,
+                    "implausible_date",
+                    col,
+                    row_label(spec, idx),
+                    ", ".join(str(v.date()) for v in parsed[implausible].head(MAX_ROWS_SHOWN)),
+                    f"plausible dates (1990 to {latest_ok:%Y})",
+                )
+            )
         df[col] = parsed
     if name == "sales_history" and cycle_end is not None and "month" in df.columns:
         future = df["month"] >= cycle_end
         if future.any():
             idx = list(df.index[future])
-            problems.append(_problem(name, spec, "future_date", "month", row_label(spec, idx),
-                                     ", ".join(str(v.date()) for v in df.loc[future, "month"].head(MAX_ROWS_SHOWN)),
-                                     f"only closed months before the cycle ({cycle_end:%Y-%m})"))
+            problems.append(
+                _problem(
+                    name,
+                    spec,
+                    "future_date",
+                    "month",
+                    row_label(spec, idx),
+                    ", ".join(str(v.date()) for v in df.loc[future, "month"].head(MAX_ROWS_SHOWN)),
+                    f"only closed months before the cycle ({cycle_end:%Y-%m})",
+                )
+            )
     return df, problems
