@@ -71,3 +71,9 @@ def test_the_walkthrough_the_own_data_test_runs_is_in_the_readme():
     block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
     commands = [line.split("#", 1)[0].strip() for line in block.splitlines() if line.strip()]
     assert [c.split()[:2] for c in commands] == [["sop", "demo"], ["sop", "init"], ["sop", "run"]]
+
+
+def test_the_layout_page_names_every_module_of_the_library():
+    page = (ROOT / "docs" / "layout.md").read_text(encoding="utf-8")
+    modules = sorted(p.name for p in (ROOT / "sop_lib").rglob("*.py") if p.name not in ("__init__.py", "__main__.py"))
+    assert [m for m in modules if f" {m} " not in page] == []
