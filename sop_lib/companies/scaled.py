@@ -112,7 +112,7 @@ def recommended_profile(skus: int) -> dict:
 
 def params_for(cycle: str, skus: int, regions: int, seed: int) -> dict:
     """The demo's params file adapted to the scaled company in the same folder."""
-    p = yaml.safe_load((Path(__file__).resolve().parent.parent / "params" / "default.yaml").read_text(encoding="utf-8"))
+    p = yaml.safe_load((Path(__file__).resolve().parents[2] / "params" / "default.yaml").read_text(encoding="utf-8"))
     gone = set(demo.REGIONS[regions:])
     p["company"] = f"{p['company']} scaled to {skus:,} SKUs x {regions} regions"
     p["cycle"] = cycle
