@@ -23,6 +23,7 @@ def pytest_configure(config):
         shutil.rmtree(SANDBOX, ignore_errors=True)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups to name the items
 def pytest_collection_modifyitems(config, items):
     for item in items:
         path = Path(str(item.fspath))

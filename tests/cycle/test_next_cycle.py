@@ -25,7 +25,7 @@ def loop(tmp_path_factory):
     params = yaml.safe_load((ROOT / "params" / "default.yaml").read_text(encoding="utf-8"))
     params["data"]["folder"] = str(tmp / "demo")
     # the loop, not the model choice, is under test: one fast model (the pipeline test runs the default)
-    params["demand"].update(model="ets", draws=50, tune=50, overrides=None)
+    params["demand"].update(model="ets", method="map", draws=50, tune=50, overrides=None)
     pfile = tmp / "params" / "run.yaml"
     pfile.parent.mkdir()
     pfile.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")

@@ -17,9 +17,23 @@ DEFAULT = ROOT / "params" / "default.yaml"
 
 
 @pytest.fixture(scope="module")
-def cycle(tmp_path_factory):
+def fast_params(tmp_path_factory) -> Path:
+    """The demo's params with the fast ets model: the batch, not the model choice, is under test here
+    (the notebooks run under nbval with the default choice)."""
+    params = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
+    params["data"]["folder"] = str(ROOT / "data" / "demo")
+    params["demand"].update(
+        model="ets", method="map", draws=50, tune=50, overrides=str(ROOT / "params" / "overrides" / "2026-11.yaml")
+    )
+    pfile = tmp_path_factory.mktemp("params") / "fast.yaml"
+    pfile.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    return pfile
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory, fast_params):
     reports = tmp_path_factory.mktemp("reports")
-    assert cli.main(["run", "--reports", str(reports), "--quiet"]) == 0
+    assert cli.main(["run", "--params", str(fast_params), "--reports", str(reports), "--quiet"]) == 0
     return reports / "2026-11"
 
 
@@ -137,9 +151,10 @@ def test_resume_refuses_when_earlier_artifacts_are_missing(tmp_path, capsys):
     assert "nothing to resume" in capsys.readouterr().err
 
 
-def test_force_from_step_four_rebuilds_the_tail_and_keeps_the_old_cycle(cycle):
+def test_force_from_step_four_rebuilds_the_tail_and_keeps_the_old_cycle(cycle, fast_params):
     reports = cycle.parent
-    assert cli.main(["run", "--reports", str(reports), "--from-step", "4", "--force", "--quiet"]) == 0
+    run = ["run", "--params", str(fast_params), "--reports", str(reports)]
+    assert cli.main([*run, "--from-step", "4", "--force", "--quiet"]) == 0
     assert json.loads((cycle / "manifest.json").read_text())["from_step"] == 4
     assert list(reports.glob("2026-11.replaced-*")), "the replaced cycle is kept aside"
 
@@ -167,7 +182,7 @@ def test_manifest_lists_a_checksum_per_file_and_sop_verify_checks_them(cycle, ca
     assert "all files match" in capsys.readouterr().out
 
 
-def test_a_corrupted_artifact_stops_the_step_that_reads_it_and_sop_verify_flags_it(cycle, capsys):
+def test_a_corrupted_artifact_stops_the_step_that_reads_it_and_sop_verify_flags_it(cycle, fast_params, capsys):
     path = artifacts_dir(cycle) / "supply_plan.parquet"
     original = path.read_bytes()
     try:
@@ -176,7 +191,8 @@ def test_a_corrupted_artifact_stops_the_step_that_reads_it_and_sop_verify_flags_
         err = capsys.readouterr().err
         assert "changed: artifacts/supply_plan.parquet" in err and "1 problem(s)" in err
 
-        assert cli.main(["run", "--reports", str(cycle.parent), "--from-step", "4", "--force", "--quiet"]) == 1
+        run = ["run", "--params", str(fast_params), "--reports", str(cycle.parent)]
+        assert cli.main([*run, "--from-step", "4", "--force", "--quiet"]) == 1
         err = capsys.readouterr().err
         assert "Step 4 (Pre-S&OP reconciliation) failed" in err and "IntegrityError" in err
         assert "supply_plan.parquet has changed since step 3 wrote it" in err
