@@ -45,7 +45,7 @@ run: $(STAMP)
 	$(BIN)/sop run --params $(PARAMS) $(if $(CYCLE),--cycle $(CYCLE)) $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup $(ARGS)
+	$(BIN)/python -m pytest -q -n 2 $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sop_lib tests benchmarks conftest.py

@@ -4,9 +4,9 @@ The notebooks are executed by nbval with their default parameters, which write i
 ``reports/sandbox``. Start every session from an empty sandbox so a stale one from an
 older version of the code cannot make a notebook pass or fail.
 
-`make test` runs on two workers (pytest-xdist, ``--dist loadgroup``). Each test file is
-one group, so a module's fixture (a demo cycle, a fitted model) is built once, on one
-worker; the notebooks are one group too, since they run in order into one sandbox.
+`make test` runs on two workers (pytest-xdist). Each test file goes to one worker, so a
+module's fixture (a demo cycle, a fitted model) is built once; the notebooks all go to one
+worker, since they run in order into one sandbox.
 """
 
 import shutil
@@ -23,9 +23,16 @@ def pytest_configure(config):
         shutil.rmtree(SANDBOX, ignore_errors=True)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups to name the items
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        path = Path(str(item.fspath))
-        group = "notebooks" if path.suffix == ".ipynb" else str(path.relative_to(config.rootpath))
-        item.add_marker(pytest.mark.xdist_group(group))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Whole test files to a worker, and every notebook to the same one (they run in order
+    into one sandbox). xdist's own ``loadgroup`` cannot rename items under pytest 9 (nodes keep
+    their id in ``_id`` now), so the grouping is done here, on the items' ids."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "notebooks" if path.endswith(".ipynb") else path
+
+    return ByFile(config, log)

@@ -64,6 +64,24 @@ def forecast(
     its own, in this process or as Dask tasks (``executor``, ``scheduler``, ``workers``):
     see `sop_lib.demand.partitioned`.
     """
+    fit = dict(
+        quantiles=quantiles,
+        season_length=season_length,
+        regressors=regressors,
+        future_regressors=future_regressors,
+        likelihood=likelihood,
+        max_history=max_history,
+        model=model,
+        method=method,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        target_accept=target_accept,
+        map_iterations=map_iterations,
+        theta_weight=theta_weight,
+        tsb_weight=tsb_weight,
+        time_budget_s=time_budget_s,
+    )
     if partition == "family":
         if group_col is None:
             raise ForecastInputError("partition='family' needs group_col (the column naming each series' family)")
@@ -76,46 +94,9 @@ def forecast(
             executor=executor,
             scheduler=scheduler,
             workers=workers,
-            future_regressors=future_regressors,
-            quantiles=quantiles,
-            season_length=season_length,
-            regressors=regressors,
-            likelihood=likelihood,
-            max_history=max_history,
-            model=model,
-            method=method,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            target_accept=target_accept,
-            map_iterations=map_iterations,
-            theta_weight=theta_weight,
-            tsb_weight=tsb_weight,
-            time_budget_s=time_budget_s,
+            **fit,
         )
         return res if return_draws else res.table
     if partition != "none":
         raise ForecastInputError(f"partition must be 'none' or 'family', got {partition!r}")
-    return fit_series(
-        history,
-        horizon,
-        season_length=season_length,
-        quantiles=quantiles,
-        group_col=group_col,
-        regressors=regressors,
-        future_regressors=future_regressors,
-        likelihood=likelihood,
-        max_history=max_history,
-        model=model,
-        method=method,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        seed=seed,
-        target_accept=target_accept,
-        map_iterations=map_iterations,
-        theta_weight=theta_weight,
-        tsb_weight=tsb_weight,
-        time_budget_s=time_budget_s,
-        return_draws=return_draws,
-    )
+    return fit_series(history, horizon, group_col=group_col, seed=seed, return_draws=return_draws, **fit)
