@@ -36,16 +36,3 @@ def pytest_xdist_make_scheduler(config, log):
             return "notebooks" if path.endswith(".ipynb") else path
 
     return ByFile(config, log)
-
-
-FIRST = ("notebooks/", "tests/cycle/", "tests/demand/", "tests/plan_quality/")  # the longest files, run first
-
-
-def pytest_collection_modifyitems(config, items):
-    """The longest files first, so that neither worker is left with one of them at the end."""
-
-    def rank(item) -> int:
-        path = Path(str(item.fspath)).relative_to(config.rootpath).as_posix()
-        return next((i for i, prefix in enumerate(FIRST) if path.startswith(prefix)), len(FIRST))
-
-    items.sort(key=rank)  # stable: a file's tests (a notebook's cells) keep their order
