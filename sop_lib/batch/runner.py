@@ -119,10 +119,6 @@ class StepContext:
         """Every source table that step 1 handed over, by name (an undeclared one has no rows)."""
         return {name: self.read(name) for name in CONTRACTS}
 
-    @property
-    def draws_path(self) -> Path:
-        return handover.artifacts_dir(self.cycle_dir) / DRAWS_FILE
-
     def write_netcdf(self, obj, name: str = DRAWS_FILE) -> None:
         """Write draws (xarray Dataset) or a posterior (ArviZ InferenceData) as NetCDF."""
         handover.write_netcdf(self.cycle_dir, obj, name)

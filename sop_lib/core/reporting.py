@@ -229,10 +229,12 @@ def _png(fig) -> bytes:
 
 
 def finish(fig, caption: str) -> None:
-    """Show the chart, then the sentence that says what it shows."""
+    """Show the chart, then the sentence that says what it shows; with no chart (``fig`` None:
+    nothing to draw) only the sentence, which then says why."""
     from IPython.display import Image, display
 
-    display(Image(data=_png(fig), format="png"))
+    if fig is not None:
+        display(Image(data=_png(fig), format="png"))
     say(caption)
 
 

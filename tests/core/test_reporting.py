@@ -70,3 +70,15 @@ def test_horizon_totals_are_quantiles_of_the_summed_draws_not_sums_of_monthly_qu
     monthly = demand.summarise_draws(draws).groupby("unique_id")["p90"].sum()
     assert tot.loc["a", "p50"] == pytest.approx(1200, rel=0.01)
     assert tot.loc["a", "p90"] < monthly["a"] - 200  # independent months: the total's spread is sqrt(12) narrower
+
+
+def test_a_chart_with_nothing_to_draw_leaves_only_its_sentence(monkeypatch):
+    import IPython.display
+
+    from sop_lib.core import reporting as rp
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    rp.finish(None, "No line has a routing, so there is no line load to chart.")
+    assert [type(o).__name__ for o in shown] == ["HTML"]  # the sentence, and no image
+    assert "No line has a routing" in shown[0].data
