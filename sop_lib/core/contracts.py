@@ -49,8 +49,15 @@ CONTRACTS: dict[str, DataFrameSchema] = {
             "launch_date": _c("datetime64[ns]", "first month on sale (empty for old products)", nullable=True),
             "discontinue_date": _c("datetime64[ns]", "last day on sale, if it is being phased out", nullable=True),
             "replaces": _c(str, "SKU this product succeeds, if any", nullable=True),
-            "list_price_eur": _c(float, "list price per unit, EUR", Check.gt(0)),
-            "unit_cost_eur": _c(float, "standard cost per unit (material, labour, freight), EUR", _NONNEG),
+            "list_price_eur": _c(
+                float, "list price per unit, EUR (empty or absent: revenue is not computed)", Check.gt(0), nullable=True
+            ),
+            "unit_cost_eur": _c(
+                float,
+                "standard cost per unit (material, labour, freight), EUR (empty or absent: costs and margin are not computed)",
+                _NONNEG,
+                nullable=True,
+            ),
             "uom": _c(str, "unit of measure of the quantities in other sources", Check.isin(["unit", "case"]), required=False),
             "units_per_case": _c(float, "units in one case (with uom: case)", Check.gt(0), nullable=True, required=False),
         }
