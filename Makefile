@@ -36,8 +36,12 @@ $(STAMP): pyproject.toml
 	@command -v chromium >/dev/null || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "note: chromium not installed; tests/cycle/test_hostile_text.py needs it (apt-get install chromium)"
+	@# Debian's PostgreSQL server: tests/data/test_postgres.py reads from a throwaway cluster of it (initdb, pg_ctl)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } || \
+	  echo "note: postgresql not installed; tests/data/test_postgres.py needs it (apt-get install postgresql)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,bench,docs]"
+	$(BIN)/python -m pip install --quiet -e ".[test,bench,docs,postgres]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (sop)" >/dev/null
 	@touch $(STAMP)
 
