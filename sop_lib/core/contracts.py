@@ -251,6 +251,14 @@ REFERENCES: list[tuple[str, str, str, str]] = [
     ("launches", "analog_sku", "products", "sku"),
 ]
 
+# Codes that must be written alike wherever they meet (`data.codes` normalises them): the
+# columns on both sides of every reference, and a product's predecessor.
+CODE_COLUMNS: dict[str, tuple[str, ...]] = {}
+for _src, _col, _ref, _ref_col in REFERENCES + [("products", "replaces", "products", "sku")]:
+    if _col != "family":
+        CODE_COLUMNS[_src] = tuple(dict.fromkeys(CODE_COLUMNS.get(_src, ()) + (_col,)))
+        CODE_COLUMNS[_ref] = tuple(dict.fromkeys(CODE_COLUMNS.get(_ref, ()) + (_ref_col,)))
+
 DATE_COLUMNS: dict[str, list[str]] = {
     name: [c for c, col in schema.columns.items() if str(col.dtype).startswith("datetime")] for name, schema in CONTRACTS.items()
 }
@@ -278,6 +286,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "missing_months": ("warn", "months absent from the sales export (treated as zero sales)"),
     "zero_months": ("warn", "a zero month in a series that normally sells (a lost booking?)"),
     "outlier": ("warn", "a month far from its series' usual level after removing seasonality"),
+    "returns_exceed_sales": ("warn", "a month whose returns exceed its sales (it nets below zero and counts as 0)"),
 }
 STRUCTURAL_CHECKS = ("unreadable", "missing_column", "wrong_type", "empty_value", "unparseable_date")
 
@@ -348,6 +357,7 @@ __all__ = [
     "USED_BY",
     "REFERENCES",
     "DATE_COLUMNS",
+    "CODE_COLUMNS",
     "CHECKS",
     "STRUCTURAL_CHECKS",
     "FRESHNESS",

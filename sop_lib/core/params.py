@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -60,6 +61,7 @@ CheckName = Literal[
     "missing_months",
     "zero_months",
     "outlier",
+    "returns_exceed_sales",
 ]
 
 
@@ -99,7 +101,13 @@ class SourceSpec(_Strict):
     """Where one department's export lives and how to read it."""
 
     kind: Literal["csv", "excel", "parquet", "sql"]
-    path: str | None = Field(None, description="file, relative to the data folder")
+    path: str | list[str] | None = Field(
+        None,
+        description="file, relative to the data folder; a wildcard (sales_*.csv) or a list reads several files as one table",
+    )
+    header_row: int = Field(
+        1, ge=1, le=1000, description="line (CSV) or row (Excel) of the column headers; the lines above it are a title"
+    )
     sheet: str | None = Field(None, description="Excel sheet name")
     table: str | None = Field(None, description="SQL table (or use query)")
     query: str | None = Field(None, description="SQL query")
@@ -121,6 +129,19 @@ class SourceSpec(_Strict):
     encoding: str = "utf-8"
     delimiter: str = ","
     decimal: Literal[".", ","] = Field(".", description="decimal mark of numbers in a CSV ('1.234,5' -> ',')")
+    thousands: Literal["", ",", ".", " ", "'"] = Field(
+        "", description="thousands separator of numbers in a CSV ('1,234' -> ','); with decimal ',' a '.' is always one"
+    )
+    months_as_columns: str | None = Field(
+        None,
+        description="a wide layout: columns whose header is a month in this format (e.g. '%b %Y' for 'Jan 2023') "
+        "hold the quantities, one column per month",
+    )
+    sum_to_month: bool = Field(
+        False,
+        description="rows finer than month x SKU x region (order lines, days, weeks, channels) are summed to the "
+        "month, returns (negative quantities) netted; only for sales_history",
+    )
     unit: Literal["unit", "case"] = Field(
         "unit", description="quantities in this source are units, or cases (converted with products.units_per_case)"
     )
@@ -128,9 +149,20 @@ class SourceSpec(_Strict):
         default_factory=dict, description="per-check severity for this source, overriding data.checks"
     )
     freshness: Freshness | None = Field(None, description="staleness rule; empty = the contract's default")
+    # where each row of the table read came from (file, line, column), set on the copy `data.read_export` returns
+    _origin: object | None = PrivateAttr(default=None)
+
+    @property
+    def paths(self) -> list[str]:
+        """The path entries as a list (one file, a wildcard, or several)."""
+        return [] if self.path is None else [self.path] if isinstance(self.path, str) else list(self.path)
 
     @model_validator(mode="after")
     def _complete(self) -> "SourceSpec":
+        if self.kind == "sql" and len(self.paths) > 1:
+            raise ValueError("a sql source reads one database file: give one 'path'")
+        if self.header_row > 1 and self.kind not in ("csv", "excel"):
+            raise ValueError("header_row is for CSV and Excel files")
         if self.kind in ("csv", "excel", "parquet") and not self.path:
             raise ValueError(f"a {self.kind} source needs 'path'")
         if self.kind == "excel" and not self.sheet:
@@ -149,6 +181,14 @@ class SourceSpec(_Strict):
         return self
 
 
+class CodeRule(_Strict):
+    """How codes are written the same way in every source (SKUs, lines, suppliers): always
+    as text, trimmed, '123.0' as '123'; these two options on top."""
+
+    strip_zeros: bool = Field(False, description="an all-digit code loses its leading zeros ('000123' -> '123')")
+    upper: bool = Field(False, description="codes in upper case ('ab-12' -> 'AB-12')")
+
+
 class DataParams(_Strict):
     folder: str = Field(description="folder holding the source files")
     demo: bool = Field(False, description="generate the demo company into `folder` if missing")
@@ -164,6 +204,7 @@ class DataParams(_Strict):
         None, description="folder (in the data folder) of earlier cycles' forecasts, one Parquet per cycle"
     )
     stale_days: int = Field(45, ge=0, le=3650, description="default freshness limit for sources without a rule")
+    codes: CodeRule = Field(default_factory=CodeRule, description="how codes are normalised before sources are matched")
 
 
 class Shock(_Strict):
@@ -509,6 +550,9 @@ class RunParams(_Strict):
                 f"unknown source(s) {', '.join(map(repr, unknown))}; the sources a cycle can use are "
                 f"{', '.join(CONTRACTS)} (`sop sources` describes each)"
             )
+        summed = sorted(name for name, spec in v.items() if spec.sum_to_month and name != "sales_history")
+        if summed:
+            raise ValueError(f"sum_to_month is for sales_history only (set in: {', '.join(summed)})")
         missing = sorted(set(REQUIRED_SOURCES) - set(v))
         if missing:
             raise ValueError(
@@ -521,9 +565,20 @@ class RunParams(_Strict):
     def data_folder(self) -> Path:
         return (self.base_dir / self.data.folder).resolve()
 
-    def source_path(self, name: str) -> Path | None:
-        spec = self.sources[name]
-        return (self.data_folder / spec.path) if spec.path else None
+    def source_files(self, name: str) -> list[Path]:
+        """The files a source reads (a wildcard expanded, sorted); [] for a database URL."""
+        return source_files(self.sources[name], self.data_folder)
+
+
+def source_files(spec: SourceSpec, folder: Path) -> list[Path]:
+    """The files behind a source's ``path``: each entry as written, or the files its wildcard matches (sorted)."""
+    out: list[Path] = []
+    for entry in spec.paths:
+        if any(ch in entry for ch in "*?["):
+            out += sorted(p for p in folder.glob(entry) if p.is_file())
+        else:
+            out.append(folder / entry)
+    return out
 
 
 def _format_error(file: Path, err: dict) -> str:
@@ -597,10 +652,11 @@ def check_source_files(params: RunParams, params_file: Path | str = "params") ->
     """Fail early on source files that do not exist (the demo ones are made on demand)."""
     if params.data.demo:
         return
-    missing = [
-        f"{params_file}: sources.{name}.path: file not found: {params.source_path(name)}"
-        for name in params.sources
-        if params.source_path(name) is not None and not params.source_path(name).exists()
-    ]
+    missing = []
+    for name, spec in params.sources.items():
+        files = params.source_files(name)
+        if spec.paths and not files:
+            missing.append(f"{params_file}: sources.{name}.path: no file matches {spec.path!r} in {params.data_folder}")
+        missing += [f"{params_file}: sources.{name}.path: file not found: {f}" for f in files if not f.exists()]
     if missing:
         raise ParamsError("\n".join(missing))

@@ -12,8 +12,10 @@ over the contract's default (`sop_lib.core.contracts.CHECKS`); ``raise_for_block
 then stops the cycle if any problem blocks.
 
 One module per concern: `problems` (what a finding says), `reading` (one source from where it
-lives), `checks` (contracts and cross-source checks), `harmonise` (regions, units, the monthly
-grid), `loading` (`load_sources`), `quality` (the traffic light and the sales' quality);
+lives, in one or several files), `shapes` (a title above the header, months as columns),
+`checks` (contracts and cross-source checks), `harmonise` (codes, regions, units, the monthly
+grid), `grain` (rows summed to the month, returns netted, every row and unit accounted for),
+`loading` (`load_sources`), `quality` (the traffic light and the sales' quality);
 `review` (earlier cycles' forecasts against what was sold), `onboarding` (`sop init`) and `report`
 (the sentences, KPI cards, tables and charts of step 1's report).
 """
@@ -31,9 +33,12 @@ from sop_lib.data.checks import (
     horizon_months,
     validate_source,
 )
+from sop_lib.data.grain import account, sum_to_month
 from sop_lib.data.harmonise import (
+    code_text,
     harmonise_regions,
     monthly_sales,
+    normalise_codes,
     to_base_units,
 )
 from sop_lib.data.loading import (
@@ -71,12 +76,18 @@ from sop_lib.data.reading import (
     parse_dates,
     parse_numbers,
     point_decimals,
+    read_export,
     read_source,
     redact,
     translate_values,
 )
 
 __all__ = [
+    "account",
+    "sum_to_month",
+    "code_text",
+    "normalise_codes",
+    "read_export",
     "absent_sources",
     "apply_severity",
     "check_date_order",

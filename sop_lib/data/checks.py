@@ -31,9 +31,11 @@ def _types_only(schema: DataFrameSchema) -> DataFrameSchema:
     return DataFrameSchema(cols, coerce=True, strict=False)
 
 
-def validate_source(name: str, spec: SourceSpec, df: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    """Check one table against its contract; collect every failure, phrase it for people."""
-    schema = CONTRACTS[name]
+def validate_source(
+    name: str, spec: SourceSpec, df: pd.DataFrame, schema: DataFrameSchema | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check one table against its contract (or ``schema``); collect every failure, phrase it for people."""
+    schema = CONTRACTS[name] if schema is None else schema
     # a column that may be empty may also be absent (a product master without successors)
     df = df.assign(**{c: None for c, col in schema.columns.items() if col.nullable and c not in df.columns})
     missing = [c for c, col in schema.columns.items() if col.required and c not in df.columns]
@@ -150,7 +152,7 @@ def check_date_order(name: str, spec: SourceSpec, df: pd.DataFrame) -> list[Prob
             bad = df[a].notna() & df[b].notna() & (df[a] > df[b])
             if bad.any():
                 rows = df[bad].head(MAX_ROWS_SHOWN)
-                label = (lambda r: f"{r[key]}: ") if key in df.columns else (lambda r: "")
+                label = (lambda r, key=key: f"{r[key]}: ") if key in df.columns else (lambda r: "")
                 values = ", ".join(f"{label(r)}{a} {r[a]:%Y-%m-%d} after {b} {r[b]:%Y-%m-%d}" for _, r in rows.iterrows())
                 problems.append(
                     _problem(

@@ -6,11 +6,32 @@ import numpy as np
 import pandas as pd
 
 from sop_lib.core.contracts import (
+    CODE_COLUMNS,
     QUANTITY_COLUMNS,
     REGION_COLUMNS,
 )
-from sop_lib.core.params import SourceSpec
+from sop_lib.core.params import CodeRule, SourceSpec
 from sop_lib.data.problems import MAX_ROWS_SHOWN, Problem, row_label, source_location
+
+
+def code_text(values: pd.Series, rule: CodeRule) -> pd.Series:
+    """Codes as text written one way: trimmed, '123.0' (a number read from Excel) as '123',
+    and, as the rule says, upper case and no leading zeros on all-digit codes."""
+    if pd.api.types.is_float_dtype(values) and values.dropna().mod(1).eq(0).all():
+        values = values.astype("Int64")
+    text = values.astype("string").str.strip().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    if rule.upper:
+        text = text.str.upper()
+    if rule.strip_zeros:
+        digits = text.str.fullmatch(r"\d+").fillna(False).astype(bool)
+        text = text.where(~digits, text.str.lstrip("0").replace("", "0"))
+    return text.astype(object).where(text.notna(), np.nan)
+
+
+def normalise_codes(name: str, df: pd.DataFrame, rule: CodeRule) -> pd.DataFrame:
+    """Every code column of one source (SKU, line, supplier...) written as `code_text` says."""
+    cols = [c for c in CODE_COLUMNS.get(name, ()) if c in df.columns]
+    return df.assign(**{c: code_text(df[c], rule) for c in cols}) if cols else df
 
 
 def harmonise_regions(tables: dict[str, pd.DataFrame], aliases: dict[str, str]) -> dict[str, pd.DataFrame]:
@@ -56,7 +77,10 @@ def to_base_units(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec])
         out[src] = df.assign(**{col: df[col] * factor.fillna(1.0)})
     if products is not None:
         out["products"] = products.assign(
-            uom="unit", units_per_case=products["units_per_case"].fillna(1.0) if "units_per_case" in products else 1.0
+            uom="unit",
+            units_per_case=pd.to_numeric(products["units_per_case"], errors="coerce").fillna(1.0)
+            if "units_per_case" in products
+            else 1.0,
         )
     return out, problems
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
 
 from sop_lib.core.contracts import (
     CONTRACTS,
+    STRUCTURAL_CHECKS,
     USED_BY,
     WITHOUT,
 )
@@ -23,7 +25,8 @@ from sop_lib.data.checks import (
     drop_unknown_references,
     validate_source,
 )
-from sop_lib.data.harmonise import harmonise_regions, to_base_units
+from sop_lib.data.grain import RECONCILIATION_COLUMNS, account, raw_contract, sum_to_month
+from sop_lib.data.harmonise import harmonise_regions, normalise_codes, to_base_units
 from sop_lib.data.problems import (
     DataError,
     LoadedData,
@@ -34,7 +37,7 @@ from sop_lib.data.problems import (
 from sop_lib.data.reading import (
     parse_dates,
     parse_numbers,
-    read_source,
+    read_export,
     translate_values,
 )
 
@@ -44,48 +47,60 @@ def file_sha256(path: Path) -> str:
     return sha256_file(path)[:16]
 
 
-def _lineage_row(name: str, spec: SourceSpec, path: Path | None, rows: int) -> dict:
-    is_file = path is not None and path.is_file()
+def _lineage_row(name: str, spec: SourceSpec, files: list[Path], rows: int) -> dict:
+    present = [p for p in files if p.is_file()]
     detail = (
         f"sheet {spec.sheet}"
         if spec.kind == "excel"
         else (f"table {spec.table}" if spec.table else (f"query {spec.query}" if spec.query else ""))
     )
+    if len(present) > 1:
+        detail = f"{len(present)} files" + (f", {detail}" if detail else "")
     return {
         "source": name,
         "kind": spec.kind,
         "location": source_location(spec),
-        "file": str(path) if path is not None else source_location(spec).split(",")[0],
+        "file": ", ".join(map(str, files)) if files else source_location(spec).split(",")[0],
         "detail": detail,
-        "sha256": file_sha256(path) if is_file else "",
+        "sha256": combined_sha256(present) if present else "",
         "rows": rows,
-        "modified": pd.Timestamp(path.stat().st_mtime, unit="s").floor("s") if is_file else pd.NaT,
+        "modified": pd.Timestamp(max(p.stat().st_mtime for p in present), unit="s").floor("s") if present else pd.NaT,
         "columns_mapped": ", ".join(f"{a} -> {b}" for a, b in spec.columns.items()),
         "unit": spec.unit,
     }
 
 
+def combined_sha256(paths: list[Path]) -> str:
+    """One fingerprint for a source read from one or several files (one file: its own hash)."""
+    if len(paths) == 1:
+        return file_sha256(paths[0])
+    return hashlib.sha256("".join(file_sha256(p) for p in paths).encode()).hexdigest()[:16]
+
+
 def load_sources(params: RunParams) -> LoadedData:
     """Read, parse and validate every declared source, check them against each other,
-    harmonise regions and units, and collect every problem with its configured severity."""
+    harmonise codes, regions and units, sum sales to the month, and collect every problem
+    with its configured severity and every row and unit in a reconciliation."""
     folder = params.data_folder
     cycle_start = pd.Timestamp(f"{params.cycle}-01")
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     lineage = []
+    specs = dict(params.sources)  # each replaced by the copy that knows its rows' lines
     for name, spec in params.sources.items():
-        path = folder / spec.path if spec.path else None
+        files = params.source_files(name)
         try:
-            df = read_source(name, spec, folder)
+            df, specs[name] = read_export(name, spec, folder)
         except DataError as exc:
             problems += exc.problems
-            lineage.append(_lineage_row(name, spec, path, 0))
+            lineage.append(_lineage_row(name, spec, files, 0))
             continue
-        df = translate_values(spec, parse_numbers(name, spec, df))
+        spec = specs[name]
+        df = translate_values(spec, parse_numbers(name, spec, normalise_codes(name, df, params.data.codes)))
         df, date_problems = parse_dates(name, spec, df, cycle_start)
         problems += date_problems
         if name in CONTRACTS:
-            df, contract_problems = validate_source(name, spec, df)
+            df, contract_problems = validate_source(name, spec, df, raw_contract(name, spec))
             # cells already reported as unreadable dates are not reported again as empty or duplicate
             unparsed = {p.column for p in date_problems if p.check == "unparseable_date"}
             problems += [
@@ -95,9 +110,9 @@ def load_sources(params: RunParams) -> LoadedData:
             ]
             problems += check_date_order(name, spec, df)
         tables[name] = df
-        lineage.append(_lineage_row(name, spec, path, len(df)))
+        lineage.append(_lineage_row(name, spec, files, len(df)))
     lineage_df = pd.DataFrame(lineage)
-    specs = params.sources
+    read = dict(tables)
     tables = harmonise_regions(tables, params.data.region_aliases)
     problems += check_references(tables, specs)
     problems += check_discontinued(tables, specs, params.cycle)
@@ -108,10 +123,19 @@ def load_sources(params: RunParams) -> LoadedData:
     problems += horizon_problems
     fresh, stale_problems = check_freshness(tables, specs, lineage_df, params.cycle, params.data.stale_days)
     problems += stale_problems
+    kept = drop_unknown_references(tables, apply_severity(problems, params))
+    tables, lifted = dict(kept), {}
+    for name, spec in specs.items():
+        if spec.sum_to_month and name in tables and not any(p.source == name and p.check in STRUCTURAL_CHECKS for p in problems):
+            tables[name], sum_problems, lifted[name] = sum_to_month(name, spec, tables[name])
+            problems += sum_problems
     problems = apply_severity(problems, params)
-    tables = drop_unknown_references(tables, problems)
+    accounts = pd.DataFrame(
+        [account(n, specs[n], read[n], kept[n], tables[n], lifted.get(n, 0.0)) for n in read if n in kept],
+        columns=RECONCILIATION_COLUMNS,
+    )
     tables |= {name: empty_table(name) for name in absent_sources(params.sources)}
-    return LoadedData(tables, problems, lineage_df, fresh, coverage)
+    return LoadedData(tables, problems, lineage_df, fresh, coverage, accounts)
 
 
 def planning_regions(params: RunParams, tables: dict[str, pd.DataFrame]) -> list[str]:

@@ -22,8 +22,9 @@ import pandas as pd
 import yaml
 
 from sop_lib.core.contracts import CONTRACTS
-from sop_lib.core.params import SourceSpec
-from sop_lib.data import DataError, point_decimals, read_source
+from sop_lib.core.params import CodeRule, SourceSpec
+from sop_lib.data import DataError, code_text, parse_dates, point_decimals, read_source
+from sop_lib.data.shapes import detect_month_format, header_position, melt_months, month_columns
 
 SAMPLE_ROWS = 2000
 ONE_REGION = "company"  # the planning region of a company whose exports have no region column
@@ -47,7 +48,25 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "materialnummer",
         "materialnr",
     ),
-    "month": ("month", "monat", "period", "periode", "buchungsmonat", "date", "datum"),
+    "month": (
+        "month",
+        "monat",
+        "period",
+        "periode",
+        "buchungsmonat",
+        "date",
+        "datum",
+        "belegdatum",
+        "buchungsdatum",
+        "rechnungsdatum",
+        "lieferdatum",
+        "invoicedate",
+        "orderdate",
+        "week",
+        "woche",
+        "kw",
+        "weekstart",
+    ),
     "region": ("region", "gebiet", "vertriebsgebiet", "verkaufsgebiet", "market", "markt", "salesregion"),
     "units": ("units", "menge", "absatz", "qty", "quantity", "stueck", "stk", "anzahl", "volume", "absatzmenge"),
     "net_revenue_eur": ("netrevenueeur", "netrevenue", "revenue", "umsatz", "nettoumsatz", "umsatzeur", "sales"),
@@ -63,6 +82,12 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "kategorie",
         "familie",
         "sortiment",
+        "range",
+        "productrange",
+        "productline",
+        "segment",
+        "gruppe",
+        "group",
     ),
     "status": ("status", "zustand", "lifecyclestatus", "artikelstatus", "auftragsstatus", "orderstatus"),
     "launch_date": ("launchdate", "einfuehrung", "einfuehrungsdatum", "markteinfuehrung", "launch", "startdatum"),
@@ -80,6 +105,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "cost",
         "kosten",
         "standardcost",
+        "cogs",
+        "selbstkosten",
     ),
     "uom": ("uom", "einheit", "mengeneinheit", "unitofmeasure", "me"),
     "units_per_case": ("unitspercase", "stueckprokarton", "vpe", "packsize", "casesize", "inhalt"),
@@ -218,7 +245,28 @@ NAME_HINTS: dict[str, tuple[str, ...]] = {
     "marketing_calendar": ("marketing", "aktion", "promo"),
     "launches": ("launch", "neuprodukt", "einfuehrung"),
 }
-DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%Y-%m", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%y", "%m.%Y", "%Y%m", "%Y-%m-%d %H:%M:%S")
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d.%m.%Y",
+    "%Y-%m",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d.%m.%y",
+    "%m.%Y",
+    "%m/%Y",
+    "%Y/%m",
+    "%m-%Y",
+    "%Y%m",
+    "%Y%m%d",
+    "%d-%m-%Y",
+    "%Y/%m/%d",
+    "%Y-%m-%d %H:%M:%S",
+)
+# Columns of a sales export that split the month further (summed over, or the planning region
+# where the company has no region column).
+CHANNEL_WORDS = ("channel", "kanal", "vertriebsweg", "vertriebskanal", "saleschannel", "absatzkanal", "segment")
+MAX_CHANNELS = 12  # more distinct values than this is a customer list, not a planning region
+ONE_FAMILY = "all products"  # the family of a company whose product master has none
 
 
 def _norm(text: str) -> str:
@@ -245,6 +293,40 @@ class Table:
         return self.path + (f", sheet {self.sheet}" if self.sheet else "") + (f", table {self.table}" if self.table else "")
 
 
+HEAD_LINES = 30  # lines (rows) searched for the header below a title
+
+
+def _sniff(text: str) -> str:
+    """The delimiter: the candidate that splits most lines into the same number of fields
+    (a title line has none; a decimal comma splits a line unevenly)."""
+    lines = [line for line in text.splitlines()[:200] if line.strip()]
+    best, best_share = ",", 0.0
+    for delimiter in (";", "\t", "|", ","):
+        counts = pd.Series([len(row) for row in csv.reader(lines, delimiter=delimiter)])
+        mode = int(counts.mode().iloc[0]) if len(counts) else 1
+        share = float((counts == mode).mean()) if mode > 1 else 0.0
+        if share > best_share + 0.05:
+            best, best_share = delimiter, share
+    return best
+
+
+def _numbers_read(t: Table) -> None:
+    """Decimal mark and thousands separator from the cells: '1.234,5' or '1.234' in a German export, '1,234.5' in an English one."""
+    cells = pd.Series(t.frame.to_numpy().ravel()).astype(str).str.strip()
+    cells = cells[~cells.str.fullmatch(r"\d{1,2}\.\d{4}|\d{1,2}\.\d{1,2}\.\d{2,4}")]  # dates: 10.2024, 03.11.26
+    comma_dec = cells.str.fullmatch(r"-?\d{1,3}(\.\d{3})*,\d+|-?\d+,\d+").sum()
+    dot_groups = cells.str.fullmatch(r"-?\d{1,3}(\.\d{3})+").sum()
+    dot_dec = cells.str.fullmatch(r"-?\d+\.\d+").sum() - dot_groups
+    comma_groups = cells.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?").sum()
+    if comma_dec > dot_dec or (dot_groups and not dot_dec):
+        t.read["decimal"] = ","
+        why = "numbers are written like 1234,56" if comma_dec else "numbers are written like 1.234 (a '.' between thousands)"
+        t.notes.append(f"decimal ',': {why}")
+    elif comma_groups and t.read.get("delimiter", ",") != ",":
+        t.read["thousands"] = ","
+        t.notes.append("thousands ',': numbers are written like 1,234")
+
+
 def _read_csv(path: Path, rel: str) -> Table:
     raw = path.read_bytes()[:200_000]
     try:
@@ -253,34 +335,91 @@ def _read_csv(path: Path, rel: str) -> Table:
     except UnicodeDecodeError:
         encoding, why = "cp1252", "the file is not valid UTF-8 (Windows Western European assumed)"
     text = raw.decode(encoding, errors="replace")
-    try:
-        delimiter = csv.Sniffer().sniff("\n".join(text.splitlines()[:50]), delimiters=";,\t|").delimiter
-    except csv.Error:
-        delimiter = ","
-    frame = pd.read_csv(path, sep=delimiter, encoding=encoding, dtype=str, keep_default_na=False, nrows=SAMPLE_ROWS)
+    delimiter = _sniff(text)
+    head = list(csv.reader(text.splitlines()[:HEAD_LINES], delimiter=delimiter))
+    skip = header_position(head)
+    frame = pd.read_csv(
+        path, sep=delimiter, encoding=encoding, dtype=str, keep_default_na=False, nrows=SAMPLE_ROWS, skiprows=skip
+    )
     t = Table("csv", rel, frame)
     if encoding != "utf-8":
         t.read["encoding"], t.notes = encoding, t.notes + [f"encoding: {why}"]
     if delimiter != ",":
         t.read["delimiter"] = delimiter
         t.notes.append(f"delimiter {delimiter!r}: the header splits into {frame.shape[1]} columns with it")
-    cells = pd.Series(frame.to_numpy().ravel())
-    if cells.str.fullmatch(r"-?\d{1,3}(\.\d{3})*,\d+|-?\d+,\d+").sum() > cells.str.fullmatch(r"-?\d+\.\d+").sum():
-        t.read["decimal"] = ","
-        t.notes.append("decimal ',': numbers are written like 1234,56")
+    if skip:
+        t.read["header_row"] = skip + 1
+        t.notes.append(f"header_row: the {skip} line(s) above it are a title")
+    _numbers_read(t)
     return t
 
 
+def _read_sheets(path: Path, rel: str) -> list[Table]:
+    """Every sheet of a workbook, each with its header found below any title."""
+    out = []
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        for sheet in book.sheet_names:
+            head = book.parse(sheet, header=None, nrows=HEAD_LINES)
+            skip = header_position(head.astype(object).where(head.notna(), None).values.tolist())
+            t = Table("excel", rel, book.parse(sheet, header=skip, nrows=SAMPLE_ROWS), sheet=sheet)
+            if skip:
+                t.read["header_row"] = skip + 1
+                t.notes.append(f"header_row: the {skip} row(s) above it are a title")
+            _numbers_read(t)  # numbers kept as text cells ('1.234,5')
+            out.append(t)
+    return out
+
+
+def _wide(t: Table) -> Table:
+    """A months-as-columns table as the long one the contracts describe (month, units)."""
+    fmt = detect_month_format(list(t.frame.columns))
+    if fmt is None:
+        return t
+    long, _ = melt_months(t.frame, fmt)
+    t.read["months_as_columns"] = fmt
+    months = month_columns(list(t.frame.columns), fmt)
+    t.notes.append(
+        f"months_as_columns: {len(months)} column headers read as months with it "
+        f"({min(months.values()):%Y-%m} to {max(months.values()):%Y-%m})"
+    )
+    t.frame = long.assign(month=long["month"].dt.strftime("%Y-%m"))
+    return t
+
+
+def _fixed_headers(t: Table) -> tuple:
+    return tuple(sorted(map(str, t.frame.columns)))
+
+
+def _series(tables: list[Table]) -> list[Table]:
+    """Files that differ only in a number of their name (a year, a part) and share their
+    header become one table read through a wildcard (sales_2023.csv, sales_2024.csv -> sales_*.csv)."""
+    groups: dict[tuple, list[Table]] = {}
+    for t in tables:
+        key = (t.kind, t.sheet, re.sub(r"\d+", "*", t.path), _fixed_headers(t), tuple(sorted(t.read.items())))
+        groups.setdefault(key, []).append(t)
+    out = []
+    for (kind, _, pattern, _, _), members in groups.items():
+        if len(members) < 2 or kind == "sql" or pattern == members[0].path:
+            out += members
+            continue
+        first = members[0]
+        frame = pd.concat([m.frame for m in members], ignore_index=True)
+        merged = Table(kind, pattern, frame, sheet=first.sheet, read=dict(first.read), notes=list(first.notes))
+        merged.notes.append(f"path: {len(members)} files with the same header ({', '.join(m.path for m in members)})")
+        out.append(merged)
+    return out
+
+
 def find_tables(folder: Path) -> list[Table]:
-    """Every table in the folder (not in sub-folders): CSV, Excel sheets, Parquet, SQLite/DuckDB tables."""
+    """Every table in the folder (not in sub-folders): CSV, Excel sheets, Parquet, SQLite/DuckDB
+    tables; a header below a title found, months as columns melted, a file series joined."""
     tables: list[Table] = []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         rel, suffix = path.name, path.suffix.lower()
         if suffix in (".csv", ".txt"):
             tables.append(_read_csv(path, rel))
-        elif suffix in (".xlsx", ".xlsm", ".xls"):
-            for sheet, df in pd.read_excel(path, sheet_name=None, nrows=SAMPLE_ROWS).items():
-                tables.append(Table("excel", rel, df, sheet=sheet))
+        elif suffix in (".xlsx", ".xlsm"):
+            tables += _read_sheets(path, rel)
         elif suffix == ".parquet":
             tables.append(Table("parquet", rel, pd.read_parquet(path).head(SAMPLE_ROWS)))
         elif suffix in (".sqlite", ".sqlite3", ".db"):
@@ -296,7 +435,7 @@ def find_tables(folder: Path) -> list[Table]:
                 for (name,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall():
                     df = con.execute(f'SELECT * FROM "{name}" LIMIT {SAMPLE_ROWS}').df()
                     tables.append(Table("sql", rel, df, table=name))
-    return tables
+    return _series([_wide(t) for t in tables])
 
 
 def match_columns(headers: list[str], source: str) -> dict[str, str]:
@@ -314,9 +453,14 @@ def match_columns(headers: list[str], source: str) -> dict[str, str]:
     return out
 
 
+# Columns a proposal can give a constant when the export has none (and says so).
+PROPOSABLE = {"region", "status", "family"}
+
+
 def _needed(source: str) -> list[str]:
-    """Contract columns a table must have (nullable ones may be absent; a region may be constant)."""
-    return [c for c, col in CONTRACTS[source].columns.items() if col.required and not col.nullable and c != "region"]
+    """Contract columns a table must have (nullable ones may be absent; region, status and
+    family can be proposed as one value for every row)."""
+    return [c for c, col in CONTRACTS[source].columns.items() if col.required and not col.nullable and c not in PROPOSABLE]
 
 
 def score(table: Table, source: str) -> float:
@@ -378,11 +522,11 @@ def propose_source(source: str, table: Table, regions: set[str] | None) -> Propo
     for note in table.notes:
         comments[note.split(" ")[0].rstrip(":")] = note
     schema = CONTRACTS[source]
-    columns = match_columns(list(map(str, table.frame.columns)), source)
+    columns, channel = _channel_region(table, source, match_columns(list(map(str, table.frame.columns)), source))
     renamed = {theirs: ours for theirs, ours in columns.items() if theirs != ours}
     if renamed:
         spec["columns"] = renamed
-        comments["columns"] = "matched by header name; check each pair"
+        comments["columns"] = "matched by header name; check each pair" + (f"; {channel}" if channel else "")
     frame = table.frame.rename(columns=columns)
     unmapped = [
         f"{source}: no column for '{c}' ({schema.columns[c].description}) in {table.label}"
@@ -390,6 +534,8 @@ def propose_source(source: str, table: Table, regions: set[str] | None) -> Propo
         if c not in frame.columns
     ]
     dates = [c for c, col in schema.columns.items() if str(col.dtype).startswith("datetime") and c in frame]
+    if "months_as_columns" in table.read:
+        dates = [c for c in dates if c != "month"]  # the month comes from the headers
     if table.kind == "csv" and dates:
         formats = {date_format(frame[c]) for c in dates} - {None}
         if len(formats) == 1:
@@ -421,13 +567,113 @@ def propose_source(source: str, table: Table, regions: set[str] | None) -> Propo
         comments["values"] = "their category values translated to ours"
     if scale:
         spec["scale"] = scale
-    constants = {}
+    constants, said = {}, []
     if "region" in schema.columns and "region" not in frame:
         constants["region"] = ONE_REGION if source == "sales_history" or regions == {ONE_REGION} else "all"
-        comments["constants"] = "the export has no region column"
+        said.append("the export has no region column")
+    if source == "products":
+        if "status" not in frame:
+            constants["status"] = "active"
+            said.append("no life-cycle status column, so every product is taken as active")
+        if "family" not in frame:
+            constants["family"] = ONE_FAMILY
+            said.append("no product family column, so one family for all")
+        lacking = [c for c in ("list_price_eur", "unit_cost_eur") if c not in frame]
+        if lacking:
+            unmapped.append(
+                f"products: no column for {' or '.join(lacking)} in {table.label}; the steps that need "
+                "them say what they could not compute (revenue, margin, the plan's costs)"
+            )
     if constants:
         spec["constants"] = constants
+        comments["constants"] = "; ".join(said)
+    if source == "sales_history":
+        _propose_grain(table, frame, spec, comments)
     return Proposal(spec, comments, unmapped)
+
+
+def _propose_grain(table: Table, frame: pd.DataFrame, spec: dict, comments: dict[str, str]) -> None:
+    """Rows finer than month x SKU x region (order lines, days, weeks, channel rows) or
+    negative quantities (returns): propose summing to the month and say what over."""
+    if not {"month", "sku", "units"} <= set(frame.columns):
+        return
+    fmt = spec.get("date_format")
+    days = pd.to_datetime(frame["month"].astype(str).str.strip(), format=fmt or "mixed", errors="coerce")
+    units = (
+        _numbers(frame["units"], table.read.get("decimal", "."))
+        if table.kind == "csv"
+        else pd.to_numeric(frame["units"], errors="coerce")
+    )
+    keys = pd.DataFrame({"m": days.dt.to_period("M"), "sku": frame["sku"].astype(str).str.strip().str.upper()})
+    if "region" in frame:
+        keys["region"] = frame["region"].astype(str)
+    reasons = []
+    shared = int(keys.duplicated().sum())
+    if shared:
+        reasons.append(f"{shared} of {len(frame)} sampled rows share a month, SKU and region with another")
+    if (days.dt.day > 1).any():
+        reasons.append("dates are days, not months")
+    if (units < 0).any():
+        reasons.append(f"{int((units < 0).sum())} negative quantities (returns, netted within their month)")
+    if not reasons:
+        return
+    ours = set(CONTRACTS["sales_history"].columns)
+    over = [c for c in frame.columns if c not in ours]
+    spec["sum_to_month"] = True
+    comments["sum_to_month"] = "; ".join(reasons) + (f"; summed over {', '.join(over)}" if over else "")
+
+
+def _channel_region(table: Table, source: str, columns: dict[str, str]) -> tuple[dict[str, str], str]:
+    """Where a sales export has no region column, a channel-like column with a few values
+    becomes the planning region (a guess the proposal says)."""
+    if source != "sales_history" or "region" in columns.values():
+        return columns, ""
+    for header in map(str, table.frame.columns):
+        if header in columns or not any(w in _norm(header) for w in CHANNEL_WORDS):
+            continue
+        values = table.frame[header].dropna().astype(str).str.strip()
+        if 2 <= values.nunique() <= MAX_CHANNELS:
+            return {**columns, header: "region"}, (
+                f"no region column, so '{header}' ({values.nunique()} values) becomes the planning region "
+                f"(to plan one region instead, drop '{header}' here and set constants: {{region: {ONE_REGION}}})"
+            )
+    return columns, ""
+
+
+def _codes(table: Table, source: str) -> pd.Series:
+    header = next((h for h, o in match_columns(list(map(str, table.frame.columns)), source).items() if o == "sku"), None)
+    return pd.Series(dtype=object) if header is None else table.frame[header].dropna()
+
+
+def code_rule(chosen: dict[str, Table]) -> tuple[dict[str, bool], str, list[str]]:
+    """How SKU codes must be normalised for the sales' codes to meet the product master's
+    (upper case, no leading zeros): the least rule that matches most, why, and the codes
+    that match under none."""
+    known_raw = _codes(chosen["products"], "products")
+    sold_raw = _codes(chosen["sales_history"], "sales_history")
+    sold_raw = sold_raw[sold_raw.astype(str).str.strip() != ""]
+    if known_raw.empty or sold_raw.empty:
+        return {}, "", []
+    best: tuple[int, dict[str, bool]] | None = None
+    for rule in ({}, {"upper": True}, {"strip_zeros": True}, {"upper": True, "strip_zeros": True}):
+        known = set(code_text(known_raw, CodeRule(**rule)).dropna())
+        hits = int(code_text(sold_raw, CodeRule(**rule)).isin(known).sum())
+        if best is None or hits > best[0]:
+            best = (hits, rule)
+    hits, rule = best
+    final = CodeRule(**rule)
+    sold = code_text(sold_raw, final)
+    missing = sorted(set(sold[~sold.isin(set(code_text(known_raw, final).dropna()))]))
+    why = ""
+    if rule:
+        words = {"upper": "in upper case", "strip_zeros": "without leading zeros"}
+        why = f"{hits} of {len(sold)} sampled sales rows name a product of the master only with codes " + " and ".join(
+            words[k] for k in rule
+        )
+    unmatched = (
+        [f"sales_history.sku: {len(missing)} code(s) not in the product master, e.g. {', '.join(missing[:5])}"] if missing else []
+    )
+    return rule, why, unmatched
 
 
 def _flow(value) -> str:
@@ -438,7 +684,8 @@ def _flow(value) -> str:
 def _region_plan(chosen: dict[str, Table]) -> tuple[list[str], dict[str, str], list[str]]:
     """Planning regions (from the sales history), aliases for other spellings, and values left unmapped."""
     sales = chosen["sales_history"]
-    col = next((h for h, o in match_columns(list(map(str, sales.frame.columns)), "sales_history").items() if o == "region"), None)
+    mapped, _ = _channel_region(sales, "sales_history", match_columns(list(map(str, sales.frame.columns)), "sales_history"))
+    col = next((h for h, o in mapped.items() if o == "region"), None)
     regions = sorted(set(sales.frame[col].dropna().astype(str))) if col else [ONE_REGION]
     aliases, unmapped = {}, []
     for source, table in chosen.items():
@@ -460,11 +707,11 @@ def _region_plan(chosen: dict[str, Table]) -> tuple[list[str], dict[str, str], l
 def _next_cycle(spec: dict, folder: Path) -> str:
     """The month after the last month in the whole sales export (a sample may miss the end)."""
     try:
-        months = read_source("sales_history", SourceSpec(**spec), folder)["month"]
+        source = SourceSpec(**spec)
+        months = parse_dates("sales_history", source, read_source("sales_history", source, folder)[["month"]])[0]["month"]
     except (DataError, KeyError):
         return pd.Timestamp.today().strftime("%Y-%m")
-    fmt = spec.get("date_format")
-    last = pd.to_datetime(months.astype(str) if fmt else months, format=fmt, errors="coerce").max()
+    last = months.max()
     return (last + pd.DateOffset(months=1)).strftime("%Y-%m") if pd.notna(last) else pd.Timestamp.today().strftime("%Y-%m")
 
 
@@ -482,6 +729,8 @@ def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
             f"{'; '.join(s + ': ' + ', '.join(_needed(s)) for s in missing)}); found: {found}"
         )
     regions, aliases, unmapped = _region_plan(chosen)
+    codes, codes_why, code_misses = code_rule(chosen)
+    unmapped += code_misses
     proposals = {s: propose_source(s, chosen[s], set(regions)) for s in CONTRACTS if s in chosen}
     cycle = _next_cycle(proposals["sales_history"].spec, folder)
     for p in proposals.values():
@@ -514,6 +763,8 @@ def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
     ]
     if aliases:
         lines.append(f"  region_aliases: {_flow(aliases)}  # guess: other sources' spellings")
+    if codes:
+        lines.append(f"  codes: {_flow(codes)}  # guess: {codes_why}")
     lines += ["", "sources:"]
     for source, p in proposals.items():
         lines.append(f"  {source}:  # {p.comments.get('kind', '')}")

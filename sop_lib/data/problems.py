@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from sop_lib.core.contracts import (
@@ -16,9 +17,25 @@ from sop_lib.core.params import RunParams, SourceSpec
 MAX_ROWS_SHOWN = 5
 
 
+@dataclass(frozen=True)
+class RowOrigin:
+    """Where each row of a table read from several files, below a title or from a wide
+    layout came from: row position -> file, line (or sheet row) and, for a wide layout, the month column."""
+
+    files: tuple[str, ...]
+    file_no: np.ndarray
+    line: np.ndarray
+    column: np.ndarray | None = None
+
+    def label(self, i: int) -> str:
+        col = f" ({self.column[i]})" if self.column is not None else ""
+        return f"{int(self.line[i])}{col}"
+
+
 def source_location(spec: SourceSpec) -> str:
     """How a person finds the data: file name plus sheet, table or query (no credentials)."""
-    where = spec.path or re.sub(r"//[^@/]*@", "//***@", spec.url or "")
+    paths = spec.paths
+    where = (paths[0] if len(paths) == 1 else ", ".join(paths)) if paths else re.sub(r"//[^@/]*@", "//***@", spec.url or "")
     if spec.kind == "excel":
         return f"{where}, sheet '{spec.sheet}'"
     if spec.kind == "sql":
@@ -27,10 +44,23 @@ def source_location(spec: SourceSpec) -> str:
 
 
 def row_label(spec: SourceSpec, index: list) -> str:
-    """Row numbers as the owner sees them: file lines for CSV/Excel (header is line 1)."""
-    shown = ", ".join(str(int(i) + 2) if spec.kind in ("csv", "excel") else str(int(i) + 1) for i in index[:MAX_ROWS_SHOWN])
-    more = f" (+{len(index) - MAX_ROWS_SHOWN} more)" if len(index) > MAX_ROWS_SHOWN else ""
+    """Row numbers as the owner sees them: file lines for CSV/Excel (the header is line
+    ``header_row``), with the file's name when the source reads several."""
     noun = {"csv": "line", "excel": "row"}.get(spec.kind, "record")
+    more = f" (+{len(index) - MAX_ROWS_SHOWN} more)" if len(index) > MAX_ROWS_SHOWN else ""
+    origin = spec._origin
+    if isinstance(origin, RowOrigin):
+        groups: dict[str, list[str]] = {}
+        for i in index[:MAX_ROWS_SHOWN]:
+            groups.setdefault(origin.files[int(origin.file_no[int(i)])], []).append(origin.label(int(i)))
+        named = len(origin.files) > 1
+        parts = [
+            (f"{file} " if named else "") + f"{noun}{'s' if len(lines) > 1 else ''} {', '.join(lines)}"
+            for file, lines in groups.items()
+        ]
+        return "; ".join(parts) + more
+    first = spec.header_row + 1 if spec.kind in ("csv", "excel") else 1
+    shown = ", ".join(str(int(i) + first) for i in index[:MAX_ROWS_SHOWN])
     return f"{noun}{'s' if len(index) > 1 else ''} {shown}{more}"
 
 
@@ -72,6 +102,7 @@ class LoadedData:
     lineage: pd.DataFrame = field(default_factory=pd.DataFrame)
     freshness: pd.DataFrame = field(default_factory=pd.DataFrame)
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reconciliation: pd.DataFrame = field(default_factory=pd.DataFrame)  # rows and units per source, `data.grain.account`
 
     def problems_frame(self) -> pd.DataFrame:
         cols = list(Problem.__dataclass_fields__)

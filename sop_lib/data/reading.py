@@ -5,23 +5,29 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 import psutil
 
 from sop_lib.core.contracts import (
     CONTRACTS,
     DATE_COLUMNS,
+    QUANTITY_COLUMNS,
 )
-from sop_lib.core.params import SourceSpec
+from sop_lib.core.params import SourceSpec, source_files
 from sop_lib.data.problems import (
     MAX_ROWS_SHOWN,
     DataError,
     Problem,
+    RowOrigin,
     _problem,
     row_label,
 )
+from sop_lib.data.shapes import melt_months, month_columns
 
 _ENV = re.compile(r"\$\{(\w+)\}")
 
@@ -41,7 +47,8 @@ def _first_undecodable_line(path: Path | None, encoding: str) -> str:
 def env_secrets(spec: SourceSpec) -> tuple[list[str], list[str]]:
     """The environment variables a URL names: (values that are set, names that are not)."""
     names = _ENV.findall(spec.url or "")
-    return [os.environ[n] for n in names if os.environ.get(n)], [n for n in names if not os.environ.get(n)]
+    values = [os.environ[n] for n in names if os.environ.get(n)]
+    return values + [quote(v, safe="") for v in values], [n for n in names if not os.environ.get(n)]
 
 
 def redact(text: str, secrets: list[str]) -> str:
@@ -56,8 +63,9 @@ def _sql_engine(spec: SourceSpec, folder: Path):
     import sqlalchemy as sa
 
     if spec.url:
-        return sa.create_engine(_ENV.sub(lambda m: os.environ.get(m.group(1), ""), spec.url))
-    uri = f"{(folder / spec.path).resolve().as_uri()}?mode=ro"
+        # a variable's value is quoted as a URL part: a password may hold '@', ':', '/' or '%'
+        return sa.create_engine(_ENV.sub(lambda m: quote(os.environ.get(m.group(1), ""), safe=""), spec.url))
+    uri = f"{source_files(spec, folder)[0].resolve().as_uri()}?mode=ro"
     return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
 
 
@@ -80,21 +88,133 @@ def memory_needed(path: Path) -> int:
     return path.stat().st_size * factor
 
 
+def _read_file(name: str, spec: SourceSpec, path: Path) -> pd.DataFrame:
+    """One CSV, Excel sheet or Parquet file, as text, with its header at ``header_row``."""
+    skip = spec.header_row - 1
+    if spec.kind == "csv":
+        return pd.read_csv(path, encoding=spec.encoding, sep=spec.delimiter, dtype=str, keep_default_na=True, skiprows=skip)
+    if spec.kind == "excel":
+        with pd.ExcelFile(path, engine="openpyxl") as book:  # opened once: sheet names and data
+            if spec.sheet not in book.sheet_names:
+                raise DataError(
+                    [
+                        _problem(
+                            name,
+                            spec,
+                            "unreadable",
+                            "",
+                            "",
+                            f"no sheet '{spec.sheet}' in {path.name} (sheets: {', '.join(book.sheet_names)})",
+                            f"a sheet named '{spec.sheet}'",
+                        )
+                    ]
+                )
+            return book.parse(spec.sheet, header=skip)
+    return pd.read_parquet(path)
+
+
+def _headers(df: pd.DataFrame) -> list[str]:
+    """Column headers as text; an Excel date header as YYYY-MM-DD."""
+    return [f"{c:%Y-%m-%d}" if isinstance(c, (datetime, pd.Timestamp)) else str(c).strip().lstrip("\ufeff") for c in df.columns]
+
+
+def _read_files(name: str, spec: SourceSpec, files: list[Path], folder: Path) -> tuple[pd.DataFrame, RowOrigin | None]:
+    """Every file of the source as one table; their headers must agree."""
+    frames = [_read_file(name, spec, path) for path in files]
+
+    def fixed(frame: pd.DataFrame) -> set[str]:
+        """The headers that must agree (in a wide layout each file may hold other months)."""
+        months = month_columns(list(frame.columns), spec.months_as_columns) if spec.months_as_columns else {}
+        return {h for c, h in zip(frame.columns, _headers(frame)) if c not in months}
+
+    first = fixed(frames[0])
+    for path, frame in zip(files[1:], frames[1:]):
+        if fixed(frame) != first:
+            extra, lacking = sorted(fixed(frame) - first), sorted(first - fixed(frame))
+            raise DataError(
+                [
+                    _problem(
+                        name,
+                        spec,
+                        "unreadable",
+                        "",
+                        "",
+                        f"{path.name} has other columns than {files[0].name}"
+                        + (f" (more: {', '.join(extra)})" if extra else "")
+                        + (f" (lacks: {', '.join(lacking)})" if lacking else ""),
+                        "every file of the source with the same header (export each one the same way)",
+                    )
+                ]
+            )
+    for frame in frames:
+        frame.columns = _headers(frame)
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if len(frames) == 1 and not spec.months_as_columns:
+        return df, None  # row positions map to lines by header_row alone
+    offset = spec.header_row + (1 if spec.kind in ("csv", "excel") else 0)
+    origin = RowOrigin(
+        files=tuple(str(p.relative_to(folder)) if p.is_relative_to(folder) else str(p) for p in files),
+        file_no=np.repeat(np.arange(len(frames)), [len(f) for f in frames]),
+        line=np.concatenate([np.arange(len(f)) + offset for f in frames]),
+    )
+    return df, origin
+
+
+def _melted(name: str, spec: SourceSpec, df: pd.DataFrame, origin: RowOrigin | None) -> tuple[pd.DataFrame, RowOrigin]:
+    """A months-as-columns table as the long one, each long row remembering its line and month column."""
+    months = month_columns(list(df.columns), spec.months_as_columns)
+    if not months:
+        raise DataError(
+            [
+                _problem(
+                    name,
+                    spec,
+                    "missing_column",
+                    "month",
+                    "",
+                    f"no column header reads as a month with {spec.months_as_columns!r} (headers: {', '.join(map(str, df.columns[:8]))})",
+                    f"month headers in the format of sources.{name}.months_as_columns",
+                )
+            ]
+        )
+    long, where = melt_months(df, spec.months_as_columns, QUANTITY_COLUMNS.get(name, "units"))
+    pos = where["_row"].to_numpy()
+    offset = spec.header_row + 1
+    origin = RowOrigin(
+        files=origin.files if origin else (spec.paths[0],),
+        file_no=origin.file_no[pos] if origin else np.zeros(len(pos), dtype=int),
+        line=origin.line[pos] if origin else pos + offset,
+        column=where["_header"].astype(str).to_numpy(),
+    )
+    return long, origin
+
+
 def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
     """Read one source with its format's own reader; raise `DataError` if it can't be read."""
+    return read_export(name, spec, folder)[0]
+
+
+def read_export(name: str, spec: SourceSpec, folder: Path) -> tuple[pd.DataFrame, SourceSpec]:
+    """The source as one long table with our column names, and a copy of its spec that
+    knows where each row came from (for the line numbers in findings)."""
 
     def fail(why: str, expected: str) -> DataError:
         return DataError([_problem(name, spec, "unreadable", "", "", why, expected)])
 
-    path = folder / spec.path if spec.path else None
-    if path is not None and not path.exists():
-        what = "database file" if spec.kind == "sql" else "file"
-        raise fail(f"no such {what}: {path}", "the file to exist (check data.folder and the path in params)")
-    if path is not None and spec.kind in ("csv", "excel", "parquet"):
-        need, free = memory_needed(path), psutil.virtual_memory().available
+    files = source_files(spec, folder)
+    if spec.paths and not files:
+        raise fail(f"no file matches {spec.path!r} in {folder}", "at least one file (check data.folder and the path in params)")
+    for path in files:
+        if not path.exists():
+            what = "database file" if spec.kind == "sql" else "file"
+            raise fail(f"no such {what}: {path}", "the file to exist (check data.folder and the path in params)")
+    if spec.kind in ("csv", "excel", "parquet"):
+        size = sum(p.stat().st_size for p in files)
+        need, free = sum(memory_needed(p) for p in files), psutil.virtual_memory().available
         if need > free:
+            what = "a file" if len(files) == 1 else f"{len(files)} files"
             raise fail(
-                f"a file of {_size(path.stat().st_size)}; reading and checking it takes about "
+                f"{what} of {_size(size)}; reading and checking {'it' if len(files) == 1 else 'them'} takes about "
                 f"{_size(need)} of memory and {_size(free)} are free",
                 "a file that fits in memory: export fewer years or split it by year, or free memory",
             )
@@ -104,18 +224,11 @@ def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
             f"environment variable(s) {', '.join(unset)} not set",
             f"the variable(s) named in sources.{name}.url set in the environment of the run",
         )
+    origin = None
+    path = files[0] if files else None
     try:
-        if spec.kind == "csv":
-            df = pd.read_csv(path, encoding=spec.encoding, sep=spec.delimiter, dtype=str, keep_default_na=True)
-        elif spec.kind == "excel":
-            with pd.ExcelFile(path, engine="openpyxl") as book:  # opened once: sheet names and data
-                if spec.sheet not in book.sheet_names:
-                    raise fail(
-                        f"no sheet '{spec.sheet}' (sheets: {', '.join(book.sheet_names)})", f"a sheet named '{spec.sheet}'"
-                    )
-                df = book.parse(spec.sheet)
-        elif spec.kind == "parquet":
-            df = pd.read_parquet(path)
+        if spec.kind in ("csv", "excel", "parquet"):
+            df, origin = _read_files(name, spec, files, folder)
         else:
             sql = spec.query or f'SELECT * FROM "{spec.table}"'
             if path is not None and path.suffix == ".duckdb":
@@ -147,7 +260,11 @@ def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
         raise fail(redact(f"{type(exc).__name__}: {msg[:300]}", secrets), f"a readable {spec.kind} source") from None
     if df.empty:
         raise fail("no data rows", "at least one data row")
-    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    df.columns = _headers(df)
+    spec = spec.model_copy()
+    if spec.months_as_columns:
+        df, origin = _melted(name, spec, df, origin)
+    spec._origin = origin
     df = df.rename(columns=spec.columns)
     present = sorted(set(spec.constants) & set(df.columns))
     if present:
@@ -155,7 +272,7 @@ def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
             f"column(s) {present} in the export and in sources.{name}.constants",
             "a constant only for a column the export lacks (remove the constant, or the column's mapping)",
         )
-    return df.assign(**spec.constants)
+    return df.assign(**spec.constants), spec
 
 
 def translate_values(spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame:
@@ -180,15 +297,19 @@ def point_decimals(text: pd.Series) -> pd.Series:
 
 
 def parse_numbers(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame:
-    """Numbers written with a decimal comma ('1.234,5') become '1234.5' before the contract
-    coerces them; other text is left for the contract to report."""
-    if spec.decimal == "." or name not in CONTRACTS:
+    """Numbers written with a decimal comma ('1.234,5') or a thousands separator ('1,234')
+    become '1234.5' and '1234' before the contract coerces them; other text is left for
+    the contract to report."""
+    if (spec.decimal == "." and not spec.thousands) or name not in CONTRACTS:
         return df
     df = df.copy()
     for col, column in CONTRACTS[name].columns.items():
         # text columns: object in pandas 2, the "str" dtype in pandas 3
         if col in df.columns and str(column.dtype) == "float64" and not pd.api.types.is_numeric_dtype(df[col]):
-            df[col] = point_decimals(df[col])
+            text = df[col].astype("string").str.strip()
+            if spec.thousands and not (spec.decimal == "," and spec.thousands == "."):
+                text = text.str.replace(spec.thousands, "", regex=False)
+            df[col] = point_decimals(text) if spec.decimal == "," else text
     return df
 
 
@@ -207,7 +328,9 @@ def parse_dates(
         if col not in df.columns:
             continue
         raw = df[col]
-        if pd.api.types.is_datetime64_any_dtype(raw):
+        if isinstance(raw.dtype, pd.DatetimeTZDtype):  # a database's timestamp with time zone: the local day in UTC
+            parsed = raw.dt.tz_convert(None)
+        elif pd.api.types.is_datetime64_any_dtype(raw):
             parsed = raw
         elif spec.date_format:
             parsed = pd.to_datetime(raw, format=spec.date_format, errors="coerce")

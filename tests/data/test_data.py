@@ -87,6 +87,7 @@ def set_cell(row: int, column: str, value):
     def fn(df):
         df.loc[row, column] = value
         return df
+
     return fn
 
 
@@ -134,8 +135,9 @@ def test_clean_demo_has_no_blocking_problems(clean, params):
 
 
 def test_missing_column(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: edit_csv(f, "sales_history.csv", lambda df: df.drop(columns=["units"])))
+    loaded = load_variant(
+        params, demo, tmp_path, lambda f: edit_csv(f, "sales_history.csv", lambda df: df.drop(columns=["units"]))
+    )
     msg = only_message(loaded, "sales_history")
     assert "sales_history (sales_history.csv)" in msg
     assert "column 'units'" in msg
@@ -145,8 +147,7 @@ def test_missing_column(params, demo, tmp_path):
 
 
 def test_non_numeric_units(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: edit_csv(f, "sales_history.csv", set_cell(4, "units", "twelve")))
+    loaded = load_variant(params, demo, tmp_path, lambda f: edit_csv(f, "sales_history.csv", set_cell(4, "units", "twelve")))
     msg = only_message(loaded, "sales_history")
     assert "sales_history (sales_history.csv)" in msg
     assert "column 'units'" in msg
@@ -158,8 +159,7 @@ def test_non_numeric_units(params, demo, tmp_path):
 def test_non_numeric_value_gives_one_clear_problem(params, demo, tmp_path):
     """One bad cell should be one problem naming its line, not a duplicate and a
     Python TypeError without a line number."""
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: edit_csv(f, "sales_history.csv", set_cell(4, "units", "twelve")))
+    loaded = load_variant(params, demo, tmp_path, lambda f: edit_csv(f, "sales_history.csv", set_cell(4, "units", "twelve")))
     msgs = messages(loaded, "sales_history")
     assert all("line 6" in m for m in msgs), msgs
     assert not any("TypeError" in m or "dtype(" in m for m in msgs), msgs
@@ -167,8 +167,7 @@ def test_non_numeric_value_gives_one_clear_problem(params, demo, tmp_path):
 
 
 def test_negative_units(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: edit_csv(f, "sales_history.csv", set_cell(4, "units", "-3")))
+    loaded = load_variant(params, demo, tmp_path, lambda f: edit_csv(f, "sales_history.csv", set_cell(4, "units", "-3")))
     msgs = messages(loaded, "sales_history")
     assert len(msgs) == 1
     msg = msgs[0]
@@ -180,8 +179,7 @@ def test_negative_units(params, demo, tmp_path):
 
 
 def test_unparseable_date(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: edit_csv(f, "sales_history.csv", set_cell(10, "month", "2024-13")))
+    loaded = load_variant(params, demo, tmp_path, lambda f: edit_csv(f, "sales_history.csv", set_cell(10, "month", "2024-13")))
     msg = only_message(loaded, "sales_history")
     assert "sales_history (sales_history.csv)" in msg
     assert "column 'month'" in msg
@@ -205,8 +203,7 @@ def test_future_month_in_sales_history(params, demo, tmp_path):
 
 
 def test_current_cycle_month_is_not_closed_yet(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: edit_csv(f, "sales_history.csv", set_cell(0, "month", "2026-11")))
+    loaded = load_variant(params, demo, tmp_path, lambda f: edit_csv(f, "sales_history.csv", set_cell(0, "month", "2026-11")))
     msg = only_message(loaded, "sales_history")
     assert "line 2" in msg and "2026-11-01" in msg and "closed months" in msg
 
@@ -243,8 +240,7 @@ def test_empty_csv(params, demo, tmp_path):
 
 
 def test_csv_with_header_only(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: (f / "crm_pipeline.csv").write_text("opportunity_id,region,sku\n"))
+    loaded = load_variant(params, demo, tmp_path, lambda f: (f / "crm_pipeline.csv").write_text("opportunity_id,region,sku\n"))
     msg = only_message(loaded, "pipeline")
     assert msg.startswith("pipeline (crm_pipeline.csv)")
     assert "no data rows" in msg
@@ -297,8 +293,7 @@ def test_semicolon_file_loads_with_declared_delimiter(params, demo, tmp_path, cl
 
 
 def test_probability_above_one(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: edit_csv(f, "crm_pipeline.csv", set_cell(2, "probability", "1.5")))
+    loaded = load_variant(params, demo, tmp_path, lambda f: edit_csv(f, "crm_pipeline.csv", set_cell(2, "probability", "1.5")))
     msgs = messages(loaded, "pipeline")
     assert len(msgs) == 1
     msg = msgs[0]
@@ -310,8 +305,7 @@ def test_probability_above_one(params, demo, tmp_path):
 
 
 def test_invalid_status_category(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: edit_csv(f, "products.csv", set_cell(5, "status", "retired")))
+    loaded = load_variant(params, demo, tmp_path, lambda f: edit_csv(f, "products.csv", set_cell(5, "status", "retired")))
     msgs = messages(loaded, "products")
     assert len(msgs) == 1
     msg = msgs[0]
@@ -399,8 +393,9 @@ def test_failing_sql_query(params, demo, tmp_path):
 
 
 def test_unknown_sku_in_open_orders(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: sql(f, "UPDATE open_orders SET sku = 'ESP-PRO-999' WHERE order_id = 'SO-300005'"))
+    loaded = load_variant(
+        params, demo, tmp_path, lambda f: sql(f, "UPDATE open_orders SET sku = 'ESP-PRO-999' WHERE order_id = 'SO-300005'")
+    )
     msgs = messages(loaded, "open_orders")
     assert len(msgs) == 1
     msg = msgs[0]
@@ -412,8 +407,7 @@ def test_unknown_sku_in_open_orders(params, demo, tmp_path):
 
 
 def test_unknown_supplier_in_bom(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: sql(f, "UPDATE bom SET supplier_id = 'SUP-GHOST' WHERE rowid = 4"))
+    loaded = load_variant(params, demo, tmp_path, lambda f: sql(f, "UPDATE bom SET supplier_id = 'SUP-GHOST' WHERE rowid = 4"))
     msgs = messages(loaded, "bom")
     assert len(msgs) == 1
     msg = msgs[0]
@@ -429,11 +423,13 @@ def test_unknown_supplier_in_bom(params, demo, tmp_path):
 
 def _products(**disc) -> pd.DataFrame:
     skus = ["A", "B", "C"]
-    return pd.DataFrame({
-        "sku": skus,
-        "family": ["Fam", "Fam", "Fam"],
-        "discontinue_date": [pd.Timestamp(disc[s]) if s in disc else pd.NaT for s in skus],
-    })
+    return pd.DataFrame(
+        {
+            "sku": skus,
+            "family": ["Fam", "Fam", "Fam"],
+            "discontinue_date": [pd.Timestamp(disc[s]) if s in disc else pd.NaT for s in skus],
+        }
+    )
 
 
 def _sales(rows) -> pd.DataFrame:
@@ -442,8 +438,7 @@ def _sales(rows) -> pd.DataFrame:
 
 
 def test_monthly_sales_fills_missing_months_with_zero():
-    sales = _sales([("2024-01-01", "A", "R1", 10), ("2024-03-01", "A", "R1", 30),
-                    ("2024-02-01", "A", "R2", 4)])
+    sales = _sales([("2024-01-01", "A", "R1", 10), ("2024-03-01", "A", "R1", 30), ("2024-02-01", "A", "R2", 4)])
     out = monthly_sales(sales, _products(), "2024-06")
     r1 = out[(out["sku"] == "A") & (out["region"] == "R1")]
     assert list(r1["month"]) == list(pd.date_range("2024-01-01", "2024-05-01", freq="MS"))
@@ -456,8 +451,7 @@ def test_monthly_sales_fills_missing_months_with_zero():
 
 
 def test_monthly_sales_stops_a_discontinued_sku():
-    sales = _sales([("2024-01-01", "A", "R1", 10), ("2024-01-01", "B", "R1", 5),
-                    ("2024-02-01", "B", "R1", 6)])
+    sales = _sales([("2024-01-01", "A", "R1", 10), ("2024-01-01", "B", "R1", 5), ("2024-02-01", "B", "R1", 6)])
     out = monthly_sales(sales, _products(B="2024-04-01"), "2024-06")
     b = out[out["sku"] == "B"]
     # no zero-filled months after the product left the range
@@ -469,8 +463,7 @@ def test_monthly_sales_stops_a_discontinued_sku():
 def test_monthly_sales_keeps_units_sold_before_a_mid_month_discontinuation():
     """A SKU discontinued on 15 March that sold in early March: those units are real
     sales and must not vanish from the history."""
-    sales = _sales([("2024-01-01", "C", "R1", 5), ("2024-02-01", "C", "R1", 5),
-                    ("2024-03-01", "C", "R1", 4)])
+    sales = _sales([("2024-01-01", "C", "R1", 5), ("2024-02-01", "C", "R1", 5), ("2024-03-01", "C", "R1", 4)])
     out = monthly_sales(sales, _products(C="2024-03-15"), "2024-06")
     assert out["units"].sum() == sales["units"].sum() == 14
     assert out["month"].max() == pd.Timestamp("2024-03-01")
@@ -563,8 +556,7 @@ def test_quality_table_clean_demo(clean, params):
 
 
 def test_quality_table_stale_inventory_is_amber(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: sql(f, "UPDATE inventory SET as_of = '2026-09-01'"))
+    loaded = load_variant(params, demo, tmp_path, lambda f: sql(f, "UPDATE inventory SET as_of = '2026-09-01'"))
     assert [p for p in loaded.problems if p.severity == "block"] == []
     q = quality_table(loaded).set_index("source")
     assert q.loc["inventory", "status"] == "amber"
@@ -572,22 +564,22 @@ def test_quality_table_stale_inventory_is_amber(params, demo, tmp_path):
     assert q.loc["inventory", "findings"] == "1 stale"
     assert (q.drop(index=["inventory", "sales_history"])["status"] == "green").all()
     msg = only_message(loaded, "inventory")
-    assert msg == ("inventory (erp.sqlite, table 'inventory'), column 'as_of': found latest as_of 2026-09-01, "
-                   "61 days before the cycle start 2026-11-01; expected an export at most 7 days old "
-                   "(sources.inventory.freshness)")
+    assert msg == (
+        "inventory (erp.sqlite, table 'inventory'), column 'as_of': found latest as_of 2026-09-01, "
+        "61 days before the cycle start 2026-11-01; expected an export at most 7 days old "
+        "(sources.inventory.freshness)"
+    )
 
 
 def test_inventory_at_its_freshness_limit_is_still_green(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: sql(f, "UPDATE inventory SET as_of = '2026-10-25'"))
+    loaded = load_variant(params, demo, tmp_path, lambda f: sql(f, "UPDATE inventory SET as_of = '2026-10-25'"))
     q = quality_table(loaded).set_index("source")
     assert q.loc["inventory", "age_days"] == 7
     assert q.loc["inventory", "status"] == "green"
 
 
 def test_quality_table_blocking_problem_is_red(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: edit_csv(f, "crm_pipeline.csv", set_cell(2, "probability", "1.5")))
+    loaded = load_variant(params, demo, tmp_path, lambda f: edit_csv(f, "crm_pipeline.csv", set_cell(2, "probability", "1.5")))
     q = quality_table(loaded).set_index("source")
     assert q.loc["pipeline", "status"] == "red"
     assert q.loc["pipeline", "blocking"] == 1
@@ -610,41 +602,49 @@ def test_launch_dates_out_of_order(params, demo, tmp_path):
     assert only_message(loaded, "launches") == (
         "launches (planning_inputs.xlsx, sheet 'launches'), column 'earliest_launch, likely_launch', row 2: "
         "found ESP-PRO-300: earliest_launch 2027-09-01 after likely_launch 2027-03-01; "
-        "expected earliest_launch <= likely_launch <= latest_launch")
+        "expected earliest_launch <= likely_launch <= latest_launch"
+    )
     assert loaded.problems[0].severity == "block"
 
 
 def test_bom_for_a_discontinued_sku_is_a_warning(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path, lambda f: sql(
-        f, "INSERT INTO bom VALUES ('GRN-CLASSIC-10', 'BURR-SET', 'Burr set', 1, 'SUP-BURR')"))
+    loaded = load_variant(
+        params,
+        demo,
+        tmp_path,
+        lambda f: sql(f, "INSERT INTO bom VALUES ('GRN-CLASSIC-10', 'BURR-SET', 'Burr set', 1, 'SUP-BURR')"),
+    )
     [problem] = [p for p in loaded.problems if p.source == "bom"]
-    assert str(problem) == ("bom (erp.sqlite, table 'bom'), column 'sku', record 57: found 'GRN-CLASSIC-10'; "
-                            "expected only SKUs that are active or planned in products.status")
+    assert str(problem) == (
+        "bom (erp.sqlite, table 'bom'), column 'sku', record 57: found 'GRN-CLASSIC-10'; "
+        "expected only SKUs that are active or planned in products.status"
+    )
     assert (problem.severity, problem.check) == ("warn", "discontinued_reference")
 
 
 def test_implausible_year(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: edit_csv(f, "crm_pipeline.csv", set_cell(0, "expected_close", "2207-01-15")))
+    loaded = load_variant(
+        params, demo, tmp_path, lambda f: edit_csv(f, "crm_pipeline.csv", set_cell(0, "expected_close", "2207-01-15"))
+    )
     assert only_message(loaded, "pipeline") == (
-        "pipeline (crm_pipeline.csv), column 'expected_close', line 2: found 2207-01-15; "
-        "expected plausible dates (1990 to 2036)")
+        "pipeline (crm_pipeline.csv), column 'expected_close', line 2: found 2207-01-15; expected plausible dates (1990 to 2036)"
+    )
 
 
 def test_empty_required_cell(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: edit_csv(f, "sales_history.csv", set_cell(3, "sku", "")))
+    loaded = load_variant(params, demo, tmp_path, lambda f: edit_csv(f, "sales_history.csv", set_cell(3, "sku", "")))
     msgs = messages(loaded, "sales_history")
-    assert msgs[0] == ("sales_history (sales_history.csv), column 'sku', line 5: found nan; "
-                       "expected a value (not empty)")
+    assert msgs[0] == ("sales_history (sales_history.csv), column 'sku', line 5: found nan; expected a value (not empty)")
 
 
 def test_duplicate_id_in_a_database_table(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: sql(f, "UPDATE open_orders SET order_id = 'SO-100000' WHERE order_id = 'SO-100002'"))
+    loaded = load_variant(
+        params, demo, tmp_path, lambda f: sql(f, "UPDATE open_orders SET order_id = 'SO-100000' WHERE order_id = 'SO-100002'")
+    )
     assert only_message(loaded, "open_orders") == (
         "open_orders (erp.sqlite, table 'open_orders'), column 'order_id', records 1, 3: "
-        "found 2 rows share 'SO-100000'; expected unique values")
+        "found 2 rows share 'SO-100000'; expected unique values"
+    )
 
 
 def test_targets_that_stop_before_the_horizon_end(params, demo, tmp_path):
@@ -661,7 +661,8 @@ def test_targets_that_stop_before_the_horizon_end(params, demo, tmp_path):
     assert msgs == [
         f"targets (planning_inputs.xlsx, sheet 'targets'), column 'month', family '{fam}': found no row for 2027-09, "
         "2027-10; expected a row for every month 2026-11 to 2027-10 (the 12-month planning horizon)"
-        for fam in ("Espresso machines", "Grinders")]
+        for fam in ("Espresso machines", "Grinders")
+    ]
     assert {p.severity for p in loaded.problems if p.source == "targets"} == {"warn"}
     assert quality_table(loaded).set_index("source").loc["targets", "horizon"] == "10 of 12 months"
 
@@ -673,30 +674,40 @@ def test_unknown_region_and_region_aliases(params, demo, tmp_path):
     loaded = load_variant(params, demo, tmp_path, edit)
     assert only_message(loaded, "pipeline") == (
         "pipeline (crm_pipeline.csv), column 'region', line 2: found 'Mars'; "
-        "expected one of DACH, Benelux, Nordics, Iberia (or add the spelling to data.region_aliases)")
+        "expected one of DACH, Benelux, Nordics, Iberia (or add the spelling to data.region_aliases)"
+    )
     assert loaded.tables["pipeline"].loc[1, "region"] == "Nordics"  # the alias was applied
 
 
 def test_database_url_with_unset_environment_variable(params, demo, tmp_path, monkeypatch):
     monkeypatch.delenv("ERP_DB_PASSWORD", raising=False)
-    loaded = load_variant(params, demo, tmp_path, open_orders={
-        "path": None, "url": "postgresql://planner:${ERP_DB_PASSWORD}@erp.example.com/erp"})
+    loaded = load_variant(
+        params, demo, tmp_path, open_orders={"path": None, "url": "postgresql://planner:${ERP_DB_PASSWORD}@erp.example.com/erp"}
+    )
     assert only_message(loaded, "open_orders") == (
         "open_orders (postgresql://***@erp.example.com/erp, table 'open_orders'): "
         "found environment variable(s) ERP_DB_PASSWORD not set; "
-        "expected the variable(s) named in sources.open_orders.url set in the environment of the run")
+        "expected the variable(s) named in sources.open_orders.url set in the environment of the run"
+    )
 
 
 def test_credentials_never_appear_in_messages_lineage_or_report(params, demo, tmp_path, monkeypatch):
     secret = "s3cr3t-Pa55"
     monkeypatch.setenv("ERP_DB_PASSWORD", secret)
     monkeypatch.setenv("ERP_DB_HOST", "127.0.0.1")
-    loaded = load_variant(params, demo, tmp_path, open_orders={
-        "path": None, "url": "postgresql://planner:${ERP_DB_PASSWORD}@${ERP_DB_HOST}:1/erp"})
+    loaded = load_variant(
+        params, demo, tmp_path, open_orders={"path": None, "url": "postgresql://planner:${ERP_DB_PASSWORD}@${ERP_DB_HOST}:1/erp"}
+    )
     msg = only_message(loaded, "open_orders")
     assert msg.startswith("open_orders (postgresql://***@${ERP_DB_HOST}:1/erp, table 'open_orders'): found ")
     assert "expected a readable sql source" in msg
-    everything = "\n".join([str(p) for p in loaded.problems], ) + loaded.lineage.to_csv() + quality_table(loaded).to_csv()
+    everything = (
+        "\n".join(
+            [str(p) for p in loaded.problems],
+        )
+        + loaded.lineage.to_csv()
+        + quality_table(loaded).to_csv()
+    )
     assert secret not in everything
 
 
@@ -725,20 +736,26 @@ def test_excel_file_that_is_not_a_workbook(params, demo, tmp_path):
 
 
 def test_column_mapping_that_names_a_column_the_file_lacks(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: edit_csv(f, "sales_history.csv", lambda df: df.rename(columns={"units": "Mengen"})),
-                          sales_history={"columns": {"Menge": "units"}})
+    loaded = load_variant(
+        params,
+        demo,
+        tmp_path,
+        lambda f: edit_csv(f, "sales_history.csv", lambda df: df.rename(columns={"units": "Mengen"})),
+        sales_history={"columns": {"Menge": "units"}},
+    )
     assert only_message(loaded, "sales_history") == (
         "sales_history (sales_history.csv), column 'units': found columns: month, sku, region, Mengen, net_revenue_eur; "
-        "expected a column named 'Menge' (mapped to 'units' in sources.sales_history.columns)")
+        "expected a column named 'Menge' (mapped to 'units' in sources.sales_history.columns)"
+    )
 
 
 def test_date_format_declared_wrong(params, demo, tmp_path):
     loaded = load_variant(params, demo, tmp_path, sales_history={"date_format": "%d.%m.%Y"})
     msg = only_message(loaded, "sales_history")
     rows = len(pd.read_csv(demo / "sales_history.csv"))
-    assert msg.startswith(f"sales_history (sales_history.csv), column 'month', lines 2, 3, 4, 5, 6 (+{rows - 5} more): "
-                          "found '2022-11', '2022-11'")
+    assert msg.startswith(
+        f"sales_history (sales_history.csv), column 'month', lines 2, 3, 4, 5, 6 (+{rows - 5} more): found '2022-11', '2022-11'"
+    )
     assert msg.endswith("; expected dates like %d.%m.%Y")
     assert len(messages(loaded, "sales_history")) == 1  # no second 'empty month' message for the same cells
 
@@ -750,14 +767,16 @@ def test_cases_without_a_pack_size(params, demo, tmp_path):
     loaded = load_variant(params, demo, tmp_path, edit, inventory={"unit": "case"})
     assert only_message(loaded, "inventory") == (
         "inventory (erp.sqlite, table 'inventory'), column 'on_hand', records 5, 6: found 'ESP-HOME-60'; "
-        "expected a units_per_case in products for every SKU (sources.inventory.unit is 'case')")
+        "expected a units_per_case in products for every SKU (sources.inventory.unit is 'case')"
+    )
 
 
 def test_missing_duckdb_file(params, demo, tmp_path):
     loaded = load_variant(params, demo, tmp_path, bom={"path": "erp.duckdb"})
     assert only_message(loaded, "bom") == (
         f"bom (erp.duckdb, table 'bom'): found no such database file: {tmp_path / 'exports' / 'erp.duckdb'}; "
-        "expected the file to exist (check data.folder and the path in params)")
+        "expected the file to exist (check data.folder and the path in params)"
+    )
 
 
 # --- severity from params -------------------------------------------------------------
@@ -784,9 +803,13 @@ def test_data_checks_can_make_a_warning_block(params, demo, tmp_path):
 
 
 def test_unknown_sku_as_warning_leaves_the_rows_out(params, demo, tmp_path):
-    loaded = load_variant(params, demo, tmp_path,
-                          lambda f: sql(f, "UPDATE open_orders SET sku = 'ESP-PRO-999' WHERE order_id = 'SO-300005'"),
-                          open_orders={"severity": {"unknown_reference": "warn"}})
+    loaded = load_variant(
+        params,
+        demo,
+        tmp_path,
+        lambda f: sql(f, "UPDATE open_orders SET sku = 'ESP-PRO-999' WHERE order_id = 'SO-300005'"),
+        open_orders={"severity": {"unknown_reference": "warn"}},
+    )
     raise_for_blocking(loaded.problems)
     assert "SO-300005" not in set(loaded.tables["open_orders"]["order_id"])
     assert len(loaded.tables["open_orders"]) == 4599
@@ -813,13 +836,17 @@ sources:
 
 def _german_export(sales: pd.DataFrame, path: Path) -> None:
     """What an ERP with German settings writes: own column names, dd.mm.yyyy, decimal comma, ';', cp1252."""
-    out = pd.DataFrame({
-        "Monat": sales["month"].dt.strftime("%d.%m.%Y"),
-        "Artikelnummer": sales["sku"],
-        "Vertriebsgebiet": sales["region"],
-        "Menge": sales["units"].map(lambda v: f"{v:,.0f}".replace(",", ".")),
-        "Umsatz netto (EUR)": sales["net_revenue_eur"].map(lambda v: f"{v:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")),
-    })
+    out = pd.DataFrame(
+        {
+            "Monat": sales["month"].dt.strftime("%d.%m.%Y"),
+            "Artikelnummer": sales["sku"],
+            "Vertriebsgebiet": sales["region"],
+            "Menge": sales["units"].map(lambda v: f"{v:,.0f}".replace(",", ".")),
+            "Umsatz netto (EUR)": sales["net_revenue_eur"].map(
+                lambda v: f"{v:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+            ),
+        }
+    )
     out.to_csv(path, sep=";", index=False, encoding="cp1252")
 
 
@@ -844,11 +871,13 @@ def test_parquet_source(params, demo, tmp_path, clean):
     def edit(folder):
         clean.tables["products"].rename(columns={"sku": "article"}).to_parquet(folder / "products.parquet")
 
-    loaded = load_variant(params, demo, tmp_path, edit,
-                          products={"kind": "parquet", "path": "products.parquet", "columns": {"article": "sku"}})
+    loaded = load_variant(
+        params, demo, tmp_path, edit, products={"kind": "parquet", "path": "products.parquet", "columns": {"article": "sku"}}
+    )
     assert [str(p) for p in loaded.problems if p.severity == "block"] == []
-    pd.testing.assert_frame_equal(loaded.tables["products"].fillna({"replaces": ""}),
-                                  clean.tables["products"].fillna({"replaces": ""}))
+    pd.testing.assert_frame_equal(
+        loaded.tables["products"].fillna({"replaces": ""}), clean.tables["products"].fillna({"replaces": ""})
+    )
     assert loaded.lineage.set_index("source").loc["products", "kind"] == "parquet"
 
 
@@ -862,17 +891,27 @@ def _duckdb_erp(folder: Path, clean) -> None:
 
 
 def test_duckdb_source(params, demo, tmp_path, clean):
-    loaded = load_variant(params, demo, tmp_path, lambda f: _duckdb_erp(f, clean),
-                          bom={"path": "erp.duckdb"},
-                          suppliers={"path": "erp.duckdb", "query": "SELECT * FROM suppliers WHERE on_time_rate > 0"})
+    loaded = load_variant(
+        params,
+        demo,
+        tmp_path,
+        lambda f: _duckdb_erp(f, clean),
+        bom={"path": "erp.duckdb"},
+        suppliers={"path": "erp.duckdb", "query": "SELECT * FROM suppliers WHERE on_time_rate > 0"},
+    )
     assert [str(p) for p in loaded.problems if p.severity == "block"] == []
     pd.testing.assert_frame_equal(loaded.tables["bom"], clean.tables["bom"])
     assert len(loaded.tables["suppliers"]) == 5
 
 
 def test_duckdb_query_failing(params, demo, tmp_path, clean):
-    loaded = load_variant(params, demo, tmp_path, lambda f: _duckdb_erp(f, clean),
-                          suppliers={"path": "erp.duckdb", "query": "SELECT * FROM supplierz"})
+    loaded = load_variant(
+        params,
+        demo,
+        tmp_path,
+        lambda f: _duckdb_erp(f, clean),
+        suppliers={"path": "erp.duckdb", "query": "SELECT * FROM supplierz"},
+    )
     msg = only_message(loaded, "suppliers")
     assert msg.startswith("suppliers (erp.duckdb, query 'SELECT * FROM supplierz'): found CatalogException: ")
     assert "supplierz does not exist" in msg and msg.endswith("expected a readable sql source")
@@ -881,13 +920,17 @@ def test_duckdb_query_failing(params, demo, tmp_path, clean):
 def test_sales_in_cases_are_converted_to_units(params, demo, tmp_path, clean):
     def edit(folder):
         per_case = clean.tables["products"].set_index("sku")["units_per_case"]
-        edit_csv(folder, "sales_history.csv", lambda df: df.assign(
-            units=(df["units"].astype(float) / df["sku"].map(per_case)).map(lambda v: f"{v:.6f}")))
+        edit_csv(
+            folder,
+            "sales_history.csv",
+            lambda df: df.assign(units=(df["units"].astype(float) / df["sku"].map(per_case)).map(lambda v: f"{v:.6f}")),
+        )
 
     loaded = load_variant(params, demo, tmp_path, edit, sales_history={"unit": "case"})
     assert [str(p) for p in loaded.problems if p.severity == "block"] == []
     assert loaded.tables["sales_history"]["units"].to_numpy() == pytest.approx(
-        clean.tables["sales_history"]["units"].to_numpy(), rel=1e-5)
+        clean.tables["sales_history"]["units"].to_numpy(), rel=1e-5
+    )
     assert set(loaded.tables["products"]["uom"]) == {"unit"}
 
 
@@ -926,7 +969,8 @@ def test_export_file_older_than_its_rule_is_stale(params, demo, tmp_path):
     loaded = load_variant(params, demo, tmp_path, edit)
     assert only_message(loaded, "pipeline") == (
         "pipeline (crm_pipeline.csv): found file modified 2026-10-01, 31 days before the cycle start 2026-11-01; "
-        "expected an export at most 14 days old (sources.pipeline.freshness)")
+        "expected an export at most 14 days old (sources.pipeline.freshness)"
+    )
     q = quality_table(loaded).set_index("source")
     assert (q.loc["pipeline", "status"], q.loc["pipeline", "fresh_by"]) == ("amber", "file modified")
 
@@ -957,7 +1001,6 @@ def test_the_database_file_is_opened_read_only(params, demo, tmp_path, clean, ki
 def test_a_file_too_large_for_memory_is_refused_with_its_size_not_read(params, demo, tmp_path, monkeypatch):
     from collections import namedtuple
 
-
     memory = namedtuple("memory", "available")
     monkeypatch.setattr(reading.psutil, "virtual_memory", lambda: memory(1024**2))  # 1 MiB free
     loaded = load_variant(params, demo, tmp_path)
@@ -971,11 +1014,19 @@ def test_a_file_too_large_for_memory_is_refused_with_its_size_not_read(params, d
 
 def _germanise(folder: Path) -> None:
     """Categories in German, probabilities in percent, as a German ERP/CRM exports them."""
-    edit_csv(folder, "products.csv", lambda df: df.assign(status=df["status"].replace(
-        {"active": "aktiv", "planned": "geplant", "discontinued": "ausgelaufen"})))
+    edit_csv(
+        folder,
+        "products.csv",
+        lambda df: df.assign(
+            status=df["status"].replace({"active": "aktiv", "planned": "geplant", "discontinued": "ausgelaufen"})
+        ),
+    )
     edit_csv(folder, "crm_pipeline.csv", lambda df: df.assign(probability=(df["probability"].astype(float) * 100).round(0)))
-    sql(folder, "UPDATE suppliers SET financial_risk = CASE financial_risk WHEN 'low' THEN 'niedrig' "
-                "WHEN 'medium' THEN 'mittel' ELSE 'hoch' END")
+    sql(
+        folder,
+        "UPDATE suppliers SET financial_risk = CASE financial_risk WHEN 'low' THEN 'niedrig' "
+        "WHEN 'medium' THEN 'mittel' ELSE 'hoch' END",
+    )
     sql(folder, "UPDATE open_orders SET status = CASE status WHEN 'open' THEN 'offen' ELSE 'Rückstand' END")
 
 
@@ -992,8 +1043,7 @@ def test_german_categories_and_percentages_are_mapped_through_params_alone(param
     assert [str(p) for p in loaded.problems if p.severity == "block"] == []
     for name in ("products", "suppliers", "open_orders"):
         pd.testing.assert_frame_equal(loaded.tables[name], clean.tables[name])
-    pd.testing.assert_series_equal(loaded.tables["pipeline"]["probability"], clean.tables["pipeline"]["probability"],
-                                   atol=0.005)
+    pd.testing.assert_series_equal(loaded.tables["pipeline"]["probability"], clean.tables["pipeline"]["probability"], atol=0.005)
 
 
 def test_a_value_still_not_allowed_after_mapping_names_column_and_value(params, demo, tmp_path):
@@ -1026,12 +1076,15 @@ def test_a_constant_for_a_column_the_export_has_is_refused(params, demo, tmp_pat
     assert "['region'] in the export and in sources.pipeline.constants" in msg
 
 
-@pytest.mark.parametrize("peak_months, says", [
-    ((11, 12), "Demand peaks every November-December"),
-    ((12, 1), "Demand peaks every December-January"),
-    ((6,), "Demand peaks every June"),
-    ((), "no strong seasonal peak"),
-])
+@pytest.mark.parametrize(
+    "peak_months, says",
+    [
+        ((11, 12), "Demand peaks every November-December"),
+        ((12, 1), "Demand peaks every December-January"),
+        ((6,), "Demand peaks every June"),
+        ((), "no strong seasonal peak"),
+    ],
+)
 def test_seasonal_peak_is_read_from_the_data(peak_months, says):
     from sop_lib.data import seasonal_peak
 
@@ -1064,3 +1117,14 @@ def test_each_step_names_in_one_line_what_it_skipped(params):
     assert "routings" not in step3 and "sources:" in step3
     assert "marketing_calendar (no promotions" in skipped(declared, 2) and "open_orders" not in skipped(declared, 2)
     assert skipped(params.sources, 3) == ""  # the demo declares everything
+
+
+def test_a_database_timestamp_with_time_zone_is_a_date_not_a_crash():
+    from sop_lib.core.params import SourceSpec
+    from sop_lib.data import parse_dates
+
+    spec = SourceSpec(kind="sql", url="postgresql+psycopg://u@h/db", table="inventory")
+    df = pd.DataFrame({"as_of": pd.to_datetime(["2026-10-30 23:00", "2026-10-31 08:00"]).tz_localize("UTC")})
+    parsed, problems = parse_dates("inventory", spec, df, pd.Timestamp("2026-11-01"))
+    assert problems == [] and parsed["as_of"].dt.tz is None
+    assert list(parsed["as_of"].dt.day) == [30, 31]

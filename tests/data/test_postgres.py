@@ -238,3 +238,20 @@ def test_unset_password_variable_names_it(erp, demo, tmp_path, monkeypatch):
     params = _params(demo, tmp_path, erp)
     with pytest.raises(DataError, match=r"environment variable\(s\) PGPASS not set"):
         reading.read_source("inventory", params.sources["inventory"], params.data_folder)
+
+
+def test_a_password_with_url_characters_connects_and_stays_hidden(erp, demo, tmp_path, monkeypatch):
+    odd = "p@ss:w/rd#1%x"  # each of these would break a URL if put in unquoted
+    engine = sa.create_engine(erp.replace("planner:${PGPASS}", f"sop_admin:{ADMIN_PASSWORD}"))
+    with engine.begin() as con:
+        con.execute(sa.text("DROP ROLE IF EXISTS odd_planner"))
+        con.execute(sa.text(f"CREATE ROLE odd_planner LOGIN PASSWORD '{odd}'"))
+        con.execute(sa.text("GRANT SELECT ON ALL TABLES IN SCHEMA public TO odd_planner"))
+    engine.dispose()
+    monkeypatch.setenv("PGPASS", odd)
+    params = _params(demo, tmp_path, erp.replace("planner:", "odd_planner:"))
+    assert len(reading.read_source("inventory", params.sources["inventory"], params.data_folder)) > 0
+    monkeypatch.setenv("PGPASS", odd + "wrong")
+    with pytest.raises(DataError) as err:
+        reading.read_source("inventory", params.sources["inventory"], params.data_folder)
+    assert odd not in str(err.value) and "p%40ss" not in str(err.value)
