@@ -12,19 +12,31 @@ from sop_lib.data import monthly_sales, review
 CYCLE = "2026-11"
 
 
-def _fc(cycle: str, months: list[str], mean: float, stat: float | None = None, p10=None, p90=None,
-        sku: str = "A", family: str = "Fam") -> pd.DataFrame:
+def _fc(
+    cycle: str, months: list[str], mean: float, stat: float | None = None, p10=None, p90=None, sku: str = "A", family: str = "Fam"
+) -> pd.DataFrame:
     ds = pd.to_datetime(months)
-    return pd.DataFrame({
-        "unique_id": f"{sku}|R", "ds": ds, "mean": mean, "p10": p10 if p10 is not None else mean * 0.8,
-        "p50": mean, "p90": p90 if p90 is not None else mean * 1.2, "sku": sku, "region": "R", "family": family,
-        "stat_mean": stat if stat is not None else mean, "stat_p50": stat if stat is not None else mean,
-    }).assign(cycle=cycle, origin="test")
+    return pd.DataFrame(
+        {
+            "unique_id": f"{sku}|R",
+            "ds": ds,
+            "mean": mean,
+            "p10": p10 if p10 is not None else mean * 0.8,
+            "p50": mean,
+            "p90": p90 if p90 is not None else mean * 1.2,
+            "sku": sku,
+            "region": "R",
+            "family": family,
+            "stat_mean": stat if stat is not None else mean,
+            "stat_p50": stat if stat is not None else mean,
+        }
+    ).assign(cycle=cycle, origin="test")
 
 
 def _actuals(values: dict[str, float], sku: str = "A", family: str = "Fam") -> pd.DataFrame:
-    return pd.DataFrame({"family": family, "sku": sku, "region": "R", "month": pd.to_datetime(list(values)),
-                         "units": list(values.values())})
+    return pd.DataFrame(
+        {"family": family, "sku": sku, "region": "R", "month": pd.to_datetime(list(values)), "units": list(values.values())}
+    )
 
 
 def test_wape_bias_and_coverage_on_known_numbers():
@@ -56,8 +68,10 @@ def test_persistent_over_forecast_trips_the_tracking_signal():
     fam = review.family_review(matched).set_index("family")
     assert fam.loc["Fam", "status"] == "red"
     text = review.findings(review.family_review(matched), review.override_review(matched), review.worst_misses(matched))
-    assert text[0] == ("Fam: forecasts ran 20% too high, and kept going that way (tracking signal +7.0, beyond ±4): "
-                       "a bias to correct, not bad luck.")
+    assert text[0] == (
+        "Fam: forecasts ran 20% too high, and kept going that way (tracking signal +7.0, beyond ±4): "
+        "a bias to correct, not bad luck."
+    )
 
 
 def test_errors_that_alternate_keep_the_tracking_signal_small():
@@ -69,14 +83,19 @@ def test_errors_that_alternate_keep_the_tracking_signal_small():
     fam = review.family_review(matched)
     assert review.findings(fam, review.override_review(matched), review.worst_misses(matched))[:2] == [
         "Fam: no material bias (+0%); WAPE 10%.",
-        "Actual sales fell inside the P10–P90 band 100% of the time (about 80% is honest): wider than needed."]
+        "Actual sales fell inside the P10–P90 band 100% of the time (about 80% is honest): wider than needed.",
+    ]
     assert fam.set_index("family").loc["Fam", "status"] == "amber"  # bands too wide to be honest
 
 
 def test_forecast_value_added_of_overrides():
     # the override moved A closer (helped), B farther (hurt, by less)
-    archive = pd.concat([_fc("2026-09", ["2026-09-01"], mean=95.0, stat=80.0, sku="A"),
-                         _fc("2026-09", ["2026-09-01"], mean=105.0, stat=100.0, sku="B")])
+    archive = pd.concat(
+        [
+            _fc("2026-09", ["2026-09-01"], mean=95.0, stat=80.0, sku="A"),
+            _fc("2026-09", ["2026-09-01"], mean=105.0, stat=100.0, sku="B"),
+        ]
+    )
     actual = pd.concat([_actuals({"2026-09-01": 100.0}, sku="A"), _actuals({"2026-09-01": 100.0}, sku="B")])
     matched = review.match_actuals(review._tidy([archive]), actual, CYCLE)
     fam = review.family_review(matched).set_index("family")
@@ -88,10 +107,15 @@ def test_forecast_value_added_of_overrides():
 
 
 def test_overrides_that_help_one_family_and_hurt_another_are_named_per_family():
-    archive = pd.concat([_fc("2026-09", ["2026-09-01"], mean=95.0, stat=80.0, sku="A", family="Good"),
-                         _fc("2026-09", ["2026-09-01"], mean=120.0, stat=100.0, sku="B", family="Bad")])
-    actual = pd.concat([_actuals({"2026-09-01": 100.0}, sku="A", family="Good"),
-                        _actuals({"2026-09-01": 100.0}, sku="B", family="Bad")])
+    archive = pd.concat(
+        [
+            _fc("2026-09", ["2026-09-01"], mean=95.0, stat=80.0, sku="A", family="Good"),
+            _fc("2026-09", ["2026-09-01"], mean=120.0, stat=100.0, sku="B", family="Bad"),
+        ]
+    )
+    actual = pd.concat(
+        [_actuals({"2026-09-01": 100.0}, sku="A", family="Good"), _actuals({"2026-09-01": 100.0}, sku="B", family="Bad")]
+    )
     matched = review.match_actuals(review._tidy([archive]), actual, CYCLE)
     text = review.findings(review.family_review(matched), review.override_review(matched), review.worst_misses(matched))
     assert "By family, the overrides saved 15.0 points on Good and cost 20.0 points on Bad." in text
@@ -126,7 +150,9 @@ def test_reads_completed_earlier_cycles_and_prefers_them_over_the_archive_folder
     archive = review.combine_archives(review.read_report_archive(reports, CYCLE), review.read_folder_archive(folder, CYCLE))
     summary = review.archive_summary(archive)
     assert list(zip(summary["cycle"], summary["origin"])) == [
-        ("2026-06", "forecast_archive/demand_forecast_2026-06.parquet"), ("2026-09", "reports/2026-09")]
+        ("2026-06", "forecast_archive/demand_forecast_2026-06.parquet"),
+        ("2026-09", "reports/2026-09"),
+    ]
     assert archive.set_index("cycle").loc["2026-09", "mean"] == 101.0
     assert review.read_report_archive(tmp_path / "no_reports", CYCLE).empty
 
@@ -160,8 +186,9 @@ def test_review_of_the_demo_archive(tmp_path):
 
 def test_a_companys_first_cycle_has_nothing_to_review_and_does_not_crash(tmp_path):
     """No archived forecast anywhere (a new company): every review is empty, none raises."""
-    archive = review.combine_archives(review.read_report_archive(tmp_path / "reports", CYCLE),
-                                      review.read_folder_archive(None, CYCLE))
+    archive = review.combine_archives(
+        review.read_report_archive(tmp_path / "reports", CYCLE), review.read_folder_archive(None, CYCLE)
+    )
     matched = review.match_actuals(archive, _actuals({"2026-09-01": 5, "2026-10-01": 7}), CYCLE)
     assert matched.empty
     fam, over, worst = review.family_review(matched), review.override_review(matched), review.worst_misses(matched)
