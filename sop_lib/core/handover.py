@@ -43,6 +43,7 @@ ARTIFACTS: dict[str, int] = {
     "data_quality": 1,
     "data_problems": 1,
     "lineage": 1,
+    "source_reconciliation": 1,
     "forecast_review": 1,
     "forecast_review_months": 1,
     "demand_forecast": 2,

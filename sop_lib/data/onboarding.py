@@ -22,8 +22,8 @@ import pandas as pd
 import yaml
 
 from sop_lib.core.contracts import CONTRACTS
-from sop_lib.core.params import CodeRule, SourceSpec
-from sop_lib.data import DataError, code_text, parse_dates, point_decimals, read_source
+from sop_lib.core.params import CodeRule, SourceSpec, load_params
+from sop_lib.data import DataError, code_text, load_sources, parse_dates, point_decimals, read_source
 from sop_lib.data.shapes import detect_month_format, header_position, melt_months, month_columns
 
 SAMPLE_ROWS = 2000
@@ -797,3 +797,47 @@ def init(folder: str | Path, out: str | Path | None = None, *, force: bool = Fal
     text, unmapped = propose(folder, out)
     out.write_text(text, encoding="utf-8")
     return out, unmapped
+
+
+# What to set in the proposal for each kind of blocking finding ({s}: source, {c}: column).
+FIX_KEYS: dict[str, str] = {
+    "unreadable": "sources.{s}.path, .encoding, .sheet or .header_row",
+    "missing_column": "sources.{s}.columns (map the export's column to '{c}') or sources.{s}.constants.{c}",
+    "wrong_type": "sources.{s}.decimal or sources.{s}.thousands (how numbers are written)",
+    "empty_value": "sources.{s}.constants.{c} (one value for every row), or fill the cells in the export",
+    "unparseable_date": "sources.{s}.date_format",
+    "out_of_range": "sources.{s}.scale.{c} (another unit, e.g. percent), or sources.{s}.severity.out_of_range: warn",
+    "invalid_category": "sources.{s}.values.{c} (their value -> ours)",
+    "duplicate_key": "sources.{s}.sum_to_month: true (sales rows finer than the month), or remove the repeated rows",
+    "unknown_reference": "data.codes (strip_zeros, upper) if the codes differ only in writing; else sources.{s}.severity.unknown_reference: warn",
+}
+
+
+@dataclass
+class Verdict:
+    """What step 1 makes of a proposal: its sources, blocking findings, warnings and the keys to set."""
+
+    sources: int
+    blocking: list
+    warnings: int
+    keys: list[str]
+
+    @property
+    def runs(self) -> bool:
+        return not self.blocking
+
+
+def fix_keys(blocking: list) -> list[str]:
+    """The params keys that would clear each blocking finding, once each."""
+    keys = [
+        FIX_KEYS.get(p.check, "sources.{s}.severity.{k}: warn").format(s=p.source, c=p.column, k=p.check) for p in blocking
+    ]
+    return list(dict.fromkeys(keys))
+
+
+def try_proposal(path: Path) -> Verdict:
+    """Load the proposed params file and its sources exactly as step 1 of `sop run` will."""
+    params = load_params(path)
+    problems = load_sources(params).problems
+    blocking = [p for p in problems if p.severity == "block"]
+    return Verdict(len(params.sources), blocking, len(problems) - len(blocking), fix_keys(blocking))

@@ -74,6 +74,62 @@ def quality_detail(quality: pd.DataFrame) -> pd.DataFrame:
     return quality[["source", "location", "fresh_by", "latest_date", "age_days", "max_age_days", "blocking", "warnings"]]
 
 
+# --- every row and unit accounted for ---------------------------------------------------------
+
+RECONCILIATION_FORMATS = {
+    "files": ",.0f",
+    "rows read": ",.0f",
+    "rows refused": ",.0f",
+    "rows handed on": ",.0f",
+    "units read": ",.0f",
+    "units refused": ",.0f",
+    "units below zero set to 0": ",.0f",
+    "units handed on": ",.0f",
+    "units in the monthly table": ",.0f",
+}
+
+
+def with_monthly_units(accounts: pd.DataFrame, monthly: pd.DataFrame | None) -> pd.DataFrame:
+    """The reconciliation with the sales' units in the monthly table every later step reads."""
+    out = accounts.copy()
+    out["units in the monthly table"] = np.where(
+        out["source"] == "sales_history", float(monthly["units"].sum()) if monthly is not None else np.nan, np.nan
+    )
+    return out
+
+
+def reconciliation_view(accounts: pd.DataFrame) -> pd.DataFrame:
+    """Only the columns that say something for these sources (no units column for a source without quantities)."""
+    shown = accounts.dropna(axis=1, how="all")
+    empty = [c for c in ("refused because", "summed over", "unit") if c in shown and (shown[c] == "").all()]
+    zero = [c for c in ("rows refused", "units refused", "units below zero set to 0") if c in shown and (shown[c].fillna(0) == 0).all()]
+    return shown.drop(columns=empty + zero)
+
+
+def reconciliation_sentence(accounts: pd.DataFrame) -> str:
+    """Where the sales' units went, from the export to the monthly table, and whether they add up."""
+    if "sales_history" not in set(accounts["source"]):
+        return "The sales history could not be read, so there is nothing to reconcile yet."
+    s = accounts.set_index("source").loc["sales_history"]
+    parts = [f"The sales history: {s['rows read']:,.0f} rows from {s['files']:,.0f} file(s)"]
+    if s["summed over"] or s["rows handed on"] < s["rows read"] - s["rows refused"]:
+        parts.append(f"summed to {s['rows handed on']:,.0f} monthly rows" + (f" (over {s['summed over']})" if s["summed over"] else ""))
+    if s["rows refused"]:
+        parts.append(f"{s['rows refused']:,.0f} refused ({s['refused because']}, {s['units refused']:,.0f} units)")
+    text = ", ".join(parts) + "."
+    expected = s["units read"] - s["units refused"] + s["units below zero set to 0"]
+    got = s.get("units in the monthly table", np.nan)
+    if s["unit"] == "case":
+        return text + f" Quantities were exported in cases ({s['units read']:,.0f}) and are {got:,.0f} pieces in the monthly table."
+    if pd.isna(got):
+        return text
+    if s["units below zero set to 0"]:
+        text += f" Months whose returns exceeded their sales were set to 0 ({s['units below zero set to 0']:,.0f} units)."
+    if round(got) == round(expected):
+        return text + f" The monthly table holds {got:,.0f} units, the export's {s['units read']:,.0f} net of returns: every unit is accounted for."
+    return text + f" The monthly table holds {got:,.0f} units where {expected:,.0f} were expected: {got - expected:+,.0f} units unaccounted for."
+
+
 # --- what is wrong, and where ---------------------------------------------------------------
 
 

@@ -130,9 +130,9 @@ def _truth_units(base: pd.DataFrame, regions: list[str | None], rng, big: bool) 
     return sales.drop(columns="mean")
 
 
-def truth_for(shape: Shape, seed: int) -> Truth:
+def truth_for(shape: Shape, seed: int, n_sku: int = 8) -> Truth:
     """The monthly truth one shape's exports are generated from."""
-    products, means, end, rng = company(seed)
+    products, means, end, rng = company(seed, n_sku)
     if shape.channel_is_region:
         regions: list[str | None] = CHANNELS
     elif shape.regions:

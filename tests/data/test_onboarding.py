@@ -126,3 +126,65 @@ def test_sop_sources_prints_every_contract_and_the_docs_hold_the_same(capsys):
     page = (ROOT / "docs" / "data-contracts.md").read_text(encoding="utf-8")
     section = page.split("## Sources\n\n", 1)[1].split("\n## Checks\n", 1)[0]
     assert section == printed, "docs/data-contracts.md differs from `sop sources`: run `python docs/generate.py`"
+
+
+def _write(folder: Path, name: str, rows: list[list[str]], sep: str = ",") -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("\n".join(sep.join(r) for r in rows) + "\n", encoding="utf-8")
+
+
+MASTER = [
+    ["Item", "Name", "Family", "Status", "Price", "Cost"],
+    ["AB-1", "One", "F", "active", "10", "4"],
+    ["AB-2", "Two", "F", "active", "12", "5"],
+]
+
+
+def test_codes_that_match_the_master_only_in_upper_case_are_normalised_and_the_rest_listed(tmp_path):
+    _write(tmp_path, "products.csv", MASTER)
+    _write(
+        tmp_path,
+        "sales.csv",
+        [["Item", "Month", "Qty"], [" ab-1", "2026-09", "3"], ["AB-2 ", "2026-09", "4"], ["xy-9", "2026-10", "1"]],
+    )
+    out, unmapped = onboarding.init(tmp_path)
+    assert load_params(out).data.codes.upper and not load_params(out).data.codes.strip_zeros
+    assert any("1 code(s) not in the product master, e.g. XY-9" in u for u in unmapped)
+    verdict = onboarding.try_proposal(out)
+    assert not verdict.runs and any("data.codes" in k for k in verdict.keys)  # XY-9 is unknown: the key to set is named
+
+
+def test_a_channel_column_becomes_the_region_of_a_company_without_one(tmp_path):
+    _write(tmp_path, "products.csv", MASTER)
+    rows = [["Item", "Month", "Channel", "Qty"]] + [
+        [s, m, c, "2"] for s in ("AB-1", "AB-2") for m in ("2026-08", "2026-09") for c in ("Web", "Shop")
+    ]
+    _write(tmp_path, "sales.csv", rows)
+    out, _ = onboarding.init(tmp_path)
+    p = load_params(out)
+    assert p.sources["sales_history"].columns["Channel"] == "region" and p.data.regions == ["Shop", "Web"]
+    assert "'Channel' (2 values) becomes the planning region" in out.read_text()
+    assert onboarding.try_proposal(out).runs
+
+
+def test_a_master_without_status_or_family_is_proposed_with_both_said(tmp_path):
+    _write(tmp_path, "products.csv", [["Item", "Name"], ["AB-1", "One"], ["AB-2", "Two"]])
+    _write(tmp_path, "sales.csv", [["Item", "Month", "Qty"], ["AB-1", "2026-09", "3"], ["AB-2", "2026-09", "4"]])
+    out, unmapped = onboarding.init(tmp_path)
+    spec = load_params(out).sources["products"]
+    assert spec.constants == {"status": "active", "family": onboarding.ONE_FAMILY}
+    text = out.read_text()
+    assert "every product is taken as active" in text and "one family for all" in text
+    assert any("no column for list_price_eur or unit_cost_eur" in u for u in unmapped)
+    assert onboarding.try_proposal(out).runs
+
+
+def test_a_proposal_that_cannot_run_names_the_keys_to_set_and_no_next_step(tmp_path, capsys):
+    master = [r[:] for r in MASTER]
+    master[1][3] = "end-of-life"  # a status the vocabulary does not know
+    _write(tmp_path, "products.csv", master)
+    _write(tmp_path, "sales.csv", [["Item", "Month", "Qty"], ["AB-1", "2026-09", "3"], ["AB-2", "2026-09", "4"]])
+    assert cli.main(["init", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 blocking problem(s)" in out and "sources.products.values.status" in out
+    assert "Next: sop run" not in out
