@@ -829,9 +829,7 @@ class Verdict:
 
 def fix_keys(blocking: list) -> list[str]:
     """The params keys that would clear each blocking finding, once each."""
-    keys = [
-        FIX_KEYS.get(p.check, "sources.{s}.severity.{k}: warn").format(s=p.source, c=p.column, k=p.check) for p in blocking
-    ]
+    keys = [FIX_KEYS.get(p.check, "sources.{s}.severity.{k}: warn").format(s=p.source, c=p.column, k=p.check) for p in blocking]
     return list(dict.fromkeys(keys))
 
 

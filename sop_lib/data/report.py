@@ -102,7 +102,11 @@ def reconciliation_view(accounts: pd.DataFrame) -> pd.DataFrame:
     """Only the columns that say something for these sources (no units column for a source without quantities)."""
     shown = accounts.dropna(axis=1, how="all")
     empty = [c for c in ("refused because", "summed over", "unit") if c in shown and (shown[c] == "").all()]
-    zero = [c for c in ("rows refused", "units refused", "units below zero set to 0") if c in shown and (shown[c].fillna(0) == 0).all()]
+    zero = [
+        c
+        for c in ("rows refused", "units refused", "units below zero set to 0")
+        if c in shown and (shown[c].fillna(0) == 0).all()
+    ]
     return shown.drop(columns=empty + zero)
 
 
@@ -113,21 +117,31 @@ def reconciliation_sentence(accounts: pd.DataFrame) -> str:
     s = accounts.set_index("source").loc["sales_history"]
     parts = [f"The sales history: {s['rows read']:,.0f} rows from {s['files']:,.0f} file(s)"]
     if s["summed over"] or s["rows handed on"] < s["rows read"] - s["rows refused"]:
-        parts.append(f"summed to {s['rows handed on']:,.0f} monthly rows" + (f" (over {s['summed over']})" if s["summed over"] else ""))
+        parts.append(
+            f"summed to {s['rows handed on']:,.0f} monthly rows" + (f" (over {s['summed over']})" if s["summed over"] else "")
+        )
     if s["rows refused"]:
         parts.append(f"{s['rows refused']:,.0f} refused ({s['refused because']}, {s['units refused']:,.0f} units)")
     text = ", ".join(parts) + "."
     expected = s["units read"] - s["units refused"] + s["units below zero set to 0"]
     got = s.get("units in the monthly table", np.nan)
     if s["unit"] == "case":
-        return text + f" Quantities were exported in cases ({s['units read']:,.0f}) and are {got:,.0f} pieces in the monthly table."
+        return (
+            text + f" Quantities were exported in cases ({s['units read']:,.0f}) and are {got:,.0f} pieces in the monthly table."
+        )
     if pd.isna(got):
         return text
     if s["units below zero set to 0"]:
         text += f" Months whose returns exceeded their sales were set to 0 ({s['units below zero set to 0']:,.0f} units)."
     if round(got) == round(expected):
-        return text + f" The monthly table holds {got:,.0f} units, the export's {s['units read']:,.0f} net of returns: every unit is accounted for."
-    return text + f" The monthly table holds {got:,.0f} units where {expected:,.0f} were expected: {got - expected:+,.0f} units unaccounted for."
+        return (
+            text
+            + f" The monthly table holds {got:,.0f} units, the export's {s['units read']:,.0f} net of returns: every unit is accounted for."
+        )
+    return (
+        text
+        + f" The monthly table holds {got:,.0f} units where {expected:,.0f} were expected: {got - expected:+,.0f} units unaccounted for."
+    )
 
 
 # --- what is wrong, and where ---------------------------------------------------------------
