@@ -19,6 +19,7 @@ RECONCILIATION_COLUMNS = [
     "rows handed on",
     "summed over",
     "units read",
+    "units returned",
     "units refused",
     "units below zero set to 0",
     "units handed on",
@@ -85,6 +86,14 @@ def quantity(name: str, df: pd.DataFrame) -> float:
     return float(pd.to_numeric(df[col], errors="coerce").sum())
 
 
+def returned(name: str, df: pd.DataFrame) -> float:
+    """Units booked as negative quantities (returns), as a positive number."""
+    col = QUANTITY_COLUMNS.get(name)
+    if col is None or col not in df.columns:
+        return float("nan")
+    return float(-pd.to_numeric(df[col], errors="coerce").clip(upper=0).sum())
+
+
 def account(name: str, spec: SourceSpec, read: pd.DataFrame, kept: pd.DataFrame, out: pd.DataFrame, lifted: float) -> dict:
     """One line of the reconciliation: files, rows read, refused and handed on, units in and out."""
     files = spec._origin.files if spec._origin is not None else tuple(spec.paths)
@@ -98,6 +107,7 @@ def account(name: str, spec: SourceSpec, read: pd.DataFrame, kept: pd.DataFrame,
         "rows handed on": len(out),
         "summed over": ", ".join(summed_over(name, read)) if spec.sum_to_month else "",
         "units read": quantity(name, read),
+        "units returned": returned(name, read),
         "units refused": quantity(name, read) - quantity(name, kept) if refused else 0.0,
         "units below zero set to 0": lifted,
         "units handed on": quantity(name, out),

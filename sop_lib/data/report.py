@@ -82,6 +82,7 @@ RECONCILIATION_FORMATS = {
     "rows refused": ",.0f",
     "rows handed on": ",.0f",
     "units read": ",.0f",
+    "units returned": ",.0f",
     "units refused": ",.0f",
     "units below zero set to 0": ",.0f",
     "units handed on": ",.0f",
@@ -104,7 +105,7 @@ def reconciliation_view(accounts: pd.DataFrame) -> pd.DataFrame:
     empty = [c for c in ("refused because", "summed over", "unit") if c in shown and (shown[c] == "").all()]
     zero = [
         c
-        for c in ("rows refused", "units refused", "units below zero set to 0")
+        for c in ("rows refused", "units returned", "units refused", "units below zero set to 0")
         if c in shown and (shown[c].fillna(0) == 0).all()
     ]
     return shown.drop(columns=empty + zero)
@@ -136,7 +137,9 @@ def reconciliation_sentence(accounts: pd.DataFrame) -> str:
     if round(got) == round(expected):
         return (
             text
-            + f" The monthly table holds {got:,.0f} units, the export's {s['units read']:,.0f} net of returns: every unit is accounted for."
+            + f" The monthly table holds {got:,.0f} units, the export's {s['units read']:,.0f} net of "
+            + (f"{s['units returned']:,.0f} returned" if s["units returned"] else "returns")
+            + ": every unit is accounted for."
         )
     return (
         text

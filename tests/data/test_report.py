@@ -210,3 +210,48 @@ def test_the_tracking_chart_works_for_a_single_family():
 
 def test_the_handover_sentence_counts_the_tables():
     assert report.handover_sentence(20) == "Handed over 20 tables to the later steps."
+
+
+def _accounts(**sales) -> pd.DataFrame:
+    line = {
+        "source": "sales_history",
+        "files": 3,
+        "rows read": 499,
+        "rows refused": 0,
+        "refused because": "",
+        "rows handed on": 223,
+        "summed over": "order, customer",
+        "units read": 7135.0,
+        "units returned": 40.0,
+        "units refused": 0.0,
+        "units below zero set to 0": 0.0,
+        "units handed on": 7135.0,
+        "unit": "unit",
+    }
+    return pd.DataFrame([{**line, **sales}])
+
+
+def test_the_reconciliation_says_where_the_units_went_and_that_they_add_up():
+    monthly = pd.DataFrame({"units": [7000.0, 135.0]})
+    text = report.reconciliation_sentence(report.with_monthly_units(_accounts(), monthly))
+    assert text == (
+        "The sales history: 499 rows from 3 file(s), summed to 223 monthly rows (over order, customer). "
+        "The monthly table holds 7,135 units, the export's 7,135 net of 40 returned: every unit is accounted for."
+    )
+
+
+def test_units_lost_on_the_way_are_a_figure_not_a_silence():
+    monthly = pd.DataFrame({"units": [7000.0]})
+    text = report.reconciliation_sentence(
+        report.with_monthly_units(
+            _accounts(**{"rows refused": 2, "refused because": "unknown to its master table (warned)", "units refused": 35.0}),
+            monthly,
+        )
+    )
+    assert "2 refused (unknown to its master table (warned), 35 units)" in text
+    assert "holds 7,000 units where 7,100 were expected: -100 units unaccounted for" in text
+
+
+def test_the_reconciliation_table_leaves_out_columns_with_nothing_to_say():
+    view = report.reconciliation_view(report.with_monthly_units(_accounts(), pd.DataFrame({"units": [7135.0]})))
+    assert "rows refused" not in view and "units below zero set to 0" not in view and "units returned" in view
