@@ -2,11 +2,18 @@
 ``sop verify`` (check a stored cycle's files against its manifest), ``sop sources`` (the
 data contracts), ``sop init`` (propose a params file for a folder of exports), ``sop
 decide`` (record a decision of the meeting) and ``sop backtest`` (replay the last months:
-the suite's plans against naive and perfect foresight)."""
+the suite's plans against naive and perfect foresight).
+
+The terminal shows only our own lines. What the libraries and the notebooks' kernels would
+print besides (Python warnings, papermill's and Jupyter's logging) goes to the command's log
+(`sop_lib.batch.runner.RunLog`): ``<cycle>/sop-run.log``, ``backtest-<cycle>/sop-backtest.log``,
+``sop-init.log`` beside the proposed params file, ``sop-demo.log`` in the demo's folder; one
+line names it when anything was written there."""
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from datetime import date
 from pathlib import Path
@@ -115,12 +122,18 @@ def decide(args) -> int:
     return 0
 
 
-def init_params(folder: str, out: str | None, force: bool) -> int:
+INIT_LOG = "sop-init.log"  # beside the params file `sop init` writes
+DEMO_LOG = "sop-demo.log"  # in the folder `sop demo` writes
+
+
+def init_params(folder: str, out: str | None, force: bool, runlog=None) -> int:
     """`sop init`: write the proposal, then load it as `sop run` would and say what step 1 will find."""
     from sop_lib import data
     from sop_lib.core.params import load_params
     from sop_lib.data import onboarding
 
+    if runlog is not None:
+        runlog.open((Path(out).parent if out else Path(folder)) / INIT_LOG, lazy=True)
     try:
         path, unmapped = onboarding.init(folder, out, force=force)
     except ValueError as exc:
@@ -161,9 +174,6 @@ def verify_cycle(cycle_dir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from sop_lib.batch.runner import CycleError, run_cycle
-    from sop_lib.core.params import load_params
-
     if args.command == "verify":
         return verify_cycle(Path(args.reports) / args.cycle)
     if args.command == "sources":
@@ -171,56 +181,83 @@ def main(argv: list[str] | None = None) -> int:
 
         print(describe(), end="")
         return 0
+    from sop_lib.batch.runner import CycleError, RunLog, quiet
+
+    runlog = RunLog(shlex.join(["sop", *(sys.argv[1:] if argv is None else argv)]))
     try:
         if args.command == "decide":
             return decide(args)
-        if args.command == "init":
-            return init_params(args.folder, args.out, args.force)
-        if args.command == "demo":
-            from sop_lib.companies.demo import write_demo_company
-            from sop_lib.companies.wholesaler import write_wholesaler
-
-            if args.company == "wholesaler":  # needs no params file: it is not the demo's company
-                if not args.folder:
-                    raise ParamsError("sop demo --company wholesaler needs --folder (where to write its exports)")
-                default = load_params(args.params, check_files=False).cycle if Path(args.params).exists() else None
-                print(write_wholesaler(args.folder, args.cycle or default or date.today().strftime("%Y-%m")))
-                return 0
-            p = load_params(args.params, check_files=False)
-            if args.skus is not None:
-                from sop_lib.companies.scaled import write_scaled_demo
-
-                if not args.folder:
-                    raise ParamsError("sop demo --skus needs --folder (where to write the scaled company and its params)")
-                try:
-                    params = write_scaled_demo(args.folder, args.cycle or p.cycle, args.skus, args.regions, p.data.demo_seed)
-                except ValueError as exc:
-                    raise ParamsError(f"sop demo: {exc}") from None
-                print(f"Wrote the scaled demo company to {args.folder}; run it with: sop run --params {params}")
-                return 0
-            print(
-                write_demo_company(Path(args.folder) if args.folder else p.data_folder, args.cycle or p.cycle, p.data.demo_seed)
-            )
-            return 0
-        if args.command == "backtest":
-            from sop_lib.batch.runner import run_backtest
-
-            report = run_backtest(
-                args.params, cycle=args.cycle, months=args.months, reports_root=Path(args.reports), progress=not args.quiet
-            )
-            print(f"Backtest complete. Open the report: {report}")
-            return 0
-        index = run_cycle(
-            args.params,
-            cycle=args.cycle,
-            reports_root=Path(args.reports),
-            from_step=args.from_step,
-            force=args.force,
-            progress=not args.quiet,
-        )
+        with quiet(runlog):
+            return _quiet_command(args, runlog)
     except (ParamsError, CycleError, RecordError) as exc:
         print(f"sop: error: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, (ParamsError, RecordError)) else 1
+    except KeyboardInterrupt:  # Ctrl-C: one line, not the event loop's traceback (the log says where it stopped)
+        print("sop: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if runlog.written:  # one line, on stdout, after the command's last line (its error included)
+            what = "Library warnings and kernel messages" if args.command in ("run", "backtest") else "Library warnings"
+            print(f"{what} are in {', '.join(map(str, runlog.written))}")
+
+
+def _quiet_command(args, runlog) -> int:
+    """`sop init`, `sop demo`, `sop backtest` and `sop run`, inside `quiet`."""
+    from sop_lib.batch.runner import run_cycle
+    from sop_lib.core.params import load_params
+
+    if args.command == "init":
+        return init_params(args.folder, args.out, args.force, runlog)
+    if args.command == "demo":
+        from sop_lib.companies.demo import write_demo_company
+        from sop_lib.companies.wholesaler import write_wholesaler
+
+        if args.company == "wholesaler":  # needs no params file: it is not the demo's company
+            if not args.folder:
+                raise ParamsError("sop demo --company wholesaler needs --folder (where to write its exports)")
+            runlog.open(Path(args.folder) / DEMO_LOG, lazy=True)
+            default = load_params(args.params, check_files=False).cycle if Path(args.params).exists() else None
+            print(write_wholesaler(args.folder, args.cycle or default or date.today().strftime("%Y-%m")))
+            return 0
+        p = load_params(args.params, check_files=False)
+        if args.skus is not None:
+            from sop_lib.companies.scaled import write_scaled_demo
+
+            if not args.folder:
+                raise ParamsError("sop demo --skus needs --folder (where to write the scaled company and its params)")
+            runlog.open(Path(args.folder) / DEMO_LOG, lazy=True)
+            try:
+                params = write_scaled_demo(args.folder, args.cycle or p.cycle, args.skus, args.regions, p.data.demo_seed)
+            except ValueError as exc:
+                raise ParamsError(f"sop demo: {exc}") from None
+            print(f"Wrote the scaled demo company to {args.folder}; run it with: sop run --params {params}")
+            return 0
+        folder = Path(args.folder) if args.folder else p.data_folder
+        runlog.open(folder / DEMO_LOG, lazy=True)
+        print(write_demo_company(folder, args.cycle or p.cycle, p.data.demo_seed))
+        return 0
+    if args.command == "backtest":
+        from sop_lib.batch.runner import run_backtest
+
+        report = run_backtest(
+            args.params,
+            cycle=args.cycle,
+            months=args.months,
+            reports_root=Path(args.reports),
+            progress=not args.quiet,
+            runlog=runlog,
+        )
+        print(f"Backtest complete. Open the report: {report}")
+        return 0
+    index = run_cycle(
+        args.params,
+        cycle=args.cycle,
+        reports_root=Path(args.reports),
+        from_step=args.from_step,
+        force=args.force,
+        progress=not args.quiet,
+        runlog=runlog,
+    )
     print(f"Cycle complete. Open the reports: {index}")
     return 0
 

@@ -11,14 +11,25 @@ sit in ``<cycle_dir>/``. Every artifact's sha256 is recorded when written and ch
 when read (`sop_lib.core.integrity`); one batch at a time holds a cycle, and its kernels die
 with it (`sop_lib.core.runlock`); the reports folder is checked for write access and free
 space before any step runs.
+
+The terminal shows only the batch's own lines. Everything else a run says goes to its log,
+``<cycle_dir>/sop-run.log`` (`RunLog`, `quiet`): Python warnings, library logging
+(papermill, nbclient, nbconvert, traitlets, jupyter_client), the kernels' own output (their
+start-up warnings, "KeyboardInterrupt caught in kernel", a crash's last words) and a copy
+of every stderr stream the notebooks show. The log is written before the manifest, so it is
+part of the cycle and `sop verify` checks it like any other file.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import shutil
+import sys
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +99,149 @@ class StepFailed(CycleError):
         if len(self.details) > MAX_DETAILS:
             lines.append(f"  ... and {len(self.details) - MAX_DETAILS} more: see {report or notebook}")
         super().__init__("\n".join(lines))
+
+
+# --- the run's log: what is not the batch's own line ---------------------------------
+
+RUN_LOG = "sop-run.log"  # in the cycle folder (`sop init`'s and `sop demo`'s are named in the cli)
+BACKTEST_LOG = "sop-backtest.log"
+INDEX_LOG = "index.log"  # beside reports/index.html: what building it said, written only when it said something
+
+
+class RunLog:
+    """Where a command's noise goes instead of the terminal.
+
+    File-like (``write``/``flush``) for logging handlers and papermill's ``stderr_file``; the
+    open file itself (`file`) becomes the kernels' stdout and stderr. Until `open` names a file
+    (a run's folder exists only after its checks) text is held in memory; ``lazy`` opens the
+    file at the first noise, so a quiet command leaves no empty log. `note` writes one of our own
+    lines (a step starting) for orientation; `written` lists the files that received anything else.
+    """
+
+    def __init__(self, title: str):
+        self.title = title
+        self.written: list[Path] = []
+        self.file: io.TextIOWrapper | None = None
+        self._path: Path | None = None
+        self._held: list[tuple[str, bool]] = []  # (text, ours) before a file is open
+        self._start = self._own = 0
+
+    def open(self, path: str | Path, *, lazy: bool = False) -> None:
+        self.close_file()
+        self._path = Path(path)
+        if not lazy or any(not ours for _, ours in self._held):
+            self._open_now()
+
+    def _open_now(self) -> None:
+        try:
+            f = open(self._path, "a", encoding="utf-8", errors="replace", buffering=1)  # held open for the run
+        except OSError:  # e.g. its folder is not made yet: keep holding, try again at the next noise or at `close`
+            return
+        self.file, self._start, self._own = f, os.fstat(f.fileno()).st_size, 0
+        held, self._held = self._held, []
+        self._put(f"==== {self.title} · {time.strftime('%Y-%m-%d %H:%M:%S')}\n", ours=True)
+        for text, ours in held:
+            self._put(text, ours)
+
+    def _put(self, text: str, ours: bool) -> None:
+        if self.file is None:
+            self._held.append((text, ours))
+            if not ours and self._path is not None:
+                self._open_now()
+            return
+        self.file.write(text)
+        self.file.flush()
+        if ours:
+            self._own += len(text.encode("utf-8", "replace"))
+
+    def write(self, text: str) -> int:
+        if text:
+            self._put(text, ours=False)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.file is not None:
+            self.file.flush()
+
+    def note(self, line: str) -> None:
+        self._put(f"{time.strftime('%H:%M:%S')} {line.rstrip()}\n", ours=True)
+
+    def close_file(self) -> None:
+        """Close the file (later text is held until the next `open`); remember it if it holds more than our lines."""
+        f, self.file = self.file, None
+        if f is not None:
+            f.flush()
+            size = os.fstat(f.fileno()).st_size  # the kernels wrote into it too
+            f.close()
+            if size - self._start > self._own and self._path not in self.written:
+                self.written.append(self._path)
+        self._path = None
+
+    def moved(self, old: Path, new: Path) -> None:
+        """A folder holding written logs was renamed (staging to final)."""
+        self.written = [new / p.relative_to(old) if p.is_relative_to(old) else p for p in self.written]
+
+    def close(self) -> None:
+        if self.file is None and self._path is not None and any(not ours for _, ours in self._held):
+            self._open_now()
+        self.close_file()
+        noise = "".join(text for text, ours in self._held if not ours)
+        self._held = []
+        if noise:  # no file could take it: better on the terminal than lost
+            sys.stderr.write(noise)
+
+
+_QUIET: list[RunLog] = []
+
+
+@contextmanager
+def quiet(runlog: RunLog):
+    """Python warnings and library logging of this process go to ``runlog`` (then closed) instead of
+    the terminal; nested use with the same log does nothing more. The kernels' output is sent there
+    by `run_steps` and `run_backtest`, which start them."""
+    if runlog in _QUIET:
+        yield runlog
+        return
+    handler = logging.StreamHandler(runlog)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    root = logging.getLogger()
+    root.addHandler(handler)  # papermill, nbclient, nbconvert, traitlets, jupyter_client: all propagate here
+    _QUIET.append(runlog)
+    try:
+        with warnings.catch_warnings():  # restores showwarning and the filters on the way out
+            warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: runlog.write(
+                warnings.formatwarning(message, category, filename, lineno, line)
+            )
+            yield runlog
+    except BaseException as exc:  # the terminal gets the error from the caller; the log keeps it beside its noise
+        runlog.note(f"stopped: {type(exc).__name__}: {exc}")
+        raise
+    finally:
+        _QUIET.remove(runlog)
+        root.removeHandler(handler)
+        runlog.close()
+
+
+def _kernel_manager(stream):
+    """papermill's kernel manager, with the kernel's stdout and stderr sent to ``stream`` (a file)
+    instead of inherited from the terminal."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class KernelOutputToLog(AsyncKernelManager):
+        async def start_kernel(self, **kw):
+            kw.setdefault("stdout", stream)
+            kw.setdefault("stderr", stream)
+            return await super().start_kernel(**kw)
+
+    return KernelOutputToLog
+
+
+def _tee(log: Callable[[str], None], runlog: RunLog) -> Callable[[str], None]:
+    def say(line: str) -> None:
+        log(line)
+        runlog.note(line)
+
+    return say
 
 
 # --- one step inside a notebook ----------------------------------------------------
@@ -202,21 +356,35 @@ def run_steps(
     kernel_name: str = "python3",
     resume: str = "",
     log: Callable[[str], None] = print,
+    runlog: RunLog | None = None,
 ) -> None:
-    """Execute ``steps`` into ``cycle_dir``; raise `StepFailed` at the first failing cell."""
-    with _as_batch():
-        for step in steps:
-            _run_step(
-                step,
-                cycle_dir,
-                params_file=params_file,
-                cycle=cycle,
-                progress=progress,
-                export=export,
-                kernel_name=kernel_name,
-                resume=resume,
-                log=log,
-            )
+    """Execute ``steps`` into ``cycle_dir``; raise `StepFailed` at the first failing cell.
+
+    The kernels' own output goes to ``runlog`` (by default ``cycle_dir/sop-run.log``), not to the terminal.
+    """
+    own = runlog is None
+    if own:
+        runlog = RunLog(f"steps {', '.join(str(s.number) for s in steps)} into {cycle_dir}")
+    if runlog.file is None:
+        runlog.open(cycle_dir / RUN_LOG)
+    try:
+        with _as_batch():
+            for step in steps:
+                _run_step(
+                    step,
+                    cycle_dir,
+                    params_file=params_file,
+                    cycle=cycle,
+                    progress=progress,
+                    export=export,
+                    kernel_name=kernel_name,
+                    resume=resume,
+                    log=_tee(log, runlog),
+                    runlog=runlog,
+                )
+    finally:
+        if own:
+            runlog.close()
 
 
 @contextmanager
@@ -245,6 +413,7 @@ def _run_step(
     kernel_name: str,
     resume: str,
     log: Callable[[str], None],
+    runlog: RunLog,
 ) -> None:
     """Execute one step's notebook into ``cycle_dir`` and render its report."""
     import papermill as pm
@@ -264,6 +433,8 @@ def _run_step(
             kernel_name=kernel_name,
             progress_bar=progress,
             request_save_on_cell_execute=True,
+            kernel_manager_class=_kernel_manager(runlog.file),
+            stderr_file=runlog,  # a copy of what the notebook shows on stderr (its warnings); the notebook keeps it
         )
     except PapermillExecutionError as exc:
         first, *details = str(exc.evalue).splitlines() or [""]
@@ -359,8 +530,38 @@ def run_cycle(
     force: bool = False,
     progress: bool = True,
     log: Callable[[str], None] = print,
+    runlog: RunLog | None = None,
 ) -> Path:
-    """Run the monthly cycle; return ``reports/<cycle>/index.html``."""
+    """Run the monthly cycle; return ``reports/<cycle>/index.html``.
+
+    Only ``log``'s lines reach the terminal; warnings, library logging and the kernels' output go to
+    ``runlog`` (`quiet`), which writes ``<cycle_dir>/sop-run.log`` once the cycle's folder is made.
+    """
+    runlog = runlog or RunLog(f"run_cycle {params_file}")
+    with quiet(runlog):
+        return _run_cycle(
+            params_file,
+            cycle=cycle,
+            reports_root=reports_root,
+            from_step=from_step,
+            force=force,
+            progress=progress,
+            log=log,
+            runlog=runlog,
+        )
+
+
+def _run_cycle(
+    params_file: str | Path,
+    *,
+    cycle: str | None,
+    reports_root: str | Path,
+    from_step: int,
+    force: bool,
+    progress: bool,
+    log: Callable[[str], None],
+    runlog: RunLog,
+) -> Path:
     from sop_lib.companies.demo import ensure_demo_company
     from sop_lib.core.params import check_source_files
 
@@ -377,16 +578,27 @@ def run_cycle(
     try:
         with runlock.CycleLock(root / f"{params.cycle}.lock") as lock:
             if lock.taken_over is not None:
-                log(f"Taking over the lock of {lock.taken_over.describe()}: that process is no longer running.")
-            return _run_locked(params, params_file, root, from_step=from_step, force=force, progress=progress, log=log)
+                _tee(log, runlog)(f"Taking over the lock of {lock.taken_over.describe()}: that process is no longer running.")
+            return _run_locked(
+                params, params_file, root, from_step=from_step, force=force, progress=progress, log=log, runlog=runlog
+            )
     except runlock.LockHeld as exc:
         raise CycleError(f"{params.cycle}: {exc}") from None
 
 
 def _run_locked(
-    params: RunParams, params_file: Path, root: Path, *, from_step: int, force: bool, progress: bool, log: Callable[[str], None]
+    params: RunParams,
+    params_file: Path,
+    root: Path,
+    *,
+    from_step: int,
+    force: bool,
+    progress: bool,
+    log: Callable[[str], None],
+    runlog: RunLog,
 ) -> Path:
     """`run_cycle` once this process holds the cycle's lock."""
+    say = _tee(log, runlog)
     from sop_lib.core import reporting
     from sop_lib.executive import views
 
@@ -403,7 +615,7 @@ def _run_locked(
             if from_step == 1
             else f"resuming at step {from_step}"
         )
-        log(f"{describe_partial(staging)}; {action}.")
+        say(f"{describe_partial(staging)}; {action}.")
     if from_step == 1:
         if staging.exists():
             shutil.rmtree(staging)
@@ -416,6 +628,7 @@ def _run_locked(
             (staging / "manifest.json").unlink()
         elif not staging.exists():
             raise CycleError(f"nothing to resume: {staging} does not exist; start with --from-step 1")
+    runlog.open(staging / RUN_LOG)  # appended to on a resume: one header per run
     missing = missing_steps(staging, from_step)
     if missing:
         raise CycleError(f"cannot resume at step {from_step}: step(s) {missing} have no artifacts in {staging}")
@@ -438,9 +651,13 @@ def _run_locked(
         steps=[s for s in STEPS if s.number >= from_step],
         progress=progress,
         log=log,
+        runlog=runlog,
     )
     views.build_views(staging, params)  # one page per department declared in params
     reporting.build_index(staging, params, STEPS)
+    runlog.note("the cycle's files are complete: the manifest records their checksums, this log's included")
+    runlog.close_file()  # the log is part of the cycle now; later noise goes to reports/index.log
+    runlog.open(root / INDEX_LOG, lazy=True)
     manifest = {
         "cycle": params.cycle,
         "company": params.company,
@@ -454,6 +671,7 @@ def _run_locked(
     if final.exists():
         final.rename(root / f"{params.cycle}.replaced-{time.strftime('%Y%m%d-%H%M%S')}")
     staging.rename(final)
+    runlog.moved(staging, final)
     reporting.build_cycles_index(root)  # reports/index.html: every completed cycle, newest first
     return final / "index.html"
 
@@ -469,12 +687,31 @@ def run_backtest(
     reports_root: str | Path = PROJECT_ROOT / "reports",
     progress: bool = True,
     log: Callable[[str], None] = print,
+    runlog: RunLog | None = None,
 ) -> Path:
     """Replay the months before the cycle (`sop_lib.plan_quality.replay`) into ``reports/backtest-<cycle>/``; return its report.
 
     The replay runs in a staging folder; an earlier backtest of the same cycle is replaced
-    only once the new one has finished, so a failing replay loses nothing.
+    only once the new one has finished, so a failing replay loses nothing. Warnings, library
+    logging and the kernel's output go to ``runlog``: ``<folder>/sop-backtest.log``.
     """
+    runlog = runlog or RunLog(f"run_backtest {params_file}")
+    with quiet(runlog):
+        return _run_backtest(
+            params_file, cycle=cycle, months=months, reports_root=reports_root, progress=progress, log=log, runlog=runlog
+        )
+
+
+def _run_backtest(
+    params_file: str | Path,
+    *,
+    cycle: str | None,
+    months: int | None,
+    reports_root: str | Path,
+    progress: bool,
+    log: Callable[[str], None],
+    runlog: RunLog,
+) -> Path:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -489,6 +726,8 @@ def run_backtest(
     final, staging = root / f"backtest-{params.cycle}", root / f"backtest-{params.cycle}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    runlog.open(staging / BACKTEST_LOG)
+    log = _tee(log, runlog)
     out_nb = staging / BACKTEST_NOTEBOOK
     n = months or params.backtest.months
     log(f"[backtest] replaying {n} months before {params.cycle} for three policies: running {BACKTEST_NOTEBOOK}")
@@ -508,6 +747,8 @@ def run_backtest(
                 cwd=str(NOTEBOOKS),
                 progress_bar=progress,
                 request_save_on_cell_execute=True,
+                kernel_manager_class=_kernel_manager(runlog.file),
+                stderr_file=runlog,
             )
     except PapermillExecutionError as exc:
         first = (str(exc.evalue).splitlines() or [""])[0]
@@ -516,8 +757,11 @@ def run_backtest(
             f"{out_nb}{' | ' + str(final) + ' is unchanged' if final.exists() else ''}"
         ) from None
     report = reporting.export_html(out_nb, staging / "backtest.html", title=title)
+    log(f"[backtest] done in {time.perf_counter() - started:.0f} s")
+    runlog.close_file()  # closed before its folder is renamed
     if final.exists():
         shutil.rmtree(final)
     staging.rename(final)
-    log(f"[backtest] done in {time.perf_counter() - started:.0f} s")
+    runlog.moved(staging, final)
+    runlog.open(final / BACKTEST_LOG, lazy=True)
     return final / report.name
