@@ -128,8 +128,6 @@ DEMO_LOG = "sop-demo.log"  # in the folder `sop demo` writes
 
 def init_params(folder: str, out: str | None, force: bool, runlog=None) -> int:
     """`sop init`: write the proposal, then load it as `sop run` would and say what step 1 will find."""
-    from sop_lib import data
-    from sop_lib.core.params import load_params
     from sop_lib.data import onboarding
 
     if runlog is not None:
@@ -142,15 +140,20 @@ def init_params(folder: str, out: str | None, force: bool, runlog=None) -> int:
     print(f"Proposed {path}; every '# guess' in it is one: check it.")
     for line in unmapped:
         print(f"  could not map: {line}")
-    params = load_params(path)
-    problems = data.load_sources(params).problems
-    blocking = [p for p in problems if p.severity == "block"]
+    verdict = onboarding.try_proposal(path)
     print(
-        f"Read as step 1 would: {len(params.sources)} sources, {len(blocking)} blocking problem(s), "
-        f"{len(problems) - len(blocking)} warning(s)."
+        f"Read as step 1 would: {verdict.sources} sources, {len(verdict.blocking)} blocking problem(s), "
+        f"{verdict.warnings} warning(s)."
     )
-    for p in blocking[:10]:
+    for p in verdict.blocking[:10]:
         print(f"  - {p}")
+    if len(verdict.blocking) > 10:
+        print(f"  ... and {len(verdict.blocking) - 10} more")
+    if not verdict.runs:
+        print(f"Not ready to run yet. Set these keys in {path}, then sop run --params {path}:")
+        for key in verdict.keys:
+            print(f"  - {key}")
+        return 1
     print(f"Next: sop run --params {path}")
     return 0
 

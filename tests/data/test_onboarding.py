@@ -184,7 +184,7 @@ def test_a_proposal_that_cannot_run_names_the_keys_to_set_and_no_next_step(tmp_p
     master[1][3] = "end-of-life"  # a status the vocabulary does not know
     _write(tmp_path, "products.csv", master)
     _write(tmp_path, "sales.csv", [["Item", "Month", "Qty"], ["AB-1", "2026-09", "3"], ["AB-2", "2026-09", "4"]])
-    assert cli.main(["init", str(tmp_path)]) == 0
+    assert cli.main(["init", str(tmp_path)]) == 1  # written, but not ready to run
     out = capsys.readouterr().out
     assert "1 blocking problem(s)" in out and "sources.products.values.status" in out
     assert "Next: sop run" not in out
