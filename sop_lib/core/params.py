@@ -137,6 +137,16 @@ class SourceSpec(_Strict):
         description="a wide layout: columns whose header is a month in this format (e.g. '%b %Y' for 'Jan 2023') "
         "hold the quantities, one column per month",
     )
+    year_and_month: tuple[str, str] | None = Field(
+        None,
+        description="the month is split over two columns of the export, [year, month] (month as 1-12 or a month name); "
+        "they become our 'month'",
+    )
+    exclude: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="per column (our name): rows holding one of these values are left out and counted, e.g. "
+        "{sku: [Total]} for a total row; '' means an empty cell",
+    )
     sum_to_month: bool = Field(
         False,
         description="rows finer than month x SKU x region (order lines, days, weeks, channels) are summed to the "
@@ -623,7 +633,7 @@ def check_data_rules(params: RunParams, params_file: Path | str = "params") -> N
     errors = []
     for name, spec in params.sources.items():
         ours = list(CONTRACTS[name].columns) if name in CONTRACTS else None
-        for key in ("values", "scale", "constants"):
+        for key in ("values", "scale", "constants", "exclude"):
             for column in getattr(spec, key):
                 if ours is not None and column not in ours:
                     errors.append(

@@ -94,21 +94,34 @@ def returned(name: str, df: pd.DataFrame) -> float:
     return float(-pd.to_numeric(df[col], errors="coerce").clip(upper=0).sum())
 
 
-def account(name: str, spec: SourceSpec, read: pd.DataFrame, kept: pd.DataFrame, out: pd.DataFrame, lifted: float) -> dict:
-    """One line of the reconciliation: files, rows read, refused and handed on, units in and out."""
+def account(
+    name: str,
+    spec: SourceSpec,
+    read: pd.DataFrame,
+    kept: pd.DataFrame,
+    out: pd.DataFrame,
+    lifted: float,
+    excluded: pd.DataFrame | None = None,
+) -> dict:
+    """One line of the reconciliation: files, rows read, refused (and why) and handed on, units in and out.
+    ``read`` is the checked table, ``kept`` what references left of it, ``excluded`` the rows ``exclude`` left out."""
     files = spec._origin.files if spec._origin is not None else tuple(spec.paths)
-    refused = len(read) - len(kept)
+    excluded = read.iloc[0:0] if excluded is None else excluded
+    unknown = len(read) - len(kept)
+    why = [f"{len(excluded)} by sources.{name}.exclude"] if len(excluded) else []
+    why += [f"{unknown} unknown to their master table (warned)"] if unknown else []
     return {
         "source": name,
         "files": len(files) if files else 1,
-        "rows read": len(read),
-        "rows refused": refused,
-        "refused because": "unknown to its master table (warned)" if refused else "",
+        "rows read": len(read) + len(excluded),
+        "rows refused": len(excluded) + unknown,
+        "refused because": "; ".join(why),
         "rows handed on": len(out),
         "summed over": ", ".join(summed_over(name, read)) if spec.sum_to_month else "",
-        "units read": quantity(name, read),
+        "units read": quantity(name, read) + (quantity(name, excluded) if len(excluded) else 0.0),
         "units returned": returned(name, read),
-        "units refused": quantity(name, read) - quantity(name, kept) if refused else 0.0,
+        "units refused": (quantity(name, excluded) if len(excluded) else 0.0)
+        + (quantity(name, read.loc[read.index.difference(kept.index)]) if unknown else 0.0),
         "units below zero set to 0": lifted,
         "units handed on": quantity(name, out),
         "unit": spec.unit if name in QUANTITY_COLUMNS else "",

@@ -35,6 +35,7 @@ from sop_lib.data.problems import (
     source_location,
 )
 from sop_lib.data.reading import (
+    excluded_rows,
     parse_dates,
     parse_numbers,
     read_export,
@@ -87,6 +88,7 @@ def load_sources(params: RunParams) -> LoadedData:
     problems: list[Problem] = []
     lineage = []
     specs = dict(params.sources)  # each replaced by the copy that knows its rows' lines
+    left_out: dict[str, pd.DataFrame] = {}  # rows each source's `exclude` leaves out
     for name, spec in params.sources.items():
         files = params.source_files(name)
         try:
@@ -96,7 +98,9 @@ def load_sources(params: RunParams) -> LoadedData:
             lineage.append(_lineage_row(name, spec, files, 0))
             continue
         spec = specs[name]
-        df = translate_values(spec, parse_numbers(name, spec, normalise_codes(name, df, params.data.codes)))
+        df = parse_numbers(name, spec, normalise_codes(name, df, params.data.codes))
+        left_out[name] = df[excluded_rows(spec, df)]
+        df = translate_values(spec, df[~excluded_rows(spec, df)])
         df, date_problems = parse_dates(name, spec, df, cycle_start)
         problems += date_problems
         if name in CONTRACTS:
@@ -131,7 +135,7 @@ def load_sources(params: RunParams) -> LoadedData:
             problems += sum_problems
     problems = apply_severity(problems, params)
     accounts = pd.DataFrame(
-        [account(n, specs[n], read[n], kept[n], tables[n], lifted.get(n, 0.0)) for n in read if n in kept],
+        [account(n, specs[n], read[n], kept[n], tables[n], lifted.get(n, 0.0), left_out[n]) for n in read if n in kept],
         columns=RECONCILIATION_COLUMNS,
     )
     tables |= {name: empty_table(name) for name in absent_sources(params.sources)}

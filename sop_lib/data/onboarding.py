@@ -24,7 +24,7 @@ import yaml
 from sop_lib.core.contracts import CONTRACTS
 from sop_lib.core.params import CodeRule, SourceSpec, load_params
 from sop_lib.data import DataError, code_text, load_sources, parse_dates, point_decimals, read_source
-from sop_lib.data.shapes import detect_month_format, header_position, melt_months, month_columns
+from sop_lib.data.shapes import detect_month_format, header_position, joined_month, melt_months, month_columns
 
 SAMPLE_ROWS = 2000
 ONE_REGION = "company"  # the planning region of a company whose exports have no region column
@@ -67,8 +67,44 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "kw",
         "weekstart",
     ),
-    "region": ("region", "gebiet", "vertriebsgebiet", "verkaufsgebiet", "market", "markt", "salesregion"),
-    "units": ("units", "menge", "absatz", "qty", "quantity", "stueck", "stk", "anzahl", "volume", "absatzmenge"),
+    "region": (
+        "region",
+        "gebiet",
+        "vertriebsgebiet",
+        "verkaufsgebiet",
+        "market",
+        "markt",
+        "salesregion",
+        "country",
+        "land",
+        "countrycode",
+        "laenderkennzeichen",
+        "territory",
+        "area",
+        "salesarea",
+        "bezirk",
+    ),
+    "units": (
+        "units",
+        "menge",
+        "absatz",
+        "qty",
+        "quantity",
+        "stueck",
+        "stk",
+        "anzahl",
+        "volume",
+        "absatzmenge",
+        "salesqty",
+        "soldqty",
+        "qtysold",
+        "unitssold",
+        "verkaufsmenge",
+        "fakturiertemenge",
+        "liefermenge",
+        "invoicedqty",
+        "shippedqty",
+    ),
     "net_revenue_eur": ("netrevenueeur", "netrevenue", "revenue", "umsatz", "nettoumsatz", "umsatzeur", "sales"),
     "name": ("name", "bezeichnung", "artikelbezeichnung", "description", "productname", "beschreibung", "kurztext"),
     "family": (
@@ -527,7 +563,19 @@ def propose_source(source: str, table: Table, regions: set[str] | None) -> Propo
     if renamed:
         spec["columns"] = renamed
         comments["columns"] = "matched by header name; check each pair" + (f"; {channel}" if channel else "")
-    frame = table.frame.rename(columns=columns)
+    source_frame = table.frame
+    split = _year_and_month(table, columns) if "month" in schema.columns else None
+    if split is not None:
+        year, month = split
+        spec["year_and_month"] = [year, month]
+        comments["year_and_month"] = f"the month is split over '{year}' (the year) and '{month}' (1-12 or a name)"
+        columns = {k: v for k, v in columns.items() if k != month}
+        source_frame = source_frame.drop(columns=[year, month]).assign(
+            month=joined_month(source_frame[year], source_frame[month])
+        )
+        renamed = {theirs: ours for theirs, ours in columns.items() if theirs != ours}
+        spec["columns"] = renamed
+    frame = source_frame.rename(columns=columns)
     unmapped = [
         f"{source}: no column for '{c}' ({schema.columns[c].description}) in {table.label}"
         for c in _needed(source)
@@ -536,7 +584,8 @@ def propose_source(source: str, table: Table, regions: set[str] | None) -> Propo
     dates = [c for c, col in schema.columns.items() if str(col.dtype).startswith("datetime") and c in frame]
     if "months_as_columns" in table.read:
         dates = [c for c in dates if c != "month"]  # the month comes from the headers
-    if table.kind == "csv" and dates:
+    dates = [c for c in dates if not pd.api.types.is_datetime64_any_dtype(frame[c])]  # Excel date cells need no format
+    if dates:
         formats = {date_format(frame[c]) for c in dates} - {None}
         if len(formats) == 1:
             spec["date_format"] = formats.pop()
@@ -588,6 +637,17 @@ def propose_source(source: str, table: Table, regions: set[str] | None) -> Propo
         spec["constants"] = constants
         comments["constants"] = "; ".join(said)
     if source == "sales_history":
+        totals = total_rows(frame)
+        if totals:
+            spec["exclude"] = totals
+            comments["exclude"] = "total rows, which would count their units twice"
+            drop = pd.Series(False, index=frame.index)
+            for col, vals in totals.items():
+                text = frame[col].astype("string").str.strip()
+                drop |= text.isin([v for v in vals if v]).fillna(False).astype(bool)
+                if "" in vals:
+                    drop |= text.isna() | (text == "")
+            frame = frame[~drop]
         _propose_grain(table, frame, spec, comments)
     return Proposal(spec, comments, unmapped)
 
@@ -621,6 +681,37 @@ def _propose_grain(table: Table, frame: pd.DataFrame, spec: dict, comments: dict
     over = [c for c in frame.columns if c not in ours]
     spec["sum_to_month"] = True
     comments["sum_to_month"] = "; ".join(reasons) + (f"; summed over {', '.join(over)}" if over else "")
+
+
+YEAR_WORDS = ("year", "jahr", "geschaeftsjahr", "fiscalyear", "kalenderjahr", "yr", "buchungsjahr")
+TOTAL_WORDS = {"total", "summe", "gesamt", "sum", "grandtotal", "gesamtsumme", "gesamtergebnis", "insgesamt", "ergebnis"}
+
+
+def _year_and_month(table: Table, columns: dict[str, str]) -> tuple[str, str] | None:
+    """A year column beside a month column of numbers 1-12 or month names: the month split in two."""
+    month = next((h for h, o in columns.items() if o == "month"), None)
+    year = next((str(h) for h in table.frame.columns if _norm(h) in YEAR_WORDS and h != month), None)
+    if month is None or year is None:
+        return None
+    joined = joined_month(table.frame[year], table.frame[month])
+    return (year, month) if joined.str.fullmatch(r"\d{4}-\d{2}").fillna(False).mean() > 0.9 else None
+
+
+def total_rows(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Total rows in a sales export (an SKU or region cell that says Total/Summe/Gesamt, or
+    an empty SKU in a row that says so elsewhere): the ``exclude`` that leaves them out."""
+    out: dict[str, list[str]] = {}
+    for col in ("sku", "region"):
+        if col in frame:
+            hits = sorted({v for v in frame[col].dropna().astype(str).str.strip() if _norm(v) in TOTAL_WORDS})
+            if hits:
+                out[col] = hits
+    if "sku" in frame:
+        empty = frame["sku"].isna() | (frame["sku"].astype(str).str.strip() == "")
+        said = frame[empty].astype(str).apply(lambda row: any(_norm(v) in TOTAL_WORDS for v in row), axis=1)
+        if len(said) and said.all():
+            out["sku"] = out.get("sku", []) + [""]
+    return out
 
 
 def _channel_region(table: Table, source: str, columns: dict[str, str]) -> tuple[dict[str, str], str]:
@@ -686,7 +777,8 @@ def _region_plan(chosen: dict[str, Table]) -> tuple[list[str], dict[str, str], l
     sales = chosen["sales_history"]
     mapped, _ = _channel_region(sales, "sales_history", match_columns(list(map(str, sales.frame.columns)), "sales_history"))
     col = next((h for h, o in mapped.items() if o == "region"), None)
-    regions = sorted(set(sales.frame[col].dropna().astype(str))) if col else [ONE_REGION]
+    values = set(sales.frame[col].dropna().astype(str).str.strip()) if col else set()
+    regions = sorted(v for v in values if v and _norm(v) not in TOTAL_WORDS) or [ONE_REGION]
     aliases, unmapped = {}, []
     for source, table in chosen.items():
         if source == "sales_history" or "region" not in CONTRACTS[source].columns:

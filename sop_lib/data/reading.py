@@ -27,7 +27,7 @@ from sop_lib.data.problems import (
     _problem,
     row_label,
 )
-from sop_lib.data.shapes import melt_months, month_columns
+from sop_lib.data.shapes import joined_month, melt_months, month_columns
 
 _ENV = re.compile(r"\$\{(\w+)\}")
 
@@ -189,6 +189,41 @@ def _melted(name: str, spec: SourceSpec, df: pd.DataFrame, origin: RowOrigin | N
     return long, origin
 
 
+def _join_month(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame:
+    """The export's year and month columns as our one month column."""
+    year, month = spec.year_and_month
+    lacking = [c for c in (year, month) if c not in df.columns]
+    if lacking:
+        raise DataError(
+            [
+                _problem(
+                    name,
+                    spec,
+                    "missing_column",
+                    c,
+                    "",
+                    f"columns: {', '.join(map(str, df.columns[:12]))}",
+                    f"a column named '{c}' (sources.{name}.year_and_month)",
+                )
+                for c in lacking
+            ]
+        )
+    return df.drop(columns=[year, month]).assign(month=joined_month(df[year], df[month]))
+
+
+def excluded_rows(spec: SourceSpec, df: pd.DataFrame) -> pd.Series:
+    """Rows the source's ``exclude`` leaves out (a total row, a cancelled line): True where excluded."""
+    out = pd.Series(False, index=df.index)
+    for column, values in spec.exclude.items():
+        if column not in df.columns:
+            continue
+        text = df[column].astype("string").str.strip()
+        out |= text.isin([v for v in values if v != ""]).fillna(False).astype(bool)
+        if "" in values:
+            out |= text.isna() | (text == "")
+    return out
+
+
 def read_source(name: str, spec: SourceSpec, folder: Path) -> pd.DataFrame:
     """Read one source with its format's own reader; raise `DataError` if it can't be read."""
     return read_export(name, spec, folder)[0]
@@ -265,6 +300,8 @@ def read_export(name: str, spec: SourceSpec, folder: Path) -> tuple[pd.DataFrame
     if spec.months_as_columns:
         df, origin = _melted(name, spec, df, origin)
     spec._origin = origin
+    if spec.year_and_month:
+        df = _join_month(name, spec, df)
     df = df.rename(columns=spec.columns)
     present = sorted(set(spec.constants) & set(df.columns))
     if present:
@@ -333,7 +370,9 @@ def parse_dates(
         elif pd.api.types.is_datetime64_any_dtype(raw):
             parsed = raw
         elif spec.date_format:
-            parsed = pd.to_datetime(raw, format=spec.date_format, errors="coerce")
+            integral = pd.api.types.is_numeric_dtype(raw) and raw.dropna().mod(1).eq(0).all()
+            text = raw.astype("Int64").astype("string") if integral else raw.astype("string")  # Excel's 202405
+            parsed = pd.to_datetime(text.str.strip(), format=spec.date_format, errors="coerce")
         else:
             parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
         bad = raw.notna() & (raw.astype(str).str.strip() != "") & parsed.isna()

@@ -134,3 +134,19 @@ def header_position(rows: list[list]) -> int:
         if widths[i] >= max(2, 0.8 * width) and _texty(row) > 0:
             return i
     return 0
+
+
+def joined_month(year: pd.Series, month: pd.Series) -> pd.Series:
+    """A month split over a year and a month column (1-12, '01', 'Jan', 'März') as one
+    YYYY-MM text per row; a cell that is neither stays empty for the date check to report."""
+    y = pd.to_numeric(year, errors="coerce").astype("Int64")
+    text = month.astype("string").str.strip()
+    number = pd.to_numeric(text, errors="coerce")
+    named = text.map(lambda v: header_month(f"{month_text(v)[:3]} 2000", "%b %Y") if isinstance(v, str) else None)
+    m = number.where(number.between(1, 12)).fillna(
+        pd.Series([t.month if t is not None else None for t in named], index=text.index, dtype="float")
+    )
+    ok = y.notna() & m.notna()
+    out = pd.Series(pd.NA, index=year.index, dtype="string")
+    out[ok] = y[ok].astype(str) + "-" + m[ok].astype(int).astype(str).str.zfill(2)
+    return out.where(ok, year.astype("string") + " / " + month.astype("string"))

@@ -45,6 +45,9 @@ class Shape:
     returns: bool = False  # returns booked as negative lines
     date_format: str = "%Y-%m"  # of the sales dates (month grain) or days (order lines, weeks)
     big: bool = False  # quantities in the thousands (thousands separators matter)
+    year_month_split: bool = False  # the month in two columns: a year and a month number
+    typed: bool = False  # Excel or Parquet with real date cells and numbers (not text)
+    totals: bool = False  # a total row at the bottom (and a total column in a wide layout)
 
 
 SHAPES = [
@@ -88,6 +91,12 @@ SHAPES = [
         codes="messy",
         date_format="%Y-%m-%d",
     ),
+]
+SHAPES += [
+    Shape("bi_export_year_and_month_columns", year_month_split=True, german=True, regions=2),
+    Shape("excel_typed_dates_with_total_row", container="workbook", typed=True, totals=True, regions=2),
+    Shape("wide_with_total_row_and_column", wide="%Y-%m", totals=True, regions=0),
+    Shape("parquet_typed_numeric_codes", container="parquet", typed=True, codes="numbers", regions=3),
 ]
 WHOLE_CYCLE = ["channel_rows_no_region", "order_lines_per_year_files", "planner_workbook_wide"]
 
@@ -200,6 +209,8 @@ def _finer_rows(shape: Shape, sales: pd.DataFrame, rng) -> pd.DataFrame:
 def _sales_code(shape: Shape, code: int, rng) -> str:
     if shape.codes == "zeros":
         return f"{code:06d}"
+    if shape.codes == "numbers":
+        return int(code)
     if shape.codes == "messy":
         text = f"ab-{code}"
         return " " * int(rng.integers(0, 3)) + (text.upper() if rng.random() < 0.5 else text) + " " * int(rng.integers(0, 2))
@@ -208,7 +219,7 @@ def _sales_code(shape: Shape, code: int, rng) -> str:
 
 def master_code(shape: Shape, code: int) -> str:
     """The SKU as the product master writes it (what step 1's tables carry after normalising)."""
-    if shape.codes == "zeros":
+    if shape.codes in ("zeros", "numbers"):
         return str(code)
     if shape.codes == "messy":
         return f"AB-{code}"
@@ -243,8 +254,32 @@ def sales_frame(shape: Shape, truth: Truth, rng) -> pd.DataFrame:
         for m in months:
             header = m.to_pydatetime() if shape.wide == "excel" else _month_header(shape, m)
             out[header] = [("" if pd.isna(v) else _number(shape, v)) for v in wide[m]]
+        if shape.totals:
+            out.insert(1, "Description", [f"Artikel {c}" for c in wide["code"]])
+            out["Total"] = [_number(shape, v) for v in wide[months].sum(axis=1)]
+            total = {c: "" for c in out.columns} | {"Description": "Total"}
+            total |= {
+                h: _number(shape, v)
+                for h, v in zip(out.columns[-len(months) - 1 :], [*wide[months].sum(), wide[months].sum().sum()])
+            }
+            out = pd.concat([out, pd.DataFrame([total])], ignore_index=True)
         return out
     rows = _finer_rows(shape, sales, rng)
+    if shape.typed:
+        out = rows[["code", "region", "date", "qty"]].rename(
+            columns={"code": "Item", "region": "Country", "date": "Date", "qty": "Quantity"}
+        )
+        out["Item"] = [_sales_code(shape, c, rng) for c in out["Item"]]
+        if shape.totals:
+            out = pd.concat([out, pd.DataFrame([{"Item": "Total", "Quantity": out["Quantity"].sum()}])], ignore_index=True)
+        return out
+    if shape.year_month_split:
+        rows = rows.assign(year=rows["date"].dt.year, month_no=rows["date"].dt.month)
+        out = pd.DataFrame(
+            {"Jahr": rows["year"], "Monat": rows["month_no"], "Land": rows["region"],
+             "Artikel": [_sales_code(shape, c, rng) for c in rows["code"]], "Absatz": [_number(shape, q) for q in rows["qty"]]}
+        )  # fmt: skip
+        return out
     cols = ["code"] + (["region"] if shape.regions and not shape.channel_is_region else [])
     cols += [c for c in ("order", "customer", "warehouse") if c in shape.extra]
     cols += ["channel"] if ("channel" in shape.extra or shape.channel_is_region) else []
@@ -266,7 +301,7 @@ def _month_header(shape: Shape, month: pd.Timestamp) -> str:
 
 def master_frame(shape: Shape, truth: Truth) -> pd.DataFrame:
     p = truth.products
-    code = [int(c) if shape.codes == "zeros" else master_code(shape, c) for c in p["code"]]
+    code = [int(c) if shape.codes in ("zeros", "numbers") else master_code(shape, c) for c in p["code"]]
     if shape.master == "thin":
         return pd.DataFrame({"Item": code, "Description": p["name"]})
     if shape.master == "planner":
@@ -314,6 +349,10 @@ def write_exports(shape: Shape, truth: Truth, folder, seed: int = 0) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     sales = sales_frame(shape, truth, rng)
     master = master_frame(shape, truth)
+    if shape.container == "parquet":
+        sales.to_parquet(folder / "sales.parquet", index=False)
+        master.to_parquet(folder / "products.parquet", index=False)
+        return
     if shape.container == "workbook":
         _write_sheets(folder / "planning.xlsx", {"Sales": sales, "Products": master}, shape)
         return
