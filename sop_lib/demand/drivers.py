@@ -241,6 +241,7 @@ def sop_history(
     last = hist["ds"].max()
     all_months = pd.date_range(hist["ds"].min(), last + pd.DateOffset(months=horizon), freq="MS")
     promo = promo_depth(calendar, series, all_months)
-    hist = hist.merge(promo, on=["unique_id", "ds"], how="left").fillna({"promo": 0.0})
+    hist = hist.merge(promo, on=["unique_id", "ds"], how="left")
+    hist["promo"] = pd.to_numeric(hist["promo"], errors="coerce").fillna(0.0)  # no campaign: no discount
     future = promo[promo["ds"] > last]
     return hist, future

@@ -1128,3 +1128,46 @@ def test_a_database_timestamp_with_time_zone_is_a_date_not_a_crash():
     parsed, problems = parse_dates("inventory", spec, df, pd.Timestamp("2026-11-01"))
     assert problems == [] and parsed["as_of"].dt.tz is None
     assert list(parsed["as_of"].dt.day) == [30, 31]
+
+
+def _sales_file(path: Path, rows: list[tuple], header=("month", "sku", "region", "units")) -> None:
+    pd.DataFrame(rows, columns=list(header)).to_csv(path, index=False)
+
+
+def test_several_files_are_one_source_and_a_finding_names_the_file_and_its_line(tmp_path):
+    from sop_lib.core.params import SourceSpec
+    from sop_lib.data import parse_dates, read_export
+
+    _sales_file(tmp_path / "sales_2025.csv", [("2025-11", "A", "N", 3), ("2025-12", "A", "N", 4)])
+    _sales_file(tmp_path / "sales_2026.csv", [("2026-01", "A", "N", 5), ("2026-13", "A", "N", 6)])
+    for path in ("sales_*.csv", ["sales_2025.csv", "sales_2026.csv"]):
+        df, spec = read_export("sales_history", SourceSpec(kind="csv", path=path), tmp_path)
+        assert df["units"].tolist() == ["3", "4", "5", "6"]
+        _, [problem] = parse_dates("sales_history", spec, df, pd.Timestamp("2026-11-01"))
+        assert problem.rows == "sales_2026.csv line 3" and "'2026-13'" in problem.values
+
+
+def test_files_of_one_source_whose_headers_disagree_are_refused_with_both_names(tmp_path):
+    from sop_lib.core.params import SourceSpec
+    from sop_lib.data import read_source
+
+    _sales_file(tmp_path / "sales_2025.csv", [("2025-11", "A", "N", 3)])
+    _sales_file(tmp_path / "sales_2026.csv", [("2026-01", "A", "N", 5)], header=("month", "sku", "channel", "units"))
+    with pytest.raises(DataError) as err:
+        read_source("sales_history", SourceSpec(kind="csv", path="sales_*.csv"), tmp_path)
+    msg = str(err.value.problems[0])
+    assert "sales_2026.csv has other columns than sales_2025.csv (more: channel) (lacks: region)" in msg
+    with pytest.raises(DataError, match="no file matches 'umsatz_\\*.csv'"):
+        read_source("sales_history", SourceSpec(kind="csv", path="umsatz_*.csv"), tmp_path)
+
+
+def test_a_header_below_a_title_gives_findings_with_the_files_own_line_numbers(tmp_path):
+    from sop_lib.core.params import SourceSpec
+    from sop_lib.data import parse_dates, read_export
+
+    (tmp_path / "sales.csv").write_text(
+        "Sales report\nexported 03.11.2026\nmonth,sku,region,units\n2026-01,A,N,3\n2026-xx,A,N,4\n"
+    )
+    df, spec = read_export("sales_history", SourceSpec(kind="csv", path="sales.csv", header_row=3), tmp_path)
+    _, [problem] = parse_dates("sales_history", spec, df, pd.Timestamp("2026-11-01"))
+    assert problem.rows == "line 5"
