@@ -14,7 +14,9 @@ and step 2's draws, and keeps the names later steps import:
 * `sop_lib.supply.purchasing` — suggested purchase orders and supplier risk.
 
 * `sop_lib.supply.plan` — demand views from the draws (`sku_draws`, `scenario_demand`), the per-SKU
-  facts (`plan_inputs`) and `build_plan`, which wires step 1's tables and step 2's draws to the LP.
+  facts (`plan_inputs`) and `build_plan`, which wires step 1's tables and step 2's draws to the LP;
+  for a thin product master the LP's stand-in values (`planning_values`) and the sentence that
+  names the SKUs a euro figure leaves out (`left_out_sentence`).
 * `sop_lib.supply.backlog` — the backlog burn-down with and without the launch, in numbers and words.
 """
 
@@ -51,15 +53,24 @@ from sop_lib.supply.people import (
     worker_hours,
 )
 from sop_lib.supply.plan import (
+    COST,
+    PRICE,
     PRIORITIES,
     PRIORITY_WEIGHT,
+    Valuation,
     build_plan,
     labour_inputs,
+    left_out_sentence,
+    left_out_text,
+    listing,
     plan_inputs,
     plan_kwargs,
+    planning_values,
     priority_weights,
     scenario_demand,
     sku_draws,
+    standin_value,
+    unvalued,
 )
 from sop_lib.supply.production import (
     GROUP_HINTS,
@@ -79,6 +90,15 @@ from sop_lib.supply.purchasing import (
 from sop_lib.supply.summary import MONTH_BAR_DAYS, in_words
 
 __all__ = [
+    "COST",
+    "PRICE",
+    "Valuation",
+    "left_out_sentence",
+    "left_out_text",
+    "listing",
+    "planning_values",
+    "standin_value",
+    "unvalued",
     "AT_RISK",
     "near_term_stockout",
     "RISK_MONTHS",

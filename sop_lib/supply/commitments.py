@@ -36,14 +36,21 @@ SUPPLIER_COLUMNS = [
 SUPPLIER_FORMATS = {"revenue_at_risk_eur": rp.fmt_eur, "on_time_rate": ".0%"}
 
 
-def supplier_sentences(risk: pd.DataFrame) -> list[str]:
-    """One sentence per red-rated supplier of `purchasing.supplier_risk`: why it is red and what to do."""
-    return [
-        f"{s['supplier_name']} supplies {s['components']} alone, is rated {s['financial_risk']} risk, delivers "
-        f"{s['on_time_rate']:.0%} on time and carries {rp.fmt_eur(s['revenue_at_risk_eur'])} of the horizon's "
-        f"revenue: {s['suggestion']}."
-        for _, s in risk[risk["status"] == "red"].iterrows()
-    ]
+def supplier_sentences(risk: pd.DataFrame, left_out: str | None = None) -> list[str]:
+    """One sentence per red-rated supplier of `purchasing.supplier_risk`: why it is red and what to do;
+    first ``left_out`` (`supply.left_out_sentence`: the SKUs whose revenue is not known), if any."""
+    out = [left_out] if left_out else []
+    for _, s in risk[risk["status"] == "red"].iterrows():
+        carries = (
+            f"carries {rp.fmt_eur(s['revenue_at_risk_eur'])} of the horizon's revenue"
+            if pd.notna(s["revenue_at_risk_eur"])
+            else "carries revenue that is not known (no list price)"
+        )
+        out.append(
+            f"{s['supplier_name']} supplies {s['components']} alone, is rated {s['financial_risk']} risk, delivers "
+            f"{s['on_time_rate']:.0%} on time and {carries}: {s['suggestion']}."
+        )
+    return out
 
 
 # --- purchase orders --------------------------------------------------------------

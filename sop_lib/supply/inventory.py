@@ -192,6 +192,9 @@ def expected_cycle_cost(z: np.ndarray, sigma: np.ndarray, overage: np.ndarray, u
     return overage * sigma * (z + g), underage * sigma * g
 
 
+CURVE_COLUMNS = ["service_level", "safety_stock_units", "safety_stock_eur", "holding_eur_per_year", "shortage_eur_per_year"]
+
+
 def service_cost_curve(
     policy: pd.DataFrame,
     unit_cost: pd.Series,
@@ -206,9 +209,12 @@ def service_cost_curve(
 
     One row per level: safety stock (units and euros), the yearly cost of holding the
     buffer, the yearly cost of the expected shortages, and their sum. The total is
-    lowest near the cost-weighted critical ratio.
+    lowest near the cost-weighted critical ratio. Pass only the SKUs with a price and a cost
+    (`supply.summary.valued`); with none the curve has no rows.
     """
     levels = np.linspace(0.5, 0.995, 100) if levels is None else np.asarray(levels)
+    if policy.empty:  # no SKU has a price and a cost (a thin product master): no curve
+        return pd.DataFrame(columns=[*CURVE_COLUMNS, "total_eur_per_year"], dtype=float)
     p = policy.set_index("sku")
     c = unit_costs_per_cycle(
         unit_cost.reindex(p.index).fillna(0),

@@ -1,6 +1,14 @@
-"""Build the supply plan: demand views from the draws, the per-SKU facts, and the production LP wired to them."""
+"""Build the supply plan: demand views from the draws, the per-SKU facts, and the production LP wired to them.
+
+A thin product master (no list price or unit cost for some SKUs, or for all) still gets a
+plan: `planning_values` gives the LP a stand-in for every value it lacks and says which in
+one sentence; `unvalued` and `left_out_sentence` tell the later steps which SKUs their
+euro figures leave out.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -21,6 +29,10 @@ from sop_lib.supply.production import (  # noqa: F401
 )
 from sop_lib.supply.purchasing import purchase_orders, supplier_risk  # noqa: F401
 
+PRICE, COST = "list_price_eur", "unit_cost_eur"  # the product master's two value columns (both may be empty)
+VALUE_WORDS = {PRICE: "list price", COST: "unit cost"}
+LISTED = 5  # SKUs named in a sentence before '... and N more'
+
 
 def sku_draws(draws: xr.DataArray) -> xr.DataArray:
     """Sum 'SKU|region' series draws to SKUs (coherent in every draw)."""
@@ -39,18 +51,178 @@ def scenario_demand(draws: xr.DataArray, scenario: str) -> pd.DataFrame:
     return v.to_series().rename("units").reset_index().rename(columns={"ds": "month"})
 
 
+def master_values(products: pd.DataFrame) -> dict[str, pd.Series]:
+    """The product master's unit cost and list price per SKU (NaN where it has none, or lacks the column)."""
+    prod = products.set_index("sku")
+    return {
+        "unit_cost": prod[COST] if COST in prod else pd.Series(np.nan, index=prod.index, dtype=float),
+        "price": prod[PRICE] if PRICE in prod else pd.Series(np.nan, index=prod.index, dtype=float),
+    }
+
+
 def plan_inputs(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
     """Per-SKU facts the plan needs, from step 1's tables."""
-    prod = tables["products"].set_index("sku")
     orders = tables["open_orders"]
     backlog = orders[orders["status"] == "backordered"]
     return {
         "on_hand": tables["inventory"].groupby("sku")["on_hand"].sum(),
         "backlog": backlog.groupby("sku")["qty"].sum(),
         "backlog_customers": backlog.groupby("sku")["customer_id"].nunique(),
-        "unit_cost": prod["unit_cost_eur"],
-        "price": prod["list_price_eur"],
+        **master_values(tables["products"]),
     }
+
+
+def _values(products: pd.DataFrame, column: str) -> pd.Series:
+    """One value per SKU of the master (NaN where it is empty, or the column is absent)."""
+    prod = products.drop_duplicates("sku").set_index("sku")
+    return prod[column].astype(float) if column in prod else pd.Series(np.nan, index=prod.index, dtype=float)
+
+
+def unvalued(products: pd.DataFrame, columns: str | tuple[str, ...], skus=None) -> tuple[list[str], int]:
+    """The SKUs without a value in ``columns`` (`PRICE`, `COST` or both: either missing counts), and how
+    many SKUs were looked at: those of ``skus`` (e.g. the plan's) when given, else every SKU of the master."""
+    columns = (columns,) if isinstance(columns, str) else tuple(columns)
+    empty = pd.concat([_values(products, c).isna() for c in columns], axis=1).any(axis=1)
+    empty.index = empty.index.astype(str)
+    pool = sorted(map(str, empty.index)) if skus is None else sorted(set(map(str, skus)))
+    return [s for s in pool if empty.get(s, True)], len(pool)
+
+
+def listing(skus: list[str], shown: int = LISTED) -> str:
+    """'A, B, C, D, E and 7 more'."""
+    return ", ".join(skus[:shown]) + (f" and {len(skus) - shown} more" if len(skus) > shown else "")
+
+
+def left_out_text(subject: str, missing: list[str], n: int, what: str, *, plural: bool = True) -> str | None:
+    """'Revenue and margin are not computed: the product master has no list price for any of the 40 SKUs.',
+    or with some SKUs valued '... are computed for 28 of 40 SKUs only: the product master has no list price
+    for A, B, C, D, E and 7 more.' (None when nothing is missing)."""
+    if not missing:
+        return None
+    verb = "are" if plural else "is"
+    if len(missing) >= n:
+        return f"{subject} {verb} not computed: the product master has no {what} for any of the {n:,} SKUs."
+    return (
+        f"{subject} {verb} computed for {n - len(missing):,} of {n:,} SKUs only: the product master has no {what} "
+        f"for {listing(missing)}."
+    )
+
+
+def left_out_sentence(
+    subject: str, products: pd.DataFrame, columns: str | tuple[str, ...], skus=None, *, plural: bool = True
+) -> str | None:
+    """What a step could not compute for want of ``columns`` (`unvalued`), said by `left_out_text`
+    (None: every SKU has them)."""
+    missing, n = unvalued(products, columns, skus)
+    columns = (columns,) if isinstance(columns, str) else tuple(columns)
+    return left_out_text(subject, missing, n, " or ".join(VALUE_WORDS[c] for c in columns), plural=plural)
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """What the LP weighs a unit with: the list price and unit cost, or a stand-in where the master has none."""
+
+    price: pd.Series  # per SKU: list price, or the stand-in value
+    unit_cost: pd.Series  # per SKU: unit cost, or the stand-in cost
+    no_price: tuple[str, ...] = ()  # SKUs (of those looked at) without a list price
+    no_cost: tuple[str, ...] = ()  # SKUs without a unit cost
+    skus: int = 0  # SKUs looked at
+    price_standin: float | None = None  # the value a unit without a list price gets
+    cost_rule: str = ""  # how a unit without a unit cost is costed, in words
+
+    def sentence(self, costs: str = "the plan's waiting, safety-stock and holding costs") -> str | None:
+        """The stand-ins in one sentence, ending with which ``costs`` they are in (None when the master
+        has every price and cost)."""
+        n, parts = self.skus, []
+        no_price, no_cost = len(self.no_price) == n > 0, len(self.no_cost) == n > 0  # none at all
+        if no_price:
+            parts.append(
+                f"no list price for any of the {n:,} SKUs, so the plan values every unit alike, at "
+                f"€{self.price_standin:,.0f} (a month's wait then costs what making the unit on overtime, with new workers, would)"
+            )
+        elif self.no_price:
+            parts.append(
+                f"no list price for {len(self.no_price):,} of {n:,} SKUs ({listing(list(self.no_price))}), so the plan "
+                f"values their units at the median list price, €{self.price_standin:,.0f}"
+            )
+        if no_cost and no_price:
+            parts.append("no unit cost either, so stock is costed at that value")
+        elif no_cost:
+            parts.append(f"no unit cost for any of the {n:,} SKUs, so stock is costed {self.cost_rule}")
+        elif self.no_cost:
+            parts.append(
+                f"no unit cost for {len(self.no_cost):,} of {n:,} SKUs ({listing(list(self.no_cost))}), so their stock "
+                f"is costed {self.cost_rule}"
+            )
+        if not parts:
+            return None
+        return f"The product master has {', and '.join(parts)}: {costs} are in these stand-in values."
+
+
+def standin_value(tables: dict[str, pd.DataFrame], *, overtime_cost: float, lateness_pct: float, worker_cost: float) -> float:
+    """One value for every unit when no list price is known: the dearest unit's cost of being made on
+    overtime (line hours x the overtime rate, plus its crew's hours at a production worker's cost) over the
+    lateness share, so a month's wait costs at least what overtime or a hire would to avoid it (1 without routings)."""
+    route = tables["routings"]
+    if not len(route):
+        return 1.0
+    lines = tables["production_lines"].set_index("line_id")
+    per_hour = pd.Series(float(overtime_cost), index=route.index)
+    people = labour_inputs(tables["headcount"]) if "workers_per_shift" in lines and "headcount" in tables else {}
+    if people:
+        crew = route["line_id"].map(lines["workers_per_shift"].astype(float)).fillna(0.0)
+        per_hour = per_hour + crew * worker_cost / people["hours_per_worker"]
+    per_unit = (route["hours_per_unit"].astype(float) * per_hour).groupby(route["sku"]).sum()
+    value = float(per_unit.max()) / max(lateness_pct, 1e-9)
+    return value if value > 0 else 1.0
+
+
+def planning_values(
+    tables: dict[str, pd.DataFrame],
+    *,
+    overtime_cost: float,
+    lateness_pct: float,
+    worker_cost_eur_per_month: float = 4000.0,
+    skus=None,
+) -> Valuation:
+    """The price and unit cost the LP weighs each SKU with, with a stand-in wherever the master has none.
+
+    A SKU without a list price is valued at the median list price of the others; when no SKU has one,
+    every unit is valued alike (`standin_value`). A SKU without a unit cost is costed at the median
+    cost share of price of the SKUs that have both (else the median unit cost; else at its value).
+    With every price and cost known the master's own columns come back unchanged. ``skus`` (the plan's)
+    are the SKUs the sentence counts.
+    """
+    facts = master_values(tables["products"])
+    price, cost = facts["price"], facts["unit_cost"]
+    no_price, n = unvalued(tables["products"], PRICE, skus)
+    no_cost, _ = unvalued(tables["products"], COST, skus)
+    if not price.isna().any() and not cost.isna().any():
+        return Valuation(price, cost, tuple(no_price), tuple(no_cost), n)
+    standin = None
+    if price.isna().any():
+        known = price.dropna()
+        standin = (
+            float(known.median())
+            if len(known)
+            else standin_value(
+                tables, overtime_cost=overtime_cost, lateness_pct=lateness_pct, worker_cost=worker_cost_eur_per_month
+            )
+        )
+        price = price.fillna(standin)
+    rule = ""
+    if cost.isna().any():
+        both = facts["unit_cost"].notna() & facts["price"].notna()
+        if both.any():
+            share = float((facts["unit_cost"][both] / facts["price"][both]).median())
+            cost, rule = cost.fillna(price * share), f"at {share:.0%} of their value (the median cost share of the others)"
+        elif cost.notna().any():
+            median = float(cost.median())
+            cost, rule = cost.fillna(median), f"at the median unit cost, €{median:,.0f}"
+        else:
+            rule = "at the list price" if facts["price"].notna().all() else "at the units' value in the plan"
+            cost = cost.fillna(price)
+    return Valuation(price, cost, tuple(no_price), tuple(no_cost), n, standin, rule)
 
 
 def labour_inputs(headcount: pd.DataFrame) -> dict:
@@ -97,9 +269,14 @@ def priority_weights(policy: str, tables: dict[str, pd.DataFrame]) -> pd.Series 
     prod = tables["products"].set_index("sku")
     if policy == "cost":
         return None
-    if policy == "margin":
-        margin = (prod["list_price_eur"] - prod["unit_cost_eur"]).clip(lower=0)
-        return margin / prod["list_price_eur"].replace(0, np.nan) / max(float((margin / prod["list_price_eur"]).mean()), 1e-9)
+    if policy == "margin":  # a SKU without a list price or a unit cost has no margin: it keeps the weight 1
+        price = prod[PRICE] if PRICE in prod else pd.Series(np.nan, index=prod.index)
+        cost = prod[COST] if COST in prod else pd.Series(np.nan, index=prod.index)
+        margin = (price - cost).clip(lower=0)
+        share = margin / price
+        if share.isna().all():
+            return pd.Series(1.0, index=prod.index)
+        return (margin / price.replace(0, np.nan) / max(float(share.mean()), 1e-9)).fillna(1.0)
     if policy == "backlog_first":
         orders = tables["open_orders"]
         first = set(orders.loc[orders["status"] == "backordered", "sku"].astype(str)) if len(orders) else set()
@@ -136,8 +313,17 @@ def build_plan(
 
     Labour (production workers from the headcount table, crews from the lines) is part
     of the plan unless ``labour=False``; the LP may then hire after the hiring lead time.
+    Where the product master lacks a price or cost the LP weighs the stand-ins of
+    `planning_values`; the result's ``valuation`` says which (None: none needed).
     """
     facts = plan_inputs(tables)
+    values = planning_values(
+        tables,
+        overtime_cost=overtime_cost,
+        lateness_pct=lateness_pct,
+        worker_cost_eur_per_month=worker_cost_eur_per_month,
+        skus=draws["sku"].values,
+    )
     ss = safety_stock(draws, tables["suppliers"], tables["bom"], service_level, review_months, fill_rate=fill_rate)
     people = labour_inputs(tables["headcount"]) if labour and "workers_per_shift" in tables["production_lines"] else {}
     result = plan_production(
@@ -149,8 +335,8 @@ def build_plan(
         lines=tables["production_lines"],
         bom=tables["bom"],
         suppliers=tables["suppliers"],
-        unit_cost=facts["unit_cost"],
-        price=facts["price"],
+        unit_cost=values.unit_cost,
+        price=values.price,
         holding_pct_year=holding_pct_year,
         overtime_pct=overtime_pct,
         overtime_cost=overtime_cost,
@@ -165,4 +351,5 @@ def build_plan(
         hiring_frozen=hiring_frozen if people else None,
         **people,
     )
+    result.valuation = values.sentence()
     return result, ss

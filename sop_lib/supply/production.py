@@ -87,6 +87,7 @@ class PlanResult:
         default_factory=pd.DataFrame
     )  # month, worker_hours, available_hours, workers_needed, new_workers, shadow_price_eur_per_hour
     costs: dict = field(default_factory=dict)  # euros per objective term
+    valuation: str | None = None  # the stand-ins for prices or costs the master lacks, in a sentence (`supply.planning_values`)
 
 
 @dataclass

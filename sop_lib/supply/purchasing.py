@@ -122,9 +122,21 @@ def purchase_orders(
     return out.sort_values(["order_date", "component"]).reset_index(drop=True)
 
 
+def _unpriced(skus: list[str], demanded, unpriced: set) -> bool:
+    """Whether every SKU of ``skus`` with demand lacks a list price (and at least one has demand)."""
+    sold = set(skus) & set(demanded)
+    return bool(sold) and sold <= unpriced
+
+
 def supplier_risk(bom: pd.DataFrame, suppliers: pd.DataFrame, demand: pd.DataFrame, price: pd.Series) -> pd.DataFrame:
-    """Per supplier: SKUs and horizon revenue that depend on it, single sourcing, risk."""
-    rev = demand.groupby("sku")["units"].sum() * price.reindex(demand["sku"].unique()).fillna(0)
+    """Per supplier: SKUs and horizon revenue that depend on it, single sourcing, risk.
+
+    The revenue counts the SKUs with a list price; a supplier all of whose demanded SKUs lack one
+    has no revenue figure (NaN: not known), not €0.
+    """
+    rev = demand.groupby("sku")["units"].sum() * price.reindex(demand["sku"].unique())  # NaN: no list price
+    unpriced = set(rev.index[rev.isna()])
+    rev = rev.fillna(0)
     sources = bom.groupby("component")["supplier_id"].nunique()
     rows = []
     for sid, grp in bom.groupby("supplier_id"):
@@ -141,7 +153,9 @@ def supplier_risk(bom: pd.DataFrame, suppliers: pd.DataFrame, demand: pd.DataFra
                 "components": ", ".join(sorted(grp["component"].unique())),
                 "skus": len(skus),
                 "single_source": single,
-                "revenue_at_risk_eur": float(rev.reindex(skus).fillna(0).sum()),
+                "revenue_at_risk_eur": np.nan
+                if _unpriced(skus, rev.index, unpriced)
+                else float(rev.reindex(skus).fillna(0).sum()),
             }
         )
     out = pd.DataFrame(

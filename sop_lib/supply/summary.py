@@ -23,6 +23,7 @@ from sop_lib.supply.backlog import (
     shared_resources,
 )
 from sop_lib.supply.inventory import AT_RISK, RISK_MONTHS, near_term_stockout
+from sop_lib.supply.plan import COST, left_out_text
 from sop_lib.supply.production import PlanResult
 
 if TYPE_CHECKING:
@@ -51,7 +52,8 @@ def adopted_sentence(decision: dict) -> str:
 
 
 def plan_sentence(plan: PlanResult, scenario: str, service_level: float) -> str:
-    """What was planned, for which demand view, and what the planning cost is made of."""
+    """What was planned, for which demand view, and what the planning cost is made of (and, for a
+    thin product master, which stand-ins for prices or costs the plan weighs: `supply.planning_values`)."""
     p, c = plan.plan, plan.costs
     return (
         f"Plan built for the {scenario.upper()} demand view at a {service_level:.0%} cycle service level: "
@@ -59,7 +61,7 @@ def plan_sentence(plan: PlanResult, scenario: str, service_level: float) -> str:
         f"{rp.fmt_eur(plan.cost_eur)} of planning cost: customers waiting {rp.fmt_eur(c['waiting_eur'])}, "
         f"new workers {rp.fmt_eur(c['new_workers_eur'])}, stock under safety level {rp.fmt_eur(c['below_safety_eur'])}, "
         f"holding {rp.fmt_eur(c['holding_eur'])}, overtime {rp.fmt_eur(c['overtime_eur'])}."
-    )
+    ) + (f" {plan.valuation}" if plan.valuation else "")
 
 
 # --- the inventory policy ---------------------------------------------------------
@@ -74,11 +76,32 @@ def policy_costs(params) -> dict:
     )
 
 
-def service_cost_chart(curve: pd.DataFrame, optimum: pd.DataFrame, target: float, stockout_pct: float) -> tuple[Figure, str]:
-    """Holding against shortage cost over the service level, and what the target costs over the cheapest level."""
+def valued(ss: pd.DataFrame, facts: dict[str, pd.Series]) -> pd.DataFrame:
+    """The safety-stock rows of the SKUs with both a list price and a unit cost (`supply.plan_inputs`):
+    the ones whose inventory cost can be computed (every row for a full product master)."""
+    both = facts["price"].notna() & facts["unit_cost"].notna()
+    return ss[ss["sku"].isin(set(both.index[both.to_numpy()]))]
+
+
+def policy_left_out(optimum: pd.DataFrame) -> str | None:
+    """Which SKUs the inventory cost leaves out: those without an optimum (`inventory.cost_optimal_service_level`
+    has none without a list price or a unit cost); None when none is left out."""
+    missing = sorted(map(str, optimum.loc[optimum["optimal_service_level"].isna(), "sku"]))
+    return left_out_text("The inventory policy's costs", missing, len(optimum), "list price or unit cost")
+
+
+def service_cost_chart(
+    curve: pd.DataFrame, optimum: pd.DataFrame, target: float, stockout_pct: float
+) -> tuple[Figure | None, str]:
+    """Holding against shortage cost over the service level, and what the target costs over the cheapest level
+    (``(None, sentence)`` when no SKU has a price and a cost; the SKUs left out are named)."""
+    left_out = policy_left_out(optimum)
+    if curve.empty:
+        return None, left_out or "No SKU has a safety stock: there is no inventory cost to chart."
     best = curve.loc[curve["total_eur_per_year"].idxmin()]
     at = curve.iloc[(curve["service_level"] - target).abs().argmin()]
-    fig, ax = rp.new_chart("Yearly inventory cost against the cycle service level (all SKUs)", "€ per year")
+    scope = "the SKUs with a price and a cost" if left_out else "all SKUs"
+    fig, ax = rp.new_chart(f"Yearly inventory cost against the cycle service level ({scope})", "€ per year")
     x = curve["service_level"] * 100
     ax.plot(x, curve["holding_eur_per_year"], color=rp.PALETTE["p50"], label="holding the buffer")
     ax.plot(x, curve["shortage_eur_per_year"], color=rp.PALETTE["bad"], label="expected shortages")
@@ -88,6 +111,7 @@ def service_cost_chart(curve: pd.DataFrame, optimum: pd.DataFrame, target: float
     ax.set_xlabel("cycle service level, %")
     ax.yaxis.set_major_formatter(lambda v, _: rp.fmt_eur(v))
     ax.legend(frameon=False, fontsize=8)
+    known = optimum["optimal_service_level"].dropna()
     caption = (
         f"At the {target:.0%} target the safety stock is {at['safety_stock_units']:,.0f} units "
         f"({rp.fmt_eur(at['safety_stock_eur'])}); holding it costs {rp.fmt_eur(at['holding_eur_per_year'])} a year "
@@ -95,9 +119,9 @@ def service_cost_chart(curve: pd.DataFrame, optimum: pd.DataFrame, target: float
         f"{best['service_level']:.1%}, {rp.fmt_eur(at['total_eur_per_year'] - best['total_eur_per_year'])} a year "
         f"cheaper than the target: a lost sale ({stockout_pct:.0%} of price) costs far "
         f"more than a month of holding. Per SKU the newsvendor optimum ranges from "
-        f"{optimum['optimal_service_level'].min():.1%} to {optimum['optimal_service_level'].max():.1%}."
+        f"{known.min():.1%} to {known.max():.1%}."
     )
-    return fig, caption
+    return fig, caption + (f" {left_out}" if left_out else "")
 
 
 def inventory_policy(ss: pd.DataFrame, fill_rate_ss: pd.DataFrame, optimum: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
@@ -107,8 +131,8 @@ def inventory_policy(ss: pd.DataFrame, fill_rate_ss: pd.DataFrame, optimum: pd.D
         .merge(fill_rate_ss[["sku", "safety_stock"]].rename(columns={"safety_stock": "safety_stock_for_fill_rate"}), on="sku")
         .merge(optimum[["sku", "optimal_service_level", "optimal_safety_stock"]], on="sku")
     )
-    cost = products.set_index("sku")["unit_cost_eur"]
-    value = policy["safety_stock"] * policy["sku"].map(cost)
+    cost = products.set_index("sku")[COST] if COST in products else pd.Series(dtype=float)
+    value = policy["safety_stock"] * policy["sku"].map(cost)  # NaN without a unit cost: listed last
     return policy.assign(safety_stock_value_eur=value).sort_values("safety_stock_value_eur", ascending=False)
 
 

@@ -103,3 +103,20 @@ def test_staffing_sentences_say_when_to_start_hiring_and_when_it_is_already_late
         "Sales reps, North: short from Nov 2026, up to 2 at the peak; hiring takes 3 months, so start now (already late).",
         "Production workers, all: short from Jan 2027, up to 4 at the peak; hiring takes 2 months, so start by Nov 2026.",
     ]
+
+
+def test_a_red_supplier_whose_revenue_is_not_known_says_so_after_what_is_left_out():
+    risk = pd.DataFrame(
+        {
+            "supplier_name": ["Solo Parts"],
+            "components": ["PUMP"],
+            "financial_risk": ["high"],
+            "on_time_rate": [0.78],
+            "revenue_at_risk_eur": [float("nan")],
+            "status": ["red"],
+            "suggestion": ["qualify a second source now"],
+        }
+    )
+    first, red = commitments.supplier_sentences(risk, "Revenue at risk figures are not computed: ...")
+    assert first.startswith("Revenue at risk figures are not computed")
+    assert "carries revenue that is not known (no list price): qualify" in red and "nan" not in red

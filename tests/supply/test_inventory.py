@@ -186,3 +186,13 @@ def test_inventory_risk_counts_the_backlog_and_on_hand():
     assert out["inventory_p50"].abs().max() < 10
     big = inventory_risk(draws, _flat_plan(100.0), on_hand=pd.Series({"A": 0.0}), backlog=pd.Series({"A": 1000.0}))
     assert (big["stockout_probability"] == 1.0).all()
+
+
+def test_without_a_priced_and_costed_sku_there_is_no_trade_off_curve():
+    draws, suppliers, bom = one_sku()
+    policy = safety_stock(draws, suppliers, bom, 0.95)
+    unit_cost, price = _costs()
+    curve = service_cost_curve(policy.iloc[:0], unit_cost, price, holding_pct_year=0.25, stockout_pct_of_price=0.45)
+    assert curve.empty and "total_eur_per_year" in curve
+    opt = cost_optimal_service_level(policy, unit_cost * float("nan"), price, holding_pct_year=0.25, stockout_pct_of_price=0.45)
+    assert opt["optimal_service_level"].isna().all()

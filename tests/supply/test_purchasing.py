@@ -112,3 +112,21 @@ def test_supplier_risk_single_source_high_risk_is_red():
     assert bool(out.loc["SUP-F1", "single_source"]) is False and out.loc["SUP-F1", "status"] == "green"
     assert out.loc["SUP-F2", "status"] == "amber"  # high risk, but a second source exists
     assert out.loc["SUP-B", "status"] == "amber"  # medium risk, single source
+
+
+def test_supplier_revenue_counts_the_priced_skus_and_is_not_known_when_none_has_a_price():
+    suppliers = pd.DataFrame(
+        {
+            "supplier_id": ["S1", "S2", "S3"],
+            "supplier_name": ["One", "Two", "Three"],
+            "lead_time_days": [10, 10, 10],
+            "on_time_rate": [1.0, 1.0, 1.0],
+            "financial_risk": ["low", "low", "low"],
+        }
+    )
+    bom = pd.DataFrame({"sku": ["A", "B", "B", "Z"], "component": ["X", "X", "Y", "W"], "supplier_id": ["S1", "S1", "S2", "S3"]})
+    demand = pd.DataFrame({"sku": ["A", "B"], "month": [JAN, JAN], "units": [10.0, 4.0]})
+    out = supplier_risk(bom, suppliers, demand, pd.Series({"A": 100.0, "B": float("nan")})).set_index("supplier_id")
+    assert out.loc["S1", "revenue_at_risk_eur"] == pytest.approx(1000)  # A's only: B has no list price
+    assert pd.isna(out.loc["S2", "revenue_at_risk_eur"])  # B alone, without a price: not known, not 0
+    assert out.loc["S3", "revenue_at_risk_eur"] == 0.0  # Z is not demanded: nothing at risk

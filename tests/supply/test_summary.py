@@ -214,3 +214,40 @@ def test_stockout_chart_counts_skus_above_the_at_risk_share_in_the_near_months_o
         f"Share of the 400 demand scenarios in which the plan leaves customers waiting, worst of the next {summary.in_words(RISK_MONTHS)} months."
     )
     assert f"1 SKUs exceed {AT_RISK:.0%}." in caption  # B sits at the threshold, C's risk is beyond the near months
+
+
+# --- a thin product master -------------------------------------------------------------
+
+
+def test_plan_sentence_ends_with_the_stand_ins_the_plan_weighs():
+    plan = PlanResult(
+        plan=pd.DataFrame({"sku": ["A"], "month": [JAN], "production": [10.0]}),
+        line_use=pd.DataFrame(),
+        components=pd.DataFrame(),
+        cost_eur=100.0,
+        status="optimal",
+        costs={"waiting_eur": 1.0, "new_workers_eur": 0.0, "below_safety_eur": 0.0, "holding_eur": 0.0, "overtime_eur": 0.0},
+        valuation="The product master has no list price for any of the 1 SKUs.",
+    )
+    assert summary.plan_sentence(plan, "p50", 0.95).endswith(
+        "overtime €0. The product master has no list price for any of the 1 SKUs."
+    )
+
+
+def test_only_skus_with_a_price_and_a_cost_are_costed_and_the_others_are_named():
+    ss = pd.DataFrame({"sku": ["A", "B"], "protection_sd": [1.0, 1.0]})
+    facts = {"price": pd.Series({"A": 10.0, "B": float("nan")}), "unit_cost": pd.Series({"A": 5.0, "B": 2.0})}
+    assert summary.valued(ss, facts)["sku"].tolist() == ["A"]
+    optimum = pd.DataFrame({"sku": ["A", "B"], "optimal_service_level": [0.9, float("nan")]})
+    _, caption = summary.service_cost_chart(curve(), optimum, 0.95, 0.3)
+    assert "newsvendor optimum ranges from 90.0% to 90.0%" in caption
+    assert caption.endswith(
+        "The inventory policy's costs are computed for 1 of 2 SKUs only: the product master has no list price or unit cost for B."
+    )
+    none = optimum.assign(optimal_service_level=float("nan"))
+    fig, text = summary.service_cost_chart(curve().iloc[:0], none, 0.95, 0.3)
+    assert fig is None
+    assert (
+        text
+        == "The inventory policy's costs are not computed: the product master has no list price or unit cost for any of the 2 SKUs."
+    )

@@ -11,14 +11,22 @@ import xarray as xr
 
 from sop_lib.core.params import FinanceParams, SupplyParams
 from sop_lib.supply import (
+    COST,
+    PRICE,
     PlanResult,
     backlog_burndown,
     build_plan,
     check_staffing,
     launch_effect_on_backlog,
+    left_out_sentence,
+    left_out_text,
     plan_kwargs,
+    planning_values,
+    priority_weights,
     scenario_demand,
     sku_draws,
+    standin_value,
+    unvalued,
 )
 
 JAN, FEB, MAR = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01"), pd.Timestamp("2027-03-01")
@@ -211,3 +219,85 @@ def test_launch_delay_sentence_gives_a_reason_only_for_a_real_delay():
         "because NEW needs the same line A."
     )
     assert launch_delay_sentence(none, "NEW", "OLD", "").endswith("it shares no line or component with OLD.")
+
+
+# --- a thin product master: no list price or unit cost for some SKUs, or for all --------------
+
+
+def thin(**values) -> dict[str, pd.DataFrame]:
+    """`tiny_tables` with product A's price and cost replaced (NaN: the master has none)."""
+    t = tiny_tables()
+    t["products"] = t["products"].assign(**values)
+    return t
+
+
+def test_left_out_sentence_names_what_is_missing_for_all_some_or_no_skus():
+    products = pd.DataFrame({"sku": ["A", "B", "C"], "list_price_eur": [np.nan, 5.0, np.nan]})
+    assert unvalued(products, PRICE) == (["A", "C"], 3)
+    assert unvalued(products, PRICE, skus=["B"]) == ([], 1)
+    assert unvalued(products.drop(columns="list_price_eur"), (PRICE, COST)) == (["A", "B", "C"], 3)
+    assert left_out_sentence("Revenue and margin", products, PRICE) == (
+        "Revenue and margin are computed for 1 of 3 SKUs only: the product master has no list price for A, C."
+    )
+    assert left_out_sentence("Revenue", products, PRICE, skus=["A", "C"], plural=False) == (
+        "Revenue is not computed: the product master has no list price for any of the 2 SKUs."
+    )
+    assert left_out_sentence("Revenue", products, PRICE, skus=["B"]) is None
+    many = [f"S{i}" for i in range(8)]
+    assert left_out_text("Costs", many, 10, "unit cost").endswith("no unit cost for S0, S1, S2, S3, S4 and 3 more.")
+
+
+def test_planning_values_are_the_masters_own_when_it_has_every_price_and_cost():
+    t = tiny_tables()
+    v = planning_values(t, overtime_cost=58.0, lateness_pct=0.08)
+    assert v.price is not None and v.price.to_dict() == {"A": 100.0} and v.unit_cost.to_dict() == {"A": 60.0}
+    assert v.sentence() is None
+
+
+def test_without_any_price_every_unit_is_valued_alike_at_what_a_month_of_waiting_must_outweigh():
+    # A takes 1 h on L1 (crew 2): overtime 58 + 2 workers x 4,000 / 100 h = 138 EUR an hour; / 8% lateness
+    v = planning_values(thin(list_price_eur=np.nan, unit_cost_eur=np.nan), overtime_cost=58.0, lateness_pct=0.08)
+    assert v.price["A"] == pytest.approx(138 / 0.08) and v.unit_cost["A"] == pytest.approx(138 / 0.08)
+    assert v.sentence().startswith(
+        "The product master has no list price for any of the 1 SKUs, so the plan values every unit alike, at €1,725"
+    )
+    assert "no unit cost either, so stock is costed at that value" in v.sentence()
+    assert (
+        standin_value(
+            {**tiny_tables(), "routings": tiny_tables()["routings"].iloc[:0]},
+            overtime_cost=58,
+            lateness_pct=0.08,
+            worker_cost=4000,
+        )
+        == 1.0
+    )
+
+
+def test_a_sku_without_a_price_or_cost_gets_the_median_of_the_others():
+    t = tiny_tables()
+    t["products"] = pd.DataFrame(
+        {"sku": ["A", "B", "C"], "list_price_eur": [100.0, 300.0, np.nan], "unit_cost_eur": [50.0, np.nan, 10.0]}
+    )
+    v = planning_values(t, overtime_cost=58.0, lateness_pct=0.08)
+    assert v.price.to_dict() == {"A": 100.0, "B": 300.0, "C": 200.0}  # the median list price
+    assert v.unit_cost["B"] == pytest.approx(150.0)  # half its price: A's cost share
+    text = v.sentence()
+    assert "no list price for 1 of 3 SKUs (C), so the plan values their units at the median list price, €200" in text
+    assert "no unit cost for 1 of 3 SKUs (B), so their stock is costed at 50% of their value" in text
+
+
+def test_build_plan_plans_without_prices_or_costs_and_says_so():
+    res, _ = build_plan(flat_draws(400.0), thin(list_price_eur=np.nan, unit_cost_eur=np.nan), **KW)
+    assert res.plan["backorders"].sum() == pytest.approx(0, abs=1e-6)  # the waiting customers are served as before
+    assert res.plan.set_index("month").loc[JAN, "production"] == pytest.approx(410)
+    assert res.valuation and "values every unit alike" in res.valuation
+    full, _ = build_plan(flat_draws(400.0), tiny_tables(), **KW)
+    assert full.valuation is None
+
+
+def test_margin_priority_gives_skus_without_a_margin_the_neutral_weight():
+    t = tiny_tables()
+    t["products"] = pd.DataFrame({"sku": ["A", "B"], "list_price_eur": [100.0, np.nan], "unit_cost_eur": [60.0, 1.0]})
+    assert priority_weights("margin", t).to_dict() == {"A": pytest.approx(1.0), "B": 1.0}
+    t["products"] = t["products"].assign(list_price_eur=np.nan)
+    assert priority_weights("margin", t).to_dict() == {"A": 1.0, "B": 1.0}
