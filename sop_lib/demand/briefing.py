@@ -20,6 +20,7 @@ from sop_lib.demand.drivers import region_of, sku_of
 from sop_lib.demand.launches import launch_month_probabilities
 from sop_lib.demand.partitioned import describe_partitions
 
+PRICE = "list_price_eur"  # the product master's list price (may be empty: a thin product master)
 PIPELINE_CHECK_MONTHS = 3  # the near months in which the CRM pipeline is set against the forecast
 FAMILY_HISTORY_MONTHS = 24  # history shown before the forecast in the family chart
 ANALOG_HISTORY_MONTHS = 18  # the analog's history shown before its forecast in the launch chart
@@ -268,12 +269,35 @@ def horizon_totals_table(
     consensus: xr.DataArray, meta: pd.DataFrame, products: pd.DataFrame, quantiles: tuple[float, ...]
 ) -> pd.DataFrame:
     """Each series' demand over the horizon (mean and quantiles of its summed draws) with its most-likely
-    revenue at list price, the largest revenue first, each SKU with its product name."""
+    revenue at list price, the largest revenue first, each SKU with its product name. A series whose SKU
+    has no list price has no revenue (NaN) and comes last; with no list price at all there is no revenue
+    column and the largest most-likely demand comes first."""
     units = ["mean", *[quantile_column(q) for q in quantiles]]
     totals = horizon_totals(consensus, quantiles).merge(meta, left_on="unique_id", right_index=True)
-    totals["p50_revenue_eur"] = totals["p50"] * totals["sku"].map(products.set_index("sku")["list_price_eur"])
-    totals = totals.sort_values("p50_revenue_eur", ascending=False)[["sku", "region", *units, "p50_revenue_eur"]]
+    price = products.set_index("sku")[PRICE] if PRICE in products else pd.Series(dtype=float)
+    totals["p50_revenue_eur"] = totals["p50"] * totals["sku"].map(price)
+    if totals["p50_revenue_eur"].isna().all():
+        totals = totals.sort_values("p50", ascending=False)[["sku", "region", *units]]
+    else:
+        totals = totals.sort_values("p50_revenue_eur", ascending=False)[["sku", "region", *units, "p50_revenue_eur"]]
     return rp.with_names(totals, products)
+
+
+def revenue_left_out(products: pd.DataFrame, meta: pd.DataFrame, shown: int = 5) -> str | None:
+    """What the horizon totals' revenue leaves out for want of list prices (None: every SKU has one)."""
+    skus = sorted(set(map(str, meta["sku"])))
+    price = products.drop_duplicates("sku").set_index("sku")[PRICE] if PRICE in products else pd.Series(dtype=float)
+    price.index = price.index.astype(str)
+    missing = [s for s in skus if pd.isna(price.get(s, np.nan))]
+    if not missing:
+        return None
+    if len(missing) == len(skus):
+        return f"Revenue per series is not computed: the product master has no list price for any of the {len(skus):,} SKUs."
+    named = ", ".join(missing[:shown]) + (f" and {len(missing) - shown} more" if len(missing) > shown else "")
+    return (
+        f"Revenue per series is computed for {len(skus) - len(missing):,} of {len(skus):,} SKUs only: the product "
+        f"master has no list price for {named}."
+    )
 
 
 def totals_formats(quantiles: tuple[float, ...]) -> dict:
@@ -282,7 +306,9 @@ def totals_formats(quantiles: tuple[float, ...]) -> dict:
 
 
 def totals_detail(totals: pd.DataFrame, horizon: int) -> str:
+    """The totals table's summary line: by most-likely revenue, or by most-likely units without list prices."""
+    by = "revenue" if "p50_revenue_eur" in totals else "units"
     return (
-        f"The largest of the {len(totals):,} SKU × region series by most-likely revenue over the next "
+        f"The largest of the {len(totals):,} SKU × region series by most-likely {by} over the next "
         f"{horizon} months (units; every series month by month in the file)"
     )

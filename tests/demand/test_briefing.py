@@ -197,3 +197,22 @@ def test_the_horizon_totals_put_the_largest_revenue_first():
     assert totals.loc[totals["sku"] == "T1", "p50_revenue_eur"].iloc[0] == pytest.approx(2000, rel=0.05)
     assert set(briefing.totals_formats((0.1, 0.5, 0.9))) == {"mean", "p10", "p50", "p90", "p50_revenue_eur"}
     assert briefing.totals_detail(totals, 12).startswith("The largest of the 3 SKU × region series")
+
+
+def test_without_list_prices_the_totals_rank_by_units_and_say_what_is_left_out():
+    cons = xr.concat([draws(["K1|North"], 10.0), draws(["K2|North"], 30.0), draws(["T1|North"], 15.0)], "unique_id")
+    thin = PRODUCTS.assign(list_price_eur=float("nan"))
+    meta = briefing.series_meta(cons, thin)
+    totals = briefing.horizon_totals_table(cons, meta, thin, (0.1, 0.5, 0.9))
+    assert totals["sku"].tolist() == ["K2", "T1", "K1"] and "p50_revenue_eur" not in totals
+    assert "by most-likely units" in briefing.totals_detail(totals, 12)
+    assert briefing.revenue_left_out(thin, meta) == (
+        "Revenue per series is not computed: the product master has no list price for any of the 3 SKUs."
+    )
+    some = PRODUCTS.assign(list_price_eur=[10.0, float("nan"), 5.0, 30.0])
+    partial = briefing.horizon_totals_table(cons, meta, some, (0.1, 0.5, 0.9))
+    assert partial["sku"].tolist() == ["K1", "T1", "K2"]  # K2 has no revenue: last, blank
+    assert briefing.revenue_left_out(some, meta) == (
+        "Revenue per series is computed for 2 of 3 SKUs only: the product master has no list price for K2."
+    )
+    assert briefing.revenue_left_out(PRODUCTS, meta) is None
