@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import xarray as xr
 
-from sop_lib import supply
+from sop_lib import demand, supply
 from sop_lib.core.params import Scenario
 from sop_lib.reconciliation import outcomes
 from sop_lib.reconciliation.scenario_inputs import combined, scenario_inputs
@@ -90,6 +90,9 @@ def evaluate_scenarios(
     targets = tables["targets"]
     in_horizon = pd.to_datetime(targets["month"]).dt.to_period("M").dt.to_timestamp().isin(months)
     target = float(targets.loc[in_horizon, "revenue_target_eur"].sum()) if len(targets) else None
+    skus = {demand.sku_of(u) for u in map(str, ds["demand"]["unique_id"].values)}
+    if supply.unvalued(tables["products"], supply.PRICE, skus)[0]:
+        target = None  # revenue that leaves SKUs out is not set against the target
     per_draw, plans, seconds = {}, {}, {}
     for sc in [None, *scenarios]:
         t0 = time.perf_counter()
@@ -150,10 +153,18 @@ def compare_priorities(
 
 
 def priority_sentence(table: pd.DataFrame, current: str, fmt_eur) -> str:
-    """Which policy the numbers favour, and what choosing it costs or saves against the current one."""
-    best = table.loc[table["operating_profit_eur"].idxmax()]
+    """Which policy the numbers favour, and what choosing it costs or saves against the current one
+    (waiting alone when the product master's prices or costs do not value the profit)."""
     fastest = table.loc[table["backlog_customer_months"].idxmin()]
     cur = table.set_index("policy").loc[current]
+    if table["operating_profit_eur"].isna().all():
+        return (
+            f"Customers waiting today are served fastest with '{fastest['policy']}' "
+            f"({fastest['backlog_customer_months']:,.0f} customer-months of waiting against "
+            f"{cur['backlog_customer_months']:,.0f} under the plan's '{current}'); the policies' operating profit is "
+            f"{outcomes.NOT_VALUED}."
+        )
+    best = table.loc[table["operating_profit_eur"].idxmax()]
     text = (
         f"Operating profit is highest with '{best['policy']}' ({fmt_eur(best['operating_profit_eur'])} most likely); "
         f"customers waiting today are served fastest with '{fastest['policy']}' "

@@ -79,8 +79,8 @@ def launch_timing(
                 "backorder_unit_months_all_skus": float(plan.plan["backorders"].sum()),
                 "all_caught_up_by": caught_up_month(burn),
                 "launch_units_in_horizon": float(plan.plan.loc[plan.plan["sku"].isin(launches["sku"]), "demand"].sum()),
-                "revenue_eur": float(fin["revenue_eur"].sum()),
-                "gross_margin_eur": float(fin["gross_margin_eur"].sum()),
+                "revenue_eur": float(fin["revenue_eur"].sum(min_count=1)),  # NaN: no list price
+                "gross_margin_eur": float(fin["gross_margin_eur"].sum(min_count=1)),
                 "overtime_hours": float(plan.line_use["overtime_hours"].sum()),
             }
         )

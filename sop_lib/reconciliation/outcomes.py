@@ -5,6 +5,9 @@ demand waits as backorders (served first when stock arrives), as in the LP. Per 
 gives revenue, gross margin, operating profit, fill rate, customers waiting and the
 inventory held, so a scenario is a distribution, and the difference between two scenarios
 evaluated on the same draws (common random numbers) is the scenario's effect, not noise.
+With a thin product master, revenue counts the SKUs with a list price, margin and profit those
+with a price and a unit cost, stock value those with a cost; a figure with none is NaN (not
+valued), never €0.
 
     gross margin     = revenue - cost of goods - holding - overtime
     operating profit = gross margin - opex budget - hiring cost - cost of added capacity
@@ -26,6 +29,7 @@ METRICS = {  # metric -> (label, unit) for tables and sentences
     "cash_tied_up_eur": ("cash tied up in stock at the peak", "EUR"),
 }
 CHUNK = 250  # draws simulated at once: bounds memory at 1,000s of SKUs
+NOT_VALUED = "not valued (the product master lacks the list prices or unit costs)"  # a euro figure a thin master leaves out
 
 
 def simulate(
@@ -53,11 +57,14 @@ def simulate(
         .to_numpy()
     )
     start = (on_hand.reindex(skus).fillna(0) - backlog.reindex(skus).fillna(0)).to_numpy(float)
+    priced, costed = price.reindex(skus).notna().to_numpy(), unit_cost.reindex(skus).notna().to_numpy()
+    both = priced & costed  # a thin product master: margin only where price and cost are both known
     px = price.reindex(skus).fillna(0).to_numpy(float)[:, None] * np.ones(len(months))
     if price_factor is not None and len(price_factor):
         f = price_factor.pivot_table(index="sku", columns="month", values="factor", aggfunc="prod")
         px = px * f.reindex(index=skus, columns=months).fillna(1.0).to_numpy()
     cost = unit_cost.reindex(skus).fillna(0).to_numpy(float)
+    nan = np.nan
     rows = []
     for lo in range(0, d.sizes["sample"], CHUNK):
         dem = d.isel(sample=slice(lo, lo + CHUNK)).values  # (n, S, T)
@@ -70,19 +77,31 @@ def simulate(
         extra = {}
         for name, members in (groups or {}).items():
             k = np.isin(skus, list(members))
-            extra[f"revenue_eur[{name}]"] = (shipped[:, k] * px[None, k]).sum(axis=(1, 2))
+            revenue = (shipped[:, k] * px[None, k]).sum(axis=(1, 2))
+            extra[f"revenue_eur[{name}]"] = revenue if priced[k].any() or not k.any() else revenue * nan
             extra[f"backorder_unit_months[{name}]"] = np.maximum(-net[:, k], 0).sum(axis=(1, 2))
+        money = {
+            "revenue_eur": (shipped * px[None]).sum(axis=(1, 2)) * (1.0 if priced.any() else nan),
+            "cogs_eur": (shipped * cost[None, :, None]).sum(axis=(1, 2)),
+            "holding_eur": value.sum(axis=1) * holding_pct_year / 12,
+        }
+        if not both.all():  # the margin of the SKUs with both a price and a cost (NaN with none)
+            m = 1.0 if both.any() else nan
+            money |= {
+                "margin_revenue_eur": (shipped[:, both] * px[None, both]).sum(axis=(1, 2)) * m,
+                "cogs_eur": (shipped[:, both] * cost[None, both, None]).sum(axis=(1, 2)) * m,
+                "holding_eur": (stock[:, both] * cost[None, both, None]).sum(axis=1).sum(axis=1) * holding_pct_year / 12 * m,
+            }
+        inventory = 1.0 if costed.any() else nan
         rows.append(
             pd.DataFrame(
                 {
                     **extra,
-                    "revenue_eur": (shipped * px[None]).sum(axis=(1, 2)),
-                    "cogs_eur": (shipped * cost[None, :, None]).sum(axis=(1, 2)),
-                    "holding_eur": value.sum(axis=1) * holding_pct_year / 12,
+                    **money,
                     "fill_rate": served_new.sum(axis=(1, 2)) / np.maximum(dem.sum(axis=(1, 2)), 1e-9),
                     "backorder_unit_months": np.maximum(-net, 0).sum(axis=(1, 2)),
-                    "avg_inventory_eur": value.mean(axis=1),
-                    "cash_tied_up_eur": value.max(axis=1),
+                    "avg_inventory_eur": value.mean(axis=1) * inventory,
+                    "cash_tied_up_eur": value.max(axis=1) * inventory,
                 }
             )
         )
@@ -98,8 +117,10 @@ def profit_and_loss(
     extra_cost_eur: float,
     units_per_customer: float,
 ) -> pd.DataFrame:
-    """The per-draw P&L and service metrics of `METRICS` from a simulation and the plan's fixed costs."""
-    gm = sim["revenue_eur"] - sim["cogs_eur"] - sim["holding_eur"] - overtime_eur
+    """The per-draw P&L and service metrics of `METRICS` from a simulation and the plan's fixed costs
+    (for a thin product master the margin of the SKUs with a price and a cost, NaN with none)."""
+    margin_revenue = sim["margin_revenue_eur"] if "margin_revenue_eur" in sim else sim["revenue_eur"]
+    gm = margin_revenue - sim["cogs_eur"] - sim["holding_eur"] - overtime_eur
     return pd.DataFrame(
         {
             "revenue_eur": sim["revenue_eur"],
@@ -136,7 +157,7 @@ def summarise(per_draw: dict[str, pd.DataFrame], *, base: str = "base", revenue_
                     "delta_mean": dx.mean(),
                 }
             )
-        if revenue_target_eur:
+        if revenue_target_eur and df["revenue_eur"].notna().all():
             hit = float((df["revenue_eur"] >= revenue_target_eur).mean())
             rows.append(
                 {
@@ -164,6 +185,7 @@ def side_by_side(results: pd.DataFrame, fmt_eur) -> pd.DataFrame:
         return f"{f(r['p50'])} ({f(r['p10'])} to {f(r['p90'])})"
 
     labels = {m: lab for m, (lab, _) in METRICS.items()} | {"p_revenue_target": "chance of the revenue target"}
+    results = results[results.groupby("metric")["p50"].transform(lambda v: v.notna().any())]  # not valued: no column
     out = results.assign(cell=results.apply(cell, axis=1), metric=results["metric"].map(labels))
     order = list(dict.fromkeys(results["scenario"]))
     table = out.pivot(index="scenario", columns="metric", values="cell").reindex(order)
@@ -177,9 +199,13 @@ def describe(results: pd.DataFrame, scenario: str, description: str = "") -> str
     r = results[results["scenario"] == scenario].set_index("metric")
 
     op, fr, wait = r.loc["operating_profit_eur"], r.loc["fill_rate"], r.loc["customer_months_waiting"]
-    text = (
-        f"{scenario}{' (' + description + ')' if description else ''}: operating profit {eur(op['delta_p50'])} "
-        f"against the plan (P10 to P90 of the change {eur(op['delta_p10'])} to {eur(op['delta_p90'])}), "
+    profit = (
+        f"operating profit {eur(op['delta_p50'])} against the plan (P10 to P90 of the change "
+        f"{eur(op['delta_p10'])} to {eur(op['delta_p90'])})"
+        if pd.notna(op["delta_p50"])
+        else f"operating profit {NOT_VALUED}"
+    )
+    return (
+        f"{scenario}{' (' + description + ')' if description else ''}: {profit}, "
         f"fill rate {100 * fr['delta_p50']:+.1f} points, customer-months waiting {wait['delta_p50']:+,.0f}."
     )
-    return text

@@ -46,7 +46,9 @@ class Inputs:
             down, on=["supplier_id", "month"]
         )  # only while its own supplier is out
         made = plan[["sku", "month", "production"]].merge(use, on=["sku", "month"])
-        cost = made["sku"].map(products.drop_duplicates("sku").set_index("sku")["unit_cost_eur"]).fillna(0)
+        # a SKU without a unit cost adds no premium: its margin is not valued (`outcomes.simulate`)
+        unit_cost = products.reindex(columns=["sku", supply.COST]).drop_duplicates("sku").set_index("sku")[supply.COST]
+        cost = made["sku"].map(unit_cost).fillna(0)
         return float((made["production"] * cost * made["premium"]).sum())
 
     def plan_kwargs(self) -> dict:

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Iterable
 import pandas as pd
 
 from sop_lib.core import reporting as rp
-from sop_lib.reconciliation.evaluate import BASE
-from sop_lib.reconciliation.finance import against_target
-from sop_lib.reconciliation.outcomes import describe
-from sop_lib.supply import in_words
+from sop_lib.reconciliation.evaluate import BASE, priority_sentence
+from sop_lib.reconciliation.finance import against_target, incomplete_revenue
+from sop_lib.reconciliation.outcomes import NOT_VALUED, describe
+from sop_lib.supply import COST, PRICE, in_words, left_out_sentence
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -26,22 +26,47 @@ LAUNCH_DELAYS = (0, 3)  # the launch-timing what-if: as planned, and this many m
 
 
 def monthly_totals(fin: pd.DataFrame) -> pd.DataFrame:
-    """Revenue, target and gross margin of `finance.financial_plan` per month, over every family."""
-    return fin.groupby("month")[["revenue_eur", "revenue_target_eur", "gross_margin_eur"]].sum()
+    """Revenue, target and gross margin of `finance.financial_plan` per month, over every family (NaN: not known)."""
+    return fin.groupby("month")[["revenue_eur", "revenue_target_eur", "gross_margin_eur"]].sum(min_count=1)
 
 
-def revenue_caption(total: pd.DataFrame) -> str:
-    """What the revenue chart says: the horizon's revenue against finance's target."""
-    shipped = against_target(total["revenue_eur"].sum(), total["revenue_target_eur"].sum(), rp.fmt_eur)
+def revenue_caption(total: pd.DataFrame, compared: bool = True) -> str:
+    """What the revenue chart says: the horizon's revenue against finance's target (not ``compared`` when the
+    revenue leaves out SKUs without a list price)."""
+    revenue, target = total["revenue_eur"].sum(), total["revenue_target_eur"].sum()
+    if compared:
+        shipped = against_target(revenue, target, rp.fmt_eur)
+    elif pd.notna(target) and target > 0:
+        shipped = (
+            f"{rp.fmt_eur(revenue)} of the SKUs with a list price; the target of {rp.fmt_eur(target)} covers every SKU, "
+            "so it is not compared"
+        )
+    else:
+        shipped = f"{rp.fmt_eur(revenue)} of the SKUs with a list price (no revenue target declared)"
     return f"Over the horizon the plan ships {shipped}. The blue band is what customers would buy if supply were unlimited."
 
 
+def revenue_chart(fin: pd.DataFrame, band: pd.DataFrame, left_out: list[str] = ()) -> tuple[Figure | None, str]:
+    """The plan's revenue per month over the demand band and target, and what it says; ``left_out``
+    (`finance.left_out_sentences`) follows the caption, or stands alone when no revenue is known."""
+    total = monthly_totals(fin)
+    note = " ".join(left_out)
+    if total["revenue_eur"].isna().all():
+        return None, note or "No revenue to chart: no SKU of the plan has a list price."
+    fig, _ = rp.revenue_chart("Revenue per month: plan, market demand and target", total, band)
+    caption = revenue_caption(total, compared=not incomplete_revenue(fin).any())
+    return fig, caption + (f" {note}" if note else "")
+
+
 def family_margins(fin: pd.DataFrame) -> pd.DataFrame:
-    """Per family over the horizon: revenue, gross margin and its share, against target (no target columns without targets)."""
+    """Per family over the horizon: revenue, gross margin and its share, against target (no target columns
+    without targets, no revenue or margin columns where the product master gives no price or cost)."""
     by_fam = fin.groupby("family")[["revenue_eur", "revenue_target_eur", "gross_margin_eur"]].sum(min_count=1)
-    by_fam["gross_margin_pct"] = by_fam["gross_margin_eur"] / by_fam["revenue_eur"]
+    basis = fin["revenue_eur"].where(fin["gross_margin_eur"].notna()).groupby(fin["family"]).sum(min_count=1)
+    by_fam["gross_margin_pct"] = by_fam["gross_margin_eur"] / basis  # the months whose margin is known
     by_fam["target_margin_pct"] = fin.groupby("family")["gross_margin_target_pct"].mean()
-    by_fam["vs_target"] = by_fam["revenue_eur"] / by_fam["revenue_target_eur"] - 1
+    compared = ~incomplete_revenue(fin).groupby(fin["family"]).any()
+    by_fam["vs_target"] = (by_fam["revenue_eur"] / by_fam["revenue_target_eur"] - 1).where(compared)
     return by_fam.dropna(axis=1, how="all").reset_index()
 
 
@@ -56,10 +81,17 @@ FAMILY_FORMATS = {
 
 
 def family_sentence(by_family: pd.DataFrame) -> str:
-    """What the family table holds; it names the targets only when finance declared some."""
-    return "Gross margin after standard cost, inventory holding and overtime, per family over the horizon" + (
+    """What the family table holds; it names the targets only when finance declared some, and says
+    what a blank cell means when the product master's prices or costs leave figures out."""
+    if "gross_margin_eur" not in by_family:
+        return "Finance's targets per family over the horizon: the plan's revenue and gross margin are not computed."
+    text = "Gross margin after standard cost, inventory holding and overtime, per family over the horizon" + (
         ", against finance's revenue and margin targets." if "vs_target" in by_family else "."
     )
+    shown = [c for c in ("revenue_eur", "gross_margin_eur", "vs_target") if c in by_family]
+    if by_family[shown].isna().any().any():
+        text += " A blank cell is a figure the product master's missing prices or costs leave out."
+    return text
 
 
 # --- the demand-supply gap --------------------------------------------------------
@@ -75,9 +107,13 @@ def gap_chart(gap: pd.DataFrame) -> tuple[Figure, str]:
     for col in piv.columns:
         ax.plot(piv.index, piv[col], marker="o", label=col)
     ax.legend(frameon=False)
+    worst = (
+        f"{rp.fmt_eur(gap['gap_eur'].max())} of orders wait in the worst month"
+        if gap["gap_eur"].notna().any()
+        else f"up to {gap['gap_units'].max():,.0f} units of orders wait in a month (in euros {NOT_VALUED})"
+    )
     caption = (
-        f"Backorders carried at month end per family under the plan; {rp.fmt_eur(gap['gap_eur'].max())} of "
-        "orders wait in the worst month. Zero means every order of the month is shipped."
+        f"Backorders carried at month end per family under the plan; {worst}. Zero means every order of the month is shipped."
     )
     return fig, caption
 
@@ -114,11 +150,18 @@ def launch_sentence(launch: pd.DataFrame) -> str:
     a, b = launch.iloc[0], launch.iloc[-1]
     delay = int(b["launch_delay_months"] - a["launch_delay_months"])
     later = f"{in_words(delay)} month{'' if delay == 1 else 's'} later"
+    revenue, margin = b["revenue_eur"] - a["revenue_eur"], b["gross_margin_eur"] - a["gross_margin_eur"]
+    if pd.notna(revenue) and pd.notna(margin):
+        money = (
+            f"Revenue changes by {rp.fmt_eur_change(revenue)} and gross margin by {rp.fmt_eur_change(margin)} over the horizon."
+        )
+    elif pd.notna(revenue):
+        money = f"Revenue changes by {rp.fmt_eur_change(revenue)} over the horizon; the gross margin is {NOT_VALUED}."
+    else:
+        money = f"The change in revenue and gross margin is {NOT_VALUED}."
     return (
         f"Launching as planned (most likely {a['likely_launch']:%b %Y}) leaves {a['customer_months_waiting']:,.0f} "
-        f"customer-months of waiting for the product it succeeds; {later} leaves {b['customer_months_waiting']:,.0f}. "
-        f"Revenue changes by {rp.fmt_eur_change(b['revenue_eur'] - a['revenue_eur'])} and gross margin by "
-        f"{rp.fmt_eur_change(b['gross_margin_eur'] - a['gross_margin_eur'])} over the horizon."
+        f"customer-months of waiting for the product it succeeds; {later} leaves {b['customer_months_waiting']:,.0f}. " + money
     )
 
 
@@ -143,6 +186,27 @@ def evaluation_sentence(n_scenarios: int, n_draws: int, seconds: float, has_budg
         "horizon here; each month's re-plan would recover part of a shortfall."
         + ("" if has_budget else " No opex budget is declared: operating profit is before operating expenses.")
     )
+
+
+def values_sentence(products: pd.DataFrame, plan: pd.DataFrame) -> str | None:
+    """What the scenario table's euro figures leave out for want of prices or costs (None: nothing)."""
+    skus = sorted(set(map(str, plan["sku"])))
+    return left_out_sentence("The scenarios' revenue, margin, profit and stock value", products, (PRICE, COST), skus)
+
+
+def profit_valued(results: pd.DataFrame) -> bool:
+    """Whether the scenarios' operating profit is known (a thin product master can leave it not valued)."""
+    op = results[(results["metric"] == "operating_profit_eur") & (results["scenario"] != BASE)]
+    return bool(op["delta_p50"].notna().any())
+
+
+def effects_chart(results: pd.DataFrame) -> tuple[Figure | None, str]:
+    """The scenario-effects chart and its caption; without a valued profit, a sentence alone (the bullets
+    still give each scenario's fill rate and waiting)."""
+    if not profit_valued(results):
+        return None, f"The scenarios' effect on operating profit is {NOT_VALUED}: the bullets give fill rate and waiting."
+    fig, _ = rp.scenario_effects_chart(results)
+    return fig, effects_caption(results)
 
 
 def effects_caption(results: pd.DataFrame) -> str:
@@ -177,3 +241,19 @@ PRIORITY_DETAIL = "Allocation policies on common draws (most likely values)"
 def allocation_matters(priorities: pd.DataFrame, launches: pd.DataFrame) -> bool:
     """Whether who gets the scarce units is a question at all: someone waits, or a launch competes."""
     return bool(priorities["backlog_customer_months"].max() > 0 or len(launches))
+
+
+def tradeoff(priorities: pd.DataFrame, current: str) -> tuple[Figure | None, str]:
+    """The allocation trade-off chart (waiting against operating profit) and its sentence; the sentence
+    alone when the product master's prices or costs leave the profit not valued."""
+    text = priority_sentence(priorities, current, rp.fmt_eur)
+    if priorities["operating_profit_eur"].isna().all():
+        return None, text
+    fig, _ = rp.tradeoff_chart(priorities, current)
+    return fig, text
+
+
+def priority_table(priorities: pd.DataFrame) -> pd.DataFrame:
+    """`PRIORITY_COLUMNS` of the allocation table, without a euro column no policy has a figure for."""
+    cols = [c for c in PRIORITY_COLUMNS if c not in PRIORITY_FORMATS or priorities[c].notna().any()]
+    return priorities[cols]

@@ -10,6 +10,8 @@ import xarray as xr
 from sop_lib.reconciliation.finance import (
     demand_supply_gap,
     financial_plan,
+    incomplete_revenue,
+    left_out_sentences,
     revenue_distribution,
     shipments,
 )
@@ -170,3 +172,80 @@ def test_revenue_distribution_by_hand():
     assert out.loc[M1, "p50"] == pytest.approx(10 * 50.5 + 300)
     assert out.loc[M1, "p10"] == pytest.approx(10 * np.quantile(samples, 0.1) + 300)
     assert out.loc[M2, "p90"] == pytest.approx(10 * np.quantile(samples, 0.9) + 300)
+
+
+# --- a thin product master -------------------------------------------------------------
+
+
+def _thin_plan():
+    plan = plan_frame([("A", M1, 100, 100, 10, 0), ("B", M1, 50, 50, 0, 20), ("C", M1, 10, 10, 0, 0)])
+    line_use = pd.DataFrame({"line_id": ["L1"], "month": [M1], "overtime_hours": [16.0]})
+    targets = pd.DataFrame(
+        {
+            "month": [M1, M1],
+            "family": ["Espresso", "Grinders"],
+            "revenue_target_eur": [900.0, 300.0],
+            "gross_margin_target_pct": 0.4,
+        }
+    )
+    return plan, line_use, targets
+
+
+def _fin(products):
+    plan, line_use, targets = _thin_plan()
+    out = financial_plan(
+        plan, products, targets, pd.Series(dtype=float), line_use=line_use, holding_pct_year=0.12, overtime_cost=50.0
+    )
+    return out.set_index("family")
+
+
+def test_without_any_price_revenue_and_margin_are_not_known_and_overtime_follows_units():
+    fin = _fin(PRODUCTS.assign(list_price_eur=np.nan, unit_cost_eur=np.nan))
+    for col in ("revenue_eur", "cogs_eur", "holding_eur", "gross_margin_eur", "gross_margin_pct", "revenue_vs_target_eur"):
+        assert fin[col].isna().all(), col  # not €0
+    # 800 EUR of overtime spread by units shipped: Espresso 130 of 140 (B ships 30: 50 demanded, 20 waiting)
+    assert fin.loc["Espresso", "overtime_eur"] == pytest.approx(800 * 130 / 140)
+    assert fin["overtime_eur"].sum() == pytest.approx(800)
+    assert incomplete_revenue(fin).all()
+
+
+def test_a_sku_without_a_price_is_left_out_and_its_family_is_not_set_against_the_target():
+    fin = _fin(PRODUCTS.assign(list_price_eur=[10.0, np.nan, 30.0]))
+    esp, gri = fin.loc["Espresso"], fin.loc["Grinders"]
+    assert esp["revenue_eur"] == pytest.approx(1000) and esp["cogs_eur"] == pytest.approx(600)  # A only
+    assert pd.isna(esp["revenue_vs_target_eur"]) and gri["revenue_vs_target_eur"] == pytest.approx(0)
+    assert esp["gross_margin_eur"] == pytest.approx(1000 - 600 - 0.6 - 800 * 1000 / 1300)
+    assert incomplete_revenue(fin).tolist() == [True, False]
+
+
+def test_a_priced_sku_without_a_cost_leaves_its_familys_margin_not_computed():
+    fin = _fin(PRODUCTS.assign(unit_cost_eur=[6.0, np.nan, 10.0]))
+    assert fin.loc["Espresso", "revenue_eur"] == pytest.approx(1000 + 30 * 20)
+    assert fin.loc["Espresso", ["cogs_eur", "holding_eur", "gross_margin_eur"]].isna().all()
+    assert fin.loc["Grinders", "gross_margin_eur"] == pytest.approx(300 - 100 - 800 * 300 / 1900)
+
+
+def test_left_out_sentences_name_the_unpriced_skus_and_the_families_without_a_margin():
+    plan, _, _ = _thin_plan()
+    assert left_out_sentences(plan, PRODUCTS) == []
+    assert left_out_sentences(plan, PRODUCTS.assign(list_price_eur=np.nan)) == [
+        "Revenue, gross margin and the euros of the demand–supply gap are not computed: the product master has no "
+        "list price for any of the 3 SKUs."
+    ]
+    (price, cost) = left_out_sentences(plan, PRODUCTS.assign(list_price_eur=[10.0, np.nan, 30.0], unit_cost_eur=[6, 5, np.nan]))
+    assert price.endswith("are computed for 2 of 3 SKUs only: the product master has no list price for B.")
+    assert cost == "Gross margin is not computed for Grinders: the product master has no unit cost for C."
+
+
+def test_without_prices_the_revenue_band_and_the_gap_in_euros_are_not_known():
+    draws = xr.DataArray(
+        np.ones((4, 2, 2)), dims=("sample", "sku", "ds"), coords={"sample": range(4), "sku": ["A", "C"], "ds": [M1, M2]}
+    )
+    band = revenue_distribution(draws, PRODUCTS.assign(list_price_eur=np.nan))
+    assert band[["p10", "p50", "p90", "mean"]].isna().all().all() and len(band) == 2
+    partial = revenue_distribution(draws, PRODUCTS.assign(list_price_eur=[10.0, 20.0, np.nan]))
+    assert partial["p50"].tolist() == pytest.approx([10.0, 10.0])  # C is left out
+    plan = plan_frame([("A", M1, 100, 0, 0, 30), ("C", M1, 10, 0, 0, 5)])
+    gap = demand_supply_gap(plan, PRODUCTS.assign(list_price_eur=[10.0, 20.0, np.nan]), pd.Series(dtype=float))
+    by_family = gap.set_index("family")["gap_eur"]
+    assert by_family["Espresso"] == pytest.approx(300) and pd.isna(by_family["Grinders"])  # not €0

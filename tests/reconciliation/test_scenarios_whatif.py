@@ -401,3 +401,67 @@ def test_a_second_source_brings_back_what_an_outage_stopped_at_a_premium():
         0.2 * 60 * made,
         rtol=1e-9,
     )
+
+
+# --- a thin product master -------------------------------------------------------------
+
+
+def _thin_sim(price: dict, cost: dict) -> pd.DataFrame:
+    months = MONTHS[:2]
+    plan = pd.DataFrame({"sku": ["A", "A", "B", "B"], "month": list(months) * 2, "production": [10.0, 10.0, 5.0, 5.0]})
+    d = xr.DataArray(
+        np.array([[[10.0, 10.0], [5.0, 5.0]]]),
+        dims=("sample", "sku", "ds"),
+        coords={"sample": [0], "sku": ["A", "B"], "ds": months},
+    )
+    sim = simulate(
+        plan,
+        d,
+        on_hand=pd.Series({"A": 4.0, "B": 0.0}),
+        backlog=pd.Series(dtype=float),
+        price=pd.Series(price, dtype=float),
+        unit_cost=pd.Series(cost, dtype=float),
+        holding_pct_year=0.12,
+        groups={"launch": ["B"]},
+    )
+    return (
+        profit_and_loss(sim, overtime_eur=0, hiring_eur=0, opex_eur=0, extra_cost_eur=0, units_per_customer=1)
+        .assign(launch=sim["revenue_eur[launch]"])
+        .iloc[0]
+    )
+
+
+def test_a_scenario_without_prices_or_costs_has_service_but_no_euros():
+    nan = float("nan")
+    none = _thin_sim({"A": nan, "B": nan}, {"A": nan, "B": nan})
+    assert none["fill_rate"] == pytest.approx(1.0)
+    for metric in ("revenue_eur", "gross_margin_eur", "operating_profit_eur", "avg_inventory_eur", "launch"):
+        assert pd.isna(none[metric]), metric  # not valued, not €0
+    some = _thin_sim({"A": 10.0, "B": nan}, {"A": 4.0, "B": 2.0})
+    assert some["revenue_eur"] == pytest.approx(200.0) and pd.isna(some["launch"])  # A's only
+    assert some["gross_margin_eur"] == pytest.approx(200 - 80 - 4 * 4 * 0.12 / 12 * 2)  # A: 4 units held both months
+    assert some["avg_inventory_eur"] == pytest.approx(16.0)  # A's 4 units at 4 EUR (B's stock is nil)
+
+
+def test_scenario_table_drops_what_is_not_valued_and_says_so():
+    from sop_lib.reconciliation.outcomes import describe, side_by_side, summarise
+
+    per_draw = {
+        name: pd.DataFrame(
+            {
+                "revenue_eur": [np.nan] * 3,
+                "gross_margin_eur": np.nan,
+                "operating_profit_eur": np.nan,
+                "fill_rate": [0.9, 0.95, 1.0] if name == BASE else [0.8, 0.85, 0.9],
+                "customer_months_waiting": [10.0, 5.0, 0.0],
+                "avg_inventory_eur": np.nan,
+                "cash_tied_up_eur": np.nan,
+            }
+        )
+        for name in (BASE, "out")
+    }
+    results = summarise(per_draw, revenue_target_eur=100.0)
+    assert "p_revenue_target" not in set(results["metric"])  # no revenue: no chance of the target
+    table = side_by_side(results, lambda v: f"€{v:,.0f}")
+    assert list(table.columns) == ["scenario", "fill rate", "customer-months waiting"]
+    assert describe(results, "out").startswith("out: operating profit not valued (the product master lacks")

@@ -141,3 +141,80 @@ def test_allocation_is_a_question_only_when_someone_waits_or_a_launch_competes()
     assert not viability.allocation_matters(nobody, no_launch)
     assert viability.allocation_matters(nobody, a_launch)
     assert viability.allocation_matters(waiting, no_launch)
+
+
+# --- a thin product master -------------------------------------------------------------
+
+
+def thin_fin(**cols) -> pd.DataFrame:
+    f = fin().assign(**cols)
+    return f.assign(revenue_vs_target_eur=f["revenue_eur"] - f["revenue_target_eur"])
+
+
+def test_without_revenue_there_is_no_chart_only_what_is_left_out():
+    band = pd.DataFrame({"month": [JAN, FEB], "p10": np.nan, "p50": np.nan, "p90": np.nan})
+    note = ["Revenue, gross margin and the euros of the demand–supply gap are not computed: ..."]
+    fig, text = viability.revenue_chart(thin_fin(revenue_eur=np.nan, gross_margin_eur=np.nan), band, note)
+    assert fig is None and text == note[0]
+    by_fam = viability.family_margins(thin_fin(revenue_eur=np.nan, gross_margin_eur=np.nan))
+    assert list(by_fam.columns) == ["family", "revenue_target_eur", "target_margin_pct"]
+    assert viability.family_sentence(by_fam) == (
+        "Finance's targets per family over the horizon: the plan's revenue and gross margin are not computed."
+    )
+
+
+def test_revenue_that_leaves_skus_out_is_not_set_against_the_target():
+    partial = thin_fin()
+    partial.loc[0, "revenue_vs_target_eur"] = np.nan  # Kettles in January: a SKU without a list price
+    band = pd.DataFrame({"month": [JAN, FEB], "p10": 1.0, "p50": 2.0, "p90": 3.0})
+    fig, text = viability.revenue_chart(partial, band, ["Revenue ... are computed for 3 of 4 SKUs only: ..."])
+    assert fig is not None
+    assert text.startswith("Over the horizon the plan ships €140k of the SKUs with a list price; the target of €140k")
+    assert text.endswith("Revenue ... are computed for 3 of 4 SKUs only: ...")
+    by_fam = viability.family_margins(partial).set_index("family")
+    assert pd.isna(by_fam.loc["Kettles", "vs_target"]) and by_fam.loc["Toasters", "vs_target"] == pytest.approx(0)
+
+
+def test_gap_launch_and_scenario_sentences_say_not_valued_instead_of_a_number():
+    gap = pd.DataFrame({"family": ["Kettles"], "month": [JAN], "gap_units": [10.0], "gap_eur": [np.nan]})
+    _, caption = viability.gap_chart(gap)
+    assert "up to 10 units of orders wait in a month (in euros not valued" in caption and "nan" not in caption
+    text = viability.launch_sentence(launch().assign(revenue_eur=np.nan, gross_margin_eur=np.nan))
+    assert text.endswith(
+        "The change in revenue and gross margin is not valued (the product master lacks the list prices or unit costs)."
+    )
+    assert "gross margin is not valued" in viability.launch_sentence(launch().assign(gross_margin_eur=np.nan))
+    r = results()
+    r.loc[r["metric"] == "operating_profit_eur", ["delta_p10", "delta_p50", "delta_p90"]] = np.nan
+    fig, caption = viability.effects_chart(r)
+    assert fig is None and caption.startswith("The scenarios' effect on operating profit is not valued")
+    (bullet,) = viability.scenario_bullets(r, [SimpleNamespace(name="Supplier fails", description="")])
+    assert bullet.startswith("• Supplier fails: operating profit not valued") and "fill rate -25.9 points" in bullet
+
+
+def test_allocation_without_profit_compares_waiting_only():
+    table = pd.DataFrame(
+        {
+            "policy": ["cost", "backlog_first"],
+            "rule": ["", ""],
+            "backlog_customer_months": [30.0, 10.0],
+            "launch_revenue_eur": np.nan,
+            "gross_margin_eur": np.nan,
+            "operating_profit_eur": np.nan,
+        }
+    )
+    fig, text = viability.tradeoff(table, "cost")
+    assert fig is None
+    assert text.startswith("Customers waiting today are served fastest with 'backlog_first' (10 customer-months")
+    assert "operating profit is not valued" in text
+    assert list(viability.priority_table(table).columns) == ["policy", "rule", "backlog_customer_months"]
+
+
+def test_values_sentence_names_the_skus_the_scenarios_cannot_value():
+    products = pd.DataFrame({"sku": ["A", "B"], "list_price_eur": [1.0, 2.0], "unit_cost_eur": [0.5, np.nan]})
+    plan = pd.DataFrame({"sku": ["A", "B"]})
+    assert viability.values_sentence(products, plan) == (
+        "The scenarios' revenue, margin, profit and stock value are computed for 1 of 2 SKUs only: the product master "
+        "has no list price or unit cost for B."
+    )
+    assert viability.values_sentence(products.assign(unit_cost_eur=1.0), plan) is None
