@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from sop_lib.core import reporting as rp
 from sop_lib.reconciliation import BASE
+from sop_lib.reconciliation.outcomes import NOT_VALUED
 
 HALF = {"width": 6.2, "height": 2.7}  # a chart two to a row
 TOP_RISKS = 5  # risks shown in the table
@@ -31,11 +32,14 @@ Shown = tuple[Figure | None, str]
 
 
 def scenario_effects(results: pd.DataFrame) -> Shown:
-    """Each scenario's change against the plan, naming the costliest in operating profit (nothing with one scenario)."""
+    """Each scenario's change against the plan, naming the costliest in operating profit (nothing with one
+    scenario; a sentence alone when the product master's prices or costs leave the profit not valued)."""
     if results["scenario"].nunique() < 2:
         return None, ""
-    fig, _ = rp.scenario_effects_chart(results, width=7.6, row_height=0.32)
     op = results[(results["metric"] == "operating_profit_eur") & (results["scenario"] != BASE)]
+    if not op["delta_p50"].notna().any():
+        return None, f"The what-if scenarios' effect on operating profit is {NOT_VALUED}; step 4 gives their service."
+    fig, _ = rp.scenario_effects_chart(results, width=7.6, row_height=0.32)
     worst = op.loc[op["delta_p50"].idxmin()]
     return fig, (
         "Each dot is a scenario's most likely change against the plan, the line its P10–P90 range. "
@@ -46,18 +50,25 @@ def scenario_effects(results: pd.DataFrame) -> Shown:
 RISK_FORMATS = {"at risk": rp.fmt_eur}
 
 
-def risk_table(risks: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """The largest risks (`asks.top_risks`) as a small table, and its caption naming the largest."""
+def risk_table(risks: pd.DataFrame, left_out: str | None = None) -> tuple[pd.DataFrame | None, str]:
+    """The largest risks (`asks.top_risks`) as a small table, and its caption naming the largest, then
+    ``left_out`` (`asks.risks_left_out`); ``(None, sentence)`` when no risk carries euros."""
+    note = f" {left_out}" if left_out else ""
+    if risks.empty:  # nothing valued: what is left out says why, else nothing carries euros
+        return None, left_out or NO_RISKS
     top = risks.iloc[0]
     caption = (
         f"The {min(len(risks), TOP_RISKS)} largest of {len(risks)} risks by euros at risk; the "
         f"largest is a {top['kind']}: {top['risk']}, {rp.fmt_eur(top['eur_at_risk'])}."
     )
-    return risks.head(TOP_RISKS).rename(columns={"eur_at_risk": "at risk"}), caption
+    return risks.head(TOP_RISKS).rename(columns={"eur_at_risk": "at risk"}), caption + note
 
 
 def plan_change_chart(change: pd.DataFrame, since: str, cycle: str) -> Shown:
-    """The waterfall from last cycle's revenue plan to this one's (`since_last.plan_change`), naming the largest step."""
+    """The waterfall from last cycle's revenue plan to this one's (`since_last.plan_change`), naming the largest
+    step; a sentence alone when a cycle's revenue plan is not known (no list prices)."""
+    if change["eur"].isna().any():
+        return None, f"How the revenue plan moved since {since} is not known: a cycle's product master has no list prices."
     first, last = change["first_month"].iloc[0], change["last_month"].iloc[0]
     fig, _ = rp.waterfall_chart(change, f"Revenue plan: {since} against {cycle}, {first:%b %Y} to {last:%b %Y}", **HALF)
     steps = change.iloc[1:-1]
@@ -69,10 +80,16 @@ def plan_change_chart(change: pd.DataFrame, since: str, cycle: str) -> Shown:
     )
 
 
-def revenue_panel(fin: pd.DataFrame, band: pd.DataFrame) -> Shown:
-    """Revenue per month: plan, target and the demand band (``revenue_distribution``), and the months below target."""
-    total = fin.groupby("month")[["revenue_eur", "revenue_target_eur"]].sum()
+def revenue_panel(fin: pd.DataFrame, band: pd.DataFrame, left_out: str | None = None) -> Shown:
+    """Revenue per month: plan, target and the demand band (``revenue_distribution``), and the months below target.
+    ``left_out`` (`headline.Figures.revenue_note`) says which SKUs the revenue leaves out: then no comparison with
+    the target; with no revenue known at all, the sentence alone."""
+    total = fin.groupby("month")[["revenue_eur", "revenue_target_eur"]].sum(min_count=1)
+    if total["revenue_eur"].isna().all():
+        return None, left_out or "The plan's revenue is not known: no SKU has a list price."
     fig, _ = rp.revenue_chart("Revenue: plan, target and market range", total, band, **HALF)
+    if left_out:
+        return fig, f"The plan ships {rp.fmt_eur(fin['revenue_eur'].sum())} over {len(total)} months. {left_out}"
     if not fin["revenue_target_eur"].sum() > 0:
         return (
             fig,

@@ -221,6 +221,12 @@ def expected_effect(cycle_dir: Path, scenario: str) -> dict[str, float]:
     }
 
 
+def _planned(fin: pd.DataFrame, months: pd.DatetimeIndex) -> float:
+    """The revenue a financial plan planned for ``months`` (NaN: that cycle's product master had no list prices)."""
+    revenue = fin.loc[pd.to_datetime(fin["month"]).isin(months), "revenue_eur"]
+    return float(revenue.sum()) if revenue.empty or revenue.notna().any() else float("nan")
+
+
 def outcome_review(base_dir: Path, cycle: str, reports_root: Path, sales: pd.DataFrame, waiting_now: int) -> pd.DataFrame:
     """What happened after each decision that carries an expected effect, beside that expectation.
 
@@ -251,7 +257,7 @@ def outcome_review(base_dir: Path, cycle: str, reports_root: Path, sales: pd.Dat
                     "months": f"{months[0]:%Y-%m}" + (f" to {months[-1]:%Y-%m}" if len(months) > 1 else ""),
                     "expected_operating_profit_eur": d.expected.get("operating_profit_eur", float("nan")),
                     "expected_fill_rate_points": 100 * d.expected.get("fill_rate", float("nan")),
-                    "planned_revenue_eur": float(fin.loc[pd.to_datetime(fin["month"]).isin(months), "revenue_eur"].sum()),
+                    "planned_revenue_eur": _planned(fin, months),
                     "booked_revenue_eur": float(booked.loc[booked["month"].isin(months), "net_revenue_eur"].sum())
                     if "net_revenue_eur" in booked
                     else float("nan"),

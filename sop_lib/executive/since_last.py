@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from sop_lib.core import handover
+from sop_lib.supply import PRICE
 
 KPIS = "kpis"  # step 5's headline numbers (metric, value), compared by the next cycle
 
@@ -33,11 +34,14 @@ def plan_change(prev: dict[str, pd.DataFrame], now: dict[str, pd.DataFrame]) -> 
     * consensus overrides: the change in what the overrides add
     * price and mix: this cycle's consensus forecast revalued at this cycle's prices
     * supply and backlog: what the plan ships against what is demanded (capacity, stock, backlog)
+
+    SKUs without a list price count nothing in either cycle; when a cycle's revenue plan is not
+    known at all (no list price), every step is NaN: the change is not computed.
     """
     months = sorted(set(pd.to_datetime(prev["financial_plan"]["month"])) & set(pd.to_datetime(now["financial_plan"]["month"])))
     launched = set(prev["launches"]["sku"].astype(str)) | set(now["launches"]["sku"].astype(str))
-    p_prev = prev["products"].drop_duplicates("sku").set_index("sku")["list_price_eur"]
-    p_now = now["products"].drop_duplicates("sku").set_index("sku")["list_price_eur"]
+    p_prev = prev["products"].reindex(columns=["sku", PRICE]).drop_duplicates("sku").set_index("sku")[PRICE]
+    p_now = now["products"].reindex(columns=["sku", PRICE]).drop_duplicates("sku").set_index("sku")[PRICE]
 
     def value(fc: pd.DataFrame, col: str, price: pd.Series, launch: bool | None = None) -> float:
         f = fc[pd.to_datetime(fc["ds"]).isin(months)]
@@ -45,8 +49,8 @@ def plan_change(prev: dict[str, pd.DataFrame], now: dict[str, pd.DataFrame]) -> 
             f = f[f["sku"].astype(str).isin(launched) == launch]
         return float((f[col] * f["sku"].map(price).fillna(f["sku"].map(p_now)).fillna(0)).sum())
 
-    def plan(fin: pd.DataFrame) -> float:
-        return float(fin.loc[pd.to_datetime(fin["month"]).isin(months), "revenue_eur"].sum())
+    def plan(fin: pd.DataFrame) -> float:  # NaN: that cycle's product master had no list price
+        return float(fin.loc[pd.to_datetime(fin["month"]).isin(months), "revenue_eur"].sum(min_count=1))
 
     fp, fn = prev["demand_forecast"], now["demand_forecast"]
     r_prev, r_now = plan(prev["financial_plan"]), plan(now["financial_plan"])
@@ -63,4 +67,6 @@ def plan_change(prev: dict[str, pd.DataFrame], now: dict[str, pd.DataFrame]) -> 
     ]
     rows = [("last cycle's plan", r_prev), *steps, ("this cycle's plan", r_now)]
     out = pd.DataFrame(rows, columns=["step", "eur"])
+    if pd.isna(r_prev) or pd.isna(r_now):
+        out["eur"] = float("nan")  # a revenue plan that is not known cannot be bridged
     return out.assign(first_month=months[0] if months else pd.NaT, last_month=months[-1] if months else pd.NaT)

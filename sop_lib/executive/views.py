@@ -51,6 +51,14 @@ def check_views(views: list, tables: dict[str, pd.DataFrame], regions: list[str]
     return out
 
 
+NOT_KNOWN = "not known"  # a figure the product master's missing prices or costs leave out
+
+
+def _eur(values: pd.Series) -> str:
+    """The sum in euros, or 'not known' when no value is known."""
+    return fmt_eur(values.sum()) if values.empty or values.notna().any() else NOT_KNOWN
+
+
 def _in(df: pd.DataFrame, col: str, allowed: list[str]) -> pd.DataFrame:
     return df if not allowed or col not in df else df[df[col].astype(str).isin(allowed)]
 
@@ -62,9 +70,12 @@ def _section(name: str, art: dict[str, pd.DataFrame], view) -> str:
     if name == "finance":
         f = _in(art["financial_plan"], "family", fam)
         t = f.groupby("family")[["revenue_eur", "revenue_target_eur", "gross_margin_eur"]].sum(min_count=1).reset_index()
-        text = f"Revenue plan {fmt_eur(f['revenue_eur'].sum())}, gross margin {fmt_eur(f['gross_margin_eur'].sum())}" + (
+        text = f"Revenue plan {_eur(f['revenue_eur'])}, gross margin {_eur(f['gross_margin_eur'])}" + (
             " (the financial plan is by family, not region: these figures are company-wide)." if reg else "."
         )
+        if f["revenue_eur"].isna().any() or f["gross_margin_eur"].isna().any():
+            text += " A figure not known, or a blank cell, is one the product master's missing prices or costs leave out."
+        t = t.drop(columns=[c for c in ("revenue_eur", "gross_margin_eur") if t[c].isna().all() and len(t)])
         return text, table_html(t, formats={c: fmt_eur for c in t.columns if c.endswith("_eur")})
     if name == "demand":
         f = _in(art["demand_forecast"], "family", fam)
@@ -122,6 +133,8 @@ def _section(name: str, art: dict[str, pd.DataFrame], view) -> str:
     if name == "scenarios":
         r = art["scenario_results"]
         op = r[(r["metric"] == "operating_profit_eur") & (r["scenario"] != "base")]
+        if len(op) and op["delta_p50"].isna().all():
+            return f"The scenarios' change in operating profit is {NOT_KNOWN}: the product master lacks prices or costs.", ""
         t = op[["scenario", "delta_p10", "delta_p50", "delta_p90"]].rename(
             columns={"delta_p10": "P10", "delta_p50": "most likely", "delta_p90": "P90"}
         )

@@ -153,3 +153,43 @@ def test_the_kpis_table_holds_the_card_numbers_and_the_target_for_the_next_cycle
         "revenue_target_eur",
     ]
     assert list(k["value"]) == [4000.0, 0.4, 1.0, 1.0, 750.0, 0.2, 3600.0] and k["value"].dtype == float
+
+
+# --- a thin product master -------------------------------------------------------------
+
+
+def thin_tables(price: list[float], **changes) -> dict[str, pd.DataFrame]:
+    return tables(
+        products=pd.DataFrame({"sku": ["A", "B", "C"], "list_price_eur": price}),
+        supply_plan=pd.DataFrame({"sku": ["A", "B", "C"]}),
+        **changes,
+    )
+
+
+def test_without_list_prices_the_revenue_cards_say_not_known():
+    nan = math.nan
+    plan = tables()["financial_plan"].assign(revenue_eur=nan, gross_margin_eur=nan)
+    red = tables()["supplier_risk"].assign(revenue_at_risk_eur=nan)
+    f = headline.figures(thin_tables([nan] * 3, financial_plan=plan, supplier_risk=red))
+    assert math.isnan(f.revenue) and math.isnan(f.margin) and math.isnan(f.revenue_at_risk)
+    cards = headline.cards(f, {"revenue_eur": 3000.0, "gross_margin_pct": 0.4}, "2026-12")
+    rev, margin, sup = cards[0], cards[1], cards[4]
+    assert (rev["value"], rev["note"], rev["tone"]) == ("not known", "no list prices in the product master", "")
+    assert (margin["value"], margin["note"]) == ("not known", "no list prices or unit costs to compute it")
+    assert sup["value"] == "not known"
+    assert not any("nan" in c["value"] + c["note"] or c["value"] == "€0" for c in cards)
+    assert f.revenue_note() == "The plan's revenue is not computed: the product master has no list price for any of the 3 SKUs."
+
+
+def test_revenue_that_leaves_skus_out_is_shown_with_them_named_and_not_set_against_the_target():
+    f = headline.figures(thin_tables([1.0, math.nan, 2.0]))
+    assert f.unpriced == ("B",) and f.plan_skus == 3
+    rev = headline.cards(f, {"revenue_eur": 3000.0}, "2026-12")[0]
+    assert (rev["value"], rev["note"], rev["tone"]) == ("€4k", "1 of 3 SKUs without a list price left out", "")
+    assert f.revenue_note() == "The revenue figures leave out 1 of 3 SKUs, which have no list price in the product master (B)."
+    assert headline.figures(thin_tables([1.0, 1.0, 2.0])).revenue_note() is None
+
+
+def test_a_margin_known_for_some_families_only_is_their_margin():
+    plan = tables()["financial_plan"].assign(family=["F", "F", "G", "G"], gross_margin_eur=[400.0, 400.0, math.nan, math.nan])
+    assert headline.figures(tables(financial_plan=plan)).margin == 0.4  # F's 800 of F's 2,000

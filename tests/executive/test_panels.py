@@ -158,3 +158,26 @@ def test_the_outcome_table_drops_the_decision_text_and_names_its_columns_in_word
     table = panels.outcome_table(outcomes)
     assert "decision" not in table.columns
     assert set(panels.OUTCOME_FORMATS) <= set(table.columns)
+
+
+def test_without_revenue_or_profit_the_panels_are_sentences_that_say_not_known():
+    nan = float("nan")
+    fig, text = panels.revenue_panel(fin(110.0).assign(revenue_eur=nan), BAND, "The plan's revenue is not computed: ...")
+    assert fig is None and text == "The plan's revenue is not computed: ..."
+    fig, text = panels.revenue_panel(fin(110.0), BAND, "The revenue figures leave out 1 of 3 SKUs, ...")
+    assert fig is not None and text == "The plan ships €300 over 3 months. The revenue figures leave out 1 of 3 SKUs, ..."
+    results = pd.DataFrame(
+        {"scenario": ["base", "out"], "metric": "operating_profit_eur", "delta_p10": nan, "delta_p50": nan, "delta_p90": nan}
+    )
+    fig, text = panels.scenario_effects(results)
+    assert fig is None and text.startswith("The what-if scenarios' effect on operating profit is not valued")
+    change = pd.DataFrame(
+        {"step": ["last cycle's plan", "this cycle's plan"], "eur": nan, "first_month": MONTHS[0], "last_month": MONTHS[-1]}
+    )
+    fig, text = panels.plan_change_chart(change, "2026-12", "2027-01")
+    assert fig is None and text.startswith("How the revenue plan moved since 2026-12 is not known")
+    table, caption = panels.risk_table(
+        pd.DataFrame(columns=["kind", "risk", "eur_at_risk"]), "Risks in euros are not computed: ..."
+    )
+    assert table is None and caption == "Risks in euros are not computed: ..."
+    assert panels.risk_table(pd.DataFrame(columns=["kind", "risk", "eur_at_risk"])) == (None, panels.NO_RISKS)
