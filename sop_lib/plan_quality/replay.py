@@ -29,7 +29,9 @@ inputs: lines, overtime, components, suppliers, storage and the cost weights.
 
 Costs are what the month really cost, not what the LP expected: holding (end stock x unit
 cost x the holding rate / 12), waiting (backordered units at month end x the lateness
-share of price) and overtime (the made month's overtime hours x the hourly rate).
+share of price) and overtime (the made month's overtime hours x the hourly rate). Where the
+product master has no list price or unit cost, step 3's stand-ins (`supply.planning_values`)
+price both the plans and their costs, and the report says so.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class Costs:
     review_months: float
     scenario: str = "p50"  # the demand view the suite's plan is built for, as in step 3
     below_safety_pct: float = 0.02  # the LP's penalty per unit-month below safety stock, share of price
+    worker_cost_eur_per_month: float = 4000.0  # sets the stand-in unit value when no SKU has a list price
 
 
 def replay_months(cycle: str, months: int) -> pd.DatetimeIndex:
@@ -282,6 +285,20 @@ def _month_record(
     )
 
 
+def valuation(tables: dict[str, pd.DataFrame], costs: Costs, skus: list[str]):
+    """The prices and unit costs the replay plans and scores with: step 3's (`supply.planning_values`),
+    with its stand-ins where the product master has none, so every policy is costed alike."""
+    from sop_lib.supply import planning_values
+
+    return planning_values(
+        tables,
+        overtime_cost=costs.overtime_cost,
+        lateness_pct=costs.lateness_pct,
+        worker_cost_eur_per_month=costs.worker_cost_eur_per_month,
+        skus=skus,
+    )
+
+
 def replay(
     history: pd.DataFrame,
     future_promos: pd.DataFrame,
@@ -313,7 +330,8 @@ def replay(
     skus = sorted(set(history["sku"]) & set(tables["routings"]["sku"]))
     if not skus:
         raise BacktestError("no product with sales history has a routing: the production LP has nothing to plan")
-    unit_cost, price = prod["unit_cost_eur"].reindex(skus).fillna(0.0), prod["list_price_eur"].reindex(skus).fillna(0.0)
+    values = valuation(tables, costs, skus)
+    unit_cost, price = values.unit_cost.reindex(skus).fillna(0.0), values.price.reindex(skus).fillna(0.0)
     actual = (
         sku_months(history).pivot_table(index="ds", columns="sku", values="y", aggfunc="sum").reindex(columns=skus).fillna(0.0)
     )
@@ -472,6 +490,7 @@ class Backtest:
     monthly: pd.DataFrame
     profile: str
     seconds: float
+    valuation: str | None = None  # the stand-ins for prices or costs the product master lacks (`supply.planning_values`)
 
 
 def costs_of(params) -> Costs:
@@ -492,6 +511,7 @@ def costs_of(params) -> Costs:
                 "service_level",
                 "review_months",
                 "scenario",
+                "worker_cost_eur_per_month",
             )
         }
     )
@@ -563,4 +583,7 @@ def run(params, *, months: int | None = None, log: Callable[[str], None] = lambd
         f"{b.model} model by {b.method.upper()}, {b.horizon_months}-month plans re-made monthly after "
         f"{b.warmup_months} unscored warm-up months, naive cover {b.naive_cover_weeks:g} weeks"
     )
-    return Backtest(replayed, records, overtime, summary, by_month(records, overtime), profile, time.perf_counter() - started)
+    note = valuation(tables, costs_of(params), sorted(set(records["sku"]))).sentence("the replay's waiting and holding costs")
+    return Backtest(
+        replayed, records, overtime, summary, by_month(records, overtime), profile, time.perf_counter() - started, note
+    )

@@ -54,12 +54,13 @@ FILES_NOTE = (
 
 
 def opening(company: str, bt: Backtest, horizon_months: int) -> str:
-    """What was replayed, for whom, how far ahead each month was planned, and how long it took."""
+    """What was replayed, for whom, how far ahead each month was planned, and how long it took (and the
+    stand-ins for prices or costs the product master lacks, if any)."""
     return (
         f"{company}: {len(bt.replayed)} months replayed, {bt.replayed[0]:%b %Y} to {bt.replayed[-1]:%b %Y}, "
         f"{plural(bt.records['sku'].nunique(), 'product')}, each month re-planned {horizon_months} months "
         f"ahead. The suite's forecast in the replay: {bt.profile}. The replay took {bt.seconds:.0f} s."
-    )
+    ) + (f" {bt.valuation}" if bt.valuation else "")
 
 
 def service_caption(summary: pd.DataFrame, service_level: float) -> str:

@@ -314,3 +314,19 @@ def test_a_backtest_that_cannot_run_says_why_and_keeps_the_earlier_one(demo_back
     assert (demo_backtest["folder"] / "backtest_summary.csv").read_bytes() == before
     assert cli.main([*run, "--months", "40"]) == 1
     assert "--months must be between 2 and 36, got 40" in capsys.readouterr().err
+
+
+def test_the_replay_plans_and_costs_a_thin_product_master_with_step_3s_stand_ins():
+    from sop_lib.plan_quality.replay import valuation
+
+    t = {
+        "products": pd.DataFrame({"sku": ["A", "B"], "list_price_eur": [np.nan, np.nan], "unit_cost_eur": [np.nan, np.nan]}),
+        "inventory": pd.DataFrame(columns=["sku", "on_hand"]),
+        "open_orders": pd.DataFrame(columns=["sku", "qty", "customer_id", "status"]),
+        "routings": pd.DataFrame({"sku": ["A", "B"], "line_id": "L1", "hours_per_unit": [0.5, 1.0]}),
+        "production_lines": pd.DataFrame({"line_id": ["L1"], "hours_per_month": [100.0]}),
+        "headcount": pd.DataFrame(columns=["role", "headcount", "capacity_per_head", "hiring_lead_months"]),
+    }
+    v = valuation(t, COSTS, ["A", "B"])
+    assert v.price.to_dict() == {"A": COSTS.overtime_cost / COSTS.lateness_pct, "B": COSTS.overtime_cost / COSTS.lateness_pct}
+    assert "values every unit alike" in v.sentence("the replay's waiting and holding costs")

@@ -85,3 +85,12 @@ def test_the_tables_behind_the_page_are_written_where_the_note_says(tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(paths[0]), bt.summary)
     pd.testing.assert_frame_equal(pd.read_csv(paths[1], parse_dates=["month"]), bt.monthly)
     pd.testing.assert_frame_equal(pd.read_parquet(paths[2]), bt.records)
+
+
+def test_the_opening_ends_with_the_stand_ins_of_a_thin_product_master():
+    from dataclasses import replace
+
+    bt = replace(backtest(), valuation="The product master has no list price for any of the 2 SKUs: ...")
+    assert scorecard.opening("Kettle Works", bt, 6).endswith(
+        "took 42 s. The product master has no list price for any of the 2 SKUs: ..."
+    )
