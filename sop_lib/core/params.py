@@ -108,7 +108,9 @@ class SourceSpec(_Strict):
     header_row: int = Field(
         1, ge=1, le=1000, description="line (CSV) or row (Excel) of the column headers; the lines above it are a title"
     )
-    sheet: str | None = Field(None, description="Excel sheet name")
+    sheet: str | list[str] | None = Field(
+        None, description="Excel sheet name; a wildcard ('20*') or a list reads several sheets as one table"
+    )
     table: str | None = Field(None, description="SQL table (or use query)")
     query: str | None = Field(None, description="SQL query")
     url: str | None = Field(
@@ -161,6 +163,11 @@ class SourceSpec(_Strict):
     freshness: Freshness | None = Field(None, description="staleness rule; empty = the contract's default")
     # where each row of the table read came from (file, line, column), set on the copy `data.read_export` returns
     _origin: object | None = PrivateAttr(default=None)
+
+    @property
+    def sheets(self) -> list[str]:
+        """The sheet entries as a list."""
+        return [] if self.sheet is None else [self.sheet] if isinstance(self.sheet, str) else list(self.sheet)
 
     @property
     def paths(self) -> list[str]:

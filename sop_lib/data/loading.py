@@ -51,7 +51,7 @@ def file_sha256(path: Path) -> str:
 def _lineage_row(name: str, spec: SourceSpec, files: list[Path], rows: int) -> dict:
     present = [p for p in files if p.is_file()]
     detail = (
-        f"sheet {spec.sheet}"
+        f"sheet {', '.join(spec.sheets)}"
         if spec.kind == "excel"
         else (f"table {spec.table}" if spec.table else (f"query {spec.query}" if spec.query else ""))
     )

@@ -24,6 +24,7 @@ import yaml
 from sop_lib.core.contracts import CONTRACTS
 from sop_lib.core.params import CodeRule, SourceSpec, load_params
 from sop_lib.data import DataError, code_text, load_sources, parse_dates, point_decimals, read_source
+from sop_lib.data.reading import to_dates
 from sop_lib.data.shapes import detect_month_format, header_position, joined_month, melt_months, month_columns
 
 SAMPLE_ROWS = 2000
@@ -298,6 +299,7 @@ DATE_FORMATS = (
     "%Y/%m/%d",
     "%Y-%m-%d %H:%M:%S",
 )
+ISO_WEEK_FORMATS = ("%G-W%V", "%GW%V", "%G/%V", "W%V/%G", "KW%V/%G", "KW %V/%G")  # weeks, read as their Monday
 # Columns of a sales export that split the month further (summed over, or the planning region
 # where the company has no region column).
 CHANNEL_WORDS = ("channel", "kanal", "vertriebsweg", "vertriebskanal", "saleschannel", "absatzkanal", "segment")
@@ -431,17 +433,27 @@ def _series(tables: list[Table]) -> list[Table]:
     header become one table read through a wildcard (sales_2023.csv, sales_2024.csv -> sales_*.csv)."""
     groups: dict[tuple, list[Table]] = {}
     for t in tables:
-        key = (t.kind, t.sheet, re.sub(r"\d+", "*", t.path), _fixed_headers(t), tuple(sorted(t.read.items())))
+        sheet = re.sub(r"\d+", "[0-9]*", t.sheet) if t.sheet else None  # '2024' -> '[0-9]*', never a bare '*'
+
+        key = (t.kind, sheet, re.sub(r"\d+", "*", t.path), _fixed_headers(t), tuple(sorted(t.read.items())))
         groups.setdefault(key, []).append(t)
     out = []
-    for (kind, _, pattern, _, _), members in groups.items():
-        if len(members) < 2 or kind == "sql" or pattern == members[0].path:
+    for (kind, sheet, pattern, _, _), members in groups.items():
+        first = members[0]
+        several_files = pattern != first.path and len({m.path for m in members}) == len(members)
+        several_sheets = sheet is not None and sheet != first.sheet and len({m.path for m in members}) == 1
+        if len(members) < 2 or kind == "sql" or not (several_files or several_sheets):
             out += members
             continue
-        first = members[0]
         frame = pd.concat([m.frame for m in members], ignore_index=True)
-        merged = Table(kind, pattern, frame, sheet=first.sheet, read=dict(first.read), notes=list(first.notes))
-        merged.notes.append(f"path: {len(members)} files with the same header ({', '.join(m.path for m in members)})")
+        merged = Table(
+            kind, pattern if several_files else first.path, frame, sheet=sheet if several_sheets else first.sheet,
+            read=dict(first.read), notes=list(first.notes),
+        )  # fmt: skip
+        if several_files:
+            merged.notes.append(f"path: {len(members)} files with the same header ({', '.join(m.path for m in members)})")
+        else:
+            merged.notes.append(f"sheet: {len(members)} sheets with the same header ({', '.join(m.sheet for m in members)})")
         out.append(merged)
     return out
 
@@ -526,8 +538,8 @@ def date_format(values: pd.Series) -> str | None:
     v = v[v != ""]
     if v.empty:
         return None
-    for fmt in DATE_FORMATS:
-        if pd.to_datetime(v, format=fmt, errors="coerce").notna().all():
+    for fmt in DATE_FORMATS + ISO_WEEK_FORMATS:
+        if to_dates(v, fmt).notna().all():
             return fmt
     return None
 
@@ -657,13 +669,10 @@ def _propose_grain(table: Table, frame: pd.DataFrame, spec: dict, comments: dict
     negative quantities (returns): propose summing to the month and say what over."""
     if not {"month", "sku", "units"} <= set(frame.columns):
         return
-    fmt = spec.get("date_format")
-    days = pd.to_datetime(frame["month"].astype(str).str.strip(), format=fmt or "mixed", errors="coerce")
-    units = (
-        _numbers(frame["units"], table.read.get("decimal", "."))
-        if table.kind == "csv"
-        else pd.to_numeric(frame["units"], errors="coerce")
-    )
+    days = to_dates(frame["month"], spec.get("date_format"))
+    raw_units = frame["units"].astype(str).str.strip()
+    raw_units = raw_units.where(~raw_units.str.fullmatch(r"[\d.,' ]+-"), "-" + raw_units.str.rstrip("-"))  # SAP's '5-'
+    units = _numbers(raw_units, table.read.get("decimal", "."))
     keys = pd.DataFrame({"m": days.dt.to_period("M"), "sku": frame["sku"].astype(str).str.strip().str.upper()})
     if "region" in frame:
         keys["region"] = frame["region"].astype(str)
@@ -672,7 +681,7 @@ def _propose_grain(table: Table, frame: pd.DataFrame, spec: dict, comments: dict
     if shared:
         reasons.append(f"{shared} of {len(frame)} sampled rows share a month, SKU and region with another")
     if (days.dt.day > 1).any():
-        reasons.append("dates are days, not months")
+        reasons.append("dates are days or weeks, not months")
     if (units < 0).any():
         reasons.append(f"{int((units < 0).sum())} negative quantities (returns, netted within their month)")
     if not reasons:

@@ -37,7 +37,7 @@ def source_location(spec: SourceSpec) -> str:
     paths = spec.paths
     where = (paths[0] if len(paths) == 1 else ", ".join(paths)) if paths else re.sub(r"//[^@/]*@", "//***@", spec.url or "")
     if spec.kind == "excel":
-        return f"{where}, sheet '{spec.sheet}'"
+        return f"{where}, sheet '{spec.sheet}'" if isinstance(spec.sheet, str) else f"{where}, sheets {', '.join(spec.sheets)}"
     if spec.kind == "sql":
         return f"{where}, " + (f"table '{spec.table}'" if spec.table else f"query '{spec.query}'")
     return where

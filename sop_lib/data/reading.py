@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import sqlite3
@@ -88,29 +89,40 @@ def memory_needed(path: Path) -> int:
     return path.stat().st_size * factor
 
 
-def _read_file(name: str, spec: SourceSpec, path: Path) -> pd.DataFrame:
-    """One CSV, Excel sheet or Parquet file, as text, with its header at ``header_row``."""
+def _read_file(name: str, spec: SourceSpec, path: Path, folder: Path) -> list[tuple[str, pd.DataFrame]]:
+    """One CSV, Parquet file or the workbook's sheets the spec names, as (label, table) with
+    the header at ``header_row``; the label names the file (and sheet) in findings."""
     skip = spec.header_row - 1
+    label = str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
     if spec.kind == "csv":
-        return pd.read_csv(path, encoding=spec.encoding, sep=spec.delimiter, dtype=str, keep_default_na=True, skiprows=skip)
-    if spec.kind == "excel":
-        with pd.ExcelFile(path, engine="openpyxl") as book:  # opened once: sheet names and data
-            if spec.sheet not in book.sheet_names:
-                raise DataError(
-                    [
-                        _problem(
-                            name,
-                            spec,
-                            "unreadable",
-                            "",
-                            "",
-                            f"no sheet '{spec.sheet}' in {path.name} (sheets: {', '.join(book.sheet_names)})",
-                            f"a sheet named '{spec.sheet}'",
-                        )
-                    ]
-                )
-            return book.parse(spec.sheet, header=skip)
-    return pd.read_parquet(path)
+        return [
+            (label, pd.read_csv(path, encoding=spec.encoding, sep=spec.delimiter, dtype=str, keep_default_na=True, skiprows=skip))
+        ]
+    if spec.kind == "parquet":
+        return [(label, pd.read_parquet(path))]
+    with pd.ExcelFile(path, engine="openpyxl") as book:  # opened once: sheet names and data
+        sheets = matching_sheets(spec.sheets, book.sheet_names)
+        if not sheets:
+            raise DataError(
+                [
+                    _problem(
+                        name,
+                        spec,
+                        "unreadable",
+                        "",
+                        "",
+                        f"no sheet {' or '.join(map(repr, spec.sheets))} in {path.name} (sheets: {', '.join(book.sheet_names)})",
+                        f"a sheet named {' or '.join(map(repr, spec.sheets))}",
+                    )
+                ]
+            )
+        named = len(spec.sheets) > 1 or any(ch in spec.sheets[0] for ch in "*?[")
+        return [(f"{label}, sheet {sheet}" if named else label, book.parse(sheet, header=skip)) for sheet in sheets]
+
+
+def matching_sheets(wanted: list[str], sheets: list[str]) -> list[str]:
+    """The workbook's sheets a spec names: each name as written, or those its wildcard matches (in the workbook's order)."""
+    return [s for s in sheets if any(fnmatch.fnmatchcase(s, w) for w in wanted)]
 
 
 def _headers(df: pd.DataFrame) -> list[str]:
@@ -119,8 +131,9 @@ def _headers(df: pd.DataFrame) -> list[str]:
 
 
 def _read_files(name: str, spec: SourceSpec, files: list[Path], folder: Path) -> tuple[pd.DataFrame, RowOrigin | None]:
-    """Every file of the source as one table; their headers must agree."""
-    frames = [_read_file(name, spec, path) for path in files]
+    """Every file (and sheet) of the source as one table; their headers must agree."""
+    parts = [part for path in files for part in _read_file(name, spec, path, folder)]
+    labels, frames = [p[0] for p in parts], [p[1] for p in parts]
 
     def fixed(frame: pd.DataFrame) -> set[str]:
         """The headers that must agree (in a wide layout each file may hold other months)."""
@@ -128,7 +141,7 @@ def _read_files(name: str, spec: SourceSpec, files: list[Path], folder: Path) ->
         return {h for c, h in zip(frame.columns, _headers(frame)) if c not in months}
 
     first = fixed(frames[0])
-    for path, frame in zip(files[1:], frames[1:]):
+    for label, frame in zip(labels[1:], frames[1:]):
         if fixed(frame) != first:
             extra, lacking = sorted(fixed(frame) - first), sorted(first - fixed(frame))
             raise DataError(
@@ -139,7 +152,7 @@ def _read_files(name: str, spec: SourceSpec, files: list[Path], folder: Path) ->
                         "unreadable",
                         "",
                         "",
-                        f"{path.name} has other columns than {files[0].name}"
+                        f"{label} has other columns than {labels[0]}"
                         + (f" (more: {', '.join(extra)})" if extra else "")
                         + (f" (lacks: {', '.join(lacking)})" if lacking else ""),
                         "every file of the source with the same header (export each one the same way)",
@@ -153,7 +166,7 @@ def _read_files(name: str, spec: SourceSpec, files: list[Path], folder: Path) ->
         return df, None  # row positions map to lines by header_row alone
     offset = spec.header_row + (1 if spec.kind in ("csv", "excel") else 0)
     origin = RowOrigin(
-        files=tuple(str(p.relative_to(folder)) if p.is_relative_to(folder) else str(p) for p in files),
+        files=tuple(labels),
         file_no=np.repeat(np.arange(len(frames)), [len(f) for f in frames]),
         line=np.concatenate([np.arange(len(f)) + offset for f in frames]),
     )
@@ -336,18 +349,35 @@ def point_decimals(text: pd.Series) -> pd.Series:
 def parse_numbers(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame:
     """Numbers written with a decimal comma ('1.234,5') or a thousands separator ('1,234')
     become '1234.5' and '1234' before the contract coerces them; other text is left for
-    the contract to report."""
-    if (spec.decimal == "." and not spec.thousands) or name not in CONTRACTS:
+    the contract to report. A trailing minus ('5-', as SAP writes a return) is a leading one."""
+    if name not in CONTRACTS:
         return df
     df = df.copy()
     for col, column in CONTRACTS[name].columns.items():
         # text columns: object in pandas 2, the "str" dtype in pandas 3
         if col in df.columns and str(column.dtype) == "float64" and not pd.api.types.is_numeric_dtype(df[col]):
+            trailing = df[col].astype("string").str.strip().str.fullmatch(r"[\d.,' ]+-").fillna(False).astype(bool)
+            if trailing.any():
+                df[col] = df[col].where(~trailing, "-" + df[col].astype("string").str.strip().str.rstrip("-"))
+            if spec.decimal == "." and not spec.thousands:
+                continue
             text = df[col].astype("string").str.strip()
             if spec.thousands and not (spec.decimal == "," and spec.thousands == "."):
                 text = text.str.replace(spec.thousands, "", regex=False)
             df[col] = point_decimals(text) if spec.decimal == "," else text
     return df
+
+
+def to_dates(raw: pd.Series, fmt: str | None) -> pd.Series:
+    """Dates from text or numbers in a strftime format: an ISO week ('%G-W%V') is its Monday,
+    a number like Excel's 202405 is read as its digits; no format: pandas guesses per value."""
+    if fmt is None:
+        return pd.to_datetime(raw, errors="coerce", format="mixed")
+    integral = pd.api.types.is_numeric_dtype(raw) and raw.dropna().mod(1).eq(0).all()
+    text = (raw.astype("Int64") if integral else raw).astype("string").str.strip()
+    if "%V" in fmt and "%u" not in fmt:
+        return pd.to_datetime(text + "-1", format=fmt + "-%u", errors="coerce")
+    return pd.to_datetime(text, format=fmt, errors="coerce")
 
 
 def parse_dates(
@@ -369,12 +399,8 @@ def parse_dates(
             parsed = raw.dt.tz_convert(None)
         elif pd.api.types.is_datetime64_any_dtype(raw):
             parsed = raw
-        elif spec.date_format:
-            integral = pd.api.types.is_numeric_dtype(raw) and raw.dropna().mod(1).eq(0).all()
-            text = raw.astype("Int64").astype("string") if integral else raw.astype("string")  # Excel's 202405
-            parsed = pd.to_datetime(text.str.strip(), format=spec.date_format, errors="coerce")
         else:
-            parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
+            parsed = to_dates(raw, spec.date_format)
         bad = raw.notna() & (raw.astype(str).str.strip() != "") & parsed.isna()
         if bad.any():
             idx = list(df.index[bad])

@@ -48,6 +48,9 @@ class Shape:
     year_month_split: bool = False  # the month in two columns: a year and a month number
     typed: bool = False  # Excel or Parquet with real date cells and numbers (not text)
     totals: bool = False  # a total row at the bottom (and a total column in a wide layout)
+    sheets_per_year: bool = False  # a workbook with one sales sheet per year
+    sap: bool = False  # returns written '5-' (a trailing minus) and weeks as '2024-W05'
+    bom_tab_crlf: bool = False  # UTF-8 with a byte-order mark, tab-separated, Windows line ends
 
 
 SHAPES = [
@@ -97,6 +100,11 @@ SHAPES += [
     Shape("excel_typed_dates_with_total_row", container="workbook", typed=True, totals=True, regions=2),
     Shape("wide_with_total_row_and_column", wide="%Y-%m", totals=True, regions=0),
     Shape("parquet_typed_numeric_codes", container="parquet", typed=True, codes="numbers", regions=3),
+]
+SHAPES += [
+    Shape("workbook_one_sheet_per_year", container="workbook", sheets_per_year=True, regions=2, date_format="%d.%m.%Y"),
+    Shape("sap_weeks_and_trailing_minus", grain="weekly", sap=True, returns=True, german=True, date_format="%G-W%V"),
+    Shape("bom_tab_crlf_order_lines", grain="order_lines", extra=("order",), bom_tab_crlf=True, date_format="%Y-%m-%d"),
 ]
 WHOLE_CYCLE = ["channel_rows_no_region", "order_lines_per_year_files", "planner_workbook_wide"]
 
@@ -176,6 +184,9 @@ def _finer_rows(shape: Shape, sales: pd.DataFrame, rng) -> pd.DataFrame:
         elif shape.grain == "weekly":
             mondays = pd.date_range(r.month, r.month + pd.offsets.MonthEnd(0), freq="W-MON")
             lines = [(d, int(p)) for d, p in zip(mondays, _split(units, len(mondays), rng))]
+            if shape.returns and units >= 3 and rng.random() < 0.3:
+                back = int(rng.integers(1, units // 3 + 1))
+                lines = [(lines[0][0], lines[0][1] + back), *lines[1:], (lines[-1][0], -back)]
         else:
             lines = [(r.month, units)]
         for day, qty in lines:
@@ -227,6 +238,8 @@ def master_code(shape: Shape, code: int) -> str:
 
 
 def _number(shape: Shape, x: float) -> str:
+    if shape.sap and x < 0:
+        return _number(shape, -x) + "-"
     if not shape.german:
         return f"{x:.2f}" if x != int(x) else f"{int(x)}"
     text = f"{x:,.2f}" if x != int(x) else f"{int(x):,}"
@@ -323,8 +336,11 @@ def master_frame(shape: Shape, truth: Truth) -> pd.DataFrame:
 
 
 def _write_csv(df: pd.DataFrame, path, shape: Shape, title: str) -> None:
-    sep = ";" if shape.german else ","
-    encoding = "cp1252" if shape.german else "utf-8"
+    sep = "\t" if shape.bom_tab_crlf else ";" if shape.german else ","
+    encoding = "utf-8-sig" if shape.bom_tab_crlf else "cp1252" if shape.german else "utf-8"
+    if shape.bom_tab_crlf:
+        df.to_csv(path, sep=sep, index=False, encoding=encoding, lineterminator="\r\n")
+        return
     lines = [title, f"Stand: {pd.Timestamp('2026-11-03'):%d.%m.%Y}", ""][: shape.title_rows]
     with open(path, "w", encoding=encoding, newline="") as fh:
         for line in lines:
@@ -354,7 +370,11 @@ def write_exports(shape: Shape, truth: Truth, folder, seed: int = 0) -> None:
         master.to_parquet(folder / "products.parquet", index=False)
         return
     if shape.container == "workbook":
-        _write_sheets(folder / "planning.xlsx", {"Sales": sales, "Products": master}, shape)
+        sheets = {"Sales": sales}
+        if shape.sheets_per_year:
+            year = pd.to_datetime(sales[HEADERS[shape.german]["date"]], format=shape.date_format).dt.year
+            sheets = {f"Umsatz {y}": sales[year == y] for y in sorted(year.unique())}
+        _write_sheets(folder / "planning.xlsx", {**sheets, "Products": master}, shape)
         return
     if shape.per_year:
         if shape.wide:

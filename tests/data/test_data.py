@@ -1171,3 +1171,31 @@ def test_a_header_below_a_title_gives_findings_with_the_files_own_line_numbers(t
     df, spec = read_export("sales_history", SourceSpec(kind="csv", path="sales.csv", header_row=3), tmp_path)
     _, [problem] = parse_dates("sales_history", spec, df, pd.Timestamp("2026-11-01"))
     assert problem.rows == "line 5"
+
+
+def test_sap_numbers_and_iso_weeks_are_read_as_written(tmp_path):
+    from sop_lib.core.params import SourceSpec
+    from sop_lib.data import parse_dates, parse_numbers
+
+    spec = SourceSpec(kind="csv", path="s.csv", decimal=",", date_format="%G-W%V")
+    df = pd.DataFrame({"month": ["2026-W01", "2025-W52"], "sku": ["A", "A"], "region": ["N", "N"], "units": ["1.234", "5-"]})
+    numbers = parse_numbers("sales_history", spec, df)
+    assert numbers["units"].tolist() == ["1234", "-5"]
+    dates, problems = parse_dates("sales_history", spec, df, pd.Timestamp("2026-11-01"))
+    assert problems == [] and list(dates["month"].dt.strftime("%Y-%m-%d")) == ["2025-12-29", "2025-12-22"]
+
+
+def test_several_sheets_of_one_workbook_are_one_source(tmp_path):
+    from sop_lib.core.params import SourceSpec
+    from sop_lib.data import read_source
+
+    with pd.ExcelWriter(tmp_path / "book.xlsx") as xl:
+        for year in (2025, 2026):
+            pd.DataFrame({"month": [f"{year}-01"], "sku": ["A"], "region": ["N"], "units": [year - 2020]}).to_excel(
+                xl, sheet_name=f"Sales {year}", index=False
+            )
+        pd.DataFrame({"sku": ["A"]}).to_excel(xl, sheet_name="Products", index=False)
+    df = read_source("sales_history", SourceSpec(kind="excel", path="book.xlsx", sheet="Sales [0-9]*"), tmp_path)
+    assert df["units"].tolist() == [5, 6]
+    with pytest.raises(DataError, match="no sheet 'Umsatz' in book.xlsx"):
+        read_source("sales_history", SourceSpec(kind="excel", path="book.xlsx", sheet="Umsatz"), tmp_path)
