@@ -135,7 +135,10 @@ def demand_supply_gap(plan: pd.DataFrame, products: pd.DataFrame, backlog: pd.Se
     p["wanted"] = p["demand"] + np.where(first, p["sku"].map(backlog).fillna(0), 0)
     p["gap_units"] = p["backorders"]
     p["gap_eur"] = p["backorders"] * p["list_price_eur"]
-    # a family-month of SKUs without a list price has no gap in euros (NaN, not €0)
+    p["unvalued"] = p["list_price_eur"].isna() & (p["backorders"] > 0)
     out = p.groupby(["family", "month"], as_index=False)[["wanted", "shipped", "gap_units", "gap_eur"]].sum(min_count=1)
+    # customers waiting for a SKU without a list price: the family-month's gap in euros is not known (NaN, not €0)
+    unvalued = p.groupby(["family", "month"])["unvalued"].any().to_numpy()
+    out.loc[unvalued, "gap_eur"] = np.nan
     out["status"] = np.where(out["gap_units"] > 0.05 * out["wanted"], "red", np.where(out["gap_units"] > 0, "amber", "green"))
     return out

@@ -83,8 +83,11 @@ FAMILY_FORMATS = {
 def family_sentence(by_family: pd.DataFrame) -> str:
     """What the family table holds; it names the targets only when finance declared some, and says
     what a blank cell means when the product master's prices or costs leave figures out."""
-    if "gross_margin_eur" not in by_family:
+    if "revenue_eur" not in by_family:
         return "Finance's targets per family over the horizon: the plan's revenue and gross margin are not computed."
+    if "gross_margin_eur" not in by_family:
+        beside = ", beside finance's targets" if "revenue_target_eur" in by_family else ""
+        return f"Revenue per family over the horizon{beside}: the gross margin is not computed."
     text = "Gross margin after standard cost, inventory holding and overtime, per family over the horizon" + (
         ", against finance's revenue and margin targets." if "vs_target" in by_family else "."
     )
@@ -109,7 +112,7 @@ def gap_chart(gap: pd.DataFrame) -> tuple[Figure, str]:
     ax.legend(frameon=False)
     worst = (
         f"{rp.fmt_eur(gap['gap_eur'].max())} of orders wait in the worst month"
-        if gap["gap_eur"].notna().any()
+        if gap["gap_eur"].notna().all()
         else f"up to {gap['gap_units'].max():,.0f} units of orders wait in a month (in euros {NOT_VALUED})"
     )
     caption = (

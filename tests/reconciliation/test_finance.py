@@ -249,3 +249,6 @@ def test_without_prices_the_revenue_band_and_the_gap_in_euros_are_not_known():
     gap = demand_supply_gap(plan, PRODUCTS.assign(list_price_eur=[10.0, 20.0, np.nan]), pd.Series(dtype=float))
     by_family = gap.set_index("family")["gap_eur"]
     assert by_family["Espresso"] == pytest.approx(300) and pd.isna(by_family["Grinders"])  # not €0
+    waiting = plan_frame([("A", M1, 100, 0, 0, 0), ("B", M1, 10, 0, 0, 4)])  # only B, without a price, leaves customers waiting
+    gap = demand_supply_gap(waiting, PRODUCTS.assign(list_price_eur=[10.0, np.nan, 30.0]), pd.Series(dtype=float))
+    assert pd.isna(gap["gap_eur"].iloc[0]) and gap["gap_units"].iloc[0] == 4  # not €0 while 4 units wait

@@ -173,6 +173,10 @@ def test_revenue_that_leaves_skus_out_is_not_set_against_the_target():
     assert text.endswith("Revenue ... are computed for 3 of 4 SKUs only: ...")
     by_fam = viability.family_margins(partial).set_index("family")
     assert pd.isna(by_fam.loc["Kettles", "vs_target"]) and by_fam.loc["Toasters", "vs_target"] == pytest.approx(0)
+    no_margin = viability.family_margins(thin_fin(gross_margin_eur=np.nan))
+    assert viability.family_sentence(no_margin) == (
+        "Revenue per family over the horizon, beside finance's targets: the gross margin is not computed."
+    )
 
 
 def test_gap_launch_and_scenario_sentences_say_not_valued_instead_of_a_number():
