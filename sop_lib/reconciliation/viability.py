@@ -113,7 +113,8 @@ def gap_chart(gap: pd.DataFrame) -> tuple[Figure, str]:
     worst = (
         f"{rp.fmt_eur(gap['gap_eur'].max())} of orders wait in the worst month"
         if gap["gap_eur"].notna().all()
-        else f"up to {gap['gap_units'].max():,.0f} units of orders wait in a month (in euros {NOT_VALUED})"
+        else f"up to {gap['gap_units'].max():,.0f} units of orders wait in a month (the product master lacks the list "
+        "prices to value them in euros)"
     )
     caption = (
         f"Backorders carried at month end per family under the plan; {worst}. Zero means every order of the month is shipped."

@@ -182,7 +182,8 @@ def test_revenue_that_leaves_skus_out_is_not_set_against_the_target():
 def test_gap_launch_and_scenario_sentences_say_not_valued_instead_of_a_number():
     gap = pd.DataFrame({"family": ["Kettles"], "month": [JAN], "gap_units": [10.0], "gap_eur": [np.nan]})
     _, caption = viability.gap_chart(gap)
-    assert "up to 10 units of orders wait in a month (in euros not valued" in caption and "nan" not in caption
+    assert "up to 10 units of orders wait in a month (the product master lacks the list prices to value them" in caption
+    assert "nan" not in caption
     text = viability.launch_sentence(launch().assign(revenue_eur=np.nan, gross_margin_eur=np.nan))
     assert text.endswith(
         "The change in revenue and gross margin is not valued (the product master lacks the list prices or unit costs)."
