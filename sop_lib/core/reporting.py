@@ -99,7 +99,9 @@ def sku_label(sku: str, products: pd.DataFrame) -> str:
 
 
 def fmt_eur_change(x: float) -> str:
-    """A change in euros with its sign: '+€1.2M', '-€45k'."""
+    """A change in euros with its sign: '+€1.2M', '-€45k'; a figure not known is '—'."""
+    if pd.isna(x):
+        return NOT_KNOWN
     return ("+" if x >= 0 else "-") + fmt_eur(abs(x))
 
 
@@ -108,7 +110,12 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+NOT_KNOWN = "—"  # a figure the data does not give (a thin product master has no prices): never €nan or €0
+
+
 def fmt_eur(x: float) -> str:
+    if pd.isna(x):
+        return NOT_KNOWN
     if abs(x) >= 1e6:
         return f"€{x / 1e6:,.1f}M"
     if abs(x) >= 1e3:
@@ -438,10 +445,16 @@ def show_comments(comments: pd.DataFrame) -> None:
     _show(f'<div class="sop-comments"><b>Comments on this step</b><ul>{items}</ul></div>')
 
 
+def _pct(x, spec: str) -> str:
+    return NOT_KNOWN if x is None or pd.isna(x) else format(x, spec)
+
+
 def kpi_change(value: float, previous: float | None, since: str | None, fmt) -> str:
     """'▲ +€1.2M since 2026-11' for a KPI card; 'first cycle' when there is nothing to compare."""
     if previous is None or since is None or pd.isna(previous):
         return "first cycle"
+    if pd.isna(value):
+        return f"not known (was {fmt(previous)} in {since})"
     delta = value - previous
     if fmt(abs(delta)) == fmt(0.0):  # too small to show at the card's precision
         return f"no change since {since}"
@@ -530,7 +543,7 @@ def build_cycles_index(reports_root: str | Path) -> Path:
         f'<tr><td><a href="{esc(r["cycle"])}/index.html">{esc(r["cycle"])}</a></td>'
         f"<td>{fmt_eur(r.get('revenue_eur', float('nan')))}</td>"
         f"<td>{fmt_eur(r['revenue_target_eur']) if pd.notna(r.get('revenue_target_eur')) and r.get('revenue_target_eur') else '—'}</td>"
-        f"<td>{r.get('gross_margin_pct', float('nan')):.1%}</td><td>{r.get('wape', float('nan')):.0%}</td>"
+        f"<td>{_pct(r.get('gross_margin_pct'), '.1%')}</td><td>{_pct(r.get('wape'), '.0%')}</td>"
         f"<td>{r.get('backlog_customers', 0):,.0f}</td></tr>"
         for r in table.iloc[::-1].to_dict("records")
     )

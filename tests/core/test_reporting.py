@@ -82,3 +82,9 @@ def test_a_chart_with_nothing_to_draw_leaves_only_its_sentence(monkeypatch):
     rp.finish(None, "No line has a routing, so there is no line load to chart.")
     assert [type(o).__name__ for o in shown] == ["HTML"]  # the sentence, and no image
     assert "No line has a routing" in shown[0].data
+
+
+def test_a_figure_not_known_is_a_dash_never_euro_nan():
+    nan = float("nan")
+    assert rp.fmt_eur(nan) == rp.fmt_eur_change(nan) == "—"
+    assert rp.kpi_change(nan, 1.2e6, "2026-10", rp.fmt_eur) == "not known (was €1.2M in 2026-10)"
