@@ -67,6 +67,7 @@ HISTORY_MONTHS = 48
 WORLD_START, WORLD_END = pd.Timestamp("2016-01-01"), pd.Timestamp("2036-12-01")
 TREND_EPOCH = pd.Timestamp("2022-11-01")
 DISCONTINUED_FROM = pd.Timestamp("2026-01-01")
+NOISE_K = 8.0  # the negative binomial's shape: sales are drawn around the expected demand with variance mu + mu^2 / k
 FAT_FINGER_MONTH = pd.Timestamp("2024-07-01")
 GENERATOR_VERSION = 6  # bump when the generator changes, so cached demo files are re-made
 BACKLOG_CUSTOMERS = 4000
@@ -184,7 +185,7 @@ def true_demand(seed: int = 20261) -> pd.DataFrame:
             mu = level * (1 + s.growth) ** years * season * (1 + 2.5 * promo)
             if s.sku == "GRN-SINGLE-35":
                 mu *= 0.4  # intermittent niche product: many zero months
-            k = 8.0
+            k = NOISE_K
             units = rng.negative_binomial(k, k / (k + mu))
             price = s.price * (1 - promo) * rng.uniform(0.97, 1.0, len(months))
             frames.append(
@@ -202,6 +203,31 @@ def true_demand(seed: int = 20261) -> pd.DataFrame:
     world = pd.concat(frames, ignore_index=True)
     world = world[~((world["sku"] == DISCONTINUED) & (world["month"] >= DISCONTINUED_FROM))]
     return world.reset_index(drop=True)
+
+
+def truth_forecaster(seed: int = 20261, draws: int = 300):
+    """The best any forecast of the demo could be: draws from its true demand distribution
+    (the expected demand `true_demand` draws the sales around, and its negative binomial
+    noise), knowing neither the sales nor the future. The replay's ``limit`` policy plans with it.
+
+    A forecaster as `plan_quality.replay` calls it: (history, promotions, origin, horizon) ->
+    draws (sample, sku, ds)."""
+    import xarray as xr
+
+    world = true_demand(seed)
+    by_sku = world.pivot_table(index="month", columns=["sku", "region"], values="mean_units", aggfunc="sum")
+
+    def run(history: pd.DataFrame, future: pd.DataFrame, origin: pd.Timestamp, horizon: int) -> xr.DataArray:
+        months = pd.date_range(origin, periods=horizon, freq="MS")
+        mu = by_sku.reindex(months).fillna(0.0)
+        rng = np.random.default_rng([seed, origin.year, origin.month])
+        m = mu.to_numpy()[None].repeat(draws, axis=0)
+        units = rng.negative_binomial(NOISE_K, NOISE_K / (NOISE_K + np.maximum(m, 1e-9)))
+        per_series = xr.DataArray(units.astype(float), dims=("sample", "ds", "series"), coords={"ds": months})
+        skus = xr.DataArray([s for s, _ in mu.columns], dims="series")
+        return per_series.groupby(skus.rename("sku")).sum("series").transpose("sample", "sku", "ds")
+
+    return run
 
 
 def make_sales_history(cycle: str, seed: int = 20261) -> pd.DataFrame:

@@ -53,6 +53,8 @@ ARTIFACTS: dict[str, int] = {
     "demand_history": 2,
     "supply_plan": 3,
     "inventory_risk": 3,
+    "service_promise": 3,
+    "service_promise_sku": 3,
     "capacity_check": 3,
     "backlog_burndown": 3,
     "supplier_risk": 3,

@@ -29,6 +29,7 @@ READS = (
     "demand_diagnostics",
     "products",
     "supply_plan",
+    "service_promise",
 )
 NOT_KNOWN = "not known"  # a card's value the product master's missing prices or costs leave out
 OTHER_HALF = "chosen on the other half"  # the forecast_accuracy row that scores the model choice honestly
@@ -55,6 +56,9 @@ class Figures:
     fit_check: str  # what the fit's health check says, in two or three words
     unpriced: tuple[str, ...] = ()  # the plan's SKUs without a list price (their revenue is left out)
     plan_skus: int = 0  # SKUs in the plan
+    service: tuple[float, float, float, float, int] | None = (
+        None  # the plan's expected cycle service level, P10, P90, target, months
+    )
 
     def revenue_note(self) -> str | None:
         """What the revenue figures leave out, in one sentence (None: every SKU of the plan has a list price)."""
@@ -103,7 +107,30 @@ def figures(tables: dict[str, pd.DataFrame]) -> Figures:
         fit_check=fit_check_label(tables["demand_diagnostics"].iloc[0]),
         unpriced=unpriced,
         plan_skus=plan_skus,
+        service=_service(tables.get("service_promise")),
     )
+
+
+def _service(promise: pd.DataFrame | None) -> tuple[float, float, float, float, int] | None:
+    """Step 3's promise for the cycle service level (`supply.promise.expected_service`), if it made one."""
+    if promise is None or promise.empty:
+        return None
+    r = promise.set_index("measure").loc["cycle_service_level"]
+    return float(r["expected"]), float(r["p10"]), float(r["p90"]), float(r["target"]), int(r["months"])
+
+
+def service_card(f: Figures) -> dict[str, str] | None:
+    """The service level the plan is expected to give against the one it was built for."""
+    if f.service is None:
+        return None
+    expected, p10, p90, target, months = f.service
+    tone = "good" if expected >= target - 0.005 else ("warn" if expected >= target - 0.05 else "bad")
+    return {
+        "label": "Service level the plan gives",
+        "value": f"{expected:.0%}",
+        "note": f"target {target:.0%}; P10–P90 {p10:.0%}–{p90:.0%} over the next {months} months",
+        "tone": tone,
+    }
 
 
 def points(share: float) -> str:
@@ -123,12 +150,16 @@ KPI_FORMATS: dict[str, Callable[[float], str]] = {
     "skus_at_risk": count,
     "revenue_at_risk_eur": fmt_eur,
     "wape": points,
+    "expected_service_level": points,
 }
+# the numbers every cycle has recorded (a later one missing in an older cycle is 'not measured' there)
+ALWAYS_KPIS = ("revenue_eur", "gross_margin_pct", "backlog_customers", "skus_at_risk", "revenue_at_risk_eur", "wape")
 
 
 def kpis(f: Figures) -> dict[str, float]:
     """The headline numbers by name (`KPI_FORMATS`), as the cards show them."""
     values = (f.revenue, f.margin, f.backlog_customers, f.skus_at_risk, f.revenue_at_risk, f.wape)
+    values += (f.service[0],) if f.service is not None else ()
     return dict(zip(KPI_FORMATS, values))
 
 
@@ -213,6 +244,8 @@ def cards(f: Figures, before: dict[str, float] | None = None, since: str | None 
             "tone": "good" if f.wape < f.naive_wape else "warn",
         },
     ]
+    service = service_card(f)
+    out += [service] if service is not None else []
     before = before or {}
     for card, (key, value) in zip(out, kpis(f).items()):
         if pd.isna(value) or (key == "revenue_eur" and f.unpriced):
@@ -220,6 +253,8 @@ def cards(f: Figures, before: dict[str, float] | None = None, since: str | None 
         previous = before.get(key)
         if since is not None and previous is not None and pd.isna(previous):
             card["note"] += f" · {NOT_KNOWN} in {since}"
+        elif since is not None and previous is None and key not in ALWAYS_KPIS:
+            card["note"] += f" · not measured in {since}"
         else:
             card["note"] += " · " + kpi_change(value, previous, since, KPI_FORMATS[key])
     return out

@@ -17,6 +17,9 @@ Policies (`POLICIES`):
               the draws' demand view;
 * ``naive``   seasonal naive (same month last year), safety stock as fixed weeks of cover,
               the same LP;
+* ``limit``   the suite's planning on draws from the true demand distribution (a synthetic
+              company's generator knows it: expected demand and noise, not the sales): the
+              best any forecast could do; only where a `truth` forecaster is given;
 * ``perfect`` the LP with the actual demand of every month to the end of the replay known
               and no safety stock: the physical limit of the lines and suppliers.
 
@@ -43,11 +46,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sop_lib.supply.promise import serve_month
+
 POLICIES = {
     "suite": "the suite: the demand engine's draws, safety stock for the service level, the LP",
     "naive": "naive: same month last year, safety stock as fixed weeks of cover, the same LP",
+    "limit": "the forecaster's limit: draws from the company's true demand distribution (known for a synthetic company), the suite's planning",
     "perfect": "perfect foresight: the LP with the actual demand known, no safety stock",
 }
+DRAWN = ("suite", "limit")  # the policies that plan from demand draws, and so make a promise
 WEEKS_PER_MONTH = 52 / 12
 SUMMARY_COLUMNS = [
     "policy",
@@ -61,6 +68,8 @@ SUMMARY_COLUMNS = [
     "waiting_eur",
     "overtime_eur",
     "below_safety_share",
+    "promised_cycle_service_level",
+    "promised_fill_rate",
 ]
 
 # (history before the month, future promotions, the month, horizon) -> draws (sample, sku, ds)
@@ -215,13 +224,21 @@ def plan_month(
     )
 
 
-def happen(on_hand: pd.Series, backlog: pd.Series, made: pd.Series, demand: pd.Series) -> dict[str, pd.Series]:
-    """One month of the real world: stock plus what was made serves the waiting customers first, then the month's demand."""
-    available = on_hand + made
-    to_backlog = np.minimum(backlog, available)
-    left = available - to_backlog
-    served = np.minimum(demand, left)
-    return {"on_hand": left - served, "backlog": backlog - to_backlog + demand - served, "served": served}
+def promised(draws: xr.DataArray, origin: pd.Timestamp, on_hand: pd.Series, backlog: pd.Series, made: pd.Series) -> dict:
+    """What the month's plan promised for the month it makes, over its own draws (step 3's promise,
+    `supply.promise`): expected product-months with demand, of them with nobody waiting, demand and served."""
+    from sop_lib.supply.promise import NOBODY_WAITING, serve_month
+
+    skus = list(made.index)
+    d = draws.sel(ds=origin).reindex(sku=skus, fill_value=0.0).transpose("sample", "sku").values
+    after = serve_month(on_hand.to_numpy()[None], backlog.to_numpy()[None], made.to_numpy()[None], d)
+    sold = d > 0
+    return {
+        "promised_sold": float(sold.sum(axis=1).mean()),
+        "promised_ok": float(((after["backlog"] <= NOBODY_WAITING) & sold).sum(axis=1).mean()),
+        "promised_demand": float(d.sum(axis=1).mean()),
+        "promised_served": float(after["served"].sum(axis=1).mean()),
+    }
 
 
 def suite_view(
@@ -309,7 +326,8 @@ def replay(
     costs: Costs,
     naive_cover_weeks: float,
     forecaster: Forecaster,
-    policies: tuple[str, ...] = tuple(POLICIES),
+    policies: tuple[str, ...] = ("suite", "naive", "perfect"),
+    truth: Forecaster | None = None,
     warmup: int = 0,
     log: Callable[[str], None] = lambda _: None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -326,8 +344,15 @@ def replay(
     unknown = [p for p in policies if p not in POLICIES]
     if unknown:
         raise BacktestError(f"unknown policy {', '.join(unknown)}; expected {', '.join(POLICIES)}")
+    if "limit" in policies and truth is None:
+        raise BacktestError(
+            "the limit policy needs the true demand distribution (a truth forecaster): only a synthetic company has one"
+        )
+    sources = {"suite": forecaster, "limit": truth}
     prod = tables["products"].drop_duplicates("sku").set_index("sku")
-    skus = sorted(set(history["sku"]) & set(tables["routings"]["sku"]))
+    routed = set(tables["routings"]["sku"])
+    # a company that buys what it sells (no routings at all) plans every product; one that makes them, the routed ones
+    skus = sorted(set(history["sku"]) & routed) if routed else sorted(set(history["sku"]))
     if not skus:
         raise BacktestError("no product with sales history has a routing: the production LP has nothing to plan")
     values = valuation(tables, costs, skus)
@@ -346,14 +371,16 @@ def replay(
         # no policy plans past the replay window: none pays for stock built for months that are not scored
         months = pd.date_range(origin, min(origin + pd.DateOffset(months=horizon - 1), replayed[-1]), freq="MS")
         views: dict[str, tuple[pd.DataFrame, pd.Series]] = {}
-        if "suite" in policies:
+        drawn: dict[str, xr.DataArray] = {}
+        for policy in (p for p in DRAWN if p in policies):
             ahead = pd.date_range(origin, periods=horizon, freq="MS")
-            draws = forecaster(seen, future_promos[future_promos["ds"].isin(ahead)], origin, horizon)
+            draws = sources[policy](seen, future_promos[future_promos["ds"].isin(ahead)], origin, horizon)
             if pd.Timestamp(draws["ds"].values[0]) != origin:
                 raise BacktestError(
                     f"the forecaster's first month is {pd.Timestamp(draws['ds'].values[0]):%Y-%m}, expected {origin:%Y-%m}"
                 )
-            views["suite"] = suite_view(draws.reindex(sku=skus, fill_value=0.0), months, skus, tables, costs)
+            drawn[policy] = draws.reindex(sku=skus, fill_value=0.0)
+            views[policy] = suite_view(drawn[policy], months, skus, tables, costs)
         if "naive" in policies:
             view, cover = naive_policy_view(seen, months, skus, naive_cover_weeks)
             views["naive"] = (view.assign(units=view["units"].where(view["sku"].map(live), 0.0)), cover.where(live, 0.0))
@@ -365,7 +392,8 @@ def replay(
             made, overtime_hours = _first_month(
                 plan_month(view, safety, on_hand, backlog, tables, costs, unit_cost, price), origin, skus
             )
-            after = happen(on_hand, backlog, made, demand_now)
+            after = serve_month(on_hand, backlog, made, demand_now)
+            promise = promised(drawn[policy], origin, on_hand, backlog, made) if policy in drawn else {}
             state[policy] = (after["on_hand"], after["backlog"])
             rows.append(_month_record(policy, origin, demand_now, made, after, safety, unit_cost, price, costs))
             overtime.append(
@@ -374,6 +402,7 @@ def replay(
                     "month": origin,
                     "overtime_hours": overtime_hours,
                     "overtime_eur": overtime_hours * costs.overtime_cost,
+                    **promise,
                 }
             )
         log(f"replayed {origin:%Y-%m}")
@@ -413,6 +442,7 @@ def summarise(records: pd.DataFrame, overtime: pd.DataFrame, *, units_per_custom
                 )
                 if (r["safety_stock"] > 0).any()
                 else 0.0,
+                **_promise_scored(overtime[overtime["policy"] == policy]),
             }
         )
     out = pd.DataFrame(rows)
@@ -422,11 +452,22 @@ def summarise(records: pd.DataFrame, overtime: pd.DataFrame, *, units_per_custom
     return out[SUMMARY_COLUMNS]
 
 
+def _promise_scored(months: pd.DataFrame) -> dict[str, float]:
+    """The service a policy's plans promised for the months they made, pooled as the outcome is pooled."""
+    if "promised_sold" not in months or months["promised_sold"].isna().all():
+        return {"promised_cycle_service_level": np.nan, "promised_fill_rate": np.nan}
+    return {
+        "promised_cycle_service_level": float(months["promised_ok"].sum() / max(months["promised_sold"].sum(), 1e-9)),
+        "promised_fill_rate": float(months["promised_served"].sum() / max(months["promised_demand"].sum(), 1e-9)),
+    }
+
+
 def by_month(records: pd.DataFrame, overtime: pd.DataFrame) -> pd.DataFrame:
     """Per policy and month: fill rate, inventory value, units waiting and cost, for the month-by-month lines."""
     g = records.groupby(["policy", "month"], sort=False)
     out = g[["demand", "served", "end_backlog", "inventory_eur", "holding_eur", "waiting_eur"]].sum()
-    out = out.join(overtime.set_index(["policy", "month"])[["overtime_hours", "overtime_eur"]])
+    promise = [c for c in ("promised_ok", "promised_sold") if c in overtime]
+    out = out.join(overtime.set_index(["policy", "month"])[["overtime_hours", "overtime_eur", *promise]])
     out["fill_rate"] = out["served"] / out["demand"].where(out["demand"] > 0)
     out["cost_eur"] = out[["holding_eur", "waiting_eur", "overtime_eur"]].sum(axis=1)
     return out.reset_index()
@@ -469,6 +510,34 @@ def verdict(summary: pd.DataFrame, service_level: float) -> list[str]:
             "supplier lead time limit how fast it refills, so the shortfall is in planning and capacity as "
             "much as in the forecast."
         )
+    if pd.notna(suite.get("promised_cycle_service_level", np.nan)):
+        promised, got = suite["promised_cycle_service_level"], suite["cycle_service_level"]
+        calibrated = abs(promised - got) <= 0.03
+        out.append(
+            f"Its plans promised a {promised:.0%} cycle service level for the months they made and delivered {got:.0%}: "
+            + (
+                "the promise is calibrated (within 3 points)."
+                if calibrated
+                else f"{100 * (got - promised):+.0f} points off its promise."
+            )
+        )
+    for other, name in (("limit", "the forecaster's limit"), ("naive", "naive")):
+        if other in s.index:
+            o = s.loc[other]
+            loses = [
+                f"{100 * (o[m] - suite[m]):.1f} points of {w}"
+                for m, w in (("fill_rate", "fill rate"), ("cycle_service_level", "cycle service level"))
+                if o[m] > suite[m] + 1e-9
+            ]
+            if o["total_cost_eur"] < suite["total_cost_eur"]:
+                loses.append(
+                    f"€{suite['total_cost_eur'] - o['total_cost_eur']:,.0f} of cost ({suite['total_cost_eur'] / o['total_cost_eur'] - 1:+.0%})"
+                )
+            out.append(
+                f"Against {name}, the suite loses " + ", ".join(loses) + "."
+                if loses
+                else f"Against {name}, the suite loses nothing: it serves as well or better at no higher cost."
+            )
     if "naive" in s.index:
         n = s.loc["naive"]
         inv = suite["avg_inventory_eur"] / n["avg_inventory_eur"] - 1 if n["avg_inventory_eur"] > 0 else np.nan
@@ -543,8 +612,11 @@ def load_history(params) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataF
     return history, future, t
 
 
-def run(params, *, months: int | None = None, log: Callable[[str], None] = lambda _: None) -> Backtest:
-    """Replay the last ``months`` (default: the params' ``backtest.months``) for every policy."""
+def run(
+    params, *, months: int | None = None, truth: Forecaster | None = None, log: Callable[[str], None] = lambda _: None
+) -> Backtest:
+    """Replay the last ``months`` (default: the params' ``backtest.months``) for every policy; with
+    ``truth`` (draws from the company's true demand, `companies.demo.truth_forecaster`) the limit policy too."""
     import time
 
     from sop_lib.demand.young import min_months
@@ -575,6 +647,8 @@ def run(params, *, months: int | None = None, log: Callable[[str], None] = lambd
         costs=costs_of(params),
         naive_cover_weeks=b.naive_cover_weeks,
         forecaster=forecaster,
+        policies=("suite", "naive", "limit", "perfect") if truth is not None else ("suite", "naive", "perfect"),
+        truth=truth,
         warmup=b.warmup_months,
         log=log,
     )

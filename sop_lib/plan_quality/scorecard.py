@@ -10,13 +10,19 @@ import pandas as pd
 from sop_lib.core.reporting import fmt_eur, plural
 from sop_lib.plan_quality.replay import Backtest, verdict
 
-LABELS = {"suite": "the suite", "naive": "naive", "perfect": "perfect foresight"}  # policy names for a reader
+LABELS = {  # policy names for a reader
+    "suite": "the suite",
+    "naive": "naive",
+    "limit": "the forecaster's limit",
+    "perfect": "perfect foresight",
+}
 
 # the summary's columns a reader sees, in words, and how each is written
 SUMMARY_TABLE = {
     "policy": "policy",
     "fill_rate": "fill rate",
     "cycle_service_level": "cycle service level",
+    "promised_cycle_service_level": "promised",
     "customer_months_waiting": "customer-months waiting",
     "avg_inventory_eur": "average inventory",
     "total_cost_eur": "total cost",
@@ -32,6 +38,7 @@ def percent_change(v: float) -> str:
 SUMMARY_FORMATS = {
     "fill rate": ".1%",
     "cycle service level": ".1%",
+    "promised": lambda v: "—" if pd.isna(v) else f"{v:.1%}",
     "customer-months waiting": ",.0f",
     "average inventory": fmt_eur,
     "total cost": fmt_eur,
@@ -39,7 +46,9 @@ SUMMARY_FORMATS = {
 }
 DEFINITIONS = (
     "Fill rate: the share of each month's demand served in that month. Cycle service level: the share of "
-    "product-months with demand that ended with nobody waiting. Cost: holding + waiting + overtime, in euros; "
+    "product-months with demand that ended with nobody waiting. Promised: the cycle service level each month's plan "
+    "expected for the month it made, from its own demand draws (step 3's promise); it is calibrated when it matches "
+    "the cycle service level reached. Cost: holding + waiting + overtime, in euros; "
     "the gap to perfect foresight in per cent."
 )
 FILES = {  # the tables behind the page, written beside the report

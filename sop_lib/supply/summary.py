@@ -289,3 +289,68 @@ def stockout_chart(risk: pd.DataFrame, products: pd.DataFrame, n_draws: int, sho
         "Later months are re-planned each cycle, so their open-loop risk is not shown here."
     )
     return fig, caption
+
+
+# --- the promise: what service will this plan give? -------------------------------------------
+
+PROMISE_SHOWN = 8  # products below target named in the table
+PROMISE_FORMATS = {
+    "cycle service level": ".0%",
+    "fill rate": ".0%",
+    "chance someone waits then": ".0%",
+    "units short then": ",.0f",
+}
+MEASURE_WORDS = {"cycle_service_level": "cycle service level", "fill_rate": "fill rate"}
+
+
+def promise_cards(promise: pd.DataFrame) -> list[dict]:
+    """One card per measure: the expected value with its P10–P90, green when it reaches the target."""
+    cards = []
+    for r in promise.itertuples():
+        reached = r.expected >= r.target - 0.005
+        cards.append(
+            {
+                "label": f"Expected {MEASURE_WORDS[r.measure]}, next {r.months} months",
+                "value": f"{r.expected:.0%}",
+                "note": f"P10–P90 {r.p10:.0%}–{r.p90:.0%}; target {r.target:.0%}",
+                "tone": "good" if reached else ("warn" if r.expected >= r.target - 0.05 else "bad"),
+            }
+        )
+    return cards
+
+
+def promise_sentence(promise: pd.DataFrame, by_sku: pd.DataFrame, target: float) -> str:
+    """Does the plan keep the service level it was built for, and where not."""
+    csl = promise.set_index("measure").loc["cycle_service_level"]
+    fill = promise.set_index("measure").loc["fill_rate"]
+    head = (
+        f"Held fixed against every demand draw, the plan leaves nobody waiting at month end in {csl['expected']:.0%} "
+        f"of product-months over the next {int(csl['months'])} months (P10–P90 {csl['p10']:.0%}–{csl['p90']:.0%}) "
+        f"and serves {fill['expected']:.0%} of demand in its month, against a {target:.0%} target."
+    )
+    short = by_sku[by_sku["cycle_service_level"] < target]
+    if short.empty:
+        return head + " Every product reaches the target."
+    worst = short.head(3)
+    named = ", ".join(f"{r.sku} ({r.cycle_service_level:.0%}, most at risk in {r.worst_month:%b %Y})" for r in worst.itertuples())
+    return (
+        head + f" {rp.plural(len(short), 'product')} of {len(by_sku)} fall short: {named}. Where a line binds in those months, "
+        "the capacity section above says what an hour more would be worth."
+    )
+
+
+def promise_table(by_sku: pd.DataFrame, products: pd.DataFrame, target: float, shown: int = PROMISE_SHOWN) -> pd.DataFrame:
+    """The products furthest below the target, with the month the promise is most at risk."""
+    short = by_sku[by_sku["cycle_service_level"] < target].head(shown)
+    named = short.merge(products[["sku", "name"]].drop_duplicates("sku"), on="sku", how="left")
+    return named.assign(worst_month=named["worst_month"].dt.strftime("%b %Y"))[
+        ["sku", "name", "cycle_service_level", "fill_rate", "worst_month", "chance_waiting_then", "units_short_then"]
+    ].rename(
+        columns={
+            "cycle_service_level": "cycle service level",
+            "fill_rate": "fill rate",
+            "worst_month": "most at risk in",
+            "chance_waiting_then": "chance someone waits then",
+            "units_short_then": "units short then",
+        }
+    )

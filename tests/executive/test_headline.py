@@ -193,3 +193,18 @@ def test_revenue_that_leaves_skus_out_is_shown_with_them_named_and_not_set_again
 def test_a_margin_known_for_some_families_only_is_their_margin():
     plan = tables()["financial_plan"].assign(family=["F", "F", "G", "G"], gross_margin_eur=[400.0, 400.0, math.nan, math.nan])
     assert headline.figures(tables(financial_plan=plan)).margin == 0.4  # F's 800 of F's 2,000
+
+
+def test_the_service_the_plan_gives_is_a_card_beside_its_target():
+    promise = pd.DataFrame(
+        [
+            {"measure": "cycle_service_level", "expected": 0.86, "p10": 0.8, "p90": 0.91, "target": 0.95, "months": 3},
+            {"measure": "fill_rate", "expected": 0.97, "p10": 0.95, "p90": 0.98, "target": 0.95, "months": 3},
+        ]
+    )
+    f = headline.figures(tables(service_promise=promise))
+    card = headline.cards(f, {"wape": 0.2}, "2026-12")[-1]
+    assert card["label"] == "Service level the plan gives" and card["value"] == "86%" and card["tone"] == "bad"
+    assert card["note"] == "target 95%; P10–P90 80%–91% over the next 3 months · not measured in 2026-12"
+    assert headline.kpis(f)["expected_service_level"] == 0.86
+    assert headline.service_card(headline.figures(tables())) is None  # a cycle from before the promise: no card

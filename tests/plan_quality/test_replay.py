@@ -207,7 +207,9 @@ def test_bad_arguments_get_one_clear_line():
     with pytest.raises(backtest.BacktestError, match="unknown policy oracle"):
         replay(history, tables, truth_forecaster(history), policies=("suite", "oracle"))
     with pytest.raises(backtest.BacktestError, match="no product with sales history has a routing"):
-        replay(history, {**tables, "routings": tables["routings"].iloc[:0]}, truth_forecaster(history))
+        replay(history, {**tables, "routings": tables["routings"].assign(sku="Z")}, truth_forecaster(history))
+    with pytest.raises(backtest.BacktestError, match="the limit policy needs the true demand distribution"):
+        replay(history, tables, truth_forecaster(history), policies=("suite", "limit"))
 
 
 def test_the_verdict_names_what_costs_the_most():
@@ -260,6 +262,46 @@ def test_the_verdict_names_what_costs_the_most():
     assert "Most of the gap (€210) is holding stock" in text
     assert "fill rate +2.0 points, average inventory -20%, cost -25%" in text
     assert "below its own safety stock in 60% of product-months" in text
+    assert "Against naive, the suite loses nothing" in text
+
+
+def test_the_verdict_holds_the_promise_against_the_outcome_and_says_what_the_limit_policy_does_better():
+    rows = {
+        "suite": (0.95, 0.86, 300.0, 0.93),
+        "limit": (0.97, 0.94, 240.0, 0.95),
+        "perfect": (0.99, 0.97, 100.0, float("nan")),
+    }
+    summary = pd.DataFrame(
+        [
+            {
+                "policy": p,
+                "fill_rate": f,
+                "cycle_service_level": c,
+                "total_cost_eur": cost,
+                "promised_cycle_service_level": promised,
+                "cost_gap_to_perfect_pct": 100 * (cost / 100 - 1),
+                "holding_eur": cost / 2,
+                "waiting_eur": cost / 2,
+                "overtime_eur": 0.0,
+                "below_safety_share": 0.1,
+            }
+            for p, (f, c, cost, promised) in rows.items()
+        ]
+    )
+    text = " ".join(backtest.verdict(summary, 0.95))
+    assert "promised a 93% cycle service level for the months they made and delivered 86%: -7 points off its promise" in text
+    assert "Against the forecaster's limit, the suite loses 2.0 points of fill rate, 8.0 points of cycle service level, €60 of cost (+25%)." in text
+
+
+def test_the_limit_policy_plans_from_the_true_distribution_and_every_drawn_policy_makes_a_promise():
+    months = pd.date_range("2024-01-01", "2025-06-01", freq="MS")
+    history, tables = company({"A": np.full(len(months), 10), "B": np.full(len(months), 4)}, months)
+    _, _, s = replay(
+        history, tables, truth_forecaster(history), policies=("suite", "limit", "perfect"), truth=truth_forecaster(history)
+    )
+    assert s.loc["limit", "fill_rate"] == pytest.approx(1.0) and s.loc["suite", "fill_rate"] == pytest.approx(1.0)
+    assert s.loc["suite", "promised_cycle_service_level"] == pytest.approx(1.0)  # a sure forecast promises what it delivers
+    assert np.isnan(s.loc["perfect", "promised_cycle_service_level"])
 
 
 @pytest.fixture(scope="module")
