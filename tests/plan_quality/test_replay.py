@@ -290,7 +290,10 @@ def test_the_verdict_holds_the_promise_against_the_outcome_and_says_what_the_lim
     )
     text = " ".join(backtest.verdict(summary, 0.95))
     assert "promised a 93% cycle service level for the months they made and delivered 86%: -7 points off its promise" in text
-    assert "Against the forecaster's limit, the suite loses 2.0 points of fill rate, 8.0 points of cycle service level, €60 of cost (+25%)." in text
+    assert (
+        "Against the forecaster's limit, the suite loses 2.0 points of fill rate, 8.0 points of cycle service level, €60 of cost (+25%)."
+        in text
+    )
 
 
 def test_the_limit_policy_plans_from_the_true_distribution_and_every_drawn_policy_makes_a_promise():
