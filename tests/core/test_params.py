@@ -60,13 +60,13 @@ def test_default_profile_loads():
     assert params.sources["suppliers"].query.startswith("SELECT")
     assert params.demand.quantiles == (0.1, 0.5, 0.9)
     assert params.supply.service_level == pytest.approx(0.95)
-    assert params.source_path("sales_history") == params.data_folder / "sales_history.csv"
+    assert params.source_files("sales_history") == [params.data_folder / "sales_history.csv"]
 
 
 def test_copy_pointing_at_real_files_loads(tmp_path, raw, demo_folder):
     params = load_params(write(tmp_path, raw))
     assert params.data_folder == demo_folder.resolve()
-    assert params.source_path("open_orders") == demo_folder.resolve() / "erp.sqlite"
+    assert params.source_files("open_orders") == [demo_folder.resolve() / "erp.sqlite"]
 
 
 def test_relative_data_folder_is_relative_to_the_params_file(tmp_path, raw, demo_folder, monkeypatch):
@@ -238,7 +238,7 @@ def test_sql_url_with_environment_variable_is_accepted(tmp_path, raw):
     }
     params = load_params(write(tmp_path, raw))
     assert params.sources["open_orders"].url.endswith("/erp")
-    assert params.source_path("open_orders") is None
+    assert params.source_files("open_orders") == []
 
 
 def test_missing_source_file_when_not_demo(tmp_path, raw, demo_folder):
