@@ -387,6 +387,7 @@ def replay(
         if "perfect" in policies:
             views["perfect"] = perfect_view(actual, origin, replayed[-1], skus)
         demand_now = actual.loc[origin] if origin in actual.index else pd.Series(0.0, index=skus)
+        views = {p: views[p] for p in POLICIES if p in views}  # the report's order: suite, naive, limit, perfect
         for policy, (view, safety) in views.items():
             on_hand, backlog = state[policy]
             made, overtime_hours = _first_month(

@@ -337,7 +337,7 @@ def test_sop_backtest_writes_the_report_and_one_summary_row_per_policy(demo_back
         "total_cost_eur",
         "cost_gap_to_perfect_pct",
     ]
-    assert list(summary["policy"]) == ["suite", "naive", "perfect"]
+    assert list(summary["policy"]) == ["suite", "naive", "limit", "perfect"]  # the demo's true demand is known: the limit too
     assert summary["fill_rate"].between(0, 1).all() and (summary["avg_inventory_eur"] >= 0).all()
     months = pd.read_csv(folder / "backtest_months.csv", parse_dates=["month"])
     assert set(months["month"]) == {pd.Timestamp("2026-09-01"), pd.Timestamp("2026-10-01")}
