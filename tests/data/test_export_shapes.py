@@ -23,10 +23,11 @@ def monthly_from_init(folder):
     return data.monthly_sales(t["sales_history"], t["products"], params.cycle), loaded, params
 
 
+@pytest.mark.parametrize("seed", [7, 19, 31])  # another company each time: SKUs, codes, levels, families, returns
 @pytest.mark.parametrize("shape", SHAPES, ids=[s.name for s in SHAPES])
-def test_every_export_shape_reads_back_to_the_generators_units(shape, tmp_path):
-    truth = truth_for(shape, seed=7)
-    write_exports(shape, truth, tmp_path / "exports")
+def test_every_export_shape_reads_back_to_the_generators_units(shape, seed, tmp_path):
+    truth = truth_for(shape, seed=seed)
+    write_exports(shape, truth, tmp_path / "exports", seed=seed)
     monthly, loaded, params = monthly_from_init(tmp_path / "exports")
     got = monthly.groupby(["sku", "month"], as_index=False)["units"].sum()
     want = expected_monthly(shape, truth)
