@@ -43,7 +43,7 @@ STATUS_COLOUR = {
 CSS = """
 <style>
 .sop-cards{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0 16px}
-.sop-card{border:1px solid #ddd;border-radius:8px;padding:10px 14px;min-width:150px;flex:1;background:#fafafa}
+.sop-card{border:1px solid #ddd;border-radius:8px;padding:10px 14px;min-width:128px;flex:1;background:#fafafa}
 .sop-card .v{font-size:26px;font-weight:600;color:#1f4e79}
 .sop-card .l{font-size:13px;color:#444}
 .sop-card .n{font-size:12px;color:#666;margin-top:4px}

@@ -128,7 +128,7 @@ def service_card(f: Figures) -> dict[str, str] | None:
     return {
         "label": "Service level the plan gives",
         "value": f"{expected:.0%}",
-        "note": f"target {target:.0%}; P10–P90 {p10:.0%}–{p90:.0%} over the next {months} months",
+        "note": f"target {target:.0%}; P10–P90 {100 * p10:.0f}–{p90:.0%}, next {months} months",
         "tone": tone,
     }
 

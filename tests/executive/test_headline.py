@@ -205,6 +205,6 @@ def test_the_service_the_plan_gives_is_a_card_beside_its_target():
     f = headline.figures(tables(service_promise=promise))
     card = headline.cards(f, {"wape": 0.2}, "2026-12")[-1]
     assert card["label"] == "Service level the plan gives" and card["value"] == "86%" and card["tone"] == "bad"
-    assert card["note"] == "target 95%; P10–P90 80%–91% over the next 3 months · not measured in 2026-12"
+    assert card["note"] == "target 95%; P10–P90 80–91%, next 3 months · not measured in 2026-12"
     assert headline.kpis(f)["expected_service_level"] == 0.86
     assert headline.service_card(headline.figures(tables())) is None  # a cycle from before the promise: no card
