@@ -312,7 +312,7 @@ def promise_cards(promise: pd.DataFrame) -> list[dict]:
             {
                 "label": f"Expected {MEASURE_WORDS[r.measure]}, next {r.months} months",
                 "value": f"{r.expected:.0%}",
-                "note": f"P10–P90 {r.p10:.0%}–{r.p90:.0%}; target {r.target:.0%}",
+                "note": f"P10–P90 {100 * r.p10:.0f}–{r.p90:.0%}; target {r.target:.0%}",
                 "tone": "good" if reached else ("warn" if r.expected >= r.target - 0.05 else "bad"),
             }
         )
@@ -325,7 +325,7 @@ def promise_sentence(promise: pd.DataFrame, by_sku: pd.DataFrame, target: float)
     fill = promise.set_index("measure").loc["fill_rate"]
     head = (
         f"Held fixed against every demand draw, the plan leaves nobody waiting at month end in {csl['expected']:.0%} "
-        f"of product-months over the next {int(csl['months'])} months (P10–P90 {csl['p10']:.0%}–{csl['p90']:.0%}) "
+        f"of product-months over the next {int(csl['months'])} months (P10–P90 {100 * csl['p10']:.0f}–{csl['p90']:.0%}) "
         f"and serves {fill['expected']:.0%} of demand in its month, against a {target:.0%} target."
     )
     short = by_sku[by_sku["cycle_service_level"] < target]

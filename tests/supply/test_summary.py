@@ -251,3 +251,28 @@ def test_only_skus_with_a_price_and_a_cost_are_costed_and_the_others_are_named()
         text
         == "The inventory policy's costs are not computed: the product master has no list price or unit cost for any of the 2 SKUs."
     )
+
+
+def test_the_promise_is_said_beside_its_target_with_the_products_that_fall_short():
+    import numpy as np
+    import xarray as xr
+
+    from sop_lib.supply import promise
+
+    months = pd.date_range("2026-11-01", periods=3, freq="MS")
+    draws = xr.DataArray(
+        np.random.default_rng(3).poisson(10, (100, 2, 3)).astype(float),
+        dims=("sample", "sku", "ds"),
+        coords={"sku": ["A", "B"], "ds": months},
+    )
+    plan = pd.DataFrame([{"sku": s, "month": m, "production": q} for s, q in (("A", 16), ("B", 8)) for m in months])
+    lived = promise.live_through(draws, plan, pd.Series(0.0, ["A", "B"]), pd.Series(0.0, ["A", "B"]))
+    expected, by_sku = promise.expected_service(lived, 0.95), promise.service_by_sku(lived)
+    text = summary.promise_sentence(expected, by_sku, 0.95)
+    assert text.startswith("Held fixed against every demand draw, the plan leaves nobody waiting at month end in ")
+    assert "against a 95% target. 1 product of 2 falls short: B (" in text
+    cards = summary.promise_cards(expected)
+    assert [c["label"] for c in cards] == ["Expected cycle service level, next 3 months", "Expected fill rate, next 3 months"]
+    assert cards[0]["tone"] == "bad" and cards[0]["note"].endswith("; target 95%")
+    table = summary.promise_table(by_sku, pd.DataFrame({"sku": ["A", "B"], "name": ["Alpha", "Beta"]}), 0.95)
+    assert list(table["name"]) == ["Beta"] and table["most at risk in"].iloc[0] in ("Nov 2026", "Dec 2026", "Jan 2027")
