@@ -334,7 +334,8 @@ def promise_sentence(promise: pd.DataFrame, by_sku: pd.DataFrame, target: float)
     worst = short.head(3)
     named = ", ".join(f"{r.sku} ({r.cycle_service_level:.0%}, most at risk in {r.worst_month:%b %Y})" for r in worst.itertuples())
     return (
-        head + f" {rp.plural(len(short), 'product')} of {len(by_sku)} fall short: {named}. Where a line binds in those months, "
+        head
+        + f" {rp.plural(len(short), 'product')} of {len(by_sku)} {'falls' if len(short) == 1 else 'fall'} short: {named}. Where a line binds in those months, "
         "the capacity section above says what an hour more would be worth."
     )
 
