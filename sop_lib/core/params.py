@@ -483,7 +483,11 @@ class View(_Strict):
 class SupplyParams(_Strict):
     service_level: float = Field(0.95, gt=0.5, lt=1.0, description="target cycle service level")
     overtime_pct: float = Field(0.10, ge=0, le=0.5, description="extra line hours available as overtime")
-    scenario: Literal["p10", "p50", "p90"] = Field("p50", description="demand view the plan is built for")
+    scenario: str = Field(
+        "p50",
+        pattern=r"^p([1-9]|[1-9][0-9])$",
+        description="demand view the plan is built for: a quantile of the demand draws per month, p10 to p99",
+    )
     review_period_months: float = Field(1.0, gt=0, le=12, description="how often the plan is re-made")
     stockout_cost_pct_of_price: float = Field(0.30, ge=0, le=5, description="cost of a lost sale, share of price")
     lateness_cost_pct_of_price_per_month: float = Field(0.08, ge=0, le=5, description="goodwill per unit-month waiting")

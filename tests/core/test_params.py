@@ -385,3 +385,12 @@ def test_values_scale_and_constants_must_name_columns_of_the_source(tmp_path, ra
     raw["sources"]["pipeline"]["scale"] = {"probabilty": 0.01}
     msg = load_error(write(tmp_path, raw))
     assert "sources.pipeline.scale.probabilty: 'probabilty' is not a column of pipeline" in msg
+
+
+def test_the_plans_demand_view_is_any_quantile_of_the_draws(tmp_path):
+    from sop_lib.core.params import SupplyParams
+
+    assert SupplyParams(scenario="p75").scenario == "p75"
+    for bad in ("p0", "p100", "mean", "75"):
+        with pytest.raises(ValueError):
+            SupplyParams(scenario=bad)
