@@ -89,6 +89,11 @@ def memory_needed(path: Path) -> int:
     return path.stat().st_size * factor
 
 
+def unreadable(name: str, spec: SourceSpec, why: str, expected: str) -> DataError:
+    """The one blocking problem of a source that cannot be read as declared."""
+    return DataError([_problem(name, spec, "unreadable", "", "", why, expected)])
+
+
 def _read_file(name: str, spec: SourceSpec, path: Path, folder: Path) -> list[tuple[str, pd.DataFrame]]:
     """One CSV, Parquet file or the workbook's sheets the spec names, as (label, table) with
     the header at ``header_row``; the label names the file (and sheet) in findings."""
@@ -103,18 +108,11 @@ def _read_file(name: str, spec: SourceSpec, path: Path, folder: Path) -> list[tu
     with pd.ExcelFile(path, engine="openpyxl") as book:  # opened once: sheet names and data
         sheets = matching_sheets(spec.sheets, book.sheet_names)
         if not sheets:
-            raise DataError(
-                [
-                    _problem(
-                        name,
-                        spec,
-                        "unreadable",
-                        "",
-                        "",
-                        f"no sheet {' or '.join(map(repr, spec.sheets))} in {path.name} (sheets: {', '.join(book.sheet_names)})",
-                        f"a sheet named {' or '.join(map(repr, spec.sheets))}",
-                    )
-                ]
+            raise unreadable(
+                name,
+                spec,
+                f"no sheet {' or '.join(map(repr, spec.sheets))} in {path.name} (sheets: {', '.join(book.sheet_names)})",
+                f"a sheet named {' or '.join(map(repr, spec.sheets))}",
             )
         named = len(spec.sheets) > 1 or any(ch in spec.sheets[0] for ch in "*?[")
         return [(f"{label}, sheet {sheet}" if named else label, book.parse(sheet, header=skip)) for sheet in sheets]
@@ -144,20 +142,13 @@ def _read_files(name: str, spec: SourceSpec, files: list[Path], folder: Path) ->
     for label, frame in zip(labels[1:], frames[1:]):
         if fixed(frame) != first:
             extra, lacking = sorted(fixed(frame) - first), sorted(first - fixed(frame))
-            raise DataError(
-                [
-                    _problem(
-                        name,
-                        spec,
-                        "unreadable",
-                        "",
-                        "",
-                        f"{label} has other columns than {labels[0]}"
-                        + (f" (more: {', '.join(extra)})" if extra else "")
-                        + (f" (lacks: {', '.join(lacking)})" if lacking else ""),
-                        "every file of the source with the same header (export each one the same way)",
-                    )
-                ]
+            raise unreadable(
+                name,
+                spec,
+                f"{label} has other columns than {labels[0]}"
+                + (f" (more: {', '.join(extra)})" if extra else "")
+                + (f" (lacks: {', '.join(lacking)})" if lacking else ""),
+                "every file of the source with the same header (export each one the same way)",
             )
     for frame in frames:
         frame.columns = _headers(frame)
@@ -247,7 +238,7 @@ def read_export(name: str, spec: SourceSpec, folder: Path) -> tuple[pd.DataFrame
     knows where each row came from (for the line numbers in findings)."""
 
     def fail(why: str, expected: str) -> DataError:
-        return DataError([_problem(name, spec, "unreadable", "", "", why, expected)])
+        return unreadable(name, spec, why, expected)
 
     files = source_files(spec, folder)
     if spec.paths and not files:
