@@ -730,7 +730,7 @@ def _run_backtest(
     log = _tee(log, runlog)
     out_nb = staging / BACKTEST_NOTEBOOK
     n = months or params.backtest.months
-    log(f"[backtest] replaying {n} months before {params.cycle} for three policies: running {BACKTEST_NOTEBOOK}")
+    log(f"[backtest] replaying {n} months before {params.cycle} for each policy: running {BACKTEST_NOTEBOOK}")
     started = time.perf_counter()
     title = f"{params.cycle} · Plan quality: the last {n} months replayed"
     try:
