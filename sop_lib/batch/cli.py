@@ -75,7 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     dec.add_argument("--status", choices=["open", "done", "dropped"], default=None)
     dec.add_argument("--rests-on", dest="rests_on", help="the scenario or number it rests on")
     dec.add_argument("--adopts", help="a step-4 scenario of this cycle whose changes enter the plan from next cycle")
-    bt = sub.add_parser("backtest", help="replay the last months: the suite's plans against naive, the forecaster's limit (demo) and perfect foresight")
+    bt = sub.add_parser(
+        "backtest",
+        help="replay the last months: the suite's plans against naive, the forecaster's limit (demo) and perfect foresight",
+    )
     bt.add_argument("--params", default=DEFAULT_PARAMS, help=f"params YAML (default {DEFAULT_PARAMS})")
     bt.add_argument("--cycle", type=_month, help="replay the months before this cycle (default: the params file's)")
     bt.add_argument("--months", type=int, help="months to replay (default: the params file's backtest.months, 12)")
