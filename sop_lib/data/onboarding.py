@@ -751,7 +751,8 @@ def code_rule(chosen: dict[str, Table]) -> tuple[dict[str, bool], str, list[str]
     that match under none."""
     known_raw = _codes(chosen["products"], "products")
     sold_raw = _codes(chosen["sales_history"], "sales_history")
-    sold_raw = sold_raw[sold_raw.astype(str).str.strip() != ""]
+    text = sold_raw.astype(str).str.strip()
+    sold_raw = sold_raw[(text != "") & ~text.map(_norm).isin(TOTAL_WORDS)]  # a total row is no product
     if known_raw.empty or sold_raw.empty:
         return {}, "", []
     best: tuple[int, dict[str, bool]] | None = None
