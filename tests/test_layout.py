@@ -126,6 +126,13 @@ def test_notebook_code_cells_are_short_calls_into_the_library(nb):
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_cell_has_a_unique_id(nb):
+    """nbformat 4.5 wants one (a cell without warns on every run and will become an error)."""
+    ids = [c.get("id") for c in _cells(nb)]
+    assert None not in ids and len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_opens_with_its_question_what_it_reads_and_writes(nb):
     cells = _cells(nb)
     first = "".join(cells[0]["source"])
