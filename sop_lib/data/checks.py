@@ -171,6 +171,16 @@ def check_date_order(name: str, spec: SourceSpec, df: pd.DataFrame) -> list[Prob
 # --- across sources -------------------------------------------------------------------
 
 
+def _rows_with_values(
+    src: str, spec: SourceSpec, check: str, col: str, df: pd.DataFrame, bad: pd.Series, expected: str
+) -> Problem:
+    """One finding for the rows ``bad`` marks: their lines, and the distinct values found in ``col``."""
+    values = sorted(set(df.loc[bad, col].astype(str)))
+    return _problem(
+        src, spec, check, col, row_label(spec, list(df.index[bad])), ", ".join(repr(v) for v in values[:MAX_ROWS_SHOWN]), expected
+    )
+
+
 def check_references(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec]) -> list[Problem]:
     """Cross-source integrity: every SKU, line and supplier referred to must exist."""
     problems = []
@@ -181,17 +191,9 @@ def check_references(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpe
         values = tables[src][col].astype(str)
         bad = ~values.isin(known)
         if bad.any():
-            idx = list(tables[src].index[bad])
-            unknown = sorted(set(values[bad]))
             problems.append(
-                _problem(
-                    src,
-                    specs[src],
-                    "unknown_reference",
-                    col,
-                    row_label(specs[src], idx),
-                    ", ".join(repr(v) for v in unknown[:MAX_ROWS_SHOWN]),
-                    f"values listed in {ref}.{ref_col}",
+                _rows_with_values(
+                    src, specs[src], "unknown_reference", col, tables[src], bad, f"values listed in {ref}.{ref_col}"
                 )
             )
     return problems
@@ -231,17 +233,8 @@ def check_discontinued(tables: dict[str, pd.DataFrame], specs: dict[str, SourceS
         if src == "marketing_calendar" and "end_date" in df and pd.api.types.is_datetime64_any_dtype(df["end_date"]):
             bad &= df["end_date"] >= pd.Timestamp(f"{cycle}-01")  # past campaigns are history, not a plan
         if bad.any():
-            problems.append(
-                _problem(
-                    src,
-                    specs[src],
-                    "discontinued_reference",
-                    col,
-                    row_label(specs[src], list(df.index[bad])),
-                    ", ".join(repr(v) for v in sorted(set(df.loc[bad, col].astype(str)))[:MAX_ROWS_SHOWN]),
-                    "only SKUs that are active or planned in products.status",
-                )
-            )
+            expected = "only SKUs that are active or planned in products.status"
+            problems.append(_rows_with_values(src, specs[src], "discontinued_reference", col, df, bad, expected))
     return problems
 
 
@@ -257,17 +250,8 @@ def check_regions(tables: dict[str, pd.DataFrame], specs: dict[str, SourceSpec],
             continue
         bad = ~df[col].astype(str).isin(allowed)
         if bad.any():
-            problems.append(
-                _problem(
-                    src,
-                    specs[src],
-                    "unknown_region",
-                    col,
-                    row_label(specs[src], list(df.index[bad])),
-                    ", ".join(repr(v) for v in sorted(set(df.loc[bad, col].astype(str)))[:MAX_ROWS_SHOWN]),
-                    f"one of {', '.join(regions)} (or add the spelling to data.region_aliases)",
-                )
-            )
+            expected = f"one of {', '.join(regions)} (or add the spelling to data.region_aliases)"
+            problems.append(_rows_with_values(src, specs[src], "unknown_region", col, df, bad, expected))
     return problems
 
 
