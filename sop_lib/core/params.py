@@ -485,9 +485,8 @@ class SupplyParams(_Strict):
     overtime_pct: float = Field(0.10, ge=0, le=0.5, description="extra line hours available as overtime")
     scenario: str = Field(
         "p50",
-        pattern=r"^(p([1-9]|[1-9][0-9])|target)$",
-        description="demand view the plan is built for: a quantile of the demand draws per month (p1 to p99), or "
-        "'target': the lowest quantile whose plan is expected to reach service_level (supply.promise.view_for_target)",
+        pattern=r"^p([1-9]|[1-9][0-9])$",
+        description="demand view the plan is built for: a quantile of the demand draws per month, p10 to p99",
     )
     review_period_months: float = Field(1.0, gt=0, le=12, description="how often the plan is re-made")
     stockout_cost_pct_of_price: float = Field(0.30, ge=0, le=5, description="cost of a lost sale, share of price")

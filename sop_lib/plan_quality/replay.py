@@ -190,22 +190,6 @@ def _first_month(plan, origin: pd.Timestamp, skus: list[str]) -> tuple[pd.Series
     return p.clip(lower=0.0), ot
 
 
-def _plan_for_target(draws, months, safety, on_hand, backlog, tables, costs, unit_cost, price):
-    """The re-plan for the target service level: the lowest demand view whose plan its own draws expect to reach it."""
-    from sop_lib.supply import scenario_demand
-    from sop_lib.supply.promise import view_for_target
-
-    plans = {}
-
-    def plan_for(view: str) -> pd.DataFrame:
-        units = scenario_demand(draws, view)
-        plans[view] = plan_month(units[units["month"].isin(months)], safety, on_hand, backlog, tables, costs, unit_cost, price)
-        return plans[view].plan
-
-    view, _ = view_for_target(draws.sel(ds=months), plan_for, on_hand, backlog, costs.service_level)
-    return plans[view]
-
-
 def plan_month(
     view: pd.DataFrame,
     safety: pd.Series,
@@ -265,7 +249,7 @@ def suite_view(
     from sop_lib.supply.inventory import safety_stock
 
     ss = safety_stock(draws, tables["suppliers"], tables["bom"], costs.service_level, costs.review_months)
-    view = scenario_demand(draws, "p50" if costs.scenario == "target" else costs.scenario)  # target: searched per re-plan
+    view = scenario_demand(draws, costs.scenario)
     return view[view["month"].isin(months)], ss.set_index("sku")["safety_stock"].reindex(skus).fillna(0.0)
 
 
@@ -406,11 +390,9 @@ def replay(
         views = {p: views[p] for p in POLICIES if p in views}  # the report's order: suite, naive, limit, perfect
         for policy, (view, safety) in views.items():
             on_hand, backlog = state[policy]
-            if policy in drawn and costs.scenario == "target":
-                plan = _plan_for_target(drawn[policy], months, safety, on_hand, backlog, tables, costs, unit_cost, price)
-            else:
-                plan = plan_month(view, safety, on_hand, backlog, tables, costs, unit_cost, price)
-            made, overtime_hours = _first_month(plan, origin, skus)
+            made, overtime_hours = _first_month(
+                plan_month(view, safety, on_hand, backlog, tables, costs, unit_cost, price), origin, skus
+            )
             after = serve_month(on_hand, backlog, made, demand_now)
             promise = promised(drawn[policy], origin, on_hand, backlog, made) if policy in drawn else {}
             state[policy] = (after["on_hand"], after["backlog"])

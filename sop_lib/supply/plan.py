@@ -27,7 +27,6 @@ from sop_lib.supply.production import (  # noqa: F401
     capacity_check,
     plan_production,
 )
-from sop_lib.supply.promise import view_for_target
 from sop_lib.supply.purchasing import purchase_orders, supplier_risk  # noqa: F401
 
 PRICE, COST = "list_price_eur", "unit_cost_eur"  # the product master's two value columns (both may be empty)
@@ -327,44 +326,30 @@ def build_plan(
     )
     ss = safety_stock(draws, tables["suppliers"], tables["bom"], service_level, review_months, fill_rate=fill_rate)
     people = labour_inputs(tables["headcount"]) if labour and "workers_per_shift" in tables["production_lines"] else {}
-    plans: dict[str, PlanResult] = {}
-
-    def plan_for(view: str) -> pd.DataFrame:
-        plans[view] = _plan(view)
-        return plans[view].plan
-
-    def _plan(view: str) -> PlanResult:
-        return plan_production(
-            scenario_demand(draws, view),
-            on_hand=facts["on_hand"],
-            backlog=facts["backlog"],
-            safety=ss.set_index("sku")["safety_stock"],
-            routings=tables["routings"],
-            lines=tables["production_lines"],
-            bom=tables["bom"],
-            suppliers=tables["suppliers"],
-            unit_cost=values.unit_cost,
-            price=values.price,
-            holding_pct_year=holding_pct_year,
-            overtime_pct=overtime_pct,
-            overtime_cost=overtime_cost,
-            lateness_pct=lateness_pct,
-            stockout_pct=stockout_pct,
-            storage_limit=storage_limit,
-            min_line_hours_pct=min_line_hours_pct,
-            worker_cost_eur_per_month=worker_cost_eur_per_month,
-            line_hours=line_hours,
-            outages=outages,
-            priority=priority_weights(priority, tables),
-            hiring_frozen=hiring_frozen if people else None,
-            **people,
-        )
-
-    if scenario == "target":  # the lowest view whose plan its own draws expect to reach the service level
-        chosen, _ = view_for_target(draws, plan_for, facts["on_hand"], facts["backlog"], service_level)
-        result = plans[chosen]
-        result.view = chosen
-    else:
-        result = _plan(scenario)
+    result = plan_production(
+        scenario_demand(draws, scenario),
+        on_hand=facts["on_hand"],
+        backlog=facts["backlog"],
+        safety=ss.set_index("sku")["safety_stock"],
+        routings=tables["routings"],
+        lines=tables["production_lines"],
+        bom=tables["bom"],
+        suppliers=tables["suppliers"],
+        unit_cost=values.unit_cost,
+        price=values.price,
+        holding_pct_year=holding_pct_year,
+        overtime_pct=overtime_pct,
+        overtime_cost=overtime_cost,
+        lateness_pct=lateness_pct,
+        stockout_pct=stockout_pct,
+        storage_limit=storage_limit,
+        min_line_hours_pct=min_line_hours_pct,
+        worker_cost_eur_per_month=worker_cost_eur_per_month,
+        line_hours=line_hours,
+        outages=outages,
+        priority=priority_weights(priority, tables),
+        hiring_frozen=hiring_frozen if people else None,
+        **people,
+    )
     result.valuation = values.sentence()
     return result, ss

@@ -88,7 +88,6 @@ class PlanResult:
     )  # month, worker_hours, available_hours, workers_needed, new_workers, shadow_price_eur_per_hour
     costs: dict = field(default_factory=dict)  # euros per objective term
     valuation: str | None = None  # the stand-ins for prices or costs the master lacks, in a sentence (`supply.planning_values`)
-    view: str | None = None  # the demand view chosen for the target service level (`supply.scenario: target`)
 
 
 @dataclass

@@ -14,8 +14,6 @@ Each draw gives one value of each; their mean is the promise, their P10–P90 it
 
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -109,20 +107,3 @@ def service_by_sku(lived: dict[str, np.ndarray]) -> pd.DataFrame:
             "units_short_then": end.mean(axis=0)[np.arange(len(worst)), worst],
         }
     ).sort_values("cycle_service_level", kind="stable")
-
-
-TARGET_VIEWS = (30, 40, 50, 60, 70, 80, 90)  # the demand quantiles a plan for its target is searched over
-
-
-def view_for_target(
-    draws: xr.DataArray, plan_for: Callable[[str], pd.DataFrame], on_hand: pd.Series, backlog: pd.Series, target: float
-) -> tuple[str, pd.DataFrame]:
-    """The lowest demand view (a quantile of the draws) whose plan is expected to reach the target
-    cycle service level over the next `PROMISE_MONTHS`, and that plan; the highest view where none does.
-    ``plan_for(view)`` makes the plan (sku, month, production, ...) for one view."""
-    for q in TARGET_VIEWS:
-        view = f"p{q}"
-        plan = plan_for(view)
-        if service_per_draw(live_through(draws, plan, on_hand, backlog))["cycle_service_level"].mean() >= target:
-            return view, plan
-    return view, plan

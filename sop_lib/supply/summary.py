@@ -55,13 +55,8 @@ def plan_sentence(plan: PlanResult, scenario: str, service_level: float) -> str:
     """What was planned, for which demand view, and what the planning cost is made of (and, for a
     thin product master, which stand-ins for prices or costs the plan weighs: `supply.planning_values`)."""
     p, c = plan.plan, plan.costs
-    view = (
-        f"{plan.view.upper()} demand view (the lowest whose plan is expected to reach the target)"
-        if plan.view
-        else f"{scenario.upper()} demand view"
-    )
     return (
-        f"Plan built for the {view} at a {service_level:.0%} cycle service level: "
+        f"Plan built for the {scenario.upper()} demand view at a {service_level:.0%} cycle service level: "
         f"{p['production'].sum():,.0f} units over {p['month'].nunique()} months for "
         f"{rp.fmt_eur(plan.cost_eur)} of planning cost: customers waiting {rp.fmt_eur(c['waiting_eur'])}, "
         f"new workers {rp.fmt_eur(c['new_workers_eur'])}, stock under safety level {rp.fmt_eur(c['below_safety_eur'])}, "

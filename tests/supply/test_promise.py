@@ -53,23 +53,3 @@ def test_the_spread_over_draws_and_the_products_that_fall_short():
     by_sku = promise.service_by_sku(lived).set_index("sku")
     assert by_sku.loc["A", "cycle_service_level"] > 0.9 > by_sku.loc["B", "cycle_service_level"]
     assert list(promise.service_by_sku(lived)["sku"]) == ["B", "A"]  # furthest below first
-
-
-def test_the_plan_for_a_target_takes_the_lowest_view_that_reaches_it_and_the_highest_where_none_does():
-    rng = np.random.default_rng(5)
-    draws = _draws(rng.poisson(20, (300, 2, 3)).astype(float))
-    tried = []
-
-    def plan_for(view: str) -> pd.DataFrame:
-        tried.append(view)
-        per_month = float(np.quantile(draws.values, int(view[1:]) / 100))
-        return _plan({"A": [per_month] * 3, "B": [per_month] * 3})
-
-    nothing = pd.Series(0.0, ["A", "B"])
-    view, _ = promise.view_for_target(draws, plan_for, nothing, nothing, 0.5)
-    assert view == tried[-1] and int(view[1:]) < 90  # stops at the first view that reaches it
-    lower = promise.service_per_draw(promise.live_through(draws, plan_for(f"p{int(view[1:]) - 10}"), nothing, nothing))
-    assert lower["cycle_service_level"].mean() < 0.5 or view == "p30"
-    tried.clear()
-    view, _ = promise.view_for_target(draws, plan_for, nothing, nothing, 0.999)
-    assert view == "p90" and tried == [f"p{q}" for q in promise.TARGET_VIEWS]
