@@ -12,6 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from sop_lib.core import reporting as rp
+from sop_lib.core.master import PRICE, left_out_sentence
 from sop_lib.core.params import DemandParams, Shock
 from sop_lib.demand.design import quantile_column
 from sop_lib.demand.diagnostics import describe_fit, fit_diagnostics, parameter_summary
@@ -20,7 +21,6 @@ from sop_lib.demand.drivers import region_of, sku_of
 from sop_lib.demand.launches import launch_month_probabilities
 from sop_lib.demand.partitioned import describe_partitions
 
-PRICE = "list_price_eur"  # the product master's list price (may be empty: a thin product master)
 PIPELINE_CHECK_MONTHS = 3  # the near months in which the CRM pipeline is set against the forecast
 FAMILY_HISTORY_MONTHS = 24  # history shown before the forecast in the family chart
 ANALOG_HISTORY_MONTHS = 18  # the analog's history shown before its forecast in the launch chart
@@ -283,21 +283,9 @@ def horizon_totals_table(
     return rp.with_names(totals, products)
 
 
-def revenue_left_out(products: pd.DataFrame, meta: pd.DataFrame, shown: int = 5) -> str | None:
+def revenue_left_out(products: pd.DataFrame, meta: pd.DataFrame) -> str | None:
     """What the horizon totals' revenue leaves out for want of list prices (None: every SKU has one)."""
-    skus = sorted(set(map(str, meta["sku"])))
-    price = products.drop_duplicates("sku").set_index("sku")[PRICE] if PRICE in products else pd.Series(dtype=float)
-    price.index = price.index.astype(str)
-    missing = [s for s in skus if pd.isna(price.get(s, np.nan))]
-    if not missing:
-        return None
-    if len(missing) == len(skus):
-        return f"Revenue per series is not computed: the product master has no list price for any of the {len(skus):,} SKUs."
-    named = ", ".join(missing[:shown]) + (f" and {len(missing) - shown} more" if len(missing) > shown else "")
-    return (
-        f"Revenue per series is computed for {len(skus) - len(missing):,} of {len(skus):,} SKUs only: the product "
-        f"master has no list price for {named}."
-    )
+    return left_out_sentence("Revenue per series", products, PRICE, meta["sku"], plural=False)
 
 
 def totals_formats(quantiles: tuple[float, ...]) -> dict:

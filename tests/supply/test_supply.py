@@ -11,22 +11,17 @@ import xarray as xr
 
 from sop_lib.core.params import FinanceParams, SupplyParams
 from sop_lib.supply import (
-    COST,
-    PRICE,
     PlanResult,
     backlog_burndown,
     build_plan,
     check_staffing,
     launch_effect_on_backlog,
-    left_out_sentence,
-    left_out_text,
     plan_kwargs,
     planning_values,
     priority_weights,
     scenario_demand,
     sku_draws,
     standin_value,
-    unvalued,
 )
 
 JAN, FEB, MAR = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01"), pd.Timestamp("2027-03-01")
@@ -229,22 +224,6 @@ def thin(**values) -> dict[str, pd.DataFrame]:
     t = tiny_tables()
     t["products"] = t["products"].assign(**values)
     return t
-
-
-def test_left_out_sentence_names_what_is_missing_for_all_some_or_no_skus():
-    products = pd.DataFrame({"sku": ["A", "B", "C"], "list_price_eur": [np.nan, 5.0, np.nan]})
-    assert unvalued(products, PRICE) == (["A", "C"], 3)
-    assert unvalued(products, PRICE, skus=["B"]) == ([], 1)
-    assert unvalued(products.drop(columns="list_price_eur"), (PRICE, COST)) == (["A", "B", "C"], 3)
-    assert left_out_sentence("Revenue and margin", products, PRICE) == (
-        "Revenue and margin are computed for 1 of 3 SKUs only: the product master has no list price for A, C."
-    )
-    assert left_out_sentence("Revenue", products, PRICE, skus=["A", "C"], plural=False) == (
-        "Revenue is not computed: the product master has no list price for any of the 2 SKUs."
-    )
-    assert left_out_sentence("Revenue", products, PRICE, skus=["B"]) is None
-    many = [f"S{i}" for i in range(8)]
-    assert left_out_text("Costs", many, 10, "unit cost").endswith("no unit cost for S0, S1, S2, S3, S4 and 3 more.")
 
 
 def test_planning_values_are_the_masters_own_when_it_has_every_price_and_cost():
