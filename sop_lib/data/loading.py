@@ -99,8 +99,9 @@ def load_sources(params: RunParams) -> LoadedData:
             continue
         spec = specs[name]
         df = parse_numbers(name, spec, normalise_codes(name, df, params.data.codes))
-        left_out[name] = df[excluded_rows(spec, df)]
-        df = translate_values(spec, df[~excluded_rows(spec, df)])
+        out = excluded_rows(spec.exclude, df)
+        left_out[name] = df[out]
+        df = translate_values(spec, df[~out])
         df, date_problems = parse_dates(name, spec, df, cycle_start)
         problems += date_problems
         if name in CONTRACTS:

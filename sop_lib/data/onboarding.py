@@ -24,7 +24,7 @@ import yaml
 from sop_lib.core.contracts import CONTRACTS
 from sop_lib.core.params import CodeRule, SourceSpec, load_params
 from sop_lib.data import DataError, code_text, load_sources, parse_dates, point_decimals, read_source
-from sop_lib.data.reading import to_dates
+from sop_lib.data.reading import excluded_rows, leading_minus, to_dates
 from sop_lib.data.shapes import detect_month_format, header_position, joined_month, melt_months, month_columns
 
 SAMPLE_ROWS = 2000
@@ -653,13 +653,7 @@ def propose_source(source: str, table: Table, regions: set[str] | None) -> Propo
         if totals:
             spec["exclude"] = totals
             comments["exclude"] = "total rows, which would count their units twice"
-            drop = pd.Series(False, index=frame.index)
-            for col, vals in totals.items():
-                text = frame[col].astype("string").str.strip()
-                drop |= text.isin([v for v in vals if v]).fillna(False).astype(bool)
-                if "" in vals:
-                    drop |= text.isna() | (text == "")
-            frame = frame[~drop]
+            frame = frame[~excluded_rows(totals, frame)]
         _propose_grain(table, frame, spec, comments)
     return Proposal(spec, comments, unmapped)
 
@@ -670,9 +664,7 @@ def _propose_grain(table: Table, frame: pd.DataFrame, spec: dict, comments: dict
     if not {"month", "sku", "units"} <= set(frame.columns):
         return
     days = to_dates(frame["month"], spec.get("date_format"))
-    raw_units = frame["units"].astype(str).str.strip()
-    raw_units = raw_units.where(~raw_units.str.fullmatch(r"[\d.,' ]+-"), "-" + raw_units.str.rstrip("-"))  # SAP's '5-'
-    units = _numbers(raw_units, table.read.get("decimal", "."))
+    units = _numbers(leading_minus(frame["units"].astype(str)), table.read.get("decimal", "."))
     keys = pd.DataFrame({"m": days.dt.to_period("M"), "sku": frame["sku"].astype(str).str.strip().str.upper()})
     if "region" in frame:
         keys["region"] = frame["region"].astype(str)

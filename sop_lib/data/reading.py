@@ -215,10 +215,10 @@ def _join_month(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame:
     return df.drop(columns=[year, month]).assign(month=joined_month(df[year], df[month]))
 
 
-def excluded_rows(spec: SourceSpec, df: pd.DataFrame) -> pd.Series:
-    """Rows the source's ``exclude`` leaves out (a total row, a cancelled line): True where excluded."""
+def excluded_rows(exclude: dict[str, list[str]], df: pd.DataFrame) -> pd.Series:
+    """Rows a source's ``exclude`` leaves out (a total row, a cancelled line): True where excluded."""
     out = pd.Series(False, index=df.index)
-    for column, values in spec.exclude.items():
+    for column, values in exclude.items():
         if column not in df.columns:
             continue
         text = df[column].astype("string").str.strip()
@@ -337,6 +337,13 @@ def point_decimals(text: pd.Series) -> pd.Series:
     return text.str.strip().str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
 
 
+def leading_minus(values: pd.Series) -> pd.Series:
+    """A trailing minus ('5-', as SAP writes a return) as a leading one ('-5'); other cells as they are."""
+    text = values.astype("string").str.strip()
+    trailing = text.str.fullmatch(r"[\d.,' ]+-").fillna(False).astype(bool)
+    return values.where(~trailing, "-" + text.str.rstrip("-")) if trailing.any() else values
+
+
 def parse_numbers(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame:
     """Numbers written with a decimal comma ('1.234,5') or a thousands separator ('1,234')
     become '1234.5' and '1234' before the contract coerces them; other text is left for
@@ -347,9 +354,7 @@ def parse_numbers(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame
     for col, column in CONTRACTS[name].columns.items():
         # text columns: object in pandas 2, the "str" dtype in pandas 3
         if col in df.columns and str(column.dtype) == "float64" and not pd.api.types.is_numeric_dtype(df[col]):
-            trailing = df[col].astype("string").str.strip().str.fullmatch(r"[\d.,' ]+-").fillna(False).astype(bool)
-            if trailing.any():
-                df[col] = df[col].where(~trailing, "-" + df[col].astype("string").str.strip().str.rstrip("-"))
+            df[col] = leading_minus(df[col])
             if spec.decimal == "." and not spec.thousands:
                 continue
             text = df[col].astype("string").str.strip()
