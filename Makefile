@@ -18,7 +18,7 @@ help:
 	@echo "make bench  - benchmarks (ratios against baselines measured in the same run)"
 	@echo "make bench-forecast - the demand engine vs SeasonalNaive/Theta/AutoETS on M1 and Tourism monthly"
 	@echo "make bench-sampler - the demo's NUTS fit over 5 seeds: divergences, r-hat, ESS, seconds"
-	@echo "make bench-backtest - sop backtest on the demo: 12 re-plans x 3 policies, seconds and the summary"
+	@echo "make bench-backtest - sop backtest on the demo: 12 re-plans x 4 policies, seconds and the summary"
 	@echo "make bench-cycle - the whole cycle on the demo scaled to 1,000 SKUs x 3 regions: seconds per step vs AutoETS"
 	@echo "make bench-dask - the demand fit in partitions: in-process, Dask with 1 and 2 workers, estimate for 100k series"
 	@echo "make bench-intermittent - spare-part series with a known truth: the engine vs Croston, TSB, ADIDA"

@@ -1,21 +1,16 @@
-"""`sop backtest` on the demo company (`make bench-backtest`): 12 monthly re-plans of three policies.
+"""`sop backtest` on the demo company (`make bench-backtest`): 12 monthly re-plans of four policies.
 
 Reports the replay's seconds, split into the suite's forecasts and the rest (three LPs a
 month and the bookkeeping), beside one forecast of the whole history with the same fast
 profile measured in the same run, so the figure reads as "a replay costs N forecasts".
 Prints the summary table docs/plan-quality.md quotes (one row per policy).
 
-    python benchmarks/bench_backtest.py [--months 12] [--below-safety 0.02,0.08,0.3]
-
-``--below-safety`` replays again with other LP penalties per unit-month below safety
-stock (share of price; the LP's default is 0.02), on the same forecasts: the experiment
-behind docs/plan-quality.md's "tried and lost".
+    python benchmarks/bench_backtest.py [--months 12]
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from pathlib import Path
 
@@ -24,7 +19,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def bench_backtest(months: int = 12, below_safety: tuple[float, ...] = ()) -> pd.DataFrame:
+def bench_backtest(months: int = 12) -> pd.DataFrame:
     from sop_lib.companies import demo
     from sop_lib.core.params import load_params
     from sop_lib.plan_quality import replay as backtest
@@ -66,6 +61,8 @@ def bench_backtest(months: int = 12, below_safety: tuple[float, ...] = ()) -> pd
         costs=backtest.costs_of(P),
         naive_cover_weeks=b.naive_cover_weeks,
         forecaster=timed,
+        policies=("suite", "naive", "limit", "perfect"),
+        truth=demo.truth_forecaster(P.data.demo_seed),
         warmup=b.warmup_months,
     )
     total = time.perf_counter() - t0
@@ -74,7 +71,7 @@ def bench_backtest(months: int = 12, below_safety: tuple[float, ...] = ()) -> pd
     summary = backtest.summarise(records, overtime, units_per_customer=units_per_customer(tables["open_orders"]))
     series = history["unique_id"].nunique()
     print(
-        f"backtest: {months} months (+{b.warmup_months} warm-up) x 3 policies on the demo ({series} series, {records['sku'].nunique()} SKUs), "
+        f"backtest: {months} months (+{b.warmup_months} warm-up) x 4 policies on the demo ({series} series, {records['sku'].nunique()} SKUs), "
         f"profile {b.model}/{b.method}, {b.horizon_months}-month plans"
     )
     print(
@@ -83,7 +80,7 @@ def bench_backtest(months: int = 12, below_safety: tuple[float, ...] = ()) -> pd
     )
     print(
         f"  of which forecasts {sum(spent):6.1f} s ({sum(spent) / total:.0%}); LPs and bookkeeping "
-        f"{total - sum(spent):.1f} s ({(total - sum(spent)) / (3 * (months + b.warmup_months)):.2f} s per policy-month)"
+        f"{total - sum(spent):.1f} s ({(total - sum(spent)) / (4 * (months + b.warmup_months)):.2f} s per policy-month)"
     )
     shown = summary.assign(
         fill_rate=(100 * summary["fill_rate"]).round(1),
@@ -96,33 +93,11 @@ def bench_backtest(months: int = 12, below_safety: tuple[float, ...] = ()) -> pd
     print(shown.iloc[:, :7].to_string(index=False))
     for line in backtest.verdict(summary, P.supply.service_level):
         print(" ", line)
-    for pct in below_safety:  # the same forecasts, another LP penalty below safety stock
-        costs = dataclasses.replace(backtest.costs_of(P), below_safety_pct=pct)
-        rec, ot = backtest.replay(
-            history,
-            future_all,
-            tables,
-            replayed=replayed,
-            horizon=b.horizon_months,
-            costs=costs,
-            naive_cover_weeks=b.naive_cover_weeks,
-            forecaster=lambda seen, fut, origin, h: made[origin],
-            warmup=b.warmup_months,
-            policies=("suite",),
-        )
-        s = backtest.summarise(rec, ot, units_per_customer=units_per_customer(tables["open_orders"])).iloc[0]
-        print(
-            f"  below-safety penalty {pct:.2f} x price: suite fill rate {s['fill_rate']:.1%}, cycle service level "
-            f"{s['cycle_service_level']:.1%}, customer-months waiting {s['customer_months_waiting']:,.0f}, "
-            f"average inventory €{s['avg_inventory_eur']:,.0f}, cost €{s['total_cost_eur']:,.0f}, "
-            f"below its safety stock {s['below_safety_share']:.0%}"
-        )
     return summary
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--months", type=int, default=12)
-    ap.add_argument("--below-safety", default="", help="comma-separated LP penalties to replay again, e.g. 0.08,0.3")
     args = ap.parse_args()
-    bench_backtest(args.months, tuple(float(x) for x in args.below_safety.split(",") if x))
+    bench_backtest(args.months)

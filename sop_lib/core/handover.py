@@ -55,6 +55,7 @@ ARTIFACTS: dict[str, int] = {
     "inventory_risk": 3,
     "service_promise": 3,
     "service_promise_sku": 3,
+    "service_gap": 3,
     "capacity_check": 3,
     "backlog_burndown": 3,
     "supplier_risk": 3,

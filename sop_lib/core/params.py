@@ -507,7 +507,9 @@ class BacktestParams(_Strict):
     """How `sop backtest` replays past months: a fast forecast profile, re-planned monthly."""
 
     months: int = Field(12, ge=2, le=36, description="months replayed, the last ones before the cycle")
-    horizon_months: int = Field(4, ge=1, le=12, description="months each monthly re-plan looks ahead")
+    horizon_months: int = Field(
+        12, ge=1, le=12, description="months each monthly re-plan looks ahead: a season, to build ahead of a capacity-bound peak"
+    )
     warmup_months: int = Field(6, ge=0, le=12, description="months planned before the first scored one, not scored")
     naive_cover_weeks: float = Field(4.0, ge=0, le=26, description="the naive policy's safety stock, in weeks of demand")
     model: Literal["ets", "trend"] = Field("ets", description="the suite's forecast model in the replay")

@@ -12,9 +12,9 @@ lines, routings, suppliers and costs (today's, held fixed over the replay).
 
 Policies (`POLICIES`):
 
-* ``suite``   the demand engine's draws (a fast profile, `BacktestParams`), safety stock
-              for the target cycle service level over the supplier lead times, the LP on
-              the draws' demand view;
+* ``suite``   the demand engine's draws (a fast profile, `BacktestParams`), stock targets per
+              month for the target cycle service level from the draws (step 3's,
+              `supply.inventory.stock_targets`), the LP on the draws' demand view;
 * ``naive``   seasonal naive (same month last year), safety stock as fixed weeks of cover,
               the same LP;
 * ``limit``   the suite's planning on draws from the true demand distribution (a synthetic
@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sop_lib.supply.production import BELOW_SAFETY_PCT
 from sop_lib.supply.promise import serve_month
 
 POLICIES = {
@@ -93,7 +94,7 @@ class Costs:
     service_level: float
     review_months: float
     scenario: str = "p50"  # the demand view the suite's plan is built for, as in step 3
-    below_safety_pct: float = 0.02  # the LP's penalty per unit-month below safety stock, share of price
+    below_safety_pct: float = BELOW_SAFETY_PCT  # the LP's penalty per unit-month below safety stock, share of price
     worker_cost_eur_per_month: float = 4000.0  # sets the stand-in unit value when no SKU has a list price
 
 
@@ -190,9 +191,17 @@ def _first_month(plan, origin: pd.Timestamp, skus: list[str]) -> tuple[pd.Series
     return p.clip(lower=0.0), ot
 
 
+def _month_target(cuts: pd.DataFrame, month: pd.Timestamp, skus: list[str], service_level: float) -> pd.Series:
+    """Per SKU the stock above the view that covers the target share of draws in ``month`` (from the shortage cuts)."""
+    from sop_lib.supply.inventory import stock_targets
+
+    t = stock_targets(cuts[cuts["month"] == month], service_level)
+    return t.set_index("sku")["safety_stock"].reindex(skus).fillna(0.0)
+
+
 def plan_month(
     view: pd.DataFrame,
-    safety: pd.Series,
+    safety: pd.Series | pd.DataFrame,
     on_hand: pd.Series,
     backlog: pd.Series,
     tables: dict[str, pd.DataFrame],
@@ -200,14 +209,18 @@ def plan_month(
     unit_cost: pd.Series,
     price: pd.Series,
 ):
-    """The LP's cheapest plan for a demand view (sku, month, units) from this month's stock and backlog."""
+    """The LP's cheapest plan for a demand view (sku, month, units) from this month's stock and backlog;
+    ``safety`` is a safety stock per SKU, or the draws' shortage cuts (`supply.inventory.shortage_cuts`)."""
     from sop_lib.supply.production import plan_production
 
+    cuts = isinstance(safety, pd.DataFrame)
     return plan_production(
         view,
         on_hand=on_hand,
         backlog=backlog,
-        safety=safety,
+        safety=pd.Series(0.0, index=on_hand.index) if cuts else safety,
+        shortage=safety if cuts else None,
+        service_level=costs.service_level,
         routings=tables["routings"],
         lines=tables["production_lines"],
         bom=tables["bom"],
@@ -241,16 +254,15 @@ def promised(draws: xr.DataArray, origin: pd.Timestamp, on_hand: pd.Series, back
     }
 
 
-def suite_view(
-    draws: xr.DataArray, months: pd.DatetimeIndex, skus: list[str], tables: dict[str, pd.DataFrame], costs: Costs
-) -> tuple[pd.DataFrame, pd.Series]:
-    """The suite's plan inputs from its draws: the demand view of step 3 and safety stock for the service level."""
+def suite_view(draws: xr.DataArray, months: pd.DatetimeIndex, costs: Costs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The suite's plan inputs from its draws, as step 3 makes them: the demand view and the draws'
+    shortage curve per SKU and month (`supply.inventory.shortage_cuts`)."""
     from sop_lib.supply import scenario_demand
-    from sop_lib.supply.inventory import safety_stock
+    from sop_lib.supply.inventory import shortage_cuts
 
-    ss = safety_stock(draws, tables["suppliers"], tables["bom"], costs.service_level, costs.review_months)
     view = scenario_demand(draws, costs.scenario)
-    return view[view["month"].isin(months)], ss.set_index("sku")["safety_stock"].reindex(skus).fillna(0.0)
+    cuts = shortage_cuts(draws, view, costs.service_level)
+    return view[view["month"].isin(months)], cuts[cuts["month"].isin(months)]
 
 
 def naive_policy_view(
@@ -380,7 +392,7 @@ def replay(
                     f"the forecaster's first month is {pd.Timestamp(draws['ds'].values[0]):%Y-%m}, expected {origin:%Y-%m}"
                 )
             drawn[policy] = draws.reindex(sku=skus, fill_value=0.0)
-            views[policy] = suite_view(drawn[policy], months, skus, tables, costs)
+            views[policy] = suite_view(drawn[policy], months, costs)
         if "naive" in policies:
             view, cover = naive_policy_view(seen, months, skus, naive_cover_weeks)
             views["naive"] = (view.assign(units=view["units"].where(view["sku"].map(live), 0.0)), cover.where(live, 0.0))
@@ -396,7 +408,8 @@ def replay(
             after = serve_month(on_hand, backlog, made, demand_now)
             promise = promised(drawn[policy], origin, on_hand, backlog, made) if policy in drawn else {}
             state[policy] = (after["on_hand"], after["backlog"])
-            rows.append(_month_record(policy, origin, demand_now, made, after, safety, unit_cost, price, costs))
+            held = safety if isinstance(safety, pd.Series) else _month_target(safety, origin, skus, costs.service_level)
+            rows.append(_month_record(policy, origin, demand_now, made, after, held, unit_cost, price, costs))
             overtime.append(
                 {
                     "policy": policy,

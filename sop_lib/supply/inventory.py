@@ -142,6 +142,60 @@ def safety_stock(
     return out[cols].reset_index()
 
 
+CUT_LEVELS = (0.02, 0.2, 0.5, 0.7, 0.8, 0.9, 0.95, 0.975, 0.99)  # quantiles where the LP's shortage curve is exact
+
+
+def shortage_cuts(draws: xr.DataArray, view: pd.DataFrame, service_level: float) -> pd.DataFrame:
+    """Per SKU, month and cut: the expected month-end backlog over the draws as a function of the net
+    stock the plan has then (in stock minus waiting, against the plan's demand ``view``).
+
+    Backlog carries from month to month, so at the end of month t customers wait in a draw for
+    (demand from now to t) - (stock and backlog today + made by t), where positive: the expected
+    backlog is a convex, falling curve of what the plan has by t, whatever the distribution's
+    shape or the months' correlation. Each row is one point of it, at a quantile of the demand to
+    t (`CUT_LEVELS`, the target and halfway from it to 1: the LP's weight puts the plan between
+    those two, `production.SHORTAGE_MARGIN`): ``net`` the plan's net stock there, ``expected_short`` the
+    expected backlog and ``chance_short`` the chance of any (the curve's slope). The LP holds its
+    tangents (`production.plan_production` with ``shortage``); the row at the target level is the
+    stock that covers the target share of draws (``level == service_level``).
+    """
+    d = draws.transpose("sample", "sku", "ds")
+    cum = np.cumsum(d.values, axis=2)  # (sample, sku, month): demand from now to each month's end
+    skus, months = list(d["sku"].values), pd.DatetimeIndex(d["ds"].values)
+    planned = (
+        view.pivot_table(index="sku", columns="month", values="units", aggfunc="sum")
+        .reindex(index=skus, columns=months)
+        .fillna(0.0)
+        .cumsum(axis=1)
+        .to_numpy()
+    )
+    levels = sorted({*CUT_LEVELS, float(service_level), (1 + float(service_level)) / 2})
+    at = np.quantile(cum, levels, axis=0, method="higher")  # (level, sku, month)
+    frames = []
+    for k, level in enumerate(levels):
+        x = at[k]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "sku": np.repeat(skus, len(months)),
+                    "month": np.tile(months, len(skus)),
+                    "level": level,
+                    "net": (x - planned).ravel(),
+                    "expected_short": np.maximum(cum - x[None], 0.0).mean(axis=0).ravel(),
+                    "chance_short": (cum > x[None]).mean(axis=0).ravel(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def stock_targets(cuts: pd.DataFrame, service_level: float) -> pd.DataFrame:
+    """Per SKU and month the net stock above the plan's view that covers the target share of draws
+    (sku, month, safety_stock; never below zero)."""
+    t = cuts[np.isclose(cuts["level"], service_level)]
+    return t.assign(safety_stock=t["net"].clip(lower=0.0))[["sku", "month", "safety_stock"]].reset_index(drop=True)
+
+
 def unit_costs_per_cycle(
     unit_cost: pd.Series, price: pd.Series, *, holding_pct_year: float, stockout_pct_of_price: float, review_months: float = 1.0
 ) -> pd.DataFrame:

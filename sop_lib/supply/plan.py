@@ -30,6 +30,8 @@ from sop_lib.supply.inventory import (  # noqa: F401  (re-exported for steps 4 a
     inventory_risk,
     safety_stock,
     service_cost_curve,
+    shortage_cuts,
+    stock_targets,
 )
 from sop_lib.supply.production import (  # noqa: F401
     PlanInfeasible,
@@ -278,11 +280,16 @@ def build_plan(
     )
     ss = safety_stock(draws, tables["suppliers"], tables["bom"], service_level, review_months, fill_rate=fill_rate)
     people = labour_inputs(tables["headcount"]) if labour and "workers_per_shift" in tables["production_lines"] else {}
+    view = scenario_demand(draws, scenario)
+    # a cycle service target is planned against the draws' shortage curve; a fill-rate target with the formula's buffer
+    cuts = shortage_cuts(draws, view, service_level) if fill_rate is None else None
     result = plan_production(
-        scenario_demand(draws, scenario),
+        view,
         on_hand=facts["on_hand"],
         backlog=facts["backlog"],
         safety=ss.set_index("sku")["safety_stock"],
+        shortage=cuts,
+        service_level=service_level,
         routings=tables["routings"],
         lines=tables["production_lines"],
         bom=tables["bom"],
@@ -304,4 +311,5 @@ def build_plan(
         **people,
     )
     result.valuation = values.sentence()
+    result.stock_targets = stock_targets(cuts, service_level) if cuts is not None else None
     return result, ss

@@ -13,9 +13,21 @@ Objective, in euros (every weight is a parameter a planner can read)
 holding = unit cost x annual holding rate / 12; waiting = lateness share of price per
 month (+ 1 EUR so that no waiting is ever free); a customer still waiting at the end of
 the horizon also costs the stockout share of price (treated as a lost sale); below =
-half a month's holding plus ``below_safety_pct`` (2 %) of price per unit under safety stock (a
-firmer target was tried with `sop backtest` and lost: the plan then holds stock back from
-waiting customers).
+half a month's holding plus ``below_safety_pct`` (`BELOW_SAFETY_PCT`, 8 %) of price per unit
+under safety stock. The safety row is on net stock (in stock minus waiting), so stock held back
+while customers wait never counts as a buffer; a waiting unit is then also below safety stock,
+and its waiting weight is lowered by ``below`` so that it still costs the lateness in all. (With
+the row on gross stock a firmer target lost in `sop backtest`: the plan held stock back from
+waiting customers. On net stock, 8 % was chosen on the replay's validation years,
+docs/plan-quality.md.)
+
+Planned against the demand draws (``shortage``: `inventory.shortage_cuts`, step 3 and the
+replay for a cycle service target), u[s,t] is instead the expected month-end backlog over the
+draws, held above the tangents of that convex curve of the net stock, and weighed at
+holding / (0.75 x (1 - target)) (`SHORTAGE_MARGIN`): where the lines have room the plan stops
+between the target quantile and halfway from it to 1 of the demand to each month's end; where
+they do not, a unit for customers who wait for certain saves more than one more unit of another
+product's buffer that is needed only in the tail, so waiting customers are served first.
 
 Constraints
 -----------
@@ -24,11 +36,16 @@ Constraints
 * minimum     sum_s hours_per_unit * p[s,t] >= min_line_hours_pct * hours[l]   (optional: a run-rate commitment)
 * components  sum_s qty_per_unit * p[s,t] <= supplier capacity; inside the supplier's lead time
               nothing new can arrive, so only what is on order counts (by default: the
-              capacity already booked, times the supplier's on-time rate)
+              capacity already booked, times the supplier's on-time rate). Without orders on
+              file every month gets that first month's supply: a plan is re-made monthly, so
+              each month is made when it is the first one, and a plan that counted on the
+              full capacity later would find less than it built its stock on (the replay
+              measured it: plans that stopped building ahead of a capacity-bound peak)
 * labour      sum_s workers_per_shift * hours_per_unit * p[s,t] <= hours_per_worker * (workers + h[t]) * (1 + overtime_pct),
               h[t] = 0 before the hiring lead time, h never falls (hired people stay)
 * storage     sum_s i[s,t] <= storage limit (finished units)
-* safety      i[s,t] + u[s,t] >= safety stock   (soft: u is penalised)
+* safety      i[s,t] - b[s,t] + u[s,t] >= safety stock[s,t]   (net stock; soft: u is penalised), or
+              u[s,t] >= expected_short_k - chance_short_k * (i[s,t] - b[s,t] - net_k) per cut k
 
 Solved by HiGHS's interior-point method with crossover (the labour row couples every
 SKU in a month; on 1,000 SKUs the dual simplex needs ~14 s, interior point ~4 s, and
@@ -51,6 +68,14 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from sop_lib.supply.inventory import DAYS_PER_MONTH
+
+BELOW_SAFETY_PCT = 0.08  # per unit-month under safety stock, share of price (chosen with `sop backtest`)
+
+# The expected-backlog weight w = holding / (margin x (1 - target)): one more unit at the target
+# quantile saves w x (1 - target) = holding / margin > holding, one at the cut halfway to 1 saves
+# less than its holding, so the plan stops between the two (a weight of exactly holding / (1 - target)
+# leaves it indifferent along the target's tangent and it may stop below the target)
+SHORTAGE_MARGIN = 0.75
 
 # constraint groups that can make a plan infeasible, with the knob that relaxes each
 GROUP_HINTS = {
@@ -88,6 +113,7 @@ class PlanResult:
     )  # month, worker_hours, available_hours, workers_needed, new_workers, shadow_price_eur_per_hour
     costs: dict = field(default_factory=dict)  # euros per objective term
     valuation: str | None = None  # the stand-ins for prices or costs the master lacks, in a sentence (`supply.planning_values`)
+    stock_targets: pd.DataFrame | None = None  # sku, month, safety_stock: the targets the plan was built to (`build_plan`)
 
 
 @dataclass
@@ -111,6 +137,51 @@ def _grid(demand: pd.DataFrame) -> tuple[list, list, np.ndarray]:
         .to_numpy()
     )
     return skus, months, D
+
+
+def _safety_grid(safety: pd.Series | pd.DataFrame, skus: list, months: list) -> np.ndarray:
+    """Safety stock as an (sku, month) array: one level per SKU (a Series), or a target per SKU and
+    month (sku, month, safety_stock; months past the last target keep it)."""
+    if isinstance(safety, pd.Series):
+        return np.repeat(safety.reindex(skus).fillna(0).to_numpy(float)[:, None], len(months), axis=1)
+    grid = safety.pivot_table(index="sku", columns="month", values="safety_stock", aggfunc="sum")
+    return grid.reindex(index=skus, columns=pd.DatetimeIndex(months)).ffill(axis=1).fillna(0.0).to_numpy(float)
+
+
+def _safety_rows(ss: np.ndarray, I: int, B: int, U: int, n: int) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """i - b + u >= safety stock per (sku, month), on net stock: stock held back while customers
+    wait never counts as a buffer."""
+    nsv = ss.size
+    st = np.arange(nsv)
+    rows = sparse.csr_matrix(
+        (
+            np.concatenate([-np.ones(nsv), np.ones(nsv), -np.ones(nsv)]),
+            (np.tile(st, 3), np.concatenate([I + st, B + st, U + st])),
+        ),
+        shape=(nsv, n),
+    )
+    return rows, -ss.ravel(), st
+
+
+def _shortage_rows(
+    cuts: pd.DataFrame, skus: list, months: list, I: int, B: int, U: int, n: int
+) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """u[s,t] >= the expected month-end backlog over the draws, as tangents of that convex curve:
+    u >= expected_short_k - chance_short_k * ((i - b) - net_k) at each cut k of `inventory.shortage_cuts`."""
+    T = len(months)
+    pos = {s: k for k, s in enumerate(skus)}
+    when = {pd.Timestamp(m): t for t, m in enumerate(months)}
+    c = cuts[cuts["sku"].isin(pos) & pd.to_datetime(cuts["month"]).isin(when)]
+    at = c["sku"].map(pos).to_numpy() * T + pd.to_datetime(c["month"]).map(when).to_numpy()
+    k = len(c)
+    r = np.arange(k)
+    chance = c["chance_short"].to_numpy(float)
+    rows = sparse.csr_matrix(
+        (np.concatenate([-np.ones(k), -chance, chance]), (np.tile(r, 3), np.concatenate([U + at, I + at, B + at]))),
+        shape=(k, n),
+    )
+    rhs = -c["expected_short"].to_numpy(float) - chance * c["net"].to_numpy(float)
+    return rows, rhs, at
 
 
 def _frozen_share(lead_days: float, T: int) -> np.ndarray:
@@ -147,7 +218,9 @@ def plan_production(
     outages: pd.DataFrame | None = None,
     priority: pd.Series | None = None,
     hiring_frozen: list | None = None,
-    below_safety_pct: float = 0.02,
+    below_safety_pct: float = BELOW_SAFETY_PCT,
+    shortage: pd.DataFrame | None = None,
+    service_level: float = 0.95,
 ) -> PlanResult:
     """Cheapest production plan; ``demand`` has columns sku, month, units.
 
@@ -189,6 +262,8 @@ def plan_production(
         priority=priority,
         hiring_frozen=hiring_frozen,
         below_safety_pct=below_safety_pct,
+        shortage=shortage,
+        service_level=service_level,
     )
     res = linprog(lp.c, A_ub=lp.A_ub, b_ub=lp.b_ub, A_eq=lp.A_eq, b_eq=lp.b_eq, bounds=lp.bounds, method="highs-ipm")
     if res.status == 2:
@@ -227,7 +302,9 @@ def _build(
     outages=None,
     priority=None,
     hiring_frozen=None,
-    below_safety_pct: float = 0.02,
+    below_safety_pct: float = BELOW_SAFETY_PCT,
+    shortage: pd.DataFrame | None = None,
+    service_level: float = 0.95,
 ) -> tuple[_LP, dict]:
     skus, months, D = _grid(demand)
     S, T = len(skus), len(months)
@@ -251,11 +328,16 @@ def _build(
         late, stockout_w = late * weight, stockout_pct * px * weight
     else:
         stockout_w = stockout_pct * px
-    below = 0.5 * hold + below_safety_pct * px
+    if shortage is None:
+        below = 0.5 * hold + below_safety_pct * px
+        shifted = np.minimum(below, late)  # a waiting unit is also below safety stock: that part of its lateness
+    else:  # U is the expected month-end backlog over the draws, weighed so that holding stops at the target quantile
+        below = np.maximum(hold, 1e-6) / (SHORTAGE_MARGIN * (1 - service_level))
+        shifted = np.zeros(S)
     c = np.zeros(n)
     c[P : P + nsv] = 1e-3  # tie-breaker: do not produce for nothing
     c[I : I + nsv] = hold[s_of]
-    c[B : B + nsv] = late[s_of] + np.where(t_of == T - 1, stockout_w[s_of], 0.0)
+    c[B : B + nsv] = (late - shifted)[s_of] + np.where(t_of == T - 1, stockout_w[s_of], 0.0)
     c[U : U + nsv] = below[s_of]
     c[O:H] = overtime_cost
     if labour:
@@ -347,7 +429,10 @@ def _build(
         share_new = _frozen_share(float(sup["lead_time_days"].get(sid, 0.0)) if "lead_time_days" in sup else 0.0, T)
         if pipeline is None:
             on_time = float(sup["on_time_rate"].get(sid, 1.0)) if "on_time_rate" in sup else 1.0
-            booked = capacity * on_time * (1 - share_new)  # earlier orders fill the frozen window, if on time
+            # earlier orders fill the frozen window, if on time; every later month is planned with the
+            # supply it will have when it is the first month of a later plan, never more
+            booked = capacity * on_time * (1 - share_new[0]) * np.ones(T)
+            share_new = np.full(T, share_new[0])
         else:
             booked = np.array([pipeline.get((comp, m), 0.0) for m in months])
         limits = np.where(down, 0.0, np.inf if pd.isna(capacity) else capacity * share_new + booked)
@@ -408,14 +493,14 @@ def _build(
         details["storage limit"] = f"{storage_limit:,.0f} finished units"
     details["line hours"] = f"regular hours plus {overtime_pct:.0%} overtime"
 
-    ss = safety.reindex(skus).fillna(0).to_numpy()
     A_ub = sparse.csr_matrix((vals, (rows, cols)), shape=(len(rhs), n))
     meta_df = pd.DataFrame(meta_rows, columns=["group", "kind", "name", "label", "unit", "month"])
-    safety_rows = sparse.csr_matrix(
-        (np.full(2 * nsv, -1.0), (np.concatenate([st, st]), np.concatenate([I + st, U + st]))), shape=(nsv, n)
-    )
+    if shortage is None:
+        safety_rows, safety_rhs, at = _safety_rows(_safety_grid(safety, skus, months), I, B, U, n)
+    else:
+        safety_rows, safety_rhs, at = _shortage_rows(shortage, skus, months, I, B, U, n)
     A_ub = sparse.vstack([A_ub, safety_rows]).tocsr()
-    b_ub = np.concatenate([np.array(rhs, dtype=float), -ss[s_of]])
+    b_ub = np.concatenate([np.array(rhs, dtype=float), safety_rhs])
     meta_df = pd.concat(
         [
             meta_df,
@@ -423,10 +508,10 @@ def _build(
                 {
                     "group": "safety stock",
                     "kind": "safety",
-                    "name": np.repeat(skus, T),
-                    "label": [f"safety stock of {s}" for s in np.repeat(skus, T)],
+                    "name": np.asarray(skus)[at // T],
+                    "label": [f"safety stock of {s}" for s in np.asarray(skus)[at // T]],
                     "unit": "unit",
-                    "month": np.tile(months, S),
+                    "month": np.asarray(months)[at % T],
                 }
             ),
         ],
@@ -449,6 +534,8 @@ def _build(
         "hours_per_worker": hours_per_worker,
         "overtime_pct": overtime_pct,
         "details": details,
+        "shifted": shifted[s_of],  # per waiting unit-month: the lateness the safety row charges
+        "risk": shortage is not None,
     }
     return _LP(c, A_ub, b_ub, A_eq, b_eq, bounds, meta_df), meta
 
@@ -493,7 +580,8 @@ def _result(lp: _LP, res, meta: dict) -> PlanResult:
             "production": x[P : P + nsv],
             "inventory": x[I : I + nsv],
             "backorders": x[B : B + nsv],
-            "below_safety": x[U : U + nsv],
+            "below_safety": np.zeros(nsv) if meta["risk"] else x[U : U + nsv],
+            "expected_short": x[U : U + nsv] if meta["risk"] else np.zeros(nsv),  # over the draws, at month end
         },
         index=grid,
     ).reset_index()
@@ -528,8 +616,9 @@ def _result(lp: _LP, res, meta: dict) -> PlanResult:
         labour["workers_needed"] = labour["worker_hours"] / per
     costs = {
         "holding_eur": float(lp.c[I : I + nsv] @ x[I : I + nsv]),
-        "waiting_eur": float(lp.c[B : B + nsv] @ x[B : B + nsv]),
-        "below_safety_eur": float(lp.c[U : U + nsv] @ x[U : U + nsv]),
+        "waiting_eur": float(lp.c[B : B + nsv] @ x[B : B + nsv] + meta["shifted"] @ x[B : B + nsv]),
+        "below_safety_eur": 0.0 if meta["risk"] else float(lp.c[U : U + nsv] @ x[U : U + nsv] - meta["shifted"] @ x[B : B + nsv]),
+        "shortage_risk_eur": float(lp.c[U : U + nsv] @ x[U : U + nsv]) if meta["risk"] else 0.0,
         "overtime_eur": float(lp.c[O:H] @ x[O:H]),
         "new_workers_eur": float(lp.c[H:] @ x[H:]) if meta["labour"] else 0.0,
     }

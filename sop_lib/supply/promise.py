@@ -107,3 +107,60 @@ def service_by_sku(lived: dict[str, np.ndarray]) -> pd.DataFrame:
             "units_short_then": end.mean(axis=0)[np.arange(len(worst)), worst],
         }
     ).sort_values("cycle_service_level", kind="stable")
+
+
+def gap_to_target(lived: dict[str, np.ndarray], target: float) -> pd.DataFrame:
+    """Per product short of the target: the extra units the plan would have to make, and by which
+    month, so that in every month the target share of draws ends with nobody waiting.
+
+    In a draw nobody waits at the end of month t when what was in stock and made by then covers
+    the demand to t (the backlog included): the extra units by t are the target quantile of that
+    demand minus what the plan has, where positive. The units needed by the first month short are
+    at least its gap; the largest gap is what the plan needs in all.
+    """
+    # stock and backlog carry from month to month, so one more unit made by t takes one unit off
+    # the month-end backlog of t in every draw that waits then
+    need = np.quantile(
+        lived["end_backlog"], target, axis=0, method="higher"
+    )  # (sku, month): what the target share of draws waits for
+    rows = []
+    for i, sku in enumerate(lived["skus"]):
+        gap = need[i]
+        if not (gap > NOBODY_WAITING).any():
+            continue
+        first = int(np.argmax(gap > NOBODY_WAITING))
+        rows.append({"sku": sku, "extra_units": float(gap.max()), "needed_by": lived["months"][first]})
+    return pd.DataFrame(rows, columns=["sku", "extra_units", "needed_by"]).sort_values(
+        "extra_units", ascending=False, kind="stable"
+    )
+
+
+def hours_to_target(gap: pd.DataFrame, routings: pd.DataFrame, line_use: pd.DataFrame, overtime_pct: float) -> pd.DataFrame:
+    """Per line: the hours the extra units of `gap_to_target` need, the hours the plan leaves free on
+    the line (regular and overtime) up to the last month they are needed by, and the hours missing.
+
+    A line with enough free hours is not what keeps the plan from its target (the plan chose not to
+    build, or a component or the crews bind); one without says what capacity would close the gap.
+    """
+    cols = ["line_id", "extra_hours", "spare_hours", "missing_hours", "needed_by", "month_hours"]
+    if gap.empty or line_use.empty:
+        return pd.DataFrame(columns=cols)
+    need = gap.merge(routings[["sku", "line_id", "hours_per_unit"]], on="sku")
+    need = need.assign(hours=need["extra_units"] * need["hours_per_unit"])
+    use = line_use.assign(spare=(line_use["capacity"] * (1 + overtime_pct) - line_use["hours"]).clip(lower=0.0))
+    rows = []
+    for line, g in need.groupby("line_id", sort=True):
+        by = g["needed_by"].max()
+        mine = use[(use["line_id"] == line) & (use["month"] <= by)]
+        extra, spare = float(g["hours"].sum()), float(mine["spare"].sum())
+        rows.append(
+            {
+                "line_id": line,
+                "extra_hours": extra,
+                "spare_hours": spare,
+                "missing_hours": max(extra - spare, 0.0),
+                "needed_by": by,
+                "month_hours": float(mine["capacity"].mean()) if len(mine) else np.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=cols).sort_values("missing_hours", ascending=False, kind="stable")

@@ -23,7 +23,7 @@ from sop_lib.supply.backlog import (
     shared_resources,
 )
 from sop_lib.supply.inventory import AT_RISK, RISK_MONTHS, near_term_stockout
-from sop_lib.supply.plan import COST, left_out_text
+from sop_lib.supply.plan import COST, left_out_text, listing
 from sop_lib.supply.production import PlanResult
 
 if TYPE_CHECKING:
@@ -59,8 +59,13 @@ def plan_sentence(plan: PlanResult, scenario: str, service_level: float) -> str:
         f"Plan built for the {scenario.upper()} demand view at a {service_level:.0%} cycle service level: "
         f"{p['production'].sum():,.0f} units over {p['month'].nunique()} months for "
         f"{rp.fmt_eur(plan.cost_eur)} of planning cost: customers waiting {rp.fmt_eur(c['waiting_eur'])}, "
-        f"new workers {rp.fmt_eur(c['new_workers_eur'])}, stock under safety level {rp.fmt_eur(c['below_safety_eur'])}, "
-        f"holding {rp.fmt_eur(c['holding_eur'])}, overtime {rp.fmt_eur(c['overtime_eur'])}."
+        f"new workers {rp.fmt_eur(c['new_workers_eur'])}, "
+        + (
+            f"the risk of customers waiting in the demand draws {rp.fmt_eur(c['shortage_risk_eur'])}, "
+            if c.get("shortage_risk_eur")
+            else f"stock under safety level {rp.fmt_eur(c['below_safety_eur'])}, "
+        )
+        + f"holding {rp.fmt_eur(c['holding_eur'])}, overtime {rp.fmt_eur(c['overtime_eur'])}."
     ) + (f" {plan.valuation}" if plan.valuation else "")
 
 
@@ -333,11 +338,7 @@ def promise_sentence(promise: pd.DataFrame, by_sku: pd.DataFrame, target: float)
         return head + " Every product reaches the target."
     worst = short.head(3)
     named = ", ".join(f"{r.sku} ({r.cycle_service_level:.0%}, most at risk in {r.worst_month:%b %Y})" for r in worst.itertuples())
-    return (
-        head
-        + f" {rp.plural(len(short), 'product')} of {len(by_sku)} {'falls' if len(short) == 1 else 'fall'} short: {named}. Where a line binds in those months, "
-        "the capacity section above says what an hour more would be worth."
-    )
+    return head + f" {rp.plural(len(short), 'product')} of {len(by_sku)} {'falls' if len(short) == 1 else 'fall'} short: {named}."
 
 
 def promise_table(by_sku: pd.DataFrame, products: pd.DataFrame, target: float, shown: int = PROMISE_SHOWN) -> pd.DataFrame:
@@ -354,4 +355,47 @@ def promise_table(by_sku: pd.DataFrame, products: pd.DataFrame, target: float, s
             "chance_waiting_then": "chance someone waits then",
             "units_short_then": "units short then",
         }
+    )
+
+
+def closing_sentence(gap: pd.DataFrame, hours: pd.DataFrame, lines: pd.DataFrame, target: float) -> str:
+    """What it would take to keep the promise: the extra units, and on which line the hours are missing."""
+    if gap.empty:
+        return f"The plan needs no more units to reach the {target:.0%} target in every month."
+    first = gap["needed_by"].min()
+    head = (
+        f"To reach the {target:.0%} target in every month the plan would need {gap['extra_units'].sum():,.0f} more units "
+        f"of {rp.plural(len(gap), 'product')}, the first by {first:%b %Y}."
+    )
+    if hours.empty:
+        return head + " None of them is made on a line, so line hours are not what stops it."
+    names = lines.drop_duplicates("line_id").set_index("line_id")["line_name"] if "line_name" in lines else pd.Series(dtype=str)
+    said = []
+    for r in hours[hours["missing_hours"] > 0.5].itertuples():
+        share = f", {r.missing_hours / r.month_hours:.0%} of a month's regular hours" if r.month_hours > 0 else ""
+        said.append(
+            f"{names.get(r.line_id, r.line_id)} needs {r.extra_hours:,.0f} more hours for them by {r.needed_by:%b %Y} "
+            f"and has {r.spare_hours:,.0f} free (overtime included): {r.missing_hours:,.0f} hours short{share}."
+        )
+    free = [names.get(x, x) for x in hours.loc[hours["missing_hours"] <= 0.5, "line_id"]]
+    if free:
+        said.append(
+            f"{listing([str(x) for x in free])} {'has' if len(free) == 1 else 'have'} the free hours for {'its' if len(free) == 1 else 'their'} "
+            "part: there the plan chose waiting over stock built ahead at today's costs, or a component's supply binds."
+        )
+    return " ".join([head, *said])
+
+
+def targets_sentence(targets: pd.DataFrame | None, scenario: str, service_level: float) -> str:
+    """How the plan was built against the draws: the stock above its view that the target asks for, month by month."""
+    if targets is None or targets.empty:  # a fill-rate target: the formula's buffer, one level per product
+        return "The plan holds the inventory policy's safety stock above its demand view in every month."
+    per_month = targets.groupby("month")["safety_stock"].sum()
+    near = per_month.iloc[: min(RISK_MONTHS, len(per_month))]
+    return (
+        f"The plan weighs the customers each demand draw would leave waiting against the cost of holding stock. "
+        f"Covering {service_level:.0%} of the draws from now to each month's end takes {per_month.iloc[0]:,.0f} units above "
+        f"the {scenario.upper()} view at the end of {per_month.index[0]:%b %Y} and {near.iloc[-1]:,.0f} by "
+        f"{near.index[-1]:%b %Y}: where the lines have room the plan holds that, made ahead where a month's line cannot; "
+        "where they do not, customers already waiting are served before buffers are built."
     )

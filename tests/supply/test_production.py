@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 from sop_lib.supply.production import (
     PlanInfeasible,
@@ -26,7 +28,7 @@ def one_sku_plan(
     overtime_pct: float = 0.0,
     on_hand: float = 0.0,
     backlog: float = 0.0,
-    safety: float = 0.0,
+    safety: float | pd.DataFrame = 0.0,
     supplier_capacity: float = 1e6,
     overtime_cost: float = 58.0,
     crew: int | None = None,
@@ -41,7 +43,7 @@ def one_sku_plan(
         pd.DataFrame({"sku": "A", "month": months, "units": list(demand)}),
         on_hand=pd.Series({"A": on_hand}),
         backlog=pd.Series({"A": backlog}),
-        safety=pd.Series({"A": safety}),
+        safety=safety if isinstance(safety, pd.DataFrame) else pd.Series({"A": safety}),
         routings=pd.DataFrame({"sku": ["A"], "line_id": ["L1"], "hours_per_unit": [1.0]}),
         lines=pd.DataFrame({"line_id": ["L1"], "line_name": ["Line one"], "hours_per_month": [hours], **crew_col}),
         bom=pd.DataFrame({"sku": ["A"], "component": ["HEAT"], "qty_per_unit": [1.0], "supplier_id": ["S1"]}),
@@ -230,6 +232,36 @@ def test_without_orders_on_file_the_frozen_window_counts_on_time_deliveries_only
     assert res.plan.set_index("month").loc[JAN, "production"] == pytest.approx(45)
 
 
+def test_without_orders_on_file_later_months_get_the_first_months_supply():
+    """Each month is made when it is the first month of a later plan: no plan counts on more."""
+    res = one_sku_plan(hours=1000, demand=(100, 100, 100), supplier_capacity=50, lead_days=15.2, on_time=0.8)
+    assert list(res.components["capacity"]) == pytest.approx([45, 45, 45])
+
+
+# --- safety stock ------------------------------------------------------------------------
+
+
+def test_stock_is_never_held_back_from_waiting_customers_to_look_like_a_buffer():
+    # 40 waiting, demand 50 a month, safety stock 30, but the line makes only 60 a month
+    res = one_sku_plan(hours=60, demand=(50, 50, 50), backlog=40, safety=30)
+    plan = res.plan
+    assert ((plan["inventory"] > 1e-6) & (plan["backorders"] > 1e-6)).sum() == 0
+    assert plan["backorders"].iloc[0] == pytest.approx(30)  # 60 made: 40 waiting served first, then 20 of 50
+    # the waiting unit-month is costed at its lateness (0.08 x price + 1), not also as a missing buffer
+    # (30, 20, 10 waiting; the 10 still waiting at the end also cost the stockout share, 0.3 x price)
+    assert plan["backorders"].tolist() == pytest.approx([30, 20, 10])
+    assert res.costs["waiting_eur"] == pytest.approx(60 * 9.0 + 10 * 30.0)
+
+
+def test_a_month_with_a_higher_stock_target_is_built_ahead_when_its_line_is_full():
+    targets = pd.DataFrame({"sku": "A", "month": [JAN, FEB, MAR], "safety_stock": [0.0, 0.0, 40.0]})
+    res = one_sku_plan(hours=100, demand=(50, 50, 100), price=1000.0, safety=targets)
+    plan = res.plan.set_index("month")
+    assert plan.loc[MAR, "inventory"] == pytest.approx(40)  # March's line makes 100: its buffer was made before
+    assert plan["production"].sum() == pytest.approx(240)
+    assert plan.loc[FEB, "below_safety"] == pytest.approx(0)
+
+
 # --- infeasible plans --------------------------------------------------------------------
 
 
@@ -277,3 +309,53 @@ def test_capacity_check_statuses():
     assert list(out["hours_with_overtime"]) == pytest.approx([110] * 5)
     assert list(out["status"]) == ["green", "green", "amber", "amber", "red"]
     assert (out["line_name"] == "Line one").all()
+
+
+# --- planned against the demand draws ------------------------------------------------------
+
+
+def _two_sku_draws_plan(hours: float, backlog_b: float = 0.0, cost_b: float = 10.0):
+    """A (dear) and B (cheap unless ``cost_b``) on one line, one hour a unit; demand draws with a long right tail."""
+    from sop_lib.supply.inventory import shortage_cuts
+    from sop_lib.supply.plan import scenario_demand
+
+    rng = np.random.default_rng(3)
+    months = [JAN, FEB, MAR]
+    values = rng.gamma(4.0, 10.0, size=(2000, 2, 3))  # mean 40 a month, sd 20
+    draws = xr.DataArray(values, dims=("sample", "sku", "ds"), coords={"sku": ["A", "B"], "ds": months})
+    view = scenario_demand(draws, "p50")
+    cuts = shortage_cuts(draws, view, 0.95)
+    res = plan_production(
+        view,
+        on_hand=pd.Series({"A": 0.0, "B": 0.0}),
+        backlog=pd.Series({"A": 0.0, "B": backlog_b}),
+        safety=pd.Series({"A": 0.0, "B": 0.0}),
+        shortage=cuts,
+        service_level=0.95,
+        routings=pd.DataFrame({"sku": ["A", "B"], "line_id": ["L1", "L1"], "hours_per_unit": [1.0, 1.0]}),
+        lines=pd.DataFrame({"line_id": ["L1"], "line_name": ["Line one"], "hours_per_month": [hours]}),
+        bom=pd.DataFrame(columns=["sku", "component", "qty_per_unit", "supplier_id"]),
+        suppliers=pd.DataFrame(columns=["supplier_id", "capacity_units_per_month", "lead_time_days", "on_time_rate"]),
+        unit_cost=pd.Series({"A": 600.0, "B": cost_b}),
+        price=pd.Series({"A": 1200.0, "B": 2 * cost_b}),
+        overtime_pct=0.0,
+    )
+    return res, draws
+
+
+def test_planned_against_the_draws_with_room_each_month_covers_the_target_share():
+    res, draws = _two_sku_draws_plan(hours=10_000)
+    made = res.plan.pivot_table(index="sku", columns="month", values="production").cumsum(axis=1)
+    demand_to_date = np.cumsum(draws.values, axis=2)  # (sample, sku, month)
+    covered = (demand_to_date <= made.to_numpy()[None] + 1e-6).mean(axis=0)
+    assert covered.min() >= 0.93 and covered.max() <= 0.975  # at the 95% target, not padded far beyond
+    assert res.costs["shortage_risk_eur"] > 0 and res.costs["below_safety_eur"] == 0
+
+
+def test_when_the_line_is_short_waiting_customers_come_before_another_products_buffer():
+    # A and B alike; B has 60 customers waiting; in January the line makes 140, 7 more than the
+    # median demand and B's backlog need: nobody waits in the plan's view, the buffers share what is left
+    res, _ = _two_sku_draws_plan(hours=140, backlog_b=60.0, cost_b=600.0)
+    jan = res.plan[res.plan["month"] == JAN].set_index("sku")
+    assert jan["backorders"].sum() == pytest.approx(0, abs=1e-6)
+    assert jan["inventory"].sum() == pytest.approx(140 - jan["demand"].sum() - 60, abs=1e-6)

@@ -276,3 +276,35 @@ def test_the_promise_is_said_beside_its_target_with_the_products_that_fall_short
     assert cards[0]["tone"] == "bad" and cards[0]["note"].endswith("; target 95%")
     table = summary.promise_table(by_sku, pd.DataFrame({"sku": ["A", "B"], "name": ["Alpha", "Beta"]}), 0.95)
     assert list(table["name"]) == ["Beta"] and table["most at risk in"].iloc[0] in ("Nov 2026", "Dec 2026", "Jan 2027")
+
+
+def test_plan_planned_against_the_draws_names_its_risk_cost_not_a_safety_shortfall():
+    plan = PlanResult(
+        plan=pd.DataFrame({"sku": ["A"], "month": [JAN], "production": [10.0]}),
+        line_use=pd.DataFrame(),
+        components=pd.DataFrame(),
+        cost_eur=1000.0,
+        status="optimal",
+        costs={
+            "waiting_eur": 100.0,
+            "new_workers_eur": 0.0,
+            "below_safety_eur": 0.0,
+            "shortage_risk_eur": 600.0,
+            "holding_eur": 300.0,
+            "overtime_eur": 0.0,
+        },
+    )
+    text = summary.plan_sentence(plan, "p50", 0.95)
+    assert "the risk of customers waiting in the demand draws €600" in text and "safety level" not in text
+
+
+def test_targets_sentence_says_what_the_target_asks_above_the_view_each_month():
+    targets = pd.DataFrame(
+        {"sku": ["A", "B"] * 3, "month": [JAN, JAN, FEB, FEB, MAR, MAR], "safety_stock": [10.0, 5.0, 20.0, 8.0, 30.0, 9.0]}
+    )
+    text = summary.targets_sentence(targets, "p50", 0.9)
+    assert (
+        "Covering 90% of the draws from now to each month's end takes 15 units above the P50 view at the end of Jan 2027" in text
+    )
+    assert "and 39 by Mar 2027" in text
+    assert summary.targets_sentence(None, "p50", 0.9).startswith("The plan holds the inventory policy's safety stock")
