@@ -18,7 +18,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from sop_lib.core.params import MONTH, ParamsError
+from sop_lib.core.params import MONTH, ParamsError, parse_settings
 from sop_lib.executive.records import RecordError
 
 DEFAULT_PARAMS = "params/default.yaml"
@@ -32,7 +32,10 @@ def _month(text: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from sop_lib.core.versions import version_line
+
     ap = argparse.ArgumentParser(prog="sop", description="Monthly S&OP cycle: five notebooks run by papermill.")
+    ap.add_argument("--version", action="version", version=version_line())
     sub = ap.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the monthly cycle and render its HTML reports")
     run.add_argument("--params", default=DEFAULT_PARAMS, help=f"params YAML (default {DEFAULT_PARAMS})")
@@ -41,6 +44,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="replace a completed cycle (the old one is kept aside)")
     run.add_argument("--reports", default="reports", help="folder that holds one sub-folder per cycle")
     run.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
+    run.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change a params key for this run only, e.g. --set supply.service_level=0.98 (repeatable; "
+        "validated as the file is, recorded in the cycle's params.json, shown on the reports)",
+    )
     demo = sub.add_parser("demo", help="write the demo company's source files")
     demo.add_argument("--params", default=DEFAULT_PARAMS)
     demo.add_argument(
@@ -263,6 +275,7 @@ def _quiet_command(args, runlog) -> int:
         force=args.force,
         progress=not args.quiet,
         runlog=runlog,
+        settings=parse_settings(args.settings),
     )
     print(f"Cycle complete. Open the reports: {index}")
     return 0

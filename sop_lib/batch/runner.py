@@ -26,6 +26,7 @@ import io
 import json
 import logging
 import os
+import shlex
 import shutil
 import sys
 import time
@@ -33,7 +34,7 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -46,7 +47,8 @@ from sop_lib.core.handover import (  # noqa: F401 (the batch's names)
     CycleError,
     step_complete,
 )
-from sop_lib.core.params import RunParams, load_params
+from sop_lib.core.params import RunParams, changed_sentence, load_params, setting_text
+from sop_lib.core.versions import stack_versions
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
@@ -302,16 +304,26 @@ class StepContext:
         return handover.read_previous(self.cycle_dir.parent, self.params.cycle, names)
 
 
-def open_step(number: int, *, params_file: str, cycle_dir: str, cycle: str = "", prepare_upstream: bool = True) -> StepContext:
+def open_step(
+    number: int,
+    *,
+    params_file: str,
+    cycle_dir: str,
+    cycle: str = "",
+    prepare_upstream: bool = True,
+    overrides: dict[str, Any] | None = None,
+) -> StepContext:
     """What a notebook calls first: validated params, the earlier steps' artifacts, the report
     style, and the stakeholders' comments on this step (``comments/<cycle>.yaml``).
 
     When an analyst opens notebook N on its own, earlier steps may not have run into
     ``cycle_dir`` yet; with ``prepare_upstream`` they are run there first (papermill,
-    default parameters), so every notebook works standalone.
+    default parameters), so every notebook works standalone. ``overrides`` (dotted keys, e.g.
+    ``{"supply.service_level": 0.98}``) change params for this run only, validated as the file is,
+    and the report says so.
     """
     runlock.watch_batch()  # a kernel started by `sop run` dies with it (no orphan sampling on)
-    params = load_params(params_file, overrides={"cycle": cycle} if cycle else None)
+    params = load_params(params_file, overrides={"cycle": cycle} if cycle else None, settings=overrides)
     cdir = Path(cycle_dir).resolve()
     cdir.mkdir(parents=True, exist_ok=True)
     stamp, snapshot = cdir / "params.json", params.model_dump_json(indent=2)
@@ -333,13 +345,21 @@ def open_step(number: int, *, params_file: str, cycle_dir: str, cycle: str = "",
             steps=[s for s in STEPS if first <= s.number < number],
             progress=False,
             export=False,
+            settings=params.changed,
         )
     from sop_lib.core import reporting
     from sop_lib.executive import records
 
     reporting.style()
+    if params.changed:
+        reporting.say(changed_sentence(params.changed))
     reporting.show_comments(records.comments_for(params.base_dir, params.cycle, step=number))
     return StepContext(STEPS[number - 1], params, cdir)
+
+
+def settings_args(settings: dict[str, Any]) -> str:
+    """' --set key=value ...' to repeat a run's settings on the command line ('' for none)."""
+    return "".join(f" --set {shlex.quote(f'{k}={setting_text(v)}')}" for k, v in settings.items())
 
 
 # --- the batch --------------------------------------------------------------------
@@ -357,6 +377,7 @@ def run_steps(
     resume: str = "",
     log: Callable[[str], None] = print,
     runlog: RunLog | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> None:
     """Execute ``steps`` into ``cycle_dir``; raise `StepFailed` at the first failing cell.
 
@@ -381,6 +402,7 @@ def run_steps(
                     resume=resume,
                     log=_tee(log, runlog),
                     runlog=runlog,
+                    settings=settings or {},
                 )
     finally:
         if own:
@@ -414,6 +436,7 @@ def _run_step(
     resume: str,
     log: Callable[[str], None],
     runlog: RunLog,
+    settings: dict[str, Any],
 ) -> None:
     """Execute one step's notebook into ``cycle_dir`` and render its report."""
     import papermill as pm
@@ -428,7 +451,13 @@ def _run_step(
         pm.execute_notebook(
             str(NOTEBOOKS / step.notebook),
             str(out_nb),
-            parameters={"params_file": params_file, "cycle_dir": str(cycle_dir), "cycle": cycle, "prepare_upstream": False},
+            parameters={
+                "params_file": params_file,
+                "cycle_dir": str(cycle_dir),
+                "cycle": cycle,
+                "prepare_upstream": False,
+                "overrides": settings,
+            },
             cwd=str(NOTEBOOKS),
             kernel_name=kernel_name,
             progress_bar=progress,
@@ -531,8 +560,9 @@ def run_cycle(
     progress: bool = True,
     log: Callable[[str], None] = print,
     runlog: RunLog | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Path:
-    """Run the monthly cycle; return ``reports/<cycle>/index.html``.
+    """Run the monthly cycle; return ``reports/<cycle>/index.html``. ``settings``: `sop run --set`.
 
     Only ``log``'s lines reach the terminal; warnings, library logging and the kernels' output go to
     ``runlog`` (`quiet`), which writes ``<cycle_dir>/sop-run.log`` once the cycle's folder is made.
@@ -548,6 +578,7 @@ def run_cycle(
             progress=progress,
             log=log,
             runlog=runlog,
+            settings=settings or {},
         )
 
 
@@ -561,12 +592,13 @@ def _run_cycle(
     progress: bool,
     log: Callable[[str], None],
     runlog: RunLog,
+    settings: dict[str, Any],
 ) -> Path:
     from sop_lib.companies.demo import ensure_demo_company
     from sop_lib.core.params import check_source_files
 
     params_file = Path(params_file).resolve()
-    params = load_params(params_file, overrides={"cycle": cycle} if cycle else None, check_files=False)
+    params = load_params(params_file, overrides={"cycle": cycle} if cycle else None, settings=settings, check_files=False)
     if params.data.demo:
         ensure_demo_company(params.data_folder, params.cycle, params.data.demo_seed)
     check_source_files(params, params_file)
@@ -642,7 +674,7 @@ def _run_locked(
         )
     earlier.write_text(snapshot)
     started = time.perf_counter()
-    resume = f"sop run --params {params_file} --cycle {params.cycle} --reports {root}"
+    resume = f"sop run --params {params_file} --cycle {params.cycle} --reports {root}{settings_args(params.changed)}"
     run_steps(
         staging,
         params_file=str(params_file),
@@ -652,6 +684,7 @@ def _run_locked(
         progress=progress,
         log=log,
         runlog=runlog,
+        settings=params.changed,
     )
     views.build_views(staging, params)  # one page per department declared in params
     reporting.build_index(staging, params, STEPS)
@@ -665,6 +698,7 @@ def _run_locked(
         "finished": pd.Timestamp.now().isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started, 1),
         "from_step": from_step,
+        "versions": stack_versions(),  # the suite, Python and the packages whose releases move the figures
         "files": integrity.cycle_files(staging),  # sha256 per artifact, report and notebook: `sop verify`
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))

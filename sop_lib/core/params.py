@@ -11,9 +11,11 @@ params file can be moved together with its data.
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -538,6 +540,10 @@ class RunParams(_Strict):
     scenarios: list[Scenario] = Field(default_factory=list, description="what-if questions answered in step 4")
     views: list[View] = Field(default_factory=list, description="one page per department, linked from the index")
     base_dir: Path = Field(Path("."), exclude=True, description="folder of the params file")
+    changed: dict[str, Any] = Field(
+        default_factory=dict,
+        description="keys set for this run only (`sop run --set`, a notebook's overrides), with their values",
+    )
 
     @field_validator("cycle")
     @classmethod
@@ -604,6 +610,13 @@ def source_files(spec: SourceSpec, folder: Path) -> list[Path]:
     return out
 
 
+def _mark_set(text: str, err: dict, settings: dict[str, Any]) -> str:
+    """Say so when the key in error was set for this run, not in the file."""
+    loc = ".".join(str(p) for p in err["loc"] if p != "[key]")
+    hit = [k for k in settings if loc == k or loc.startswith(k + ".") or k.startswith(loc + ".")]
+    return text + (f" (set for this run: {hit[0]}={settings[hit[0]]!r})" if hit else "")
+
+
 def _format_error(file: Path, err: dict) -> str:
     loc = ".".join(str(p) for p in err["loc"] if p != "[key]") or "(top level)"
     if err["loc"] and err["loc"][-1] == "[key]":
@@ -617,8 +630,57 @@ def _format_error(file: Path, err: dict) -> str:
     return f"{file}: {loc}: {err['msg']}{got_txt}"
 
 
-def load_params(path: str | Path, *, overrides: dict | None = None, check_files: bool = True) -> RunParams:
-    """Read and validate a params file; raise `ParamsError` listing every problem."""
+def parse_settings(items: list[str]) -> dict[str, Any]:
+    """`--set supply.service_level=0.98` pairs as {dotted key: value}; a value is read as YAML
+    (0.98 a number, [a, b] a list, p75 a word)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip() or not all(key.strip().split(".")):
+            raise ParamsError(f"--set {item}: expected KEY=VALUE with a dotted key, e.g. supply.service_level=0.98")
+        try:
+            out[key.strip()] = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError as exc:
+            raise ParamsError(f"--set {item}: the value is not valid YAML: {exc}") from None
+    return out
+
+
+def setting_text(value: Any) -> str:
+    """A set value as it is typed after --set (JSON for anything but a word, which YAML reads back alike)."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def changed_sentence(settings: dict[str, Any]) -> str:
+    """The reader's line on every report of a run with keys set for it alone."""
+    said = "; ".join(f"{k} = {setting_text(v)}" for k, v in settings.items())
+    return f"Changed for this run (not in the params file): {said}."
+
+
+def with_settings(raw: dict, settings: dict[str, Any], origin: str = "--set") -> dict:
+    """The params mapping with each dotted key set (a copy): the file's value is replaced, a
+    missing section is created; a key through a value that is no mapping is refused."""
+    out = copy.deepcopy(raw)
+    for dotted, value in settings.items():
+        node, parts = out, dotted.split(".")
+        for depth, part in enumerate(parts[:-1]):
+            nxt = node.get(part)
+            if nxt is None:
+                nxt = node[part] = {}
+            if not isinstance(nxt, dict):
+                where = ".".join(parts[: depth + 1])
+                raise ParamsError(f"{origin} {dotted}: {where} is {nxt!r}, not a section with keys")
+            node = nxt
+        node[parts[-1]] = value
+    return out
+
+
+def load_params(
+    path: str | Path, *, overrides: dict | None = None, settings: dict[str, Any] | None = None, check_files: bool = True
+) -> RunParams:
+    """Read and validate a params file; raise `ParamsError` listing every problem.
+
+    ``settings`` (dotted keys: `sop run --set`, a notebook's ``overrides``) change keys for this
+    run only, validated exactly as the file is; the result records them in ``changed``."""
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"{path}: params file not found")
@@ -628,11 +690,15 @@ def load_params(path: str | Path, *, overrides: dict | None = None, check_files:
         raise ParamsError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ParamsError(f"{path}: expected a mapping of keys at the top level, got {type(raw).__name__}")
-    raw = {**raw, **(overrides or {}), "base_dir": path.resolve().parent}
+    settings = dict(settings or {})
+    if "changed" in settings or "changed" in raw:
+        raise ParamsError(f"{path}: 'changed' is not a key to set: it records what --set changed")
+    raw = with_settings(raw, settings)
+    raw = {**raw, **(overrides or {}), "base_dir": path.resolve().parent, "changed": settings}
     try:
         params = RunParams.model_validate(raw)
     except ValidationError as exc:
-        raise ParamsError("\n".join(_format_error(path, e) for e in exc.errors())) from None
+        raise ParamsError("\n".join(_mark_set(_format_error(path, e), e, settings) for e in exc.errors())) from None
     check_data_rules(params, path)
     if check_files:
         check_source_files(params, path)

@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sop_lib.core import handover  # noqa: E402
+from sop_lib.core.params import changed_sentence  # noqa: E402
 
 PALETTE = {
     "p50": "#1f4e79",
@@ -367,6 +368,8 @@ def build_index(cycle_dir: str | Path, params, steps) -> Path:
         links += '</ol><h2>Views per department</h2><ol style="list-style:none;padding-left:0">' + "".join(
             f'<li><a href="views/{esc(f)}">{esc(n)}</a></li>' for f, n in views
         )
+    settings = getattr(params, "changed", None) or {}
+    changed = f'<p class="sop-caption">{esc(changed_sentence(settings))}</p>' if settings else ""
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>S&amp;OP cycle {esc(params.cycle)} · {esc(params.company)}</title>{CSS}
 <style>body{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:32px;max-width:1000px}}
@@ -374,7 +377,7 @@ li{{margin:6px 0;font-size:16px}}</style></head><body>
 <h1>S&amp;OP cycle {esc(params.cycle)}</h1>
 <p class="sop-caption">{esc(params.company)} · the monthly plan in five steps. Start with the executive review;
 the other reports hold the detail behind each number.</p>
-{kpi_cards(headline)}
+{changed}{kpi_cards(headline)}
 <h2>Reports</h2><ol style="list-style:none;padding-left:0">{links}</ol>
 <p class="sop-caption">Each report has an executed notebook beside it (same name, <code>.ipynb</code>): the audit record of the run.
 Hand-over tables are in <code>artifacts/</code>.</p>

@@ -4,6 +4,7 @@ with a message that names the file and the offending key."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pydantic
@@ -12,7 +13,7 @@ import yaml
 
 from sop_lib.companies.demo import write_demo_company
 from sop_lib.core.contracts import CONTRACTS, REQUIRED_SOURCES
-from sop_lib.core.params import ParamsError, RunParams, load_params
+from sop_lib.core.params import ParamsError, RunParams, changed_sentence, load_params, parse_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "params" / "default.yaml"
@@ -82,6 +83,33 @@ def test_relative_data_folder_is_relative_to_the_params_file(tmp_path, raw, demo
 def test_overrides_replace_top_level_keys(tmp_path, raw):
     params = load_params(write(tmp_path, raw), overrides={"cycle": "2027-01"})
     assert params.cycle == "2027-01"
+
+
+def test_a_setting_for_this_run_changes_one_key_and_is_recorded(tmp_path, raw):
+    path = write(tmp_path, raw)
+    params = load_params(path, settings=parse_settings(["supply.service_level=0.98", "supply.scenario=p75"]))
+    assert params.supply.service_level == 0.98 and params.supply.scenario == "p75"
+    assert params.supply.overtime_pct == load_params(path).supply.overtime_pct  # the rest is the file's
+    assert params.changed == {"supply.service_level": 0.98, "supply.scenario": "p75"}
+    assert json.loads(params.model_dump_json())["changed"] == params.changed  # so the cycle's params.json records it
+    assert changed_sentence(params.changed) == (
+        "Changed for this run (not in the params file): supply.service_level = 0.98; supply.scenario = p75."
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ("supply.service_level=1.5", "supply.service_level: Input should be less than 1 (got 1.5) (set for this run: "),
+        ("supply.servce_level=0.9", "supply.servce_level: unknown key"),
+        ("company.name=X", "--set company.name: company is"),
+        ("supply.service_level", "--set supply.service_level: expected KEY=VALUE"),
+    ],
+)
+def test_a_bad_setting_is_refused_as_the_file_would_be_and_says_it_was_set(tmp_path, raw, setting, said):
+    with pytest.raises(ParamsError) as err:
+        load_params(write(tmp_path, raw), settings=parse_settings([setting]))
+    assert said in str(err.value)
 
 
 # --- bad params files -----------------------------------------------------------

@@ -1,6 +1,8 @@
 """End to end: `sop run` on the demo company, its reports, artifacts, failures and resumes."""
 
+import importlib.metadata
 import json
+import platform
 import shutil
 from pathlib import Path
 
@@ -49,6 +51,10 @@ def test_cycle_writes_index_and_five_reports_without_code(cycle):
     assert "Revenue plan, next 12 months" in index, "index carries the headline KPIs"
     manifest = json.loads((cycle / "manifest.json").read_text())
     assert manifest["cycle"] == "2026-11"
+    # what the figures were made with: a later release of PyMC or pandas can move them
+    assert manifest["versions"]["python"] == platform.python_version()
+    assert manifest["versions"]["pymc"] == importlib.metadata.version("pymc")
+    assert manifest["versions"]["sop-workbooks"] == importlib.metadata.version("sop-workbooks")
 
 
 def test_every_chart_report_embeds_its_images(cycle):
@@ -240,3 +246,22 @@ def test_a_long_list_of_problems_is_cut_at_ten_lines_and_points_at_the_report(tm
     ).splitlines()
     assert len(msg) == 12 and msg[1] == "  - problem 0" and msg[10] == "  - problem 9"
     assert msg[11] == f"  ... and 5 more: see {tmp_path / '01.html'}"
+
+
+def test_a_key_set_for_one_run_changes_its_figures_and_every_report_says_so(cycle, fast_params, tmp_path):
+    """`sop run --set supply.service_level=0.8`: steps 3-5 again on a copy, against the same params file."""
+    reports = tmp_path / "reports"
+    shutil.copytree(cycle, reports / cycle.name)
+    argv = ["run", "--params", str(fast_params), "--reports", str(reports), "--from-step", "3", "--force", "--quiet"]
+    assert cli.main([*argv, "--set", "supply.service_level=0.8"]) == 0
+    lower = reports / cycle.name
+    recorded = json.loads((lower / "params.json").read_text())
+    assert recorded["changed"] == {"supply.service_level": 0.8} and recorded["supply"]["service_level"] == 0.8
+    line = "Changed for this run (not in the params file): supply.service_level = 0.8."
+    assert line in (lower / "03_supply_planning.html").read_text() and line in (lower / "index.html").read_text()
+    assert line not in (cycle / "index.html").read_text()
+    promise = pd.read_parquet(lower / "artifacts" / "service_promise.parquet")
+    assert (promise["target"] == 0.8).all()
+    stock = {c: pd.read_parquet(c / "artifacts" / "supply_plan.parquet")["inventory"].sum() for c in (cycle, lower)}
+    assert stock[lower] < stock[cycle]  # a lower target holds less stock
+    assert cli.main([*argv, "--set", "supply.service_level=1.5"]) == 2  # refused as the file would be
