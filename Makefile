@@ -32,10 +32,10 @@ $(STAMP): pyproject.toml
 	@test -e /usr/lib/x86_64-linux-gnu/libopenblas.so -o -e /usr/lib/aarch64-linux-gnu/libopenblas.so || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && apt-get install -y -qq libopenblas-dev >/dev/null; } || \
 	  echo "note: libopenblas-dev not installed; PyTensor falls back to NumPy's BLAS (slower, same results)"
-	@# Debian's Chromium: the browser test opens every report in it (Playwright drives it; no browser download)
+	@# Debian's Chromium: prints the executive review to PDF; the browser test opens every report in it (no browser download)
 	@command -v chromium >/dev/null || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
-	  echo "note: chromium not installed; tests/cycle/test_hostile_text.py needs it (apt-get install chromium)"
+	  echo "note: chromium not installed: no PDF reports, and tests/cycle/test_hostile_text.py needs it (apt-get install chromium)"
 	@# Debian's PostgreSQL server: tests/data/test_postgres.py reads from a throwaway cluster of it (initdb, pg_ctl)
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } || \

@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--reports", default="reports", help="folder that holds one sub-folder per cycle")
     run.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
     run.add_argument(
+        "--pdf",
+        choices=["executive", "all", "none"],
+        default="executive",
+        help="reports also printed to PDF for the board pack, A4 (default: the executive review)",
+    )
+    run.add_argument(
         "--set",
         dest="settings",
         action="append",
@@ -276,6 +282,7 @@ def _quiet_command(args, runlog) -> int:
         progress=not args.quiet,
         runlog=runlog,
         settings=parse_settings(args.settings),
+        pdf=args.pdf,
     )
     print(f"Cycle complete. Open the reports: {index}")
     return 0

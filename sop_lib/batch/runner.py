@@ -561,8 +561,10 @@ def run_cycle(
     log: Callable[[str], None] = print,
     runlog: RunLog | None = None,
     settings: dict[str, Any] | None = None,
+    pdf: str = "executive",
 ) -> Path:
-    """Run the monthly cycle; return ``reports/<cycle>/index.html``. ``settings``: `sop run --set`.
+    """Run the monthly cycle; return ``reports/<cycle>/index.html``. ``settings``: `sop run --set`;
+    ``pdf``: which reports are also printed to PDF (`PDF_CHOICES`).
 
     Only ``log``'s lines reach the terminal; warnings, library logging and the kernels' output go to
     ``runlog`` (`quiet`), which writes ``<cycle_dir>/sop-run.log`` once the cycle's folder is made.
@@ -579,6 +581,7 @@ def run_cycle(
             log=log,
             runlog=runlog,
             settings=settings or {},
+            pdf=pdf,
         )
 
 
@@ -593,6 +596,7 @@ def _run_cycle(
     log: Callable[[str], None],
     runlog: RunLog,
     settings: dict[str, Any],
+    pdf: str,
 ) -> Path:
     from sop_lib.companies.demo import ensure_demo_company
     from sop_lib.core.params import check_source_files
@@ -604,6 +608,8 @@ def _run_cycle(
     check_source_files(params, params_file)
     if not 1 <= from_step <= len(STEPS):
         raise CycleError(f"--from-step must be between 1 and {len(STEPS)}, got {from_step}")
+    if pdf not in PDF_CHOICES:
+        raise CycleError(f"--pdf must be one of {', '.join(PDF_CHOICES)}, got {pdf!r}")
 
     root = Path(reports_root).resolve()
     check_writable(root)
@@ -612,7 +618,7 @@ def _run_cycle(
             if lock.taken_over is not None:
                 _tee(log, runlog)(f"Taking over the lock of {lock.taken_over.describe()}: that process is no longer running.")
             return _run_locked(
-                params, params_file, root, from_step=from_step, force=force, progress=progress, log=log, runlog=runlog
+                params, params_file, root, from_step=from_step, force=force, progress=progress, log=log, runlog=runlog, pdf=pdf
             )
     except runlock.LockHeld as exc:
         raise CycleError(f"{params.cycle}: {exc}") from None
@@ -628,11 +634,12 @@ def _run_locked(
     progress: bool,
     log: Callable[[str], None],
     runlog: RunLog,
+    pdf: str = "executive",
 ) -> Path:
     """`run_cycle` once this process holds the cycle's lock."""
     say = _tee(log, runlog)
     from sop_lib.core import reporting
-    from sop_lib.executive import views
+    from sop_lib.executive import views, workbook
 
     final = root / params.cycle
     staging = root / f"{params.cycle}.partial"
@@ -688,6 +695,8 @@ def _run_locked(
     )
     views.build_views(staging, params)  # one page per department declared in params
     reporting.build_index(staging, params, STEPS)
+    say(f"Plan workbook: {workbook.write_workbook(staging, params).name}")  # where planners and finance work
+    print_reports(staging, [s for s in STEPS if pdf == "all" or (pdf == "executive" and s.number == len(STEPS))], say)
     runlog.note("the cycle's files are complete: the manifest records their checksums, this log's included")
     runlog.close_file()  # the log is part of the cycle now; later noise goes to reports/index.log
     runlog.open(root / INDEX_LOG, lazy=True)
@@ -708,6 +717,24 @@ def _run_locked(
     runlog.moved(staging, final)
     reporting.build_cycles_index(root)  # reports/index.html: every completed cycle, newest first
     return final / "index.html"
+
+
+PDF_CHOICES = ("executive", "all", "none")  # which reports a cycle also prints to PDF
+
+
+def print_reports(cycle_dir: Path, steps: list[Step], log: Callable[[str], None]) -> list[Path]:
+    """Each step's report also as PDF (A4, for the board pack); without a Chromium the cycle goes on and says so."""
+    from sop_lib.core.printing import PrintError, print_pdf
+
+    done = []
+    for step in steps:
+        try:
+            done.append(print_pdf(cycle_dir / f"{step.stem}.html", cycle_dir / f"{step.stem}.pdf"))
+        except PrintError as exc:
+            log(f"No PDF of step {step.number}: {exc}")
+    if done:
+        log(f"PDF for the board pack: {', '.join(p.name for p in done)}")
+    return done
 
 
 BACKTEST_NOTEBOOK = "plan_quality_backtest.ipynb"

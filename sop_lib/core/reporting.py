@@ -61,6 +61,14 @@ details.sop-detail summary{cursor:pointer;color:#1f4e79;margin:6px 0}
 .sop-grid figure{margin:0}.sop-grid img{width:100%;height:auto;display:block}
 .sop-grid .sop-caption{font-size:13px;margin:2px 0 8px}
 .sop-list{margin:4px 0 10px;padding-left:24px;max-width:1100px;font-size:14px;color:#333}.sop-list li{margin:3px 0}
+@media print{
+@page{size:A4;margin:12mm}
+body{margin:0}
+img{max-width:100%!important;height:auto!important}
+img,figure,.sop-card,.sop-cards,.sop-table tr,.sop-decision,.sop-comments,.jp-OutputArea-output{break-inside:avoid;page-break-inside:avoid}
+h1,h2,h3{break-after:avoid;page-break-after:avoid}
+details.sop-detail{display:none}
+}
 </style>
 """
 

@@ -6,6 +6,7 @@ import platform
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -265,3 +266,39 @@ def test_a_key_set_for_one_run_changes_its_figures_and_every_report_says_so(cycl
     stock = {c: pd.read_parquet(c / "artifacts" / "supply_plan.parquet")["inventory"].sum() for c in (cycle, lower)}
     assert stock[lower] < stock[cycle]  # a lower target holds less stock
     assert cli.main([*argv, "--set", "supply.service_level=1.5"]) == 2  # refused as the file would be
+
+
+def test_the_plan_workbook_holds_each_hand_overs_values(cycle):
+    import openpyxl
+
+    from sop_lib.executive import workbook
+
+    wb = openpyxl.load_workbook(cycle / "plan.xlsx", read_only=True)
+    assert wb.sheetnames == ["Cover", *[s.title for s in workbook.SHEETS]]
+    for sheet in workbook.SHEETS:
+        table = workbook.sheet_table(sheet, pd.read_parquet(cycle / "artifacts" / f"{sheet.artifact}.parquet"))
+        rows = list(wb[sheet.title].iter_rows(min_row=2, values_only=True))
+        got = pd.DataFrame(rows, columns=list(table.columns))
+        assert len(got) == len(table), sheet.title
+        for col in table.columns:
+            want = table[col]
+            if pd.api.types.is_datetime64_any_dtype(want):
+                assert (pd.to_datetime(got[col]) == want).all(), (sheet.title, col)
+            elif pd.api.types.is_numeric_dtype(want) and not pd.api.types.is_bool_dtype(want):
+                # to Excel's precision: a cell holds 15 significant digits
+                g, w = got[col].astype(float).to_numpy(), want.to_numpy(float)
+                assert np.allclose(g, w, rtol=1e-14, atol=0, equal_nan=True), (sheet.title, col)
+            else:
+                assert got[col].fillna("").tolist() == want.fillna("").tolist(), (sheet.title, col)
+
+
+def test_the_executive_review_is_also_a_pdf_on_a4_with_every_chart_whole(cycle):
+    from tests.core.pdf_pages import A4, images_per_page
+
+    images, sizes = images_per_page(cycle / "05_executive_review.pdf")
+    assert 1 <= len(sizes) <= 4 and all(abs(w - A4[0]) < 1 and abs(h - A4[1]) < 1 for w, h in sizes)
+    assert sum(len(p) for p in images) >= 2  # the charts are there
+    for page, (w, h) in zip(images, sizes):
+        assert all(b[0] >= -0.5 and b[1] >= -0.5 and b[2] <= w + 0.5 and b[3] <= h + 0.5 for b in page)
+    assert not (cycle / "03_supply_planning.pdf").exists()  # every step only with --pdf all
+    assert "05_executive_review.pdf" in json.loads((cycle / "manifest.json").read_text())["files"]

@@ -1,0 +1,14 @@
+"""What a printed PDF holds, page by page: read with pdfium (pypdfium2), for the printing tests."""
+
+from __future__ import annotations
+
+import pypdfium2 as pdfium
+
+A4 = (595.0, 842.0)  # points
+
+
+def images_per_page(path) -> tuple[list[list[tuple[float, float, float, float]]], list[tuple[float, float]]]:
+    """The bounds of every image on every page (points from the page's lower left corner), and each page's size."""
+    doc = pdfium.PdfDocument(str(path))
+    images = [[o.get_bounds() for o in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=8)] for page in doc]
+    return images, [page.get_size() for page in doc]

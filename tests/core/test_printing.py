@@ -1,0 +1,46 @@
+"""Reports printed to PDF for the board pack: A4 pages, and no chart cut across two of them."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from sop_lib.core import printing, reporting  # noqa: E402
+from tests.core.pdf_pages import A4, images_per_page  # noqa: E402
+
+
+def _chart_png(height_in: float) -> str:
+    fig, ax = plt.subplots(figsize=(6, height_in), dpi=60)
+    ax.plot([0, 1, 2], [1, 3, 2])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def test_a_report_prints_on_a4_and_keeps_every_chart_whole(tmp_path):
+    # six charts of a third of a page each, after a long paragraph: some must move to the next page
+    charts = "".join(f'<p class="sop-caption">Chart {i}</p><img src="data:image/png;base64,{_chart_png(3.2)}">' for i in range(6))
+    html = tmp_path / "report.html"
+    html.write_text(f"<html><head>{reporting.CSS}</head><body><p>{'Words. ' * 400}</p>{charts}</body></html>", encoding="utf-8")
+    out = printing.print_pdf(html, tmp_path / "report.pdf")
+    images, sizes = images_per_page(out)
+    assert len(sizes) >= 2 and all(abs(w - A4[0]) < 1 and abs(h - A4[1]) < 1 for w, h in sizes)
+    assert sum(len(p) for p in images) == 6, "a chart split across pages is drawn twice"
+    for page, (w, h) in zip(images, sizes):
+        for left, bottom, right, top in page:
+            assert left >= -0.5 and bottom >= -0.5 and right <= w + 0.5 and top <= h + 0.5, "a chart runs off its page"
+    assert not (tmp_path / "report.pdf.partial").exists()
+
+
+def test_without_a_browser_the_message_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(printing.shutil, "which", lambda name: None)
+    with pytest.raises(printing.PrintError, match="apt-get install chromium"):
+        printing.print_pdf(tmp_path / "x.html", tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
