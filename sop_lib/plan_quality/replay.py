@@ -12,9 +12,9 @@ lines, routings, suppliers and costs (today's, held fixed over the replay).
 
 Policies (`POLICIES`):
 
-* ``suite``   the demand engine's draws (a fast profile, `BacktestParams`), stock targets per
-              month for the target cycle service level from the draws (step 3's,
-              `supply.inventory.stock_targets`), the LP on the draws' demand view;
+* ``suite``   the demand engine's draws (a fast profile, `BacktestParams`), the LP on the
+              draws' demand view weighing their expected backlog per month for the target
+              cycle service level (step 3's, `supply.inventory.shortage_cuts`);
 * ``naive``   seasonal naive (same month last year), safety stock as fixed weeks of cover,
               the same LP;
 * ``limit``   the suite's planning on draws from the true demand distribution (a synthetic
