@@ -10,6 +10,13 @@ the model (PyTensor caches it), so its time is shown but the median leaves it ou
                                        [--draws N] [--tune N] [--target-accept X] [--holdout N]
 
 ``--holdout N`` fits the first ``len - N`` months, as step 2's backtest does.
+
+``--companies N`` fits instead N generated companies the profile was not tuned on
+(`sop_lib.companies.synthetic.random_spec`: 4-40 series, 24-72 months, 2 to 3,000 units a
+month, flat to strongly seasonal, some intermittent) through step 2's own path for a named
+model (`demand.named_model`), and prints per company whether the first NUTS fit passed its
+checks, whether a re-run did, or whether the ets model took over; ``--series-cap`` bounds the
+series per company.
 """
 
 from __future__ import annotations
@@ -46,7 +53,11 @@ def main() -> None:
     ap.add_argument("--tune", type=int)
     ap.add_argument("--target-accept", type=float)
     ap.add_argument("--holdout", type=int, default=0)
+    ap.add_argument("--companies", type=int, default=0)
+    ap.add_argument("--series-cap", type=int, default=40)
     args = ap.parse_args()
+    if args.companies:
+        return companies(args)
 
     from sop_lib import demand
 
@@ -107,6 +118,54 @@ def main() -> None:
         f"checks passed on {sum(d['ok'] for d, _ in rows)} of {len(rows)} seeds "
         f"(want: 0 divergences, r-hat < {demand.RHAT_OK}, bulk ESS > {demand.ESS_OK})"
     )
+
+
+def companies(args: argparse.Namespace) -> None:
+    """The profile on generated companies: first-fit checks, re-runs and hand-overs to the ets model."""
+    import dataclasses
+
+    import numpy as np
+
+    from sop_lib import demand
+    from sop_lib.companies import synthetic
+    from sop_lib.core import params
+    from sop_lib.demand import briefing
+
+    D = params.load_params(Path(args.params)).demand
+    draws, tune = args.draws or D.draws, args.tune or D.tune
+    rng = np.random.default_rng(2026)
+    print(f"{args.companies} generated companies; {D.chains} chains x {draws} draws after {tune} tuning steps")
+    print("| company | r-hat, min ESS, divergences (of the fit that failed, if one did) | outcome | seconds |")
+    print("|---|---|---|---|")
+    outcomes = []
+    for k in range(args.companies):
+        spec = synthetic.random_spec(rng, seed=k)
+        spec = dataclasses.replace(spec, series=min(spec.series, args.series_cap))
+        t0 = time.perf_counter()
+        res = demand.named_model(
+            synthetic.demand_history(spec),
+            D.horizon_months,
+            group_col="family",
+            model="trend",
+            method="nuts",
+            draws=draws,
+            tune=tune,
+            chains=D.chains,
+            seed=k,
+            target_accept=args.target_accept or D.target_accept,
+            return_draws=True,
+        )
+        table = briefing.diagnostics_table(res)
+        first = table.iloc[-1]  # the fit that failed (the last one tried), or the one that passed at once
+        outcome = "passed" if len(table) == 1 else {"re-run": "passed on re-run"}.get(first["check"], first["check"])
+        outcomes.append(outcome)
+        print(
+            f"| {spec.series} series x {spec.months} months, level {spec.level:,.0f}, season {spec.seasonality:.2f}, "
+            f"{spec.intermittent_share:.0%} intermittent | {first['max_r_hat']:.3f}, {first['min_ess_bulk']:.0f}, "
+            f"{first['divergences']} | {outcome} | {time.perf_counter() - t0:.0f} |",
+            flush=True,
+        )
+    print(", ".join(f"{outcomes.count(o)} {o}" for o in sorted(set(outcomes))) + f" of {len(outcomes)} companies")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ ets model's draws, and `intermittent` for TSB, which gives half of an intermitte
 draws in the trend model. The other modules cover what S&OP adds around
 it: `drivers` (promotions, shocks, consensus overrides), `launches` (new products from
 analogs), `young` (series too short for the model), `selection` (which model
-for which family, from held-out evidence), `partitioned` (one fit per family, in-process or
+for which family, from held-out evidence), `trusted` (a sampled fit that fails its checks
+is re-run or gives way to the ets model), `partitioned` (one fit per family, in-process or
 on Dask) and `evaluation` (accuracy and
 calibration on held-out months). `consensus` builds the plan's demand from the model's
 draws (shocks, launches, CRM pipeline, consensus overrides: `consensus_chain`), for step 2
@@ -63,7 +64,7 @@ from sop_lib.demand.launches import (
 )
 from sop_lib.demand.partitioned import describe_partitions
 from sop_lib.demand.sampling import OverBudget
-from sop_lib.demand.selection import describe_choice, forecast_chosen, posterior_files
+from sop_lib.demand.selection import describe_choice, forecast_chosen, named_model, posterior_files
 from sop_lib.demand.young import describe_young, split_young, young_draws
 
 __all__ = [
@@ -109,6 +110,7 @@ __all__ = [
     "describe_partitions",
     "fit_diagnostics",
     "forecast_chosen",
+    "named_model",
     "posterior_files",
     "young_draws",
     "ConsensusDraws",

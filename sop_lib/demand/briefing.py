@@ -90,13 +90,17 @@ def choice_view(choice: pd.DataFrame) -> pd.DataFrame:
 
 
 def diagnostics_table(res: ForecastResult) -> pd.DataFrame:
-    """One row of sampler (or optimiser) diagnostics per model fit behind the forecast."""
-    return pd.DataFrame([{"model": name, **fit_diagnostics(part)} for name, part in res.fits().items()])
+    """One row of sampler (or optimiser) diagnostics per model fit behind the forecast (``check``:
+    ``used``), then one per fit rejected by its checks (``re-run`` or ``gave way to ets``)."""
+    used = [{"model": name, **fit_diagnostics(part), "check": "used"} for name, part in res.fits().items()]
+    rejected = [{**r, "check": r["outcome"]} for r in res.rejected]
+    return pd.DataFrame(used + rejected).drop(columns="outcome", errors="ignore")
 
 
 def fit_sentences(res: ForecastResult, executor: str) -> list[str]:
-    """One sentence per model fit: its health, its time and, when it ran in parts, where they ran."""
-    return [
+    """What was re-run or rejected, then one sentence per model fit used: its health, its time and,
+    when it ran in parts, where they ran."""
+    return list(res.notes) + [
         f"The {name} model: " + describe_fit(fit_diagnostics(part), part.fit_seconds) + " " + describe_partitions(part, executor)
         for name, part in res.fits().items()
     ]

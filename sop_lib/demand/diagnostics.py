@@ -132,10 +132,19 @@ def _describe_inference(diag: dict, fit_seconds: float) -> str:
     )
 
 
-def fit_check_label(diag: dict) -> str:
-    """Two or three words for a KPI card: what the fit's health check says, for the inference that ran."""
+def fit_check_label(table: pd.DataFrame) -> str:
+    """A few words for a KPI card: what the health checks of the fits behind the forecast say
+    (``table``: `briefing.diagnostics_table`, one row per fit used and per fit rejected)."""
+    if "check" not in table:  # a hand-over from before fits could be rejected
+        table = table.assign(check="used")
+    used, rejected = table[table["check"] == "used"], table[table["check"] != "used"]
+    gave_way = rejected[rejected["check"].str.startswith("gave way")]
+    if len(gave_way):
+        return f"{gave_way.iloc[0]['model']} fit failed checks, {gave_way.iloc[0]['check'].removeprefix('gave way to ')} used"
+    diag = used.iloc[0]
     if diag["inference"] == "nuts":
-        return "sampler OK" if diag["ok"] else "sampler FAILED checks"
+        label = "sampler OK" if diag["ok"] else "sampler FAILED checks"
+        return label + (" on re-run" if len(rejected) and diag["ok"] else "")
     return {"map": "MAP fit, no sampler", "advi": "ADVI fit, no sampler checks"}[diag["inference"]]
 
 

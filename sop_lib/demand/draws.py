@@ -26,6 +26,8 @@ class ForecastResult:
     series_model: "pd.Series | None" = None  # "chosen": unique_id -> trend, ets or mix
     partitions: list["ForecastResult"] = field(default_factory=list)  # fitted per partition (demand.partition)
     partition: str = ""  # the partition this result is, when it is one
+    notes: list[str] = field(default_factory=list)  # sentences on fits re-run or rejected (sop_lib.demand.trusted)
+    rejected: list[dict] = field(default_factory=list)  # diagnostics of the fits that failed their checks
 
     def fits(self) -> dict[str, "ForecastResult"]:
         """Every model fit behind this forecast: one, or one per model the families chose."""

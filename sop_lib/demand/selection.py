@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sop_lib.demand import trusted
 from sop_lib.demand.draws import ForecastResult, summarise_draws
 from sop_lib.demand.engine import forecast
 from sop_lib.demand.intermittent import ADI_INTERMITTENT, is_intermittent
@@ -143,9 +144,10 @@ def forecast_chosen(
     Without a choice (an explicit ``demand.model``) this is `forecast`. A trend fit that
     runs over its time budget here leaves its series to the ets model, and the returned
     choice says so."""
+    draws, tune = fit_kwargs.pop("draws", 300), fit_kwargs.pop("tune", 300)
     common = dict(group_col=group_col, quantiles=quantiles, seed=seed, return_draws=True, **fit_kwargs)
     if choice is None:  # the model named in the params: no choice, and no budget (docs/steps/2-demand.md)
-        return forecast(history, horizon, future_regressors=future_regressors, **common)
+        return named_model(history, horizon, future_regressors=future_regressors, draws=draws, tune=tune, **common)
     common = {k: v for k, v in common.items() if k not in ("model", "method")}  # the choice says which
     if group_col is None:  # one family of everything, as `backtest(select=True)` treats it
         history, group_col = history.assign(_family="all"), "_family"
@@ -174,31 +176,65 @@ def forecast_chosen(
 
     def fit(model: str) -> ForecastResult:
         sub = history[history["unique_id"].isin(per.index[per.isin([model, MIX])])]
-        return forecast(
-            sub,
-            horizon,
-            future_regressors=future_regressors,
-            model=model,
-            method=MODELS[model],
-            time_budget_s=time_budget_s if model == "trend" else None,
-            **common,
-        )
+        budget = time_budget_s if model == "trend" else None
 
+        def run(n_draws: int, n_tune: int) -> ForecastResult:
+            return forecast(
+                sub,
+                horizon,
+                future_regressors=future_regressors,
+                model=model,
+                method=MODELS[model],
+                time_budget_s=budget,
+                draws=n_draws,
+                tune=n_tune,
+                **common,
+            )
+
+        return trusted.checked(run, draws=draws, tune=tune, time_budget_s=budget)
+
+    notes: list[str] = []
+    rejected: list[dict] = []
     for model in MODELS:
         if not per.isin([model, MIX]).any():
             continue
         try:
             parts[model] = fit(model)
-        except OverBudget as over:
+        except (OverBudget, trusted.FailedChecks) as why:
             users = family_of(history, group_col)[per.index[per.isin([model, MIX])]]
             touched = choice["family"].isin(users)  # the families of intermittent series too
             choice.loc[choice["model"].isin([model, MIX]), "model"] = "ets"
-            choice.loc[touched, "reason"] = f"the {model} model's final fit ran over budget ({over}): ets model"
+            if isinstance(why, OverBudget):
+                choice.loc[touched, "reason"] = f"the {model} model's final fit ran over budget ({why}): ets model"
+            else:
+                choice.loc[touched, "reason"] = f"{why}: ets model"
+                notes.append(trusted.gave_way(why, len(users)))
+                rejected.append({"model": model, **why.diag, "outcome": f"gave way to {trusted.FALLBACK}"})
             choice[f"{model}_fitted"] = False
             per[per.isin([model, MIX])] = "ets"
             parts = {"ets": fit("ets")}
             break
-    return combined(parts, per, choice, family_of(history, group_col), quantiles, seed)
+    res = combined(parts, per, choice, family_of(history, group_col), quantiles, seed)
+    res.notes[:0] = notes + [n for p in parts.values() for n in p.notes]
+    res.rejected[:0] = rejected + [r for p in parts.values() for r in p.rejected]
+    return res
+
+
+def named_model(history: pd.DataFrame, horizon: int, *, draws: int, tune: int, **kwargs) -> ForecastResult:
+    """The model the params name, fitted on every series; a NUTS fit that fails its checks twice
+    gives way to the ets model by MAP (`trusted`), and the result says so."""
+    try:
+        return trusted.checked(
+            lambda n_draws, n_tune: forecast(history, horizon, draws=n_draws, tune=n_tune, **kwargs),
+            draws=draws,
+            tune=tune,
+        )
+    except trusted.FailedChecks as failed:
+        kwargs = {**kwargs, "model": trusted.FALLBACK, "method": "map", "likelihood": "auto", "time_budget_s": None}
+        res = forecast(history, horizon, draws=draws, tune=tune, **kwargs)
+        res.notes.append(trusted.gave_way(failed, history["unique_id"].nunique()))
+        res.rejected.append({"model": failed.model, **failed.diag, "outcome": f"gave way to {trusted.FALLBACK}"})
+        return res
 
 
 def combined(
@@ -301,7 +337,9 @@ def describe_choice(choice: pd.DataFrame | None, margin: float = MARGIN, named: 
         f"A model is chosen where its held-out WAPE is more than {margin:.0%} below the other's; a family "
         "without held-out months takes the mixture."
     )
-    skipped = choice.loc[~choice["trend_fitted"] & choice["reason"].str.contains("not fitted|over budget"), "reason"]
+    skipped = choice.loc[
+        ~choice["trend_fitted"] & choice["reason"].str.contains("not fitted|over budget|failed its checks"), "reason"
+    ]
     if len(skipped):
         text += f" {skipped.iloc[0][0].upper()}{skipped.iloc[0][1:]}."
     moved = int(choice.get("intermittent_to_trend", pd.Series(dtype=int)).sum())

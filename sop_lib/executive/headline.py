@@ -104,7 +104,7 @@ def figures(tables: dict[str, pd.DataFrame]) -> Figures:
         wape=acc.iloc[0]["wape"],
         naive_wape=acc.iloc[1]["wape"],
         fair_wape=fair.iloc[0] if len(fair) else None,
-        fit_check=fit_check_label(tables["demand_diagnostics"].iloc[0]),
+        fit_check=fit_check_label(tables["demand_diagnostics"]),
         unpriced=unpriced,
         plan_skus=plan_skus,
         service=_service(tables.get("service_promise")),

@@ -295,6 +295,6 @@ def test_posterior_predictive_check_flags_a_model_that_does_not_fit(fitted):
 )
 def test_fit_health_is_said_for_the_inference_that_ran(diag, label, says):
     """ADVI used to be reported as 'healthy ... worst r-hat nan' and 'sampler OK': it has no sampler."""
-    assert demand.fit_check_label(diag) == label
+    assert demand.fit_check_label(pd.DataFrame([diag])) == label
     text = demand.describe_fit(diag, 12.0)
     assert says in text and "nan" not in text
