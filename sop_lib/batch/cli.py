@@ -159,6 +159,11 @@ def init_params(folder: str, out: str | None, force: bool, runlog=None) -> int:
         print(f"sop init: error: {exc}", file=sys.stderr)
         return 2
     print(f"Proposed {path}; every '# guess' in it is one: check it.")
+    print(
+        f"Spreadsheets to fill in beside it: {onboarding.overrides_template(_cycle_of(path))} (the demand review's "
+        f"consensus overrides) and {onboarding.DECISIONS_TEMPLATE} (the meeting's decisions: copy it to "
+        "decisions/<cycle>.xlsx)."
+    )
     for line in unmapped:
         print(f"  could not map: {line}")
     verdict = onboarding.try_proposal(path)
@@ -177,6 +182,12 @@ def init_params(folder: str, out: str | None, force: bool, runlog=None) -> int:
         return 1
     print(f"Next: sop run --params {path}")
     return 0
+
+
+def _cycle_of(params_file: Path) -> str:
+    import yaml
+
+    return str(yaml.safe_load(params_file.read_text(encoding="utf-8"))["cycle"])
 
 
 def verify_cycle(cycle_dir: Path) -> int:

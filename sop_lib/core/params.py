@@ -285,7 +285,9 @@ class DemandParams(_Strict):
     quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
     target_accept: float = Field(0.9, gt=0.5, lt=1.0)
     shocks: list[Shock] = Field(default_factory=list, description="external events that shift demand")
-    overrides: str | None = Field(None, description="consensus overrides file (YAML), relative to this params file")
+    overrides: str | None = Field(
+        None, description="consensus overrides file (YAML, XLSX or CSV with one row per override), relative to this params file"
+    )
     use_pipeline: bool = Field(True, description="use the CRM pipeline as evidence for the near months")
     partition: Literal["none", "family"] = Field(
         "none", description="none: one model over all series; family: one fit per product family (see executor)"

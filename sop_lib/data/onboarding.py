@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from sop_lib.core import entries
 from sop_lib.core.contracts import CONTRACTS
 from sop_lib.core.params import CodeRule, SourceSpec, load_params
 from sop_lib.data import DataError, code_text, load_sources, parse_dates, point_decimals, read_source
@@ -876,8 +877,30 @@ def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
         "  time_budget_s: 300  # the most seconds one NUTS fit of the trend model may take; beyond, ets by MAP",
         "  horizon_months: 12",
         "  holdout_months: 6",
+        f"  overrides: {overrides_template(cycle)}  # the demand review's consensus overrides, one row each "
+        "(sop init wrote it empty; its sheet 'How to fill' says what each column holds)",
     ]
     return "\n".join(lines) + "\n", unmapped
+
+
+def overrides_template(cycle: str) -> str:
+    """Where the proposal keeps the cycle's consensus overrides, relative to the params file."""
+    return f"overrides/{cycle}.xlsx"
+
+
+DECISIONS_TEMPLATE = "decisions/TEMPLATE.xlsx"  # not a cycle's name, so never read as decisions
+
+
+def write_templates(params_dir: Path, cycle: str) -> list[Path]:
+    """The spreadsheets a planner fills in beside the params file, where none is yet: the cycle's
+    consensus overrides (empty, so the proposal runs) and a decisions template to copy to
+    ``decisions/<cycle>.xlsx`` after the meeting."""
+    written = []
+    for rel, kind in ((overrides_template(cycle), "overrides"), (DECISIONS_TEMPLATE, "decisions")):
+        path = Path(params_dir) / rel
+        if not path.exists():
+            written.append(entries.write_template(path, kind))
+    return written
 
 
 def init(folder: str | Path, out: str | Path | None = None, *, force: bool = False) -> tuple[Path, list[str]]:
@@ -890,6 +913,7 @@ def init(folder: str | Path, out: str | Path | None = None, *, force: bool = Fal
         raise ValueError(f"{out} exists; choose another --out or pass --force to replace it")
     text, unmapped = propose(folder, out)
     out.write_text(text, encoding="utf-8")
+    write_templates(out.parent, str(yaml.safe_load(text)["cycle"]))
     return out, unmapped
 
 

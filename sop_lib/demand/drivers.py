@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
-import yaml
 
+from sop_lib.core.entries import EntriesError, read_entries
 from sop_lib.core.params import MONTH
 
 
@@ -66,42 +66,44 @@ def apply_shocks(draws: xr.DataArray, shocks: list, seed: int = 0) -> xr.DataArr
     return out
 
 
-def load_overrides(path: str | Path) -> pd.DataFrame:
-    """Read the consensus overrides (YAML list), checking every entry; one row per entry.
+OVERRIDE_KEYS = ("who", "why", "sku", "region", "from", "to", "change_pct", "units")
 
-    Each entry: ``who``, ``why``, ``sku``, optional ``region``, ``from``/``to`` (YYYY-MM),
-    and exactly one of ``change_pct`` (e.g. -0.1) or ``units`` (added per month).
+
+def load_overrides(path: str | Path) -> pd.DataFrame:
+    """Read the consensus overrides, checking every entry; one row per entry.
+
+    A YAML list, or a spreadsheet (XLSX or CSV) with one column per key and one row per
+    override (`sop_lib.core.entries`). Each entry: ``who``, ``why``, ``sku``, optional
+    ``region``, ``from``/``to`` (YYYY-MM), and exactly one of ``change_pct`` (e.g. -0.1) or
+    ``units`` (added per month). A message names the file, the entry or row, and the key or column.
     """
     path = Path(path)
     if not path.is_file():
         raise OverrideError(f"{path}: overrides file not found")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    except yaml.YAMLError as exc:
-        raise OverrideError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(raw, list):
-        raise OverrideError(f"{path}: expected a list of overrides, got {type(raw).__name__}")
-    rows, allowed = [], {"who", "why", "sku", "region", "from", "to", "change_pct", "units"}
-    for i, e in enumerate(raw, start=1):
-        where = f"{path}: entry {i}"
-        if not isinstance(e, dict):
-            raise OverrideError(f"{where}: expected a mapping with who, why, sku, from, to, change_pct or units")
+        entries = read_entries(path)
+    except EntriesError as exc:
+        raise OverrideError(str(exc)) from None
+    rows, allowed = [], set(OVERRIDE_KEYS)
+    for entry in entries:
+        e, where = entry.values, f"{path}: {entry.where}"
         unknown = set(e) - allowed
         if unknown:
-            raise OverrideError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+            raise OverrideError(f"{where}: unknown {entry.names(unknown)}; allowed: {sorted(allowed)}")
         for key in ("who", "why", "sku", "from"):
-            if not e.get(key):
-                raise OverrideError(f"{where}: '{key}' is required (every override says who, why, what and when)")
+            if e.get(key) in (None, ""):
+                raise OverrideError(f"{where}: {entry.name(key)} is required (every override says who, why, what and when)")
         if ("change_pct" in e) == ("units" in e):
             raise OverrideError(f"{where}: give exactly one of 'change_pct' or 'units'")
         for key in ("from", "to"):
             if key in e and not MONTH.fullmatch(str(e[key])):
-                raise OverrideError(f"{where}: '{key}' must be YYYY-MM, got {e[key]!r}")
-        value = e.get("change_pct", e.get("units"))
-        if not isinstance(value, (int, float)):
-            raise OverrideError(f"{where}: the change must be a number, got {value!r}")
-        if "change_pct" in e and value < -1:
-            raise OverrideError(f"{where}: change_pct {value} would make demand negative; expected >= -1")
+                raise OverrideError(f"{where}: {entry.name(key)} must be YYYY-MM, got {e[key]!r}")
+        change = "change_pct" if "change_pct" in e else "units"
+        value = e[change]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise OverrideError(f"{where}: {entry.name(change)}: the change must be a number, got {value!r}")
+        if change == "change_pct" and value < -1:
+            raise OverrideError(f"{where}: {entry.name(change)} {value} would make demand negative; expected >= -1")
         rows.append(
             {
                 "who": str(e["who"]),
@@ -114,7 +116,7 @@ def load_overrides(path: str | Path) -> pd.DataFrame:
                 "units": float(e["units"]) if "units" in e else np.nan,
             }
         )
-    return pd.DataFrame(rows, columns=["who", "why", "sku", "region", "from", "to", "change_pct", "units"])
+    return pd.DataFrame(rows, columns=list(OVERRIDE_KEYS))
 
 
 def apply_overrides(draws: xr.DataArray, overrides: pd.DataFrame) -> xr.DataArray:

@@ -1,7 +1,9 @@
 """What the meeting decided, and what stakeholders said: records that outlive the meeting.
 
 After the meeting the planner records each decision in ``decisions/<cycle>.yaml`` beside
-the params file (by hand or with ``sop decide``): an id, the decision, its owner, the month
+the params file (by hand or with ``sop decide``), or in ``decisions/<cycle>.xlsx`` or
+``.csv`` with one column per key (`sop_lib.core.entries`; ``sop init`` writes
+``decisions/TEMPLATE.xlsx``): an id, the decision, its owner, the month
 it is due, its status (open, done, dropped), what it rests on, and optionally the step-4
 scenario it adopts. Stakeholders' comments per step go to ``comments/<cycle>.yaml`` (who,
 step, text) and are shown, escaped, in that step's report. Both are validated like params.
@@ -23,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sop_lib.core import handover
+from sop_lib.core.entries import SUFFIXES, EntriesError, read_entries
 from sop_lib.core.params import MONTH
 
 ADOPTABLE = ("supplier_outage", "line_outage", "capacity_change", "lead_time_change", "hiring_freeze")
@@ -58,41 +61,46 @@ class Comment(BaseModel):
     text: str = Field(min_length=1)
 
 
+def _record_file(folder: Path, cycle: str) -> Path:
+    """The cycle's file in ``folder``: YAML, XLSX or CSV, whichever exists (YAML when none does)."""
+    found = [folder / f"{cycle}{s}" for s in SUFFIXES if (folder / f"{cycle}{s}").is_file()]
+    if len(found) > 1:
+        raise RecordError(f"{folder}: {' and '.join(p.name for p in found)} both hold cycle {cycle}; keep one")
+    return found[0] if found else folder / f"{cycle}.yaml"
+
+
 def decisions_path(base_dir: Path, cycle: str) -> Path:
-    return Path(base_dir) / "decisions" / f"{cycle}.yaml"
+    return _record_file(Path(base_dir) / "decisions", cycle)
 
 
 def comments_path(base_dir: Path, cycle: str) -> Path:
-    return Path(base_dir) / "comments" / f"{cycle}.yaml"
+    return _record_file(Path(base_dir) / "comments", cycle)
 
 
 def _read(path: Path, model: type[BaseModel]) -> list:
-    """A YAML list of entries, each validated; every problem in one message."""
+    """The file's entries (YAML, XLSX or CSV), each validated; every problem in one message."""
     if not path.is_file():
         return []
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RecordError(f"{path}: not valid YAML: {exc}") from None
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise RecordError(f"{path}: expected a list of entries (each starting with '- '), got {type(raw).__name__}")
+        raw = read_entries(path)
+    except EntriesError as exc:
+        raise RecordError(str(exc)) from None
     out, errors = [], []
-    for i, entry in enumerate(raw):
+    for entry in raw:
         try:
-            out.append(model.model_validate(entry))
+            out.append(model.model_validate(entry.values))
         except ValidationError as exc:
             for err in exc.errors():
-                loc = ".".join(str(p) for p in err["loc"]) or "(entry)"
+                loc = ".".join(str(p) for p in err["loc"])
+                where = f"{entry.where}, " + (entry.name(loc) if entry.spreadsheet and loc else loc or "(entry)")
                 what = (
-                    "unknown key"
+                    f"unknown {'column' if entry.spreadsheet else 'key'}"
                     if err["type"] == "extra_forbidden"
-                    else "required key is missing"
+                    else ("required column is missing or empty" if entry.spreadsheet else "required key is missing")
                     if err["type"] == "missing"
                     else err["msg"]
                 )
-                errors.append(f"{path}: entry {i + 1}, {loc}: {what}")
+                errors.append(f"{path}: {where}: {what}")
     ids = [d.id for d in out if isinstance(d, Decision)]
     errors += [f"{path}: id {x!r} is used twice" for x in sorted({x for x in ids if ids.count(x) > 1})]
     if errors:
@@ -117,7 +125,7 @@ def comments_for(base_dir: Path, cycle: str, step: int) -> pd.DataFrame:
 def earlier_cycles(base_dir: Path, cycle: str) -> list[str]:
     """Cycles before ``cycle`` that have a decisions file, oldest first."""
     folder = Path(base_dir) / "decisions"
-    names = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+    names = sorted({p.stem for p in folder.iterdir() if p.suffix.lower() in SUFFIXES}) if folder.is_dir() else []
     return [c for c in names if MONTH.fullmatch(c) and c < cycle]
 
 
@@ -191,6 +199,8 @@ def adopted_scenarios(base_dir: Path, cycle: str, reports_root: Path) -> list[di
 def record(base_dir: Path, cycle: str, decision: Decision) -> Path:
     """Append (or replace, by id) one decision in the cycle's file, validated before writing."""
     path = decisions_path(base_dir, cycle)
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        raise RecordError(f"{path}: this cycle's decisions are kept in a spreadsheet; add the decision there as a row")
     existing = [d for d in load_decisions(base_dir, cycle) if d.id != decision.id]
     entries = [d.model_dump(exclude_defaults=True) for d in [*existing, decision]]
     path.parent.mkdir(parents=True, exist_ok=True)

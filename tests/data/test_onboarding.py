@@ -53,6 +53,22 @@ def test_german_exports_are_read_as_they_are(proposed):
     assert (p.demand.model, p.demand.time_budget_s, p.cycle) == ("auto", 300, CYCLE)
 
 
+def test_the_proposal_comes_with_the_spreadsheets_a_planner_fills_in(exports, proposed):
+    """An empty overrides sheet the params file points at (so the proposal runs with no overrides),
+    and a decisions template that is not read as any cycle's decisions."""
+    from sop_lib import demand
+    from sop_lib.executive import records
+
+    p = load_params(proposed)
+    overrides = p.base_dir / p.demand.overrides
+    assert overrides == proposed.parent / "overrides" / f"{CYCLE}.xlsx" and demand.load_overrides(overrides).empty
+    assert (proposed.parent / "decisions" / "TEMPLATE.xlsx").is_file()
+    assert records.earlier_cycles(proposed.parent, "2099-01") == []
+    before = overrides.stat().st_mtime_ns
+    onboarding.init(exports, proposed, force=True)
+    assert overrides.stat().st_mtime_ns == before, "a planner's filled-in sheet is never replaced"
+
+
 def test_every_guess_carries_a_comment(proposed):
     lines = proposed.read_text(encoding="utf-8").splitlines()
     guesses = [

@@ -298,3 +298,65 @@ def test_fit_health_is_said_for_the_inference_that_ran(diag, label, says):
     assert demand.fit_check_label(pd.DataFrame([diag])) == label
     text = demand.describe_fit(diag, 12.0)
     assert says in text and "nan" not in text
+
+
+OVERRIDE_HEADER = ["who", "why", "sku", "region", "from", "to", "change_pct", "units"]
+
+
+def _override_sheet(path, *rows):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Demand review"
+    book.active.append(OVERRIDE_HEADER)
+    for r in rows:
+        book.active.append(r)
+    book.save(path)
+    return path
+
+
+def test_overrides_from_a_spreadsheet_change_the_forecast_as_the_yaml_does(tmp_path):
+    import datetime as dt
+
+    yaml_file = tmp_path / "ov.yaml"
+    yaml_file.write_text(
+        "- {who: Sales, why: big deal, sku: A, region: DACH, from: 2027-02, to: 2027-03, units: 50}\n"
+        "- {who: Marketing, why: campaign, sku: B, from: 2027-01, change_pct: 0.2}\n"
+    )
+    sheet = _override_sheet(
+        tmp_path / "ov.xlsx",
+        ["Sales", "big deal", "A", "DACH", dt.datetime(2027, 2, 1), "2027-03", None, 50],
+        ["Marketing", "campaign", "B", None, "2027-01", None, 0.2, None],
+    )
+    csv = tmp_path / "ov.csv"
+    csv.write_text(
+        "who;why;sku;region;from;to;change_pct;units\nSales;big deal;A;DACH;2027-02;2027-03;;50\nMarketing;campaign;B;;2027-01;;0,2;\n",
+        encoding="cp1252",
+    )
+    expected = demand.apply_overrides(_draws(), demand.load_overrides(yaml_file))
+    for f in (sheet, csv):
+        got = demand.apply_overrides(_draws(), demand.load_overrides(f))
+        np.testing.assert_array_equal(got.values, expected.values)
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (["S", "w", "A", None, "2027-01", None, None, None], "row 2: give exactly one of 'change_pct' or 'units'"),
+        ([None, "w", "A", None, "2027-01", None, None, 5], "row 2: column 'who' is required"),
+        (["S", "w", "A", None, "2027-13", None, None, 5], "row 2: column 'from' must be YYYY-MM, got '2027-13'"),
+        (["S", "w", "A", None, "2027-01", None, "ten", None], "row 2: column 'change_pct': the change must be a number"),
+    ],
+)
+def test_bad_override_rows_name_file_sheet_row_and_column(tmp_path, row, message):
+    f = _override_sheet(tmp_path / "ov.xlsx", row)
+    with pytest.raises(demand.OverrideError) as err:
+        demand.load_overrides(f)
+    assert f"{f}: sheet 'Demand review', {message}" in str(err.value)
+
+
+def test_the_overrides_template_sop_init_writes_has_the_keys_the_loader_accepts():
+    from sop_lib.core import entries
+    from sop_lib.demand import drivers
+
+    assert list(entries.TEMPLATES["overrides"]) == list(drivers.OVERRIDE_KEYS)
