@@ -26,7 +26,7 @@ help:
 	@echo "make clean-sandbox - forget the analysts' sandbox cycle (reports/sandbox)"
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.12")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || (echo "python venv failed: apt-get install python3-venv" && false)
 	@# Debian's OpenBLAS for PyTensor (optional: measured 14% faster on the Student-t model, docs/scale.md)
 	@test -e /usr/lib/x86_64-linux-gnu/libopenblas.so -o -e /usr/lib/aarch64-linux-gnu/libopenblas.so || \
