@@ -120,12 +120,13 @@ def build_model(d: Design, season_length: int = 12):
             # before a series starts its level and trend wait; the seasonal buffer still turns
             return e, o_t * l2 + (1 - o_t) * l, o_t * b2 + (1 - o_t) * b, s2
 
-        (errors, *_), _ = pytensor.scan(
+        errors, *_ = pytensor.scan(  # PyTensor 3: return_updates=False returns the outputs alone
             month,
             sequences=[pt.as_tensor(z).T, pt.as_tensor(mask.T)],
             outputs_info=[None, l0, b0, s0],
             non_sequences=[alpha, beta_s, gamma, phi],
             strict=True,
+            return_updates=False,
         )
         logp = pm.logp(pm.Normal.dist(0.0, sigma[None, :]), errors)
         pm.Potential("one_step_likelihood", (logp * mask.T).sum())
