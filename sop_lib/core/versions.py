@@ -14,7 +14,6 @@ FIGURE_PACKAGES = (
     "scipy",
     "pymc",
     "pytensor",
-    "numba",  # PyTensor 3 compiles the models with Numba by default: its release moves the fits' last digits
     "arviz",
     "xarray",
     "statsforecast",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import arviz as az
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -15,7 +16,7 @@ from sop_lib.demand.design import Design, ForecastInputError, quantile_column
 class ForecastResult:
     table: pd.DataFrame  # unique_id, ds, mean, p10, ...
     draws: xr.DataArray  # (sample, unique_id, ds) simulated future demand
-    idata: xr.DataTree | None  # posterior and sampler statistics
+    idata: az.InferenceData | None  # posterior and sampler statistics
     fit_seconds: float = 0.0
     likelihood: str = ""
     design: "Design | None" = None  # the arrays the model saw (for the posterior predictive check)
