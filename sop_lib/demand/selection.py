@@ -141,9 +141,9 @@ def forecast_chosen(
 ) -> ForecastResult:
     """Fit each chosen model on the series that use it and blend their draws.
 
-    Without a choice (an explicit ``demand.model``) this is `forecast`. A trend fit that
-    runs over its time budget here leaves its series to the ets model, and the returned
-    choice says so."""
+    Without a choice (an explicit ``demand.model``) this is `named_model`. A trend fit that
+    runs over its time budget here, or fails its sampler checks twice (`trusted`), leaves its
+    series to the ets model, and the returned choice and notes say so."""
     draws, tune = fit_kwargs.pop("draws", 300), fit_kwargs.pop("tune", 300)
     common = dict(group_col=group_col, quantiles=quantiles, seed=seed, return_draws=True, **fit_kwargs)
     if choice is None:  # the model named in the params: no choice, and no budget (docs/steps/2-demand.md)
