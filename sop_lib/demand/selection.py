@@ -193,8 +193,7 @@ def forecast_chosen(
 
         return trusted.checked(run, draws=draws, tune=tune, time_budget_s=budget)
 
-    notes: list[str] = []
-    rejected: list[dict] = []
+    failed: tuple[trusted.FailedChecks, int] | None = None  # a fit rejected by its checks, and its series
     for model in MODELS:
         if not per.isin([model, MIX]).any():
             continue
@@ -208,15 +207,16 @@ def forecast_chosen(
                 choice.loc[touched, "reason"] = f"the {model} model's final fit ran over budget ({why}): ets model"
             else:
                 choice.loc[touched, "reason"] = f"{why}: ets model"
-                notes.append(trusted.gave_way(why, len(users)))
-                rejected.append({"model": model, **why.diag, "outcome": f"gave way to {trusted.FALLBACK}"})
+                failed = (why, len(users))
             choice[f"{model}_fitted"] = False
             per[per.isin([model, MIX])] = "ets"
             parts = {"ets": fit("ets")}
             break
     res = combined(parts, per, choice, family_of(history, group_col), quantiles, seed)
-    res.notes[:0] = notes + [n for p in parts.values() for n in p.notes]
-    res.rejected[:0] = rejected + [r for p in parts.values() for r in p.rejected]
+    res.notes[:0] = [n for p in parts.values() for n in p.notes]
+    res.rejected[:0] = [r for p in parts.values() for r in p.rejected]
+    if failed is not None:
+        trusted.gave_way(res, *failed)
     return res
 
 
@@ -232,8 +232,7 @@ def named_model(history: pd.DataFrame, horizon: int, *, draws: int, tune: int, *
     except trusted.FailedChecks as failed:
         kwargs = {**kwargs, "model": trusted.FALLBACK, "method": "map", "likelihood": "auto", "time_budget_s": None}
         res = forecast(history, horizon, draws=draws, tune=tune, **kwargs)
-        res.notes.append(trusted.gave_way(failed, history["unique_id"].nunique()))
-        res.rejected.append({"model": failed.model, **failed.diag, "outcome": f"gave way to {trusted.FALLBACK}"})
+        trusted.gave_way(res, failed, history["unique_id"].nunique())
         return res
 
 

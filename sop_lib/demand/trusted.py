@@ -83,9 +83,11 @@ def checked(
     return second
 
 
-def gave_way(failed: FailedChecks, series: int) -> str:
-    """The report's sentence for a model whose fit was rejected."""
-    return (
+def gave_way(res: ForecastResult, failed: FailedChecks, series: int) -> None:
+    """Record on ``res`` (the forecast that took over) that ``failed``'s model gave way: the
+    report's sentence and the rejected fit's diagnostics."""
+    res.notes.append(
         f"{failed.args[0][0].upper()}{failed.args[0][1:]}: its {series} series take the {FALLBACK} model (by MAP) "
         "instead, so no forecast rests on a fit its own checks reject."
     )
+    res.rejected.append({"model": failed.model, **failed.diag, "outcome": f"gave way to {FALLBACK}"})
