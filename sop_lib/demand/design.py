@@ -56,26 +56,35 @@ def check_history(history: pd.DataFrame, season_length: int, regressors: list[st
     for col in regressors:
         if col not in df.columns:
             raise ForecastInputError(f"regressor {col!r} is not a column of history")
-    min_len = max(season_length + 6, 12)
-    last = df["ds"].max()
-    for uid, g in df.groupby("unique_id"):
-        months = pd.date_range(g["ds"].min(), g["ds"].max(), freq="MS")
-        if len(months) != len(g):
-            raise ForecastInputError(
-                f"series {uid!r}: {len(months) - len(g)} month(s) missing between {g['ds'].min():%Y-%m} and "
-                f"{g['ds'].max():%Y-%m}; expected consecutive months (add rows with y = 0)"
-            )
-        if len(g) < min_len:
-            raise ForecastInputError(
-                f"series {uid!r} has {len(g)} months of history; the model needs at least {min_len} "
-                "(drop it and plan it as a new product from an analog instead)"
-            )
-        if g["ds"].max() != last:
-            raise ForecastInputError(
-                f"series {uid!r} ends in {g['ds'].max():%Y-%m} but others run to {last:%Y-%m}; every series must "
-                "end in the same month (drop discontinued series, or add the missing months with y = 0)"
-            )
+    _check_spans(df, max(season_length + 6, 12))
     return df.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+
+
+def _check_spans(df: pd.DataFrame, min_len: int) -> None:
+    """Every series consecutive, long enough and ending in the last month; one pass over all series."""
+    span = df.groupby("unique_id", sort=True)["ds"].agg(["min", "max", "size"])
+    month_no = lambda ds: ds.dt.year * 12 + ds.dt.month  # noqa: E731
+    gaps = (month_no(span["max"]) - month_no(span["min"]) + 1 - span["size"]).to_numpy()
+    last = span["max"].max()
+    bad = (gaps != 0) | (span["size"].to_numpy() < min_len) | (span["max"] != last).to_numpy()
+    if not bad.any():
+        return
+    i = int(np.argmax(bad))  # the first series in name order, as a reader checks them
+    uid, first, end, n = span.index[i], span["min"].iloc[i], span["max"].iloc[i], int(span["size"].iloc[i])
+    if gaps[i]:
+        raise ForecastInputError(
+            f"series {uid!r}: {gaps[i]} month(s) missing between {first:%Y-%m} and "
+            f"{end:%Y-%m}; expected consecutive months (add rows with y = 0)"
+        )
+    if n < min_len:
+        raise ForecastInputError(
+            f"series {uid!r} has {n} months of history; the model needs at least {min_len} "
+            "(drop it and plan it as a new product from an analog instead)"
+        )
+    raise ForecastInputError(
+        f"series {uid!r} ends in {end:%Y-%m} but others run to {last:%Y-%m}; every series must "
+        "end in the same month (drop discontinued series, or add the missing months with y = 0)"
+    )
 
 
 @dataclass

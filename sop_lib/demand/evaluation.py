@@ -24,7 +24,8 @@ def accuracy(
     err = m[model_col] - m["y"]
     wape = err.abs().sum() / max(m["y"].abs().sum(), 1e-9)
     smape = np.mean(2 * err.abs() / (m[model_col].abs() + m["y"].abs()).replace(0, np.nan)) * 100
-    scale = train.sort_values("ds").groupby("unique_id")["y"].apply(lambda s: s.diff(season_length).abs().mean())
+    ordered = train.sort_values(["unique_id", "ds"])
+    scale = ordered.groupby("unique_id")["y"].diff(season_length).abs().groupby(ordered["unique_id"]).mean()
     mase = (err.abs() / m["unique_id"].map(scale).replace(0, np.nan)).groupby(m["unique_id"]).mean().mean()
     return {
         "wape": float(wape),
@@ -41,13 +42,23 @@ def interval_coverage(actual: pd.DataFrame, fc: pd.DataFrame, lo: str, hi: str) 
 
 def seasonal_naive(history: pd.DataFrame, horizon: int, season_length: int = 12) -> pd.DataFrame:
     """Same month last year: the baseline every forecast must beat."""
-    rows = []
-    for uid, g in history.sort_values("ds").groupby("unique_id"):
-        last = g.tail(season_length)
-        last_ds = g["ds"].max()
-        for h in range(1, horizon + 1):
-            rows.append((uid, last_ds + pd.DateOffset(months=h), float(last["y"].iloc[(h - 1) % len(last)])))
-    return pd.DataFrame(rows, columns=["unique_id", "ds", "mean"])
+    last = history.sort_values(["unique_id", "ds"]).groupby("unique_id", sort=True).tail(season_length)
+    ids, start, n = np.unique(last["unique_id"].to_numpy(), return_index=True, return_counts=True)
+    y, end = last["y"].to_numpy(dtype=float), pd.DatetimeIndex(last["ds"].to_numpy()[start + n - 1])
+    parts = [
+        pd.DataFrame({"unique_id": ids, "ds": end + pd.DateOffset(months=h), "mean": y[start + (h - 1) % n]})
+        for h in range(1, horizon + 1)
+    ]
+    out = pd.concat(parts or [pd.DataFrame(columns=["unique_id", "ds", "mean"])], ignore_index=True)
+    return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+
+PARALLEL_FROM_SERIES = 200  # below this, starting worker processes costs more than it saves
+
+
+def baseline_jobs(train: pd.DataFrame) -> int:
+    """Worker processes for the AutoETS baseline: every core once there are enough series to share."""
+    return -1 if train["unique_id"].nunique() >= PARALLEL_FROM_SERIES else 1
 
 
 def holdout_split(history: pd.DataFrame, holdout: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -140,7 +151,7 @@ def backtest(
         from statsforecast import StatsForecast
         from statsforecast.models import AutoETS
 
-        sf = StatsForecast(models=[AutoETS(season_length=season_length)], freq="MS", n_jobs=1)
+        sf = StatsForecast(models=[AutoETS(season_length=season_length)], freq="MS", n_jobs=baseline_jobs(train))
         ets = sf.forecast(df=train[["unique_id", "ds", "y"]], h=holdout, level=[80]).reset_index(drop=False)
         ets = ets.rename(columns={"AutoETS": "mean", "AutoETS-lo-80": "lo", "AutoETS-hi-80": "hi"})
         ets["unique_id"] = ets["unique_id"].astype(str)
