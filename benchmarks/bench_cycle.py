@@ -4,7 +4,8 @@
 
 Prints the seconds of each step and in total, beside the machine's yardstick measured in
 the same run: a statsforecast AutoETS forecast of the same series (12 months ahead).
-Also the peak memory of the largest step kernel and the size of every report.
+Also the memory peak of each step kernel (with the processes it started, from the batch's own line)
+and of the largest kernel process, and the size of every report.
 
     python benchmarks/bench_cycle.py [--skus 1000] [--regions 3] [--keep DIR]
 """
@@ -44,11 +45,13 @@ def bench_cycle(skus: int, regions: int, keep: str | None = None) -> dict:
     params = write_scaled_demo(work / "company", "2026-11", skus, regions)
     written = time.perf_counter() - t0
     steps: dict[str, float] = {}
+    memory: dict[str, float] = {}
 
     def log(line: str) -> None:
-        m = re.match(r"\[step (\d)/5\] done in (\d+) s", line)
+        m = re.match(r"\[step (\d)/5\] done in (\d+) s, kernel memory peak ([\d.]+) GB", line)
         if m:
             steps[f"step {m.group(1)}"] = float(m.group(2))
+            memory[f"step {m.group(1)}"] = float(m.group(3))
         print(line, flush=True)
 
     t0 = time.perf_counter()
@@ -58,14 +61,14 @@ def bench_cycle(skus: int, regions: int, keep: str | None = None) -> dict:
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kB -> MB, largest kernel
     sizes = {p.name: p.stat().st_size / 1e6 for p in sorted((work / "reports" / "2026-11").glob("*.html"))}
     print(f"\ncycle at {skus:,} SKUs x {regions} regions ({series:,} series with 24+ months), company written in {written:.0f} s")
-    print("| part | seconds | x AutoETS |\n|---|---|---|")
+    print("| part | seconds | x AutoETS | kernel memory peak, GB |\n|---|---|---|---|")
     for name, sec in steps.items():
-        print(f"| {name} | {sec:.0f} | {sec / yardstick:.1f} |")
-    print(f"| whole cycle (with reports and views) | {total:.0f} | {total / yardstick:.1f} |")
-    print(f"| yardstick: AutoETS (statsforecast, 1 core), same series, h = 12 | {yardstick:.0f} | 1.0 |")
+        print(f"| {name} | {sec:.0f} | {sec / yardstick:.1f} | {memory[name]:.1f} |")
+    print(f"| whole cycle (with reports and views) | {total:.0f} | {total / yardstick:.1f} | |")
+    print(f"| yardstick: AutoETS (statsforecast, 1 core), same series, h = 12 | {yardstick:.0f} | 1.0 | |")
     print(f"peak memory of the largest step kernel: {peak:,.0f} MB")
     print("reports: " + ", ".join(f"{k} {v:.1f} MB" for k, v in sizes.items()))
-    return {"steps": steps, "total": total, "autoets": yardstick, "peak_mb": peak, "sizes": sizes}
+    return {"steps": steps, "memory_gb": memory, "total": total, "autoets": yardstick, "peak_mb": peak, "sizes": sizes}
 
 
 if __name__ == "__main__":

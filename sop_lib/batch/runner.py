@@ -38,6 +38,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from sop_lib.batch import kernels
 from sop_lib.core import handover, integrity, runlock
 from sop_lib.core.contracts import CONTRACTS
 from sop_lib.core.handover import (  # noqa: F401 (the batch's names)
@@ -222,20 +223,6 @@ def quiet(runlog: RunLog):
         _QUIET.remove(runlog)
         root.removeHandler(handler)
         runlog.close()
-
-
-def _kernel_manager(stream):
-    """papermill's kernel manager, with the kernel's stdout and stderr sent to ``stream`` (a file)
-    instead of inherited from the terminal."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    class KernelOutputToLog(AsyncKernelManager):
-        async def start_kernel(self, **kw):
-            kw.setdefault("stdout", stream)
-            kw.setdefault("stderr", stream)
-            return await super().start_kernel(**kw)
-
-    return KernelOutputToLog
 
 
 def _tee(log: Callable[[str], None], runlog: RunLog) -> Callable[[str], None]:
@@ -446,7 +433,7 @@ def _run_step(
 
     out_nb = cycle_dir / step.notebook
     log(f"[step {step.number}/5] {step.title}: running {step.notebook}")
-    started = time.perf_counter()
+    started, watch = time.perf_counter(), kernels.KernelWatch()
     try:
         pm.execute_notebook(
             str(NOTEBOOKS / step.notebook),
@@ -462,7 +449,7 @@ def _run_step(
             kernel_name=kernel_name,
             progress_bar=progress,
             request_save_on_cell_execute=True,
-            kernel_manager_class=_kernel_manager(runlog.file),
+            kernel_manager_class=kernels.kernel_manager(runlog.file, watch),
             stderr_file=runlog,  # a copy of what the notebook shows on stderr (its warnings); the notebook keeps it
         )
     except PapermillExecutionError as exc:
@@ -483,10 +470,26 @@ def _run_step(
             report=report,
         ) from None
     except Exception as exc:  # kernel died, notebook missing...
-        raise StepFailed(step, None, f"{type(exc).__name__}: {exc}", out_nb, resume or f"sop run --cycle {cycle}") from None
+        watch.stop()
+        cell = _running_cell(out_nb)
+        error = kernels.death_sentence(watch) if watch.returncode is not None else f"{type(exc).__name__}: {exc}"
+        raise StepFailed(step, cell, error, out_nb, resume or f"sop run --cycle {cycle}") from None
+    finally:
+        watch.stop()
     if export:
         reporting.export_html(out_nb, cycle_dir / f"{step.stem}.html", title=f"{cycle} · {step.title}")
-    log(f"[step {step.number}/5] done in {time.perf_counter() - started:.0f} s")
+    log(f"[step {step.number}/5] done in {time.perf_counter() - started:.0f} s, kernel memory peak {watch.peak_gb:.1f} GB")
+
+
+def _running_cell(notebook: Path) -> int | None:
+    """The cell that was running when the kernel went away: the last one papermill had started
+    (None before the first)."""
+    try:
+        cells = json.loads(notebook.read_text())["cells"]
+    except (OSError, ValueError, KeyError):
+        return None
+    started = [i for i, c in enumerate(cells) if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    return started[-1] if started else None
 
 
 def missing_steps(cycle_dir: Path, before: int) -> list[int]:
@@ -792,7 +795,7 @@ def _run_backtest(
     out_nb = staging / BACKTEST_NOTEBOOK
     n = months or params.backtest.months
     log(f"[backtest] replaying {n} months before {params.cycle} for each policy: running {BACKTEST_NOTEBOOK}")
-    started = time.perf_counter()
+    started, watch = time.perf_counter(), kernels.KernelWatch()
     title = f"{params.cycle} · Plan quality: the last {n} months replayed"
     try:
         with _as_batch():
@@ -808,7 +811,7 @@ def _run_backtest(
                 cwd=str(NOTEBOOKS),
                 progress_bar=progress,
                 request_save_on_cell_execute=True,
-                kernel_manager_class=_kernel_manager(runlog.file),
+                kernel_manager_class=kernels.kernel_manager(runlog.file, watch),
                 stderr_file=runlog,
             )
     except PapermillExecutionError as exc:
@@ -817,8 +820,10 @@ def _run_backtest(
             f"backtest failed in cell {exc.cell_index}: {exc.ename}: {first} | executed notebook kept at "
             f"{out_nb}{' | ' + str(final) + ' is unchanged' if final.exists() else ''}"
         ) from None
+    finally:
+        watch.stop()
     report = reporting.export_html(out_nb, staging / "backtest.html", title=title)
-    log(f"[backtest] done in {time.perf_counter() - started:.0f} s")
+    log(f"[backtest] done in {time.perf_counter() - started:.0f} s, kernel memory peak {watch.peak_gb:.1f} GB")
     runlog.close_file()  # closed before its folder is renamed
     if final.exists():
         shutil.rmtree(final)

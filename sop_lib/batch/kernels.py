@@ -1,0 +1,120 @@
+"""A step's kernel as a process: where its output goes, its peak memory, and how it ended.
+
+papermill starts one kernel per step. `KernelWatch` samples the memory of that kernel and of
+every process it started (the sampler's chains, Dask workers) once every `SAMPLE_S` seconds,
+so the batch can print each step's peak beside its time, and say, when the system killed a
+kernel, that it ran out of memory and how much it had, rather than "kernel died".
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from dataclasses import dataclass, field
+
+import psutil
+
+SAMPLE_S = 0.5
+GB = 1e9
+
+
+def tree_rss(proc: psutil.Process) -> int:
+    """Resident memory of a process and all its descendants, in bytes (0 once it is gone)."""
+    total = 0
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:  # ended between being listed and being measured
+            continue
+    return total
+
+
+@dataclass
+class KernelWatch:
+    """One step kernel's process, watched from start to end."""
+
+    pid: int | None = None
+    peak_bytes: int = 0
+    returncode: int | None = None
+    _popen: object = field(default=None, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+
+    def attach(self, popen) -> None:
+        """Start sampling the kernel that ``popen`` (a subprocess.Popen) runs."""
+        self._popen, self.pid = popen, popen.pid
+        self._thread = threading.Thread(target=self._sample, name=f"kernel-watch-{popen.pid}", daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        try:
+            proc = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self._stop.is_set():
+            self.peak_bytes = max(self.peak_bytes, tree_rss(proc))
+            if not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE:
+                break
+            self._stop.wait(SAMPLE_S)
+
+    def stop(self) -> None:
+        """Stop sampling and record how the kernel ended (None while it still runs)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._popen is not None:
+            self.returncode = self._popen.poll()
+
+    @property
+    def peak_gb(self) -> float:
+        return self.peak_bytes / GB
+
+    def killed_by(self) -> str | None:
+        """The signal's name when the kernel was ended by one (SIGKILL is what the out-of-memory killer sends)."""
+        if self.returncode is None or self.returncode >= 0:
+            return None
+        try:
+            return signal.Signals(-self.returncode).name
+        except ValueError:
+            return f"signal {-self.returncode}"
+
+
+def machine_memory_gb() -> float:
+    return psutil.virtual_memory().total / GB
+
+
+def death_sentence(watch: KernelWatch) -> str:
+    """What a planner reads when a step's kernel died: what killed it, at what memory, and what to change."""
+    peak = f"{watch.peak_gb:.1f} GB of the machine's {machine_memory_gb():.0f} GB"
+    sig = watch.killed_by()
+    if sig == "SIGKILL":
+        return (
+            f"the step's kernel was killed by the system ({sig}) with its memory at {peak}: it ran out "
+            "of memory. Give the step less to hold at once (fewer demand.draws, or demand.partition: family with "
+            "demand.partition_max_series) or run it on a machine with more memory"
+        )
+    if sig:
+        return f"the step's kernel was ended by {sig} with its memory at {peak}"
+    return f"the step's kernel stopped (exit code {watch.returncode}) with its memory at {peak}"
+
+
+def kernel_manager(stream, watch: KernelWatch):
+    """papermill's kernel manager, with the kernel's stdout and stderr sent to ``stream`` (a file)
+    instead of inherited from the terminal, and its process handed to ``watch``."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class WatchedKernel(AsyncKernelManager):
+        async def start_kernel(self, **kw):
+            kw.setdefault("stdout", stream)
+            kw.setdefault("stderr", stream)
+            out = await super().start_kernel(**kw)
+            popen = getattr(self.provisioner, "process", None)
+            if popen is not None:
+                watch.attach(popen)
+            return out
+
+    return WatchedKernel

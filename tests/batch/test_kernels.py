@@ -1,0 +1,65 @@
+"""A step kernel watched as a process: its memory peak on the batch's line, and a kernel the
+system kills reported as running out of memory, with the cell and what to change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from sop_lib.batch import kernels
+from sop_lib.batch.runner import Step, StepFailed, run_steps
+
+HOLD_400_MB = "import numpy as np, time\nheld = np.ones(50_000_000)  # 400 MB\ntime.sleep(2)"
+KILLED = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)  # what the out-of-memory killer sends"
+
+
+def notebook(folder: Path, *cells: str) -> Step:
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
+    params = nbformat.v4.new_code_cell("params_file = cycle_dir = cycle = ''\nprepare_upstream = False\noverrides = {}")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    path = folder / "step.ipynb"
+    nbformat.write(nb, path)
+    return Step(2, str(path), "A watched step")  # an absolute path: NOTEBOOKS / path is the path
+
+
+def run(step: Step, cycle_dir: Path) -> list[str]:
+    lines: list[str] = []
+    run_steps(cycle_dir, params_file="none.yaml", cycle="2026-11", steps=[step], progress=False, export=False, log=lines.append)
+    return lines
+
+
+def test_the_done_line_gives_the_kernels_memory_peak(tmp_path):
+    lines = run(notebook(tmp_path, HOLD_400_MB), tmp_path / "cycle")
+    done = next(line for line in lines if "done in" in line)
+    peak = float(done.split("memory peak ")[1].split(" GB")[0])
+    assert 0.4 <= peak < 2.0, done
+
+
+def test_a_kernel_killed_by_the_system_is_reported_as_out_of_memory_with_its_cell(tmp_path):
+    step = notebook(tmp_path, HOLD_400_MB, KILLED)
+    with pytest.raises(StepFailed) as err:
+        run(step, tmp_path / "cycle")
+    text = str(err.value)
+    assert "failed in cell 3:" in text  # the cell that was running (after the injected parameters), not "start-up"
+    assert "killed by the system (SIGKILL)" in text and "ran out of memory" in text
+    assert "demand.draws" in text and "DeadKernelError" not in text
+    peak = float(text.split("memory at ")[1].split(" GB")[0])
+    assert peak >= 0.4, text
+
+
+def test_the_memory_of_a_kernel_counts_the_processes_it_started():
+    import subprocess
+    import sys
+
+    import psutil
+
+    me = psutil.Process()
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert kernels.tree_rss(me) >= me.memory_info().rss + psutil.Process(child.pid).memory_info().rss * 0.9
+    finally:
+        child.kill()
+        child.wait()
