@@ -138,6 +138,28 @@ def test_bad_input_names_the_series_and_the_fix(mutate, message):
     assert message in str(err.value)
 
 
+def test_the_first_bad_series_by_name_is_the_one_named():
+    good = simulate(n_per_group=2)
+    ids = sorted(good["unique_id"].unique())
+    ends_early = good[~((good["unique_id"] == ids[2]) & (good["ds"] == good["ds"].max()))]
+    gap = ends_early[~((ends_early["unique_id"] == ids[1]) & (ends_early["ds"] == "2024-03-01"))]
+    with pytest.raises(demand.ForecastInputError, match=f"series '{ids[1]}': 1 month"):
+        demand.forecast(gap.sample(frac=1, random_state=0), 3, draws=50, tune=50)
+    with pytest.raises(demand.ForecastInputError, match=f"series '{ids[2]}' ends in"):
+        demand.forecast(ends_early, 3, draws=50, tune=50)
+
+
+def test_seasonal_naive_repeats_each_series_last_year_even_a_short_one():
+    months = pd.date_range("2025-01-01", periods=14, freq="MS")
+    long = pd.DataFrame({"unique_id": "b", "ds": months, "y": np.arange(14.0)})
+    short = pd.DataFrame({"unique_id": "a", "ds": months[-3:], "y": [7.0, 8.0, 9.0]})
+    fc = demand.seasonal_naive(pd.concat([long, short]).sample(frac=1, random_state=1), horizon=13)
+    assert fc["unique_id"].tolist() == ["a"] * 13 + ["b"] * 13
+    assert fc.loc[fc["unique_id"] == "b", "mean"].tolist() == [*np.arange(2.0, 14.0), 2.0]  # Mar 2025 .. Feb 2026, then again
+    assert fc.loc[fc["unique_id"] == "a", "mean"].tolist()[:4] == [7.0, 8.0, 9.0, 7.0]  # only three months to repeat
+    assert fc["ds"].iloc[0] == pd.Timestamp("2026-03-01") and fc["ds"].iloc[-1] == pd.Timestamp("2027-03-01")
+
+
 # --- drivers: shocks, consensus overrides, CRM pipeline (no model fit needed) -------------
 
 
