@@ -15,6 +15,9 @@ stock, CRM opportunities, promotions and archived forecasts.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -73,13 +76,24 @@ def _copy(tables: dict[str, pd.DataFrame], k: int) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _copies(cycle: str, seed: int, n: int) -> list[dict[str, pd.DataFrame]]:
+    """The demo's tables drawn with seeds ``seed + 1 .. seed + n - 1``, on every core (each copy has its own seed,
+    so the tables are the same however many processes draw them)."""
+    seeds = [seed + k for k in range(1, n)]
+    workers = min(os.cpu_count() or 1, len(seeds))
+    if workers < 2:
+        return [demo.demo_tables(cycle, s) for s in seeds]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(partial(demo.demo_tables, cycle), seeds, chunksize=max(1, len(seeds) // (4 * workers))))
+
+
 def scaled_tables(cycle: str, skus: int, regions: int, seed: int = 20261) -> dict[str, pd.DataFrame]:
     """Every table of the scaled company (the layout of `demo.demo_tables`)."""
     if not 1 <= regions <= len(demo.REGIONS):
         raise ValueError(f"--regions must be between 1 and {len(demo.REGIONS)}, got {regions}")
     n = copies_for(skus)
     base = demo.demo_tables(cycle, seed)
-    parts = [base] + [_copy(demo.demo_tables(cycle, seed + k), k) for k in range(1, n)]
+    parts = [base] + [_copy(tables, k) for k, tables in enumerate(_copies(cycle, seed, n), start=1)]
     out = {
         name: pd.concat([p[name] for p in parts if name in p], ignore_index=True)
         for name in base
