@@ -427,6 +427,7 @@ def _run_step(
 ) -> None:
     """Execute one step's notebook into ``cycle_dir`` and render its report."""
     import papermill as pm
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     from sop_lib.core import reporting
@@ -472,7 +473,8 @@ def _run_step(
     except Exception as exc:  # kernel died, notebook missing...
         watch.stop()
         cell = _running_cell(out_nb)
-        error = kernels.death_sentence(watch) if watch.returncode is not None else f"{type(exc).__name__}: {exc}"
+        died = isinstance(exc, DeadKernelError) and watch.returncode is not None
+        error = kernels.death_sentence(watch) if died else f"{type(exc).__name__}: {exc}"
         raise StepFailed(step, cell, error, out_nb, resume or f"sop run --cycle {cycle}") from None
     finally:
         watch.stop()
