@@ -94,8 +94,8 @@ def death_sentence(watch: KernelWatch) -> str:
     if sig == "SIGKILL":
         return (
             f"the step's kernel was killed by the system ({sig}) with its memory at {peak}: it ran out "
-            "of memory. Give the step less to hold at once (fewer demand.draws, or demand.partition: family with "
-            "demand.partition_max_series) or run it on a machine with more memory"
+            "of memory. Give the step less to hold at once (a shorter demand.horizon_months, fewer demand.draws, or "
+            "fewer series per params file) or run it on a machine with more memory"
         )
     if sig:
         return f"the step's kernel was ended by {sig} with its memory at {peak}"

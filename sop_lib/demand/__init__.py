@@ -31,6 +31,7 @@ from sop_lib.demand.diagnostics import (
 from sop_lib.demand.draws import (
     ForecastResult,
     aggregate_draws,
+    check_draws_memory,
     horizon_totals,
     summarise_draws,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "promo_depth",
     "quantile_column",
     "seasonal_naive",
+    "check_draws_memory",
     "sku_of",
     "sop_history",
     "summarise_draws",

@@ -11,6 +11,38 @@ import xarray as xr
 
 from sop_lib.demand.design import Design, ForecastInputError, quantile_column
 
+MIN_SAMPLES = 1000  # the ets model's MAP draws: max(draws x chains, 1000) per series
+STEP_BASE_GB = 0.8  # a step kernel before any draws (measured: step 1's kernel at 1,000 SKUs peaked at 0.8 GB)
+# Copies of the draw array step 2 holds at its peak, measured once: the 1,000-SKU demo (2,850 series x
+# 1,000 samples x 12 months, 0.27 GB a copy) peaked at 3.2 GB, (3.2 - 0.8) / 0.27 = 9. The same rule gives
+# 25 GB for 10,000 SKUs x 3 regions, where a 24 GB machine killed the kernel (issue 29).
+DRAW_COPIES = 9
+
+
+def draws_memory_gb(series: int, samples: int, horizon: int) -> float:
+    """Step 2's expected memory peak for its draws, in GB (float64, `DRAW_COPIES` copies held at once)."""
+    return STEP_BASE_GB + DRAW_COPIES * series * samples * horizon * 8 / 1e9
+
+
+def check_draws_memory(history: pd.DataFrame, demand_params, available_gb: float | None = None) -> float:
+    """Refuse, before any fit, a forecast whose draws will not fit in memory; return the estimate in GB.
+
+    ``demand_params`` has ``draws``, ``chains`` and ``horizon_months`` (params' ``demand``)."""
+    import psutil
+
+    series = history["unique_id"].nunique()
+    samples = max(demand_params.draws * demand_params.chains, MIN_SAMPLES)
+    need = draws_memory_gb(series, samples, demand_params.horizon_months)
+    free = psutil.virtual_memory().available / 1e9 if available_gb is None else available_gb
+    if need > free:
+        fewer = max(1, int(demand_params.horizon_months * (free - STEP_BASE_GB) / (need - STEP_BASE_GB)))
+        raise ForecastInputError(
+            f"step 2 would need about {need:.0f} GB for the draws of {series:,} series x {samples:,} samples x "
+            f"{demand_params.horizon_months} months, and {free:.0f} GB are free: set demand.horizon_months to at most "
+            f"{fewer}, forecast fewer series (one region or family per params file), or run on a machine with more memory"
+        )
+    return need
+
 
 @dataclass
 class ForecastResult:
