@@ -37,22 +37,20 @@ def tree_rss(proc: psutil.Process) -> int:
 class KernelWatch:
     """One step kernel's process, watched from start to end."""
 
-    pid: int | None = None
     peak_bytes: int = 0
-    returncode: int | None = None
     _popen: object = field(default=None, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
     def attach(self, popen) -> None:
         """Start sampling the kernel that ``popen`` (a subprocess.Popen) runs."""
-        self._popen, self.pid = popen, popen.pid
+        self._popen = popen
         self._thread = threading.Thread(target=self._sample, name=f"kernel-watch-{popen.pid}", daemon=True)
         self._thread.start()
 
     def _sample(self) -> None:
         try:
-            proc = psutil.Process(self.pid)
+            proc = psutil.Process(self._popen.pid)
         except psutil.Error:
             return
         while not self._stop.is_set():
@@ -62,12 +60,15 @@ class KernelWatch:
             self._stop.wait(SAMPLE_S)
 
     def stop(self) -> None:
-        """Stop sampling and record how the kernel ended (None while it still runs)."""
+        """Stop sampling."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        if self._popen is not None:
-            self.returncode = self._popen.poll()
+
+    @property
+    def returncode(self) -> int | None:
+        """How the kernel ended: its exit code, minus the signal that ended it, None while it runs."""
+        return self._popen.poll() if self._popen is not None else None
 
     @property
     def peak_gb(self) -> float:

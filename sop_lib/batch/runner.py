@@ -471,7 +471,6 @@ def _run_step(
             report=report,
         ) from None
     except Exception as exc:  # kernel died, notebook missing...
-        watch.stop()
         cell = _running_cell(out_nb)
         died = isinstance(exc, DeadKernelError) and watch.returncode is not None
         error = kernels.death_sentence(watch) if died else f"{type(exc).__name__}: {exc}"

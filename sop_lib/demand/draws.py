@@ -11,12 +11,17 @@ import xarray as xr
 
 from sop_lib.demand.design import Design, ForecastInputError, quantile_column
 
-MIN_SAMPLES = 1000  # the ets model's MAP draws: max(draws x chains, 1000) per series
+MIN_SAMPLES = 1000  # a MAP fit has no chains to draw from, so it simulates at least this many per series
 STEP_BASE_GB = 0.8  # a step kernel before any draws (measured: step 1's kernel at 1,000 SKUs peaked at 0.8 GB)
 # Copies of the draw array step 2 holds at its peak, measured once: the 1,000-SKU demo (2,850 series x
 # 1,000 samples x 12 months, 0.27 GB a copy) peaked at 3.2 GB, (3.2 - 0.8) / 0.27 = 9. The same rule gives
 # 25 GB for 10,000 SKUs x 3 regions, where a 24 GB machine killed the kernel (issue 29).
 DRAW_COPIES = 9
+
+
+def samples_per_series(draws: int, chains: int, method: str) -> int:
+    """Simulated futures per series: the chains' draws, or at least `MIN_SAMPLES` for a MAP fit."""
+    return max(draws * chains, MIN_SAMPLES) if method == "map" else draws * chains
 
 
 def draws_memory_gb(series: int, samples: int, horizon: int) -> float:
@@ -31,7 +36,7 @@ def check_draws_memory(history: pd.DataFrame, demand_params, available_gb: float
     import psutil
 
     series = history["unique_id"].nunique()
-    samples = max(demand_params.draws * demand_params.chains, MIN_SAMPLES)
+    samples = samples_per_series(demand_params.draws, demand_params.chains, "map")  # the most any model draws
     need = draws_memory_gb(series, samples, demand_params.horizon_months)
     free = psutil.virtual_memory().available / 1e9 if available_gb is None else available_gb
     if need > free:

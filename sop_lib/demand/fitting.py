@@ -10,7 +10,7 @@ import xarray as xr
 
 from sop_lib.demand import ets, intermittent, theta, trend
 from sop_lib.demand.design import ForecastInputError, check_history, design
-from sop_lib.demand.draws import ForecastResult, summarise_draws
+from sop_lib.demand.draws import ForecastResult, samples_per_series, summarise_draws
 
 
 def fit_series(
@@ -82,7 +82,7 @@ def fit_series(
             season_length=season_length,
             max_iterations=map_iterations or ets.MAP_ITERATIONS,
         )
-        sims = ets.simulate(idata, d, rng, n_draws=max(draws * chains, 1000) if method == "map" else draws * chains)
+        sims = ets.simulate(idata, d, rng, n_draws=samples_per_series(draws, chains, method))
         weight = theta.WEIGHT if theta_weight is None else theta_weight
         sims = theta.mixed_draws(sims, d, ets.regression_coef(idata), weight, rng, season_length)
         idata.attrs.update({"theta_weight": weight, "season_length": season_length})  # the check replicates the mixture
