@@ -151,6 +151,11 @@ class SourceSpec(_Strict):
         description="per column (our name): rows holding one of these values are left out and counted, e.g. "
         "{sku: [Total]} for a total row; '' means an empty cell",
     )
+    from_file_name: str | None = Field(
+        None,
+        description="our column (e.g. region) that takes the part of each file's name where the source's files differ "
+        "(sales_north.csv, sales_south.csv -> north, south), for exports split into one file per region",
+    )
     sum_to_month: bool = Field(
         False,
         description="rows finer than month x SKU x region (order lines, days, weeks, channels) are summed to the "

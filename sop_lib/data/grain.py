@@ -102,13 +102,17 @@ def account(
     out: pd.DataFrame,
     lifted: float,
     excluded: pd.DataFrame | None = None,
+    notes: int = 0,
 ) -> dict:
     """One line of the reconciliation: files, rows read, refused (and why) and handed on, units in and out.
-    ``read`` is the checked table, ``kept`` what references left of it, ``excluded`` the rows ``exclude`` left out."""
+    ``read`` is the checked table, ``kept`` what references left of it, ``excluded`` the rows ``exclude``
+    left out, ``notes`` how many of those were blank or a note below the table."""
     files = spec._origin.files if spec._origin is not None else tuple(spec.paths)
     excluded = read.iloc[0:0] if excluded is None else excluded
     unknown = len(read) - len(kept)
-    why = [f"{len(excluded)} by sources.{name}.exclude"] if len(excluded) else []
+    by_exclude = len(excluded) - notes
+    why = [f"{by_exclude} by sources.{name}.exclude"] if by_exclude else []
+    why += [f"{notes} blank or a note below the table"] if notes else []
     why += [f"{unknown} unknown to their master table (warned)"] if unknown else []
     return {
         "source": name,

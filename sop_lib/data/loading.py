@@ -36,6 +36,7 @@ from sop_lib.data.problems import (
 )
 from sop_lib.data.reading import (
     excluded_rows,
+    note_rows,
     parse_dates,
     parse_numbers,
     read_export,
@@ -88,7 +89,8 @@ def load_sources(params: RunParams) -> LoadedData:
     problems: list[Problem] = []
     lineage = []
     specs = dict(params.sources)  # each replaced by the copy that knows its rows' lines
-    left_out: dict[str, pd.DataFrame] = {}  # rows each source's `exclude` leaves out
+    left_out: dict[str, pd.DataFrame] = {}  # rows each source's `exclude` leaves out, and rows with no data
+    noted: dict[str, int] = {}  # of those, blank lines and notes below the table
     for name, spec in params.sources.items():
         files = params.source_files(name)
         try:
@@ -98,9 +100,11 @@ def load_sources(params: RunParams) -> LoadedData:
             lineage.append(_lineage_row(name, spec, files, 0))
             continue
         spec = specs[name]
+        # before codes are normalised (an empty cell is not the text 'nan' yet), on the export's own columns
+        notes = note_rows(df.drop(columns=[*spec.constants, *([spec.from_file_name] if spec.from_file_name else [])]))
         df = parse_numbers(name, spec, normalise_codes(name, df, params.data.codes))
-        out = excluded_rows(spec.exclude, df)
-        left_out[name] = df[out]
+        out = excluded_rows(spec.exclude, df) | notes
+        left_out[name], noted[name] = df[out], int(notes.sum())
         df = translate_values(spec, df[~out])
         df, date_problems = parse_dates(name, spec, df, cycle_start)
         problems += date_problems
@@ -136,7 +140,7 @@ def load_sources(params: RunParams) -> LoadedData:
             problems += sum_problems
     problems = apply_severity(problems, params)
     accounts = pd.DataFrame(
-        [account(n, specs[n], read[n], kept[n], tables[n], lifted.get(n, 0.0), left_out[n]) for n in read if n in kept],
+        [account(n, specs[n], read[n], kept[n], tables[n], lifted.get(n, 0.0), left_out[n], noted[n]) for n in read if n in kept],
         columns=RECONCILIATION_COLUMNS,
     )
     tables |= {name: empty_table(name) for name in absent_sources(params.sources)}

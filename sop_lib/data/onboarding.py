@@ -13,6 +13,7 @@ top of the file and printed.
 from __future__ import annotations
 
 import csv
+import fnmatch
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -24,9 +25,9 @@ import yaml
 from sop_lib.core import entries
 from sop_lib.core.contracts import CONTRACTS
 from sop_lib.core.params import CodeRule, SourceSpec, load_params
-from sop_lib.data import DataError, code_text, load_sources, parse_dates, point_decimals, read_source
-from sop_lib.data.reading import excluded_rows, leading_minus, to_dates
-from sop_lib.data.shapes import detect_month_format, header_position, joined_month, melt_months, month_columns
+from sop_lib.data import DataError, code_text, load_sources, parse_dates, read_source
+from sop_lib.data.reading import EXCEL_DAYS, excluded_rows, note_rows, number_text, to_dates
+from sop_lib.data.shapes import detect_month_format, file_parts, header_position, joined_month, melt_months, month_columns
 
 SAMPLE_ROWS = 2000
 ONE_REGION = "company"  # the planning region of a company whose exports have no region column
@@ -49,6 +50,20 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "material",
         "materialnummer",
         "materialnr",
+        "itemcode",
+        "itemid",
+        "partnumber",
+        "partno",
+        "part",
+        "productno",
+        "productnumber",
+        "articlenumber",
+        "articlecode",
+        "materialno",
+        "materialnumber",
+        "skucode",
+        "skuid",
+        "sachnummer",
     ),
     "month": (
         "month",
@@ -68,6 +83,23 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "woche",
         "kw",
         "weekstart",
+        "postingdate",
+        "shipdate",
+        "shippingdate",
+        "deliverydate",
+        "billingdate",
+        "documentdate",
+        "transactiondate",
+        "salesdate",
+        "invoicedatum",
+        "calendaryearmonth",
+        "calyearmonth",
+        "yearmonth",
+        "calmonth",
+        "salesmonth",
+        "periodmonth",
+        "buchungsperiode",
+        "jahrmonat",
     ),
     "region": (
         "region",
@@ -106,8 +138,36 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "liefermenge",
         "invoicedqty",
         "shippedqty",
+        "billedquantity",
+        "billingquantity",
+        "shipqty",
+        "shippedquantity",
+        "quantityshipped",
+        "quantityinvoiced",
+        "invoicedquantity",
+        "deliveredqty",
+        "deliveredquantity",
+        "salesunits",
+        "soldunits",
+        "salesquantity",
+        "unitsshipped",
+        "netunits",
+        "netqty",
+        "netquantity",
+        "pieces",
+        "pcs",
     ),
-    "net_revenue_eur": ("netrevenueeur", "netrevenue", "revenue", "umsatz", "nettoumsatz", "umsatzeur", "sales"),
+    "net_revenue_eur": (
+        "netrevenueeur",
+        "netrevenue",
+        "revenue",
+        "umsatz",
+        "nettoumsatz",
+        "umsatzeur",
+        "sales",
+        "netsales",
+        "salesvalue",
+    ),
     "name": ("name", "bezeichnung", "artikelbezeichnung", "description", "productname", "beschreibung", "kurztext"),
     "family": (
         "family",
@@ -230,6 +290,23 @@ VALUE_VOCABULARY: dict[str, str] = {
     "inaktiv": "discontinued",
     "gesperrt": "discontinued",
     "discontinued": "discontinued",
+    "obsolete": "discontinued",
+    "inactive": "discontinued",
+    "eol": "discontinued",
+    "endoflife": "discontinued",
+    "phaseout": "discontinued",
+    "phasedout": "discontinued",
+    "blocked": "discontinued",
+    "delisted": "discontinued",
+    "new": "planned",
+    "upcoming": "planned",
+    "comingsoon": "planned",
+    "prelaunch": "planned",
+    "released": "active",
+    "current": "active",
+    "available": "active",
+    "live": "active",
+    "freigegeben": "active",
     "offen": "open",
     "open": "open",
     "rueckstand": "backordered",
@@ -291,6 +368,7 @@ DATE_FORMATS = (
     "%m/%d/%Y",
     "%d.%m.%y",
     "%m.%Y",
+    "0%m.%Y",  # SAP's posting period: 001.2024
     "%m/%Y",
     "%Y/%m",
     "%m-%Y",
@@ -299,6 +377,12 @@ DATE_FORMATS = (
     "%d-%m-%Y",
     "%Y/%m/%d",
     "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%b %Y",  # month names, in any language `shapes.month_text` knows: Jan 2024, janv. 2024, Mär-24
+    "%b-%y",
+    "%b-%Y",
+    "%b %y",
+    "%b.%Y",
 )
 ISO_WEEK_FORMATS = ("%G-W%V", "%GW%V", "%G/%V", "W%V/%G", "KW%V/%G", "KW %V/%G")  # weeks, read as their Monday
 # Columns of a sales export that split the month further (summed over, or the planning region
@@ -349,21 +433,53 @@ def _sniff(text: str) -> str:
     return best
 
 
+# How numbers are written, as whole cells (a leading minus, or a return in brackets, allowed).
+_SURE_DECIMAL_COMMA = r"-?\d{1,3}(\.\d{3})+,\d+|-?\d+,(\d{1,2}|\d{4,})"  # 1.234,5  12,5  12,50
+_SURE_DECIMAL_POINT = r"-?\d{1,3}(,\d{3})+\.\d+|-?\d+\.(\d{1,2}|\d{4,})"  # 1,234.5  12.5  12.50
+_COMMA_GROUPS = r"-?\d{1,3}(,\d{3})+"  # 1,234 or 12,000: thousands in English, three decimals in German
+_DOT_GROUPS = r"-?\d{1,3}(\.\d{3})+"  # 1.234 or 12.000: thousands in German, three decimals in English
+_SPACE_GROUPS = r"-?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?"  # 1 234 (also a no-break space), 1 234,5
+_APOSTROPHE_GROUPS = r"-?\d{1,3}('\d{3})+(\.\d+)?"  # 1'234 (Swiss)
+
+
 def _numbers_read(t: Table) -> None:
-    """Decimal mark and thousands separator from the cells: '1.234,5' or '1.234' in a German export, '1,234.5' in an English one."""
-    cells = pd.Series(t.frame.to_numpy().ravel()).astype(str).str.strip()
+    """Decimal mark and thousands separator from the cells.
+
+    A cell like '1,234' or '1.234' reads two ways; cells that read one way only ('12,5',
+    '1.234,5', '1,234.5', '12.50') decide, and where none does, a ';'-separated file is
+    taken as writing a decimal comma and any other as writing thousands with ','."""
+    cells = pd.Series(t.frame.to_numpy().ravel()).astype(str).str.strip().str.replace(r"^\((.*)\)$", r"\1", regex=True)
     cells = cells[~cells.str.fullmatch(r"\d{1,2}\.\d{4}|\d{1,2}\.\d{1,2}\.\d{2,4}")]  # dates: 10.2024, 03.11.26
-    comma_dec = cells.str.fullmatch(r"-?\d{1,3}(\.\d{3})*,\d+|-?\d+,\d+").sum()
-    dot_groups = cells.str.fullmatch(r"-?\d{1,3}(\.\d{3})+").sum()
-    dot_dec = cells.str.fullmatch(r"-?\d+\.\d+").sum() - dot_groups
-    comma_groups = cells.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?").sum()
-    if comma_dec > dot_dec or (dot_groups and not dot_dec):
+
+    def count(pattern: str) -> int:
+        return int(cells.str.fullmatch(pattern).sum())
+
+    comma_dec, point_dec = count(_SURE_DECIMAL_COMMA), count(_SURE_DECIMAL_POINT)
+    comma_groups, dot_groups = count(_COMMA_GROUPS), count(_DOT_GROUPS)
+    comma_groups += count(r"-?\d{1,3}(,\d{3})+\.\d+")  # 1,234.5: thousands and a decimal point
+    if count(_SPACE_GROUPS):
+        t.read["thousands"] = " "
+        if comma_dec > point_dec:
+            t.read["decimal"] = ","
+        t.notes.append("thousands ' ': numbers are written like 1 234 (a space between thousands)")
+    elif count(_APOSTROPHE_GROUPS):
+        t.read["thousands"] = "'"
+        t.notes.append("thousands \"'\": numbers are written like 1'234")
+    elif comma_dec > point_dec or (dot_groups and not point_dec and not comma_groups):
         t.read["decimal"] = ","
         why = "numbers are written like 1234,56" if comma_dec else "numbers are written like 1.234 (a '.' between thousands)"
         t.notes.append(f"decimal ',': {why}")
-    elif comma_groups and t.read.get("delimiter", ",") != ",":
-        t.read["thousands"] = ","
-        t.notes.append("thousands ',': numbers are written like 1,234")
+    elif comma_groups:
+        three_zeros = cells.str.fullmatch(r"-?\d{1,3},000").sum() == comma_groups  # 12,000: SAP's quantity with three decimals?
+        if point_dec or not three_zeros or t.read.get("delimiter", ",") != ";":
+            t.read["thousands"] = ","
+            t.notes.append("thousands ',': numbers are written like 1,234")
+        else:
+            t.read["decimal"] = ","
+            t.notes.append(
+                "decimal ',': a ';'-separated export writing every such number as 12,000, read as 12 with three "
+                "decimals (set thousands: ',' and decimal: '.' if it means twelve thousand)"
+            )
 
 
 def _read_csv(path: Path, rel: str) -> Table:
@@ -456,6 +572,31 @@ def _series(tables: list[Table]) -> list[Table]:
         else:
             merged.notes.append(f"sheet: {len(members)} sheets with the same header ({', '.join(m.sheet for m in members)})")
         out.append(merged)
+    return _named_parts(out)
+
+
+FILE_PART = "(part of the file name)"  # the column a file series by name carries in `sop init`
+
+
+def _named_parts(tables: list[Table]) -> list[Table]:
+    """Files that share their header and differ in a word of their name (sales_north.csv,
+    sales_south.csv) become one table read through a wildcard, the word kept as a column:
+    where the export has no region column, it is the region (``from_file_name``)."""
+    groups: dict[tuple, list[Table]] = {}
+    for t in tables:
+        if t.kind in ("csv", "parquet") and not any(ch in t.path for ch in "*?["):
+            groups.setdefault((t.kind, _fixed_headers(t), tuple(sorted(t.read.items()))), []).append(t)
+    out = [t for t in tables if not any(t in g for g in groups.values() if len(g) > 1)]
+    for members in (g for g in groups.values() if len(g) > 1):
+        names = [m.path for m in members]
+        parts, pattern = file_parts(names)
+        if pattern is None or len({fnmatch.fnmatchcase(t.path, pattern) for t in tables if t not in members} - {False}):
+            out += members  # no common stem, or the wildcard would take another file too
+            continue
+        frame = pd.concat([m.frame.assign(**{FILE_PART: part}) for m, part in zip(members, parts)], ignore_index=True)
+        merged = Table(members[0].kind, pattern, frame, read=dict(members[0].read), notes=list(members[0].notes))
+        merged.notes.append(f"path: {len(members)} files with the same header ({', '.join(names)})")
+        out.append(merged)
     return out
 
 
@@ -484,6 +625,8 @@ def find_tables(folder: Path) -> list[Table]:
                 for (name,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall():
                     df = con.execute(f'SELECT * FROM "{name}" LIMIT {SAMPLE_ROWS}').df()
                     tables.append(Table("sql", rel, df, table=name))
+    for t in tables:
+        t.frame = t.frame[~note_rows(t.frame)]  # blank lines and a note below the table, as step 1 leaves them out
     return _series([_wide(t) for t in tables])
 
 
@@ -534,20 +677,26 @@ def assign(tables: list[Table], threshold: float = 0.75) -> dict[str, Table]:
 
 
 def date_format(values: pd.Series) -> str | None:
-    """The first format that reads every sampled date, or None (let pandas guess)."""
+    """The format that reads every sampled date, or None (let pandas guess). Where several
+    do (01/02/2024 is 1 February or 2 January), the one under which the dates spread over the
+    most months: a monthly export is the first of each month in one reading and twelve days of
+    January in the other. Whole numbers from 20000 to 80000 are Excel's day numbers."""
     v = values.dropna().astype(str).str.strip()
     v = v[v != ""]
     if v.empty:
         return None
-    for fmt in DATE_FORMATS + ISO_WEEK_FORMATS:
-        if to_dates(v, fmt).notna().all():
-            return fmt
-    return None
+    if v.str.fullmatch(r"[2-7]\d{4}(\.0)?").all():
+        return EXCEL_DAYS
+    fits = [(fmt, d) for fmt in DATE_FORMATS + ISO_WEEK_FORMATS if (d := to_dates(v, fmt)).notna().all()]
+    if not fits:
+        return None
+    return max(fits, key=lambda fit: fit[1].dt.to_period("M").nunique())[0]  # the first of equals on a tie
 
 
-def _numbers(values: pd.Series, decimal: str) -> pd.Series:
-    v = values.astype(str).str.strip()
-    return pd.to_numeric(point_decimals(v) if decimal == "," else v, errors="coerce")
+def _numbers(values: pd.Series, read: dict) -> pd.Series:
+    """The cells as numbers, read as the proposal reads them (decimal mark, thousands, returns)."""
+    text = number_text(values.astype(str), read.get("decimal", "."), read.get("thousands", ""))
+    return pd.to_numeric(text, errors="coerce")
 
 
 @dataclass
@@ -571,7 +720,8 @@ def propose_source(source: str, table: Table, regions: set[str] | None) -> Propo
     for note in table.notes:
         comments[note.split(" ")[0].rstrip(":")] = note
     schema = CONTRACTS[source]
-    columns, channel = _channel_region(table, source, match_columns(list(map(str, table.frame.columns)), source))
+    headers = [str(h) for h in table.frame.columns if h != FILE_PART]
+    columns, channel = _channel_region(table, source, match_columns(headers, source))
     renamed = {theirs: ours for theirs, ours in columns.items() if theirs != ours}
     if renamed:
         spec["columns"] = renamed
@@ -589,6 +739,15 @@ def propose_source(source: str, table: Table, regions: set[str] | None) -> Propo
         renamed = {theirs: ours for theirs, ours in columns.items() if theirs != ours}
         spec["columns"] = renamed
     frame = source_frame.rename(columns=columns)
+    if FILE_PART in frame:
+        if "region" in schema.columns and "region" not in frame:
+            spec["from_file_name"] = "region"
+            comments["from_file_name"] = (
+                "the files differ in a word of their name and have no region column: that word is the region"
+            )
+            frame = frame.rename(columns={FILE_PART: "region"})
+        else:
+            frame = frame.drop(columns=[FILE_PART])
     unmapped = [
         f"{source}: no column for '{c}' ({schema.columns[c].description}) in {table.label}"
         for c in _needed(source)
@@ -605,7 +764,6 @@ def propose_source(source: str, table: Table, regions: set[str] | None) -> Propo
             comments["date_format"] = f"every sampled date in {', '.join(dates)} reads with it"
         elif formats:
             unmapped.append(f"{source}: date columns use different formats ({', '.join(sorted(formats))})")
-    decimal = table.read.get("decimal", ".")
     values, scale = {}, {}
     for col, c in schema.columns.items():
         if col not in frame:
@@ -620,7 +778,7 @@ def propose_source(source: str, table: Table, regions: set[str] | None) -> Propo
             unmapped += [f"{source}.{col}: value {v!r} (allowed: {', '.join(allowed)})" for v in seen if v not in mapping]
         upper = next((s.get("max_value") for s in stats if s.get("max_value") == 1), None)
         if upper == 1 and str(c.dtype).startswith("float"):
-            nums = _numbers(frame[col], decimal) if table.kind == "csv" else pd.to_numeric(frame[col], errors="coerce")
+            nums = _numbers(frame[col], table.read) if table.kind == "csv" else pd.to_numeric(frame[col], errors="coerce")
             if nums.max() > 1 and nums.max() <= 100:
                 scale[col] = 0.01
                 comments.setdefault("scale", f"{col} goes up to {nums.max():g}: percent")
@@ -665,7 +823,7 @@ def _propose_grain(table: Table, frame: pd.DataFrame, spec: dict, comments: dict
     if not {"month", "sku", "units"} <= set(frame.columns):
         return
     days = to_dates(frame["month"], spec.get("date_format"))
-    units = _numbers(leading_minus(frame["units"].astype(str)), table.read.get("decimal", "."))
+    units = _numbers(frame["units"], table.read)
     keys = pd.DataFrame({"m": days.dt.to_period("M"), "sku": frame["sku"].astype(str).str.strip().str.upper()})
     if "region" in frame:
         keys["region"] = frame["region"].astype(str)
@@ -687,6 +845,7 @@ def _propose_grain(table: Table, frame: pd.DataFrame, spec: dict, comments: dict
 
 YEAR_WORDS = ("year", "jahr", "geschaeftsjahr", "fiscalyear", "kalenderjahr", "yr", "buchungsjahr")
 TOTAL_WORDS = {"total", "summe", "gesamt", "sum", "grandtotal", "gesamtsumme", "gesamtergebnis", "insgesamt", "ergebnis"}
+SUBTOTAL_WORDS = {"total", "subtotal", "summe", "zwischensumme", "gesamt", "totaal", "totale"}  # a word of 'North Total'
 
 
 def _year_and_month(table: Table, columns: dict[str, str]) -> tuple[str, str] | None:
@@ -699,18 +858,24 @@ def _year_and_month(table: Table, columns: dict[str, str]) -> tuple[str, str] | 
     return (year, month) if joined.str.fullmatch(r"\d{4}-\d{2}").fillna(False).mean() > 0.9 else None
 
 
+def says_total(cell: str) -> bool:
+    """A cell that names a total or subtotal: 'Total', 'Grand total', 'North Total', 'Summe Nord'."""
+    words = re.split(r"[^a-z0-9]+", str(cell).lower().replace("ü", "ue").replace("ä", "ae").replace("ö", "oe"))
+    return _norm(cell) in TOTAL_WORDS or any(w in SUBTOTAL_WORDS for w in words)
+
+
 def total_rows(frame: pd.DataFrame) -> dict[str, list[str]]:
     """Total rows in a sales export (an SKU or region cell that says Total/Summe/Gesamt, or
     an empty SKU in a row that says so elsewhere): the ``exclude`` that leaves them out."""
     out: dict[str, list[str]] = {}
     for col in ("sku", "region"):
         if col in frame:
-            hits = sorted({v for v in frame[col].dropna().astype(str).str.strip() if _norm(v) in TOTAL_WORDS})
+            hits = sorted({v for v in frame[col].dropna().astype(str).str.strip() if says_total(v)})
             if hits:
                 out[col] = hits
     if "sku" in frame:
         empty = frame["sku"].isna() | (frame["sku"].astype(str).str.strip() == "")
-        said = frame[empty].astype(str).apply(lambda row: any(_norm(v) in TOTAL_WORDS for v in row), axis=1)
+        said = frame[empty].astype(str).apply(lambda row: any(says_total(v) for v in row), axis=1)
         if len(said) and said.all():
             out["sku"] = out.get("sku", []) + [""]
     return out
@@ -745,7 +910,7 @@ def code_rule(chosen: dict[str, Table]) -> tuple[dict[str, bool], str, list[str]
     known_raw = _codes(chosen["products"], "products")
     sold_raw = _codes(chosen["sales_history"], "sales_history")
     text = sold_raw.astype(str).str.strip()
-    sold_raw = sold_raw[(text != "") & ~text.map(_norm).isin(TOTAL_WORDS)]  # a total row is no product
+    sold_raw = sold_raw[(text != "") & ~text.map(says_total).astype(bool)]  # a total row is no product
     if known_raw.empty or sold_raw.empty:
         return {}, "", []
     best: tuple[int, dict[str, bool]] | None = None
@@ -781,7 +946,7 @@ def _region_plan(chosen: dict[str, Table]) -> tuple[list[str], dict[str, str], l
     mapped, _ = _channel_region(sales, "sales_history", match_columns(list(map(str, sales.frame.columns)), "sales_history"))
     col = next((h for h, o in mapped.items() if o == "region"), None)
     values = set(sales.frame[col].dropna().astype(str).str.strip()) if col else set()
-    regions = sorted(v for v in values if v and _norm(v) not in TOTAL_WORDS) or [ONE_REGION]
+    regions = sorted(v for v in values if v and not says_total(v)) or [ONE_REGION]
     aliases, unmapped = {}, []
     for source, table in chosen.items():
         if source == "sales_history" or "region" not in CONTRACTS[source].columns:
@@ -927,6 +1092,7 @@ FIX_KEYS: dict[str, str] = {
     "out_of_range": "sources.{s}.scale.{c} (another unit, e.g. percent), or sources.{s}.severity.out_of_range: warn",
     "invalid_category": "sources.{s}.values.{c} (their value -> ours)",
     "duplicate_key": "sources.{s}.sum_to_month: true (sales rows finer than the month), or remove the repeated rows",
+    "duplicate_key products": "remove the repeated rows of the product master (one row per SKU), or data.codes if two spellings of one code met",
     "unknown_reference": "data.codes (strip_zeros, upper) if the codes differ only in writing; else sources.{s}.severity.unknown_reference: warn",
 }
 
@@ -947,7 +1113,12 @@ class Verdict:
 
 def fix_keys(blocking: list) -> list[str]:
     """The params keys that would clear each blocking finding, once each."""
-    keys = [FIX_KEYS.get(p.check, "sources.{s}.severity.{k}: warn").format(s=p.source, c=p.column, k=p.check) for p in blocking]
+    keys = [
+        FIX_KEYS.get(f"{p.check} {p.source}", FIX_KEYS.get(p.check, "sources.{s}.severity.{k}: warn")).format(
+            s=p.source, c=p.column, k=p.check
+        )
+        for p in blocking
+    ]
     return list(dict.fromkeys(keys))
 
 

@@ -28,7 +28,7 @@ from sop_lib.data.problems import (
     _problem,
     row_label,
 )
-from sop_lib.data.shapes import joined_month, melt_months, month_columns
+from sop_lib.data.shapes import file_parts, joined_month, melt_months, month_columns, month_text, unread_month_headers
 
 _ENV = re.compile(r"\$\{(\w+)\}")
 
@@ -152,6 +152,9 @@ def _read_files(name: str, spec: SourceSpec, files: list[Path], folder: Path) ->
             )
     for frame in frames:
         frame.columns = _headers(frame)
+    if spec.from_file_name and len(frames) == len(files):
+        parts, _ = file_parts([path.name for path in files])
+        frames = [f.assign(**{spec.from_file_name: part}) for f, part in zip(frames, parts)]
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if len(frames) == 1 and not spec.months_as_columns:
         return df, None  # row positions map to lines by header_row alone
@@ -178,6 +181,22 @@ def _melted(name: str, spec: SourceSpec, df: pd.DataFrame, origin: RowOrigin | N
                     "",
                     f"no column header reads as a month with {spec.months_as_columns!r} (headers: {', '.join(map(str, df.columns[:8]))})",
                     f"month headers in the format of sources.{name}.months_as_columns",
+                )
+            ]
+        )
+    unread = unread_month_headers(list(df.columns), spec.months_as_columns)
+    if unread:
+        raise DataError(
+            [
+                _problem(
+                    name,
+                    spec,
+                    "unreadable",
+                    "month",
+                    "",
+                    f"column header(s) {', '.join(map(repr, unread[:6]))} look like months but do not read with "
+                    f"{spec.months_as_columns!r} ({len(months)} others do): their quantities would be lost",
+                    f"every month header in the format of sources.{name}.months_as_columns",
                 )
             ]
         )
@@ -225,6 +244,19 @@ def excluded_rows(exclude: dict[str, list[str]], df: pd.DataFrame) -> pd.Series:
         out |= text.isin([v for v in values if v != ""]).fillna(False).astype(bool)
         if "" in values:
             out |= text.isna() | (text == "")
+    return out
+
+
+def note_rows(df: pd.DataFrame) -> pd.Series:
+    """Rows that hold no data: blank ones (',,,' lines, empty spreadsheet rows) anywhere, and at
+    the foot of a table of three or more columns those with one cell filled (an ERP's
+    'Generated on ...' or 'Page 1 of 1'): True where such a row is."""
+    text = df.astype("string")
+    filled = (text.notna() & text.apply(lambda c: c.str.strip() != "")).sum(axis=1)
+    out = filled == 0
+    if df.shape[1] >= 3:
+        at_foot = (filled <= 1)[::-1].cumprod()[::-1].astype(bool)  # the run of thin rows that ends the table
+        out |= at_foot
     return out
 
 
@@ -338,10 +370,29 @@ def point_decimals(text: pd.Series) -> pd.Series:
 
 
 def leading_minus(values: pd.Series) -> pd.Series:
-    """A trailing minus ('5-', as SAP writes a return) as a leading one ('-5'); other cells as they are."""
+    """A trailing minus ('5-', as SAP writes a return) or brackets ('(5)', as accountants do)
+    as a leading minus ('-5'); other cells as they are."""
     text = values.astype("string").str.strip()
-    trailing = text.str.fullmatch(r"[\d.,' ]+-").fillna(False).astype(bool)
-    return values.where(~trailing, "-" + text.str.rstrip("-")) if trailing.any() else values
+    trailing = text.str.fullmatch(r"[\d.,' \u00a0\u202f]+-").fillna(False).astype(bool)
+    bracketed = text.str.fullmatch(r"\([\d.,' \u00a0\u202f]+\)").fillna(False).astype(bool)
+    if not (trailing.any() or bracketed.any()):
+        return values
+    values = values.where(~trailing, "-" + text.str.rstrip("-"))
+    return values.where(~bracketed, "-" + text.str.strip("()"))
+
+
+def number_text(values: pd.Series, decimal: str, thousands: str) -> pd.Series:
+    """Numbers as an export writes them ('1.234,5', '1,234', '1 234', "1'234", '5-', '(5)') as
+    Python reads them ('1234.5', '1234', '-5'); other text as it is, for the contract to report."""
+    values = leading_minus(values)
+    if decimal == "." and not thousands:
+        return values
+    text = values.astype("string").str.strip()
+    if thousands == " ":
+        text = text.str.replace(r"(?<=\d)[ \u00a0\u202f](?=\d{3})", "", regex=True)  # a space, no-break or narrow
+    elif thousands and not (decimal == "," and thousands == "."):
+        text = text.str.replace(thousands, "", regex=False)
+    return point_decimals(text) if decimal == "," else text
 
 
 def parse_numbers(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame:
@@ -354,25 +405,31 @@ def parse_numbers(name: str, spec: SourceSpec, df: pd.DataFrame) -> pd.DataFrame
     for col, column in CONTRACTS[name].columns.items():
         # text columns: object in pandas 2, the "str" dtype in pandas 3
         if col in df.columns and str(column.dtype) == "float64" and not pd.api.types.is_numeric_dtype(df[col]):
-            df[col] = leading_minus(df[col])
-            if spec.decimal == "." and not spec.thousands:
-                continue
-            text = df[col].astype("string").str.strip()
-            if spec.thousands and not (spec.decimal == "," and spec.thousands == "."):
-                text = text.str.replace(spec.thousands, "", regex=False)
-            df[col] = point_decimals(text) if spec.decimal == "," else text
+            df[col] = number_text(df[col], spec.decimal, spec.thousands)
     return df
+
+
+EXCEL_DAYS = "excel"  # a date_format: whole numbers that count days as Excel does (45292 is 2024-01-01)
 
 
 def to_dates(raw: pd.Series, fmt: str | None) -> pd.Series:
     """Dates from text or numbers in a strftime format: an ISO week ('%G-W%V') is its Monday,
-    a number like Excel's 202405 is read as its digits; no format: pandas guesses per value."""
+    a month name in any language `month_text` knows is read as English ('janv. 2024'), a number
+    like Excel's 202405 is read as its digits, `EXCEL_DAYS` as Excel's day count; no format:
+    pandas guesses per value."""
     if fmt is None:
         return pd.to_datetime(raw, errors="coerce", format="mixed")
+    if fmt == EXCEL_DAYS:
+        days = pd.to_numeric(raw, errors="coerce")
+        days = days.where(days.between(1, 2_958_465) & days.mod(1).eq(0))
+        return pd.to_datetime(days, unit="D", origin="1899-12-30", errors="coerce")
     integral = pd.api.types.is_numeric_dtype(raw) and raw.dropna().mod(1).eq(0).all()
     text = (raw.astype("Int64") if integral else raw).astype("string").str.strip()
     if "%V" in fmt and "%u" not in fmt:
         return pd.to_datetime(text + "-1", format=fmt + "-%u", errors="coerce")
+    if "%b" in fmt:
+        names = text.dropna().unique()
+        text = text.map(dict(zip(names, map(month_text, names)))).astype("string")
     return pd.to_datetime(text, format=fmt, errors="coerce")
 
 

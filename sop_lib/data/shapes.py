@@ -6,55 +6,50 @@ which detects the same shapes it then writes into the proposal.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 
 import pandas as pd
 
-# Month names as exports write them, normalised to the English abbreviation strptime reads.
-MONTH_WORDS: dict[str, str] = {
-    "januar": "Jan",
-    "january": "Jan",
-    "jan": "Jan",
-    "jaenner": "Jan",
-    "februar": "Feb",
-    "february": "Feb",
-    "feb": "Feb",
-    "maerz": "Mar",
-    "märz": "Mar",
-    "march": "Mar",
-    "mär": "Mar",
-    "mrz": "Mar",
-    "mar": "Mar",
-    "april": "Apr",
-    "apr": "Apr",
-    "mai": "May",
-    "may": "May",
-    "juni": "Jun",
-    "june": "Jun",
-    "jun": "Jun",
-    "juli": "Jul",
-    "july": "Jul",
-    "jul": "Jul",
-    "august": "Aug",
-    "aug": "Aug",
-    "september": "Sep",
-    "sept": "Sep",
-    "sep": "Sep",
-    "oktober": "Oct",
-    "october": "Oct",
-    "okt": "Oct",
-    "oct": "Oct",
-    "november": "Nov",
-    "nov": "Nov",
-    "dezember": "Dec",
-    "december": "Dec",
-    "dez": "Dec",
-    "dec": "Dec",
-}
-_WORD = re.compile(r"[A-Za-zÄÖÜäöüß]+\.?")
+# Month names as exports write them (English, German, French, Spanish, Italian, Dutch, Portuguese;
+# compared in lower case without accents and a trailing dot), as the English abbreviation strptime reads.
+_MONTH_NAMES = (
+    ("Jan", "jan january januar jaenner janner janv janvier ene enero gen gennaio januari janeiro"),
+    ("Feb", "feb february februar fev fevr fevrier febrero febbraio februari fevereiro"),
+    ("Mar", "mar march maerz marz mrz mars marzo maart mrt marco"),
+    ("Apr", "apr april avr avril abr abril aprile"),
+    ("May", "may mai mayo mag maggio mei maio"),
+    ("Jun", "jun june juni juin junio giu giugno junho"),
+    ("Jul", "jul july juli juil juillet julio lug luglio julho"),
+    ("Aug", "aug august aout ago agosto augustus"),
+    ("Sep", "sep sept september septembre septiembre setiembre set settembre setembro"),
+    ("Oct", "oct october oktober okt octobre octubre ott ottobre out outubro"),
+    ("Nov", "nov november novembre noviembre novembro"),
+    ("Dec", "dec december dezember dez decembre dic diciembre dicembre dezembro"),
+)
+MONTH_WORDS: dict[str, str] = {word: english for english, words in _MONTH_NAMES for word in words.split()}
+_WORD = re.compile(r"[^\W\d_]+\.?")  # a word of letters in any script (Mär, févr., août)
+_ACCENTS = str.maketrans("äöüéèêëûùôàâáíîóúç", "aoueeeeuuoaaaiiouc")
 # Header formats `sop init` tries for a months-as-columns layout (after `month_text`).
-MONTH_HEADER_FORMATS = ("%b %Y", "%b-%y", "%b %y", "%b-%Y", "%Y-%m", "%m.%Y", "%m/%Y", "%Y/%m", "%Y%m", "%Y-%m-%d", "%d.%m.%Y")
+MONTH_HEADER_FORMATS = (
+    "%b %Y",
+    "%b-%y",
+    "%b %y",
+    "%b-%Y",
+    "%b.%Y",
+    "%b. %Y",
+    "M%m %Y",
+    "M%m-%Y",
+    "%Y-M%m",
+    "%Y-%m",
+    "%m.%Y",
+    "%m/%Y",
+    "%Y/%m",
+    "%Y%m",
+    "%Y-%m-%d",
+    "%d.%m.%Y",
+)
 MIN_MONTH_COLUMNS = 3  # fewer month-like headers than this is not a wide layout
 
 
@@ -65,7 +60,8 @@ def month_text(header: object) -> str:
     text = str(header).strip()
 
     def english(m: re.Match) -> str:
-        return MONTH_WORDS.get(m.group(0).rstrip(".").lower(), m.group(0))
+        word = m.group(0).rstrip(".").lower()
+        return MONTH_WORDS.get(word.translate(_ACCENTS), MONTH_WORDS.get(word, m.group(0)))
 
     return _WORD.sub(english, text)
 
@@ -83,6 +79,24 @@ def month_columns(columns: list, fmt: str) -> dict:
     """The columns whose header is a month in ``fmt``: header -> first day of that month."""
     found = {c: header_month(c, fmt) for c in columns}
     return {c: m for c, m in found.items() if m is not None}
+
+
+_YEAR_LIKE = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)|^[^\W\d_]{3,}\.?[\s\-/']\d{2}$")
+
+
+def unread_month_headers(columns: list, fmt: str) -> list[str]:
+    """Headers of a months-as-columns table that look like months (a year in them, or 'Xxx-24')
+    but do not read as one in ``fmt``: their quantities would be lost, not summed."""
+    months = month_columns(columns, fmt)
+    out = []
+    for c in columns:
+        text = month_text(c)
+        if c in months or not _YEAR_LIKE.search(text):
+            continue
+        if re.search(r"total|summe|gesamt|sum\b|ytd|year|jahr", text, flags=re.I):
+            continue  # a year's total column, not a month
+        out.append(str(c))
+    return out
 
 
 def detect_month_format(columns: list) -> str | None:
@@ -150,3 +164,16 @@ def joined_month(year: pd.Series, month: pd.Series) -> pd.Series:
     out = pd.Series(pd.NA, index=year.index, dtype="string")
     out[ok] = y[ok].astype(str) + "-" + m[ok].astype(int).astype(str).str.zfill(2)
     return out.where(ok, year.astype("string") + " / " + month.astype("string"))
+
+
+def file_parts(names: list[str]) -> tuple[list[str], str | None]:
+    """Where file names differ (sales_north.csv, sales_south.csv -> north, south) and the
+    wildcard that reads them all (sales_*.csv); None when they share no prefix or suffix."""
+    prefix, suffix = os.path.commonprefix(names), os.path.commonprefix([n[::-1] for n in names])[::-1]
+    prefix = prefix[: max(prefix.rfind(ch) for ch in "_- .") + 1] if prefix else ""
+    cut = [i for i in (suffix.find(ch) for ch in "_- .") if i >= 0]
+    suffix = suffix[min(cut) :] if cut else ""
+    parts = [n[len(prefix) : len(n) - len(suffix)] for n in names]
+    if not prefix.strip("_- .") or not all(parts) or len(set(parts)) < len(parts):
+        return parts, None
+    return parts, f"{prefix}*{suffix}"

@@ -51,6 +51,16 @@ class Shape:
     sheets_per_year: bool = False  # a workbook with one sales sheet per year
     sap: bool = False  # returns written '5-' (a trailing minus) and weeks as '2024-W05'
     bom_tab_crlf: bool = False  # UTF-8 with a byte-order mark, tab-separated, Windows line ends
+    numbers: str = "plain"  # plain | english ('1,234' quoted) | space ('1 234' with a no-break space) | swiss ("1'234")
+    brackets: bool = False  # returns written '(5)', as accountants do
+    footer: bool = False  # blank ',,,' lines and an ERP's 'Generated on ...' note below the table
+    month_language: str = "en"  # en | fr | es | it | nl: month names in the headers or cells
+    subtotals: bool = False  # a wide layout by region with a 'North Total' row after each region
+    per_region: bool = False  # one sales file per region, the region only in the file's name
+    excel_days: bool = False  # the dates as Excel's day numbers (45292) in a CSV
+    erp_headers: bool = False  # English ERP names: Item Code, Posting Date, Quantity sold, Customer
+    status_words: bool = False  # the master's status as an ERP writes it: Released, New
+    semicolons: bool = False  # ';' between fields in an English export
 
 
 SHAPES = [
@@ -106,6 +116,21 @@ SHAPES += [
     Shape("sap_weeks_and_trailing_minus", grain="weekly", sap=True, returns=True, german=True, date_format="%G-W%V"),
     Shape("bom_tab_crlf_order_lines", grain="order_lines", extra=("order",), bom_tab_crlf=True, date_format="%Y-%m-%d"),
 ]
+SHAPES += [  # shapes found by a maintainer's probe, each once silent or blocking
+    Shape("english_thousands_quoted", big=True, numbers="english", regions=2),
+    Shape("semicolon_english_thousands", big=True, numbers="english", semicolons=True, regions=0),
+    Shape("space_thousands_brackets_returns", grain="order_lines", extra=("order",), big=True, numbers="space",
+          brackets=True, returns=True, date_format="%Y-%m-%d"),
+    Shape("swiss_apostrophe_footer", big=True, numbers="swiss", footer=True, regions=2),
+    Shape("us_month_dates_first_of_month", date_format="%m/%d/%Y", regions=2),
+    Shape("wide_french_months", wide="%b %Y", month_language="fr", regions=0),
+    Shape("wide_spanish_short_years", wide="%b-%y", month_language="es", regions=2),
+    Shape("wide_region_subtotals", wide="%Y-%m", subtotals=True, regions=2),
+    Shape("one_file_per_region", per_region=True, regions=3, erp_headers=True, date_format="%Y-%m-%d"),
+    Shape("excel_day_numbers_in_csv", excel_days=True, grain="order_lines", extra=("order",), regions=2),
+    Shape("sap_posting_period", date_format="0%m.%Y", german=True, regions=2, master="full", status_words=True),
+    Shape("erp_names_month_words_footer", erp_headers=True, date_format="%b-%y", footer=True, regions=0),
+]  # fmt: skip
 WHOLE_CYCLE = ["channel_rows_no_region", "order_lines_per_year_files", "planner_workbook_wide"]
 
 
@@ -240,12 +265,30 @@ def master_code(shape: Shape, code: int) -> str:
 def _number(shape: Shape, x: float) -> str:
     if shape.sap and x < 0:
         return _number(shape, -x) + "-"
+    if shape.brackets and x < 0:
+        return f"({_number(shape, -x)})"
+    if shape.numbers != "plain":
+        text = f"{int(x):,}" if x == int(x) else f"{x:,.2f}"
+        return text.replace(",", {"english": ",", "space": "\u00a0", "swiss": "'"}[shape.numbers])
     if not shape.german:
         return f"{x:.2f}" if x != int(x) else f"{int(x)}"
     text = f"{x:,.2f}" if x != int(x) else f"{int(x):,}"
     return text.replace(",", "X").replace(".", ",").replace("X", ".")
 
 
+MONTHS = {
+    "fr": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.",
+    "es": "ene feb mar abr may jun jul ago sep oct nov dic",
+    "it": "gen feb mar apr mag giu lug ago set ott nov dic",
+    "nl": "jan feb mrt apr mei jun jul aug sep okt nov dec",
+}
+ERP_HEADERS = {
+    "code": "Item Code",
+    "date": "Posting Date",
+    "qty": "Quantity sold",
+    "customer": "Customer",
+    "order": "Document No",
+}
 HEADERS = {
     False: {"code": "Item", "date": "Date", "region": "Region", "qty": "Quantity", "order": "Order No",
             "customer": "Customer", "warehouse": "Warehouse", "channel": "Channel"},
@@ -267,6 +310,14 @@ def sales_frame(shape: Shape, truth: Truth, rng) -> pd.DataFrame:
         for m in months:
             header = m.to_pydatetime() if shape.wide == "excel" else _month_header(shape, m)
             out[header] = [("" if pd.isna(v) else _number(shape, v)) for v in wide[m]]
+        if shape.subtotals and "region" in keys:
+            region_col = HEADERS[shape.german]["region"]
+            blocks = []
+            for region, block in out.groupby(region_col, sort=True):
+                sub = {c: "" for c in out.columns} | {region_col: f"{region} Total"}
+                sub |= {h: _number(shape, wide.loc[block.index, m].sum()) for h, m in zip(out.columns[2:], months)}
+                blocks += [block, pd.DataFrame([sub])]
+            out = pd.concat(blocks, ignore_index=True)
         if shape.totals:
             out.insert(1, "Description", [f"Artikel {c}" for c in wide["code"]])
             out["Total"] = [_number(shape, v) for v in wide[months].sum(axis=1)]
@@ -299,13 +350,23 @@ def sales_frame(shape: Shape, truth: Truth, rng) -> pd.DataFrame:
     cols += ["date", "qty"]
     out = rows[cols].copy()
     out["code"] = [_sales_code(shape, c, rng) for c in out["code"]]
-    out["date"] = out["date"].dt.strftime(shape.date_format)
+    if shape.excel_days:
+        out["date"] = (out["date"] - pd.Timestamp("1899-12-30")).dt.days.astype(str)
+    else:
+        out["date"] = [_month_words(shape, d.strftime(shape.date_format), d) for d in out["date"]]
     out["qty"] = [_number(shape, q) for q in out["qty"]]
-    return out.rename(columns=HEADERS[shape.german])
+    return out.rename(columns={**HEADERS[shape.german], **(ERP_HEADERS if shape.erp_headers else {})})
+
+
+def _month_words(shape: Shape, text: str, month: pd.Timestamp) -> str:
+    """An English month abbreviation written in the shape's language."""
+    if shape.month_language == "en":
+        return text
+    return text.replace(month.strftime("%b"), MONTHS[shape.month_language].split()[month.month - 1])
 
 
 def _month_header(shape: Shape, month: pd.Timestamp) -> str:
-    text = month.strftime(shape.wide)
+    text = _month_words(shape, month.strftime(shape.wide), month)
     if shape.german:
         for en, de in (("Mar", "Mär"), ("May", "Mai"), ("Oct", "Okt"), ("Dec", "Dez")):
             text = text.replace(en, de)
@@ -331,12 +392,17 @@ def master_frame(shape: Shape, truth: Truth) -> pd.DataFrame:
             {"Item": code, "Name": p["name"], "Family": p["family"], "List price": p["price"], "Unit cost": p["cost"]}
         )
     if shape.master == "full":
-        out["Status" if not shape.german else "Artikelstatus"] = "aktiv" if shape.german else "active"
+        status = ["Released", "New"] if shape.status_words else ["aktiv"] if shape.german else ["active"]
+        out["Status" if not shape.german else "Artikelstatus"] = [status[i % len(status)] for i in range(len(out))]
     return out
 
 
 def _write_csv(df: pd.DataFrame, path, shape: Shape, title: str) -> None:
-    sep = "\t" if shape.bom_tab_crlf else ";" if shape.german else ","
+    if shape.footer:
+        blank = pd.DataFrame([{c: "" for c in df.columns}] * 2)
+        note = pd.DataFrame([{c: "" for c in df.columns} | {df.columns[0]: "Generated by ERP on 03.11.2026 08:14"}])
+        df = pd.concat([df, blank, note], ignore_index=True)
+    sep = "\t" if shape.bom_tab_crlf else ";" if shape.german or shape.semicolons else ","
     encoding = "utf-8-sig" if shape.bom_tab_crlf else "cp1252" if shape.german else "utf-8"
     if shape.bom_tab_crlf:
         df.to_csv(path, sep=sep, index=False, encoding=encoding, lineterminator="\r\n")
@@ -385,6 +451,10 @@ def write_exports(shape: Shape, truth: Truth, folder, seed: int = 0) -> None:
             year = pd.to_datetime(sales[HEADERS[shape.german]["date"]], format=shape.date_format).dt.year
             for y in sorted(year.unique()):
                 _write_csv(sales[year == y], folder / f"umsatz_{y}.csv", shape, f"Umsatz {y}")
+    elif shape.per_region:
+        region = HEADERS[shape.german]["region"]
+        for name, part in sales.groupby(region):
+            _write_csv(part.drop(columns=[region]), folder / f"sales_{name.lower()}.csv", shape, f"Sales {name}")
     else:
         _write_csv(sales, folder / "sales.csv", shape, "Sales report")
     if shape.codes == "zeros":  # numbers in an Excel master, below a title

@@ -7,7 +7,15 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from sop_lib.data.shapes import detect_month_format, header_month, header_position, melt_months, month_text
+from sop_lib.data.shapes import (
+    detect_month_format,
+    file_parts,
+    header_month,
+    header_position,
+    melt_months,
+    month_text,
+    unread_month_headers,
+)
 
 
 @pytest.mark.parametrize(
@@ -20,6 +28,12 @@ from sop_lib.data.shapes import detect_month_format, header_month, header_positi
         ("01.2023", "%m.%Y", "2023-01"),
         (datetime(2025, 12, 1), "%Y-%m-%d", "2025-12"),
         ("Dezember 2022", "%b %Y", "2022-12"),
+        ("janv. 2024", "%b %Y", "2024-01"),
+        ("févr. 2024", "%b %Y", "2024-02"),
+        ("août 2024", "%b %Y", "2024-08"),
+        ("dic-24", "%b-%y", "2024-12"),
+        ("mrt 2024", "%b %Y", "2024-03"),
+        ("M07 2024", "M%m %Y", "2024-07"),
     ],
 )
 def test_month_headers_in_the_ways_exports_write_them(header, fmt, month):
@@ -58,3 +72,21 @@ def test_melting_keeps_every_filled_cell_and_where_it_came_from():
 )
 def test_the_header_is_the_first_row_as_wide_as_the_table(rows, pos):
     assert header_position(rows) == pos
+
+
+def test_a_month_header_the_format_cannot_read_is_named_not_dropped():
+    """A wide export whose headers are half in another format would lose those months' units."""
+    columns = ["Article", "Jan 2024", "Feb 2024", "Mar 2024", "Apr-24", "Descr", "Total 2024"]
+    assert unread_month_headers(columns, "%b %Y") == ["Apr-24"]
+
+
+@pytest.mark.parametrize(
+    ("names", "parts", "pattern"),
+    [
+        (["sales_north.csv", "sales_south.csv"], ["north", "south"], "sales_*.csv"),
+        (["Umsatz Nord.csv", "Umsatz Nordost.csv"], ["Nord", "Nordost"], "Umsatz *.csv"),
+        (["north.csv", "south.csv"], ["north", "south"], None),  # nothing in common: no series
+    ],
+)
+def test_files_that_differ_in_a_word_of_their_name(names, parts, pattern):
+    assert file_parts(names) == (parts, pattern)
