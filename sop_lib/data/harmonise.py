@@ -16,10 +16,12 @@ from sop_lib.data.problems import MAX_ROWS_SHOWN, Problem, row_label, source_loc
 
 def code_text(values: pd.Series, rule: CodeRule) -> pd.Series:
     """Codes as text written one way: trimmed, '123.0' (a number read from Excel) as '123',
-    and, as the rule says, upper case and no leading zeros on all-digit codes."""
+    '="00123"' (Excel's way of keeping leading zeros in a CSV) as '00123', and, as the rule
+    says, upper case and no leading zeros on all-digit codes."""
     if pd.api.types.is_float_dtype(values) and values.dropna().mod(1).eq(0).all():
         values = values.astype("Int64")
-    text = values.astype("string").str.strip().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    text = values.astype("string").str.strip().str.replace(r'^="(.*)"$', r"\1", regex=True)
+    text = text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
     if rule.upper:
         text = text.str.upper()
     if rule.strip_zeros:

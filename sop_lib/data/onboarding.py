@@ -26,7 +26,7 @@ from sop_lib.core import entries
 from sop_lib.core.contracts import CONTRACTS
 from sop_lib.core.params import CodeRule, SourceSpec, load_params
 from sop_lib.data import DataError, code_text, load_sources, parse_dates, read_source
-from sop_lib.data.reading import EXCEL_DAYS, excluded_rows, note_rows, number_text, to_dates
+from sop_lib.data.reading import EXCEL_DAYS, _headers, excluded_rows, note_rows, number_text, to_dates
 from sop_lib.data.shapes import detect_month_format, file_parts, header_position, joined_month, melt_months, month_columns
 
 SAMPLE_ROWS = 2000
@@ -156,6 +156,17 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "netquantity",
         "pieces",
         "pcs",
+        "qtyshipped",
+        "qtyinvoiced",
+        "qtydelivered",
+        "billedqty",
+        "invoicedunits",
+        "unitspcs",
+        "qtypcs",
+        "mengeme",
+        "qtybaseunit",
+        "quantitybaseunit",
+        "baseunitqty",
     ),
     "net_revenue_eur": (
         "netrevenueeur",
@@ -168,7 +179,25 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "netsales",
         "salesvalue",
     ),
-    "name": ("name", "bezeichnung", "artikelbezeichnung", "description", "productname", "beschreibung", "kurztext"),
+    "name": (
+        "name",
+        "bezeichnung",
+        "artikelbezeichnung",
+        "description",
+        "productname",
+        "beschreibung",
+        "kurztext",
+        "itemdescription",
+        "itemname",
+        "materialdescription",
+        "materialtext",
+        "materialkurztext",
+        "articlename",
+        "articledescription",
+        "productdescription",
+        "skudescription",
+        "skuname",
+    ),
     "family": (
         "family",
         "warengruppe",
@@ -434,7 +463,7 @@ def _sniff(text: str) -> str:
 
 
 # How numbers are written, as whole cells (a leading minus, or a return in brackets, allowed).
-_SURE_DECIMAL_COMMA = r"-?\d{1,3}(\.\d{3})+,\d+|-?\d+,(\d{1,2}|\d{4,})"  # 1.234,5  12,5  12,50
+_SURE_DECIMAL_COMMA = r"-?\d{1,3}(\.\d{3})+,\d+|-?\d+,(\d{1,2}|\d{4,})|-?\d{4,},\d+"  # 1.234,5  12,5  12,50  1234,500
 _SURE_DECIMAL_POINT = r"-?\d{1,3}(,\d{3})+\.\d+|-?\d+\.(\d{1,2}|\d{4,})"  # 1,234.5  12.5  12.50
 _COMMA_GROUPS = r"-?\d{1,3}(,\d{3})+"  # 1,234 or 12,000: thousands in English, three decimals in German
 _DOT_GROUPS = r"-?\d{1,3}(\.\d{3})+"  # 1.234 or 12.000: thousands in German, three decimals in English
@@ -455,6 +484,7 @@ def _numbers_read(t: Table) -> None:
         return int(cells.str.fullmatch(pattern).sum())
 
     comma_dec, point_dec = count(_SURE_DECIMAL_COMMA), count(_SURE_DECIMAL_POINT)
+    many_groups = count(r"-?\d{1,3}(,\d{3}){2,}(\.\d+)?")  # 1,234,567: thousands, whatever the delimiter
     comma_groups, dot_groups = count(_COMMA_GROUPS), count(_DOT_GROUPS)
     comma_groups += count(r"-?\d{1,3}(,\d{3})+\.\d+")  # 1,234.5: thousands and a decimal point
     if count(_SPACE_GROUPS):
@@ -470,25 +500,28 @@ def _numbers_read(t: Table) -> None:
         why = "numbers are written like 1234,56" if comma_dec else "numbers are written like 1.234 (a '.' between thousands)"
         t.notes.append(f"decimal ',': {why}")
     elif comma_groups:
-        three_zeros = cells.str.fullmatch(r"-?\d{1,3},000").sum() == comma_groups  # 12,000: SAP's quantity with three decimals?
-        if point_dec or not three_zeros or t.read.get("delimiter", ",") != ";":
+        if point_dec or many_groups or t.read.get("delimiter", ",") != ";":
             t.read["thousands"] = ","
             t.notes.append("thousands ',': numbers are written like 1,234")
-        else:
+        else:  # Excel writes ';' between fields exactly where its locale writes a decimal comma
             t.read["decimal"] = ","
             t.notes.append(
-                "decimal ',': a ';'-separated export writing every such number as 12,000, read as 12 with three "
-                "decimals (set thousands: ',' and decimal: '.' if it means twelve thousand)"
+                "decimal ',': a ';'-separated export writing numbers like 12,250, read as 12.25 with three decimals "
+                "as SAP writes kilograms (set thousands: ',' and decimal: '.' if it means twelve thousand)"
             )
 
 
 def _read_csv(path: Path, rel: str) -> Table:
     raw = path.read_bytes()[:200_000]
-    try:
-        raw.decode("utf-8")
-        encoding, why = "utf-8", None
-    except UnicodeDecodeError:
-        encoding, why = "cp1252", "the file is not valid UTF-8 (Windows Western European assumed)"
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's 'Unicode text' and SAP GUI's exports
+        encoding, why = "utf-16", "the file starts with UTF-16's byte-order mark"
+        raw = raw[: len(raw) // 2 * 2]
+    else:
+        try:
+            raw.decode("utf-8")
+            encoding, why = "utf-8", None
+        except UnicodeDecodeError:
+            encoding, why = "cp1252", "the file is not valid UTF-8 (Windows Western European assumed)"
     text = raw.decode(encoding, errors="replace")
     delimiter = _sniff(text)
     head = list(csv.reader(text.splitlines()[:HEAD_LINES], delimiter=delimiter))
@@ -496,6 +529,7 @@ def _read_csv(path: Path, rel: str) -> Table:
     frame = pd.read_csv(
         path, sep=delimiter, encoding=encoding, dtype=str, keep_default_na=False, nrows=SAMPLE_ROWS, skiprows=skip
     )
+    frame.columns = _headers(frame)  # as step 1 reads them: no stray spaces
     t = Table("csv", rel, frame)
     if encoding != "utf-8":
         t.read["encoding"], t.notes = encoding, t.notes + [f"encoding: {why}"]
@@ -516,7 +550,9 @@ def _read_sheets(path: Path, rel: str) -> list[Table]:
         for sheet in book.sheet_names:
             head = book.parse(sheet, header=None, nrows=HEAD_LINES)
             skip = header_position(head.astype(object).where(head.notna(), None).values.tolist())
-            t = Table("excel", rel, book.parse(sheet, header=skip, nrows=SAMPLE_ROWS), sheet=sheet)
+            frame = book.parse(sheet, header=skip, nrows=SAMPLE_ROWS)
+            frame.columns = _headers(frame)  # as step 1 reads them: no stray spaces, an Excel date as YYYY-MM-DD
+            t = Table("excel", rel, frame, sheet=sheet)
             if skip:
                 t.read["header_row"] = skip + 1
                 t.notes.append(f"header_row: the {skip} row(s) above it are a title")
@@ -606,6 +642,8 @@ def find_tables(folder: Path) -> list[Table]:
     tables: list[Table] = []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         rel, suffix = path.name, path.suffix.lower()
+        if suffix in UNREAD_SUFFIXES:
+            tables.append(Table("skipped", rel, pd.DataFrame(), notes=[UNREAD_SUFFIXES[suffix]]))
         if suffix in (".csv", ".txt"):
             tables.append(_read_csv(path, rel))
         elif suffix in (".xlsx", ".xlsm"):
@@ -627,7 +665,16 @@ def find_tables(folder: Path) -> list[Table]:
                     tables.append(Table("sql", rel, df, table=name))
     for t in tables:
         t.frame = t.frame[~note_rows(t.frame)]  # blank lines and a note below the table, as step 1 leaves them out
-    return _series([_wide(t) for t in tables])
+    return _series([_wide(t) for t in tables if t.kind != "skipped"]) + [t for t in tables if t.kind == "skipped"]
+
+
+# Files of a kind step 1 does not read, and what to do with them.
+UNREAD_SUFFIXES = {
+    ".xls": "an Excel 97-2003 file: open it in Excel and save it as .xlsx (or .csv)",
+    ".xlsb": "an Excel binary workbook: save it as .xlsx (or .csv)",
+    ".ods": "an OpenDocument spreadsheet: save it as .xlsx (or .csv)",
+    ".numbers": "a Numbers file: export it as .xlsx (or .csv)",
+}
 
 
 def match_columns(headers: list[str], source: str) -> dict[str, str]:
@@ -808,6 +855,7 @@ def propose_source(source: str, table: Table, regions: set[str] | None) -> Propo
         spec["constants"] = constants
         comments["constants"] = "; ".join(said)
     if source == "sales_history":
+        unmapped += unread_columns(frame, table.read)
         totals = total_rows(frame)
         if totals:
             spec["exclude"] = totals
@@ -815,6 +863,31 @@ def propose_source(source: str, table: Table, regions: set[str] | None) -> Propo
             frame = frame[~excluded_rows(totals, frame)]
         _propose_grain(table, frame, spec, comments)
     return Proposal(spec, comments, unmapped)
+
+
+UNIT_WORDS = ("uom", "unit", "unitofmeasure", "einheit", "mengeneinheit", "me", "baseunit")
+
+
+def unread_columns(frame: pd.DataFrame, read: dict) -> list[str]:
+    """Columns of a sales export that step 1 will not read but that may change its units: other
+    quantities (returns, credit notes, another measure) and a unit of measure per row."""
+    ours = set(CONTRACTS["sales_history"].columns)
+    out = []
+    for col in (c for c in frame.columns if c not in ours):
+        values = frame[col].dropna().astype(str).str.strip()
+        values = values[values != ""]
+        if _norm(col) in UNIT_WORDS and values.nunique() > 1:
+            units = ", ".join(sorted(values.unique())[:4])
+            out.append(
+                f"sales_history: column '{col}' gives each row's unit ({units}); step 1 counts every quantity as one "
+                "unit: export the quantities in one unit, or check that this column does not matter"
+            )
+        elif len(values) and _numbers(values, read).notna().mean() > 0.9 and values.nunique() > 2:
+            out.append(
+                f"sales_history: column '{col}' holds numbers and is not read; if it holds returns, credit notes or "
+                "another quantity, the units will be off: map it or net it in the export"
+            )
+    return out
 
 
 def _propose_grain(table: Table, frame: pd.DataFrame, spec: dict, comments: dict[str, str]) -> None:
@@ -829,6 +902,10 @@ def _propose_grain(table: Table, frame: pd.DataFrame, spec: dict, comments: dict
         keys["region"] = frame["region"].astype(str)
     reasons = []
     shared = int(keys.duplicated().sum())
+    ours = set(CONTRACTS["sales_history"].columns)
+    over = [c for c in frame.columns if c not in ours]
+    if shared and not over and not (days.dt.day > 1).any() and not (units < 0).any():
+        return  # monthly rows with nothing to tell them apart are the same rows twice (overlapping files): step 1 lists them
     if shared:
         reasons.append(f"{shared} of {len(frame)} sampled rows share a month, SKU and region with another")
     if (days.dt.day > 1).any():
@@ -837,8 +914,6 @@ def _propose_grain(table: Table, frame: pd.DataFrame, spec: dict, comments: dict
         reasons.append(f"{int((units < 0).sum())} negative quantities (returns, netted within their month)")
     if not reasons:
         return
-    ours = set(CONTRACTS["sales_history"].columns)
-    over = [c for c in frame.columns if c not in ours]
     spec["sum_to_month"] = True
     comments["sum_to_month"] = "; ".join(reasons) + (f"; summed over {', '.join(over)}" if over else "")
 
@@ -983,7 +1058,12 @@ def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
     chosen = assign(tables)
     missing = [s for s in ("sales_history", "products") if s not in chosen]
     if missing:
-        found = "; ".join(f"{t.label} ({', '.join(map(str, t.frame.columns[:8]))})" for t in tables) or "no tables"
+        found = (
+            "; ".join(
+                f"{t.label} ({t.notes[0] if t.kind == 'skipped' else ', '.join(map(str, t.frame.columns[:8]))})" for t in tables
+            )
+            or "no tables"
+        )
         raise ValueError(
             f"{folder}: no table looks like {' or '.join(missing)} (needed columns: "
             f"{'; '.join(s + ': ' + ', '.join(_needed(s)) for s in missing)}); found: {found}"
@@ -995,8 +1075,13 @@ def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
     cycle = _next_cycle(proposals["sales_history"].spec, folder)
     for p in proposals.values():
         unmapped += p.unmapped
-    unused = [t.label for t in tables if t not in chosen.values()]
-    unmapped += [f"{label}: matches no source well enough (see `sop sources`)" for label in unused]
+    unmapped += [
+        f"{t.label}: not read, {t.notes[0]}"
+        if t.kind == "skipped"
+        else f"{t.label}: matches no source well enough (see `sop sources`)"
+        for t in tables
+        if t not in chosen.values()
+    ]
     try:
         rel = folder.relative_to(out.parent.resolve())
     except ValueError:

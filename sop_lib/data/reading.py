@@ -251,6 +251,8 @@ def note_rows(df: pd.DataFrame) -> pd.Series:
     """Rows that hold no data: blank ones (',,,' lines, empty spreadsheet rows) anywhere, and at
     the foot of a table of three or more columns those with one cell filled (an ERP's
     'Generated on ...' or 'Page 1 of 1'): True where such a row is."""
+    if df.empty or df.shape[1] == 0:
+        return pd.Series(False, index=df.index)
     text = df.astype("string")
     filled = (text.notna() & text.apply(lambda c: c.str.strip() != "")).sum(axis=1)
     out = filled == 0
@@ -381,10 +383,18 @@ def leading_minus(values: pd.Series) -> pd.Series:
     return values.where(~bracketed, "-" + text.str.strip("()"))
 
 
+# A count written with its unit: '12 pcs', '12 Stk.', '12 units' (not another measure such as kg or cases).
+UNIT_SUFFIX = r"(-?[\d.,' \u00a0\u202f]*\d)\s*(?:pcs|pc|piece|pieces|stk|st|stck|stück|stueck|units?|ea|each|x)\.?"
+
+
 def number_text(values: pd.Series, decimal: str, thousands: str) -> pd.Series:
     """Numbers as an export writes them ('1.234,5', '1,234', '1 234', "1'234", '5-', '(5)') as
     Python reads them ('1234.5', '1234', '-5'); other text as it is, for the contract to report."""
     values = leading_minus(values)
+    text = values.astype("string").str.strip()
+    counted = text.str.fullmatch(UNIT_SUFFIX, case=False).fillna(False).astype(bool)
+    if counted.any():  # '12 pcs', '12 Stk.': the number without its unit
+        values = values.where(~counted, text.str.replace(UNIT_SUFFIX, r"\1", case=False, regex=True))
     if decimal == "." and not thousands:
         return values
     text = values.astype("string").str.strip()
@@ -417,8 +427,9 @@ def to_dates(raw: pd.Series, fmt: str | None) -> pd.Series:
     a month name in any language `month_text` knows is read as English ('janv. 2024'), a number
     like Excel's 202405 is read as its digits, `EXCEL_DAYS` as Excel's day count; no format:
     pandas guesses per value."""
-    if fmt is None:
-        return pd.to_datetime(raw, errors="coerce", format="mixed")
+    if fmt is None:  # pandas guesses each value; a quarter ('2024-Q1') is not a month, so it is left unread
+        quarter = raw.astype("string").str.contains(r"Q[1-4]|[1-4]Q", case=False, regex=True).fillna(False).astype(bool)
+        return pd.to_datetime(raw.where(~quarter), errors="coerce", format="mixed")
     if fmt == EXCEL_DAYS:
         days = pd.to_numeric(raw, errors="coerce")
         days = days.where(days.between(1, 2_958_465) & days.mod(1).eq(0))
@@ -448,8 +459,8 @@ def parse_dates(
         if col not in df.columns:
             continue
         raw = df[col]
-        if isinstance(raw.dtype, pd.DatetimeTZDtype):  # a database's timestamp with time zone: the local day in UTC
-            parsed = raw.dt.tz_convert(None)
+        if isinstance(raw.dtype, pd.DatetimeTZDtype):  # a timestamp with time zone: the day where it was booked
+            parsed = raw.dt.tz_localize(None)
         elif pd.api.types.is_datetime64_any_dtype(raw):
             parsed = raw
         else:

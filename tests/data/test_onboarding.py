@@ -210,8 +210,8 @@ def test_a_proposal_that_cannot_run_names_the_keys_to_set_and_no_next_step(tmp_p
     ("cells", "delimiter", "read"),
     [
         (["2,256", "1,030", "17"], ",", {"thousands": ","}),  # a quoted English CSV: never 2.256 units
-        (["2,256", "17"], ";", {"thousands": ","}),  # not every such number ends in ,000: thousands
-        (["12,000", "7,000"], ";", {"decimal": ","}),  # SAP's three decimals in a German export
+        (["12,250", "7,000"], ";", {"decimal": ","}),  # SAP's kilograms with three decimals: ';' is a decimal-comma locale's
+        (["1,234,567", "7,000"], ";", {"thousands": ","}),  # but two groups can only be thousands
         (["1.234,5", "12,5"], ";", {"decimal": ","}),
         (["1.234", "17"], ";", {"decimal": ","}),  # '.' between thousands, German
         (["1,234.50", "12.25"], ",", {"thousands": ","}),
