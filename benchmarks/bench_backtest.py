@@ -5,7 +5,7 @@ month and the bookkeeping), beside one forecast of the whole history with the sa
 profile measured in the same run, so the figure reads as "a replay costs N forecasts".
 Prints the summary table docs/plan-quality.md quotes (one row per policy).
 
-    python benchmarks/bench_backtest.py [--months 12]
+    python benchmarks/bench_backtest.py [--months 12] [--warmup N]
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def bench_backtest(months: int = 12) -> pd.DataFrame:
+def bench_backtest(months: int = 12, warmup: int | None = None) -> pd.DataFrame:
     from sop_lib.companies import demo
     from sop_lib.core.params import load_params
     from sop_lib.plan_quality import replay as backtest
 
     P = load_params(ROOT / "params" / "default.yaml", check_files=False)
     demo.ensure_demo_company(P.data_folder, P.cycle, P.data.demo_seed)
-    b = P.backtest
+    b = P.backtest if warmup is None else P.backtest.model_copy(update={"warmup_months": warmup})
     history, future, tables = backtest.load_history(P)
     replayed = backtest.replay_months(P.cycle, months)
     engine = backtest.engine_forecaster(
@@ -99,5 +99,6 @@ def bench_backtest(months: int = 12) -> pd.DataFrame:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--months", type=int, default=12)
+    ap.add_argument("--warmup", type=int, default=None, help="warm-up months before the scored ones (default: the params')")
     args = ap.parse_args()
-    bench_backtest(args.months)
+    bench_backtest(args.months, args.warmup)
