@@ -102,17 +102,19 @@ def account(
     out: pd.DataFrame,
     lifted: float,
     excluded: pd.DataFrame | None = None,
-    notes: int = 0,
+    reasons: dict[str, int] | None = None,
 ) -> dict:
     """One line of the reconciliation: files, rows read, refused (and why) and handed on, units in and out.
-    ``read`` is the checked table, ``kept`` what references left of it, ``excluded`` the rows ``exclude``
-    left out, ``notes`` how many of those were blank or a note below the table."""
+    ``read`` is the checked table, ``kept`` what references left of it, ``excluded`` the rows left out
+    before it, ``reasons`` how many of those were left out for what other than ``exclude`` (a blank line,
+    a month not closed yet)."""
     files = spec._origin.files if spec._origin is not None else tuple(spec.paths)
     excluded = read.iloc[0:0] if excluded is None else excluded
+    reasons = {why: n for why, n in (reasons or {}).items() if n}
     unknown = len(read) - len(kept)
-    by_exclude = len(excluded) - notes
+    by_exclude = len(excluded) - sum(reasons.values())
     why = [f"{by_exclude} by sources.{name}.exclude"] if by_exclude else []
-    why += [f"{notes} blank or a note below the table"] if notes else []
+    why += [f"{n} {reason}" for reason, n in reasons.items()]
     why += [f"{unknown} unknown to their master table (warned)"] if unknown else []
     return {
         "source": name,

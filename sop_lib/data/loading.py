@@ -32,6 +32,7 @@ from sop_lib.data.problems import (
     LoadedData,
     Problem,
     apply_severity,
+    severity_for,
     source_location,
 )
 from sop_lib.data.reading import (
@@ -90,7 +91,7 @@ def load_sources(params: RunParams) -> LoadedData:
     lineage = []
     specs = dict(params.sources)  # each replaced by the copy that knows its rows' lines
     left_out: dict[str, pd.DataFrame] = {}  # rows each source's `exclude` leaves out, and rows with no data
-    noted: dict[str, int] = {}  # of those, blank lines and notes below the table
+    reasons: dict[str, dict[str, int]] = {}  # of those, how many for each reason other than `exclude`
     for name, spec in params.sources.items():
         files = params.source_files(name)
         try:
@@ -104,10 +105,18 @@ def load_sources(params: RunParams) -> LoadedData:
         notes = note_rows(df.drop(columns=[*spec.constants, *([spec.from_file_name] if spec.from_file_name else [])]))
         df = parse_numbers(name, spec, normalise_codes(name, df, params.data.codes))
         out = excluded_rows(spec.exclude, df) | notes
-        left_out[name], noted[name] = df[out], int(notes.sum())
+        left_out[name] = df[out]
+        reasons[name] = {"blank or a note below the table": int(notes.sum())}
         df = translate_values(spec, df[~out])
         df, date_problems = parse_dates(name, spec, df, cycle_start)
         problems += date_problems
+        if name == "sales_history" and "month" in df and severity_for(params, name, "future_date") != "block":
+            # the cycle's own month (an export taken mid-month), let through: its rows are left out and counted
+            still_open = (df["month"] >= cycle_start).fillna(False).astype(bool)
+            if still_open.any():
+                left_out[name] = pd.concat([f for f in (left_out[name], df[still_open]) if len(f)])
+            reasons[name][f"in {params.cycle} or later, not closed yet"] = int(still_open.sum())
+            df = df[~still_open]
         if name in CONTRACTS:
             df, contract_problems = validate_source(name, spec, df, raw_contract(name, spec))
             # cells already reported as unreadable dates are not reported again as empty or duplicate
@@ -140,7 +149,11 @@ def load_sources(params: RunParams) -> LoadedData:
             problems += sum_problems
     problems = apply_severity(problems, params)
     accounts = pd.DataFrame(
-        [account(n, specs[n], read[n], kept[n], tables[n], lifted.get(n, 0.0), left_out[n], noted[n]) for n in read if n in kept],
+        [
+            account(n, specs[n], read[n], kept[n], tables[n], lifted.get(n, 0.0), left_out[n], reasons[n])
+            for n in read
+            if n in kept
+        ],
         columns=RECONCILIATION_COLUMNS,
     )
     tables |= {name: empty_table(name) for name in absent_sources(params.sources)}

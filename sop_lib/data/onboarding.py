@@ -25,7 +25,7 @@ import yaml
 from sop_lib.core import entries
 from sop_lib.core.contracts import CONTRACTS
 from sop_lib.core.params import CodeRule, SourceSpec, load_params
-from sop_lib.data import DataError, code_text, load_sources, parse_dates, read_source
+from sop_lib.data import DataError, code_text, load_sources, parse_dates, parse_numbers, read_source
 from sop_lib.data.reading import EXCEL_DAYS, _headers, excluded_rows, note_rows, number_text, to_dates
 from sop_lib.data.shapes import detect_month_format, file_parts, header_position, joined_month, melt_months, month_columns
 
@@ -1039,15 +1039,28 @@ def _region_plan(chosen: dict[str, Table]) -> tuple[list[str], dict[str, str], l
     return regions, aliases, unmapped
 
 
-def _next_cycle(spec: dict, folder: Path) -> str:
-    """The month after the last month in the whole sales export (a sample may miss the end)."""
+def _next_cycle(spec: dict, folder: Path) -> tuple[str, pd.Timestamp | None]:
+    """The month after the last month in the whole sales export (a sample may miss the end),
+    or that last month itself, with its last day, where the export was taken inside it: daily
+    dates that stop a week or more before the month ends, with fewer units than the months before."""
+    today = pd.Timestamp.today().strftime("%Y-%m")
     try:
         source = SourceSpec(**spec)
-        months = parse_dates("sales_history", source, read_source("sales_history", source, folder)[["month"]])[0]["month"]
+        sold = parse_numbers("sales_history", source, read_source("sales_history", source, folder)[["month", "units"]])
+        sold["month"] = parse_dates("sales_history", source, sold)[0]["month"]
     except (DataError, KeyError):
-        return pd.Timestamp.today().strftime("%Y-%m")
-    last = months.max()
-    return (last + pd.DateOffset(months=1)).strftime("%Y-%m") if pd.notna(last) else pd.Timestamp.today().strftime("%Y-%m")
+        return today, None
+    sold = sold.dropna(subset=["month"])
+    if sold.empty:
+        return today, None
+    dates = sold["month"]
+    last = dates.max()
+    daily = (dates.dt.day > 1).any() and not (dates.dt.dayofweek == 0).all()  # days, not months or week starts
+    units = pd.to_numeric(sold["units"], errors="coerce").groupby(dates.dt.to_period("M")).sum().sort_index()
+    thin = len(units) > 3 and units.iloc[-1] < 0.7 * units.iloc[-7:-1].median()  # fewer units than the months before
+    if daily and thin and last.day <= last.days_in_month - 7:
+        return last.strftime("%Y-%m"), last
+    return (last + pd.DateOffset(months=1)).strftime("%Y-%m"), None
 
 
 def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
@@ -1072,7 +1085,14 @@ def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
     codes, codes_why, code_misses = code_rule(chosen)
     unmapped += code_misses
     proposals = {s: propose_source(s, chosen[s], set(regions)) for s in CONTRACTS if s in chosen}
-    cycle = _next_cycle(proposals["sales_history"].spec, folder)
+    cycle, open_until = _next_cycle(proposals["sales_history"].spec, folder)
+    if open_until is not None:
+        sales = proposals["sales_history"]
+        sales.spec["severity"] = {"future_date": "warn"}
+        sales.comments["severity"] = (
+            f"the export ends on {open_until:%Y-%m-%d}, inside its month: {cycle} is not closed, so it is the cycle "
+            "and its rows are left out and counted (export whole months to plan from them)"
+        )
     for p in proposals.values():
         unmapped += p.unmapped
     unmapped += [

@@ -244,3 +244,18 @@ def test_blank_lines_and_a_note_below_the_table_are_left_out_and_counted(tmp_pat
     assert [p.rows for p in loaded.problems if p.check == "empty_value"] == ["line 3"]
     sales = loaded.reconciliation.set_index("source").loc["sales_history"]
     assert "3 blank or a note below the table" in sales["refused because"]
+
+
+def test_an_export_taken_mid_month_plans_that_month_and_counts_its_rows_as_not_closed(tmp_path):
+    _write(tmp_path, "products.csv", MASTER)
+    days = pd.date_range("2025-01-01", "2026-10-12", freq="D")  # taken on 12 October: October is not closed
+    rows = [["Item", "Date", "Qty"]] + [[f"AB-{1 + i % 2}", f"{d:%Y-%m-%d}", "2"] for i, d in enumerate(days)]
+    _write(tmp_path, "sales.csv", rows)
+    out, _ = onboarding.init(tmp_path)
+    params = load_params(out)
+    assert params.cycle == "2026-10" and "inside its month" in out.read_text()
+    loaded = data.load_sources(params)
+    assert not [p for p in loaded.problems if p.severity == "block"]
+    sales = loaded.reconciliation.set_index("source").loc["sales_history"]
+    assert "12 in 2026-10 or later, not closed yet" in sales["refused because"]
+    assert sales["units refused"] == 24 and sales["units handed on"] == 2 * (len(days) - 12)
