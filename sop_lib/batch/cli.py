@@ -31,6 +31,19 @@ def _month(text: str) -> str:
     return text
 
 
+def _settings_option(parser: argparse.ArgumentParser, where: str) -> None:
+    """`--set KEY=VALUE`, the same for `sop run` and `sop backtest`."""
+    parser.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"change a params key for this run only, e.g. --set supply.service_level=0.98 (repeatable; "
+        f"validated as the file is, {where})",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     from sop_lib.core.versions import version_line
 
@@ -50,15 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         default="executive",
         help="reports also printed to PDF for the board pack, A4 (default: the executive review)",
     )
-    run.add_argument(
-        "--set",
-        dest="settings",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="change a params key for this run only, e.g. --set supply.service_level=0.98 (repeatable; "
-        "validated as the file is, recorded in the cycle's params.json, shown on the reports)",
-    )
+    _settings_option(run, "recorded in the cycle's params.json, shown on the reports")
     demo = sub.add_parser("demo", help="write the demo company's source files")
     demo.add_argument("--params", default=DEFAULT_PARAMS)
     demo.add_argument(
@@ -102,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument("--months", type=int, help="months to replay (default: the params file's backtest.months, 12)")
     bt.add_argument("--reports", default="reports", help="folder that gets backtest-<cycle>/")
     bt.add_argument("--quiet", action="store_true", help="no per-cell progress bars")
+    _settings_option(bt, "shown on the report")
     init = sub.add_parser("init", help="propose a params file for a folder of exports")
     init.add_argument("folder", help="the folder holding the exports (CSV, Excel, Parquet, SQLite/DuckDB)")
     init.add_argument("--out", help="the params file to write (default FOLDER/params.yaml)")
@@ -281,6 +287,7 @@ def _quiet_command(args, runlog) -> int:
             reports_root=Path(args.reports),
             progress=not args.quiet,
             runlog=runlog,
+            settings=parse_settings(args.settings),
         )
         print(f"Backtest complete. Open the report: {report}")
         return 0

@@ -753,17 +753,26 @@ def run_backtest(
     progress: bool = True,
     log: Callable[[str], None] = print,
     runlog: RunLog | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Path:
     """Replay the months before the cycle (`sop_lib.plan_quality.replay`) into ``reports/backtest-<cycle>/``; return its report.
 
     The replay runs in a staging folder; an earlier backtest of the same cycle is replaced
     only once the new one has finished, so a failing replay loses nothing. Warnings, library
-    logging and the kernel's output go to ``runlog``: ``<folder>/sop-backtest.log``.
+    logging and the kernel's output go to ``runlog``: ``<folder>/sop-backtest.log``. ``settings``
+    (`sop backtest --set`) change params keys for this replay only, as `run_cycle`'s do.
     """
     runlog = runlog or RunLog(f"run_backtest {params_file}")
     with quiet(runlog):
         return _run_backtest(
-            params_file, cycle=cycle, months=months, reports_root=reports_root, progress=progress, log=log, runlog=runlog
+            params_file,
+            cycle=cycle,
+            months=months,
+            reports_root=reports_root,
+            progress=progress,
+            log=log,
+            runlog=runlog,
+            settings=dict(settings or {}),
         )
 
 
@@ -776,6 +785,7 @@ def _run_backtest(
     progress: bool,
     log: Callable[[str], None],
     runlog: RunLog,
+    settings: dict[str, Any],
 ) -> Path:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -783,7 +793,7 @@ def _run_backtest(
     from sop_lib.core import reporting
 
     params_file = Path(params_file).resolve()
-    params = load_params(params_file, overrides={"cycle": cycle} if cycle else None, check_files=False)
+    params = load_params(params_file, overrides={"cycle": cycle} if cycle else None, settings=settings, check_files=False)
     if months is not None and not 2 <= months <= 36:
         raise CycleError(f"--months must be between 2 and 36, got {months}")
     root = Path(reports_root).resolve()
@@ -808,6 +818,7 @@ def _run_backtest(
                     "cycle": params.cycle,
                     "months": months or 0,
                     "out_dir": str(staging),
+                    "overrides": settings,
                 },
                 cwd=str(NOTEBOOKS),
                 progress_bar=progress,

@@ -309,7 +309,8 @@ def test_the_limit_policy_plans_from_the_true_distribution_and_every_drawn_polic
 
 @pytest.fixture(scope="module")
 def demo_backtest(tmp_path_factory):
-    """`sop backtest` on the demo company, two months (the engine's fast profile), into a fresh reports folder."""
+    """`sop backtest` on the demo company, two months (the engine's fast profile) after two warm-up months
+    set for this replay only (`--set`), into a fresh reports folder."""
     import yaml
 
     from sop_lib.batch import cli
@@ -321,7 +322,8 @@ def demo_backtest(tmp_path_factory):
     pfile = tmp / "run.yaml"
     pfile.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
     reports = tmp / "reports"
-    assert cli.main(["backtest", "--params", str(pfile), "--months", "2", "--reports", str(reports), "--quiet"]) == 0
+    run = ["backtest", "--params", str(pfile), "--months", "2", "--reports", str(reports), "--quiet"]
+    assert cli.main([*run, "--set", "backtest.warmup_months=2"]) == 0
     return {"params": pfile, "reports": reports, "folder": reports / "backtest-2026-11"}
 
 
@@ -344,6 +346,16 @@ def test_sop_backtest_writes_the_report_and_one_summary_row_per_policy(demo_back
     page = (folder / "backtest.html").read_text(encoding="utf-8")
     assert "Service against stock" in page and "ets model by MAP" in page and "Traceback" not in page
     assert page.count("data:image/png;base64") >= 2
+    assert "Changed for this run (not in the params file): backtest.warmup_months = 2." in page
+    assert "replaying 2 months" in (folder / "sop-backtest.log").read_text(encoding="utf-8")
+
+
+def test_a_key_set_for_a_replay_is_validated_as_the_file_is(demo_backtest, capsys):
+    from sop_lib.batch import cli
+
+    run = ["backtest", "--params", str(demo_backtest["params"]), "--reports", str(demo_backtest["reports"]), "--quiet"]
+    assert cli.main([*run, "--set", "backtest.warmup_months=40"]) == 2
+    assert "(set for this run: backtest.warmup_months=40)" in capsys.readouterr().err
 
 
 def test_a_backtest_that_cannot_run_says_why_and_keeps_the_earlier_one(demo_backtest, capsys):
