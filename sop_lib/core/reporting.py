@@ -68,6 +68,9 @@ img{max-width:100%!important;height:auto!important}
 img,figure,.sop-card,.sop-cards,.sop-table tr,.sop-decision,.sop-comments,.jp-OutputArea-output{break-inside:avoid;page-break-inside:avoid}
 h1,h2,h3{break-after:avoid;page-break-after:avoid}
 details.sop-detail{display:none}
+table{width:100%!important;max-width:100%!important;font-size:7pt!important;table-layout:auto!important}
+th,td{padding:2px 3px!important;white-space:normal!important;overflow-wrap:anywhere;word-break:break-word}
+.jp-Cell-outputWrapper,.jp-OutputArea,.jp-OutputArea-child,.jp-OutputArea-output{overflow:visible!important;max-width:100%}
 }
 </style>
 """

@@ -12,3 +12,19 @@ def images_per_page(path) -> tuple[list[list[tuple[float, float, float, float]]]
     doc = pdfium.PdfDocument(str(path))
     images = [[o.get_bounds() for o in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=8)] for page in doc]
     return images, [page.get_size() for page in doc]
+
+
+def text_right_edges(path) -> list[tuple[float, float]]:
+    """Per page, the right edge of the rightmost character and the page's width (points)."""
+    doc = pdfium.PdfDocument(str(path))
+    out = []
+    for page in doc:
+        text = page.get_textpage()
+        rights = [text.get_charbox(i)[2] for i in range(text.count_chars())]
+        out.append((max(rights, default=0.0), page.get_size()[0]))
+    return out
+
+
+def page_texts(path) -> list[str]:
+    """The text of every page, as a reader could select it."""
+    return [page.get_textpage().get_text_range() for page in pdfium.PdfDocument(str(path))]

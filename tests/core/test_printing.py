@@ -9,10 +9,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from sop_lib.core import printing, reporting  # noqa: E402
-from tests.core.pdf_pages import A4, images_per_page  # noqa: E402
+from tests.core.pdf_pages import A4, images_per_page, page_texts, text_right_edges  # noqa: E402
 
 
 def _chart_png(height_in: float) -> str:
@@ -37,6 +38,32 @@ def test_a_report_prints_on_a4_and_keeps_every_chart_whole(tmp_path):
         for left, bottom, right, top in page:
             assert left >= -0.5 and bottom >= -0.5 and right <= w + 0.5 and top <= h + 0.5, "a chart runs off its page"
     assert not (tmp_path / "report.pdf.partial").exists()
+
+
+def test_a_wide_table_prints_whole_on_a4(tmp_path):
+    """Step 3's supplier table has a dozen columns: in the PDF every column is on the page, none
+    cut off behind the scroll bar the browser shows."""
+    import nbformat
+
+    table = pd.DataFrame(
+        {f"{name}_of_supplier": [f"Supplier GmbH & Co. KG {r}" if i == 0 else f"{1000 * r + i:,.0f} EUR" for r in range(8)]
+         for i, name in enumerate(["name", "risk", "lead_time", "on_time_rate", "spend", "share", "components", "orders",
+                                   "backlog", "alternative", "country", "single_source"])}
+    )  # fmt: skip
+    cell = nbformat.v4.new_code_cell("show(table)")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", {"text/html": reporting.CSS}),
+        nbformat.v4.new_output("display_data", {"text/html": table.to_html()}),
+    ]
+    nb = tmp_path / "wide.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), str(nb))
+    html = reporting.export_html(nb, tmp_path / "wide.html", title="Wide table")
+    out = printing.print_pdf(html, tmp_path / "wide.pdf")
+    text = "".join(page_texts(out)).replace("\r", "").replace("\n", "")
+    missing = [c for c in table.columns if c not in text]
+    assert not missing, f"columns cut off the printed page: {missing}"
+    for right, width in text_right_edges(out):
+        assert 0 < right <= width
 
 
 def test_without_a_browser_the_message_says_what_to_install(tmp_path, monkeypatch):
