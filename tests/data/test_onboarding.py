@@ -259,3 +259,13 @@ def test_an_export_taken_mid_month_plans_that_month_and_counts_its_rows_as_not_c
     sales = loaded.reconciliation.set_index("source").loc["sales_history"]
     assert "12 in 2026-10 or later, not closed yet" in sales["refused because"]
     assert sales["units refused"] == 24 and sales["units handed on"] == 2 * (len(days) - 12)
+
+
+def test_a_month_header_in_another_format_is_refused_by_name_not_dropped(tmp_path):
+    _write(tmp_path, "products.csv", MASTER)
+    _write(tmp_path, "sales.csv", [["Item", "Jan 2026", "Feb 2026", "Mar 2026", "Apr-26"], ["AB-1", "3", "4", "5", "6"]])
+    out, _ = onboarding.init(tmp_path)
+    verdict = onboarding.try_proposal(out)
+    assert not verdict.runs
+    (problem,) = verdict.blocking
+    assert "'Apr-26' look like months but do not read with '%b %Y'" in str(problem) and "would be lost" in str(problem)
