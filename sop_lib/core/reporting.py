@@ -68,8 +68,9 @@ img{max-width:100%!important;height:auto!important}
 img,figure,.sop-card,.sop-cards,.sop-table tr,.sop-decision,.sop-comments,.jp-OutputArea-output{break-inside:avoid;page-break-inside:avoid}
 h1,h2,h3{break-after:avoid;page-break-after:avoid}
 details.sop-detail{display:none}
-table{width:100%!important;max-width:100%!important;font-size:7pt!important;table-layout:auto!important}
-th,td{padding:2px 3px!important;white-space:normal!important;overflow-wrap:anywhere;word-break:break-word}
+.sop-table,table.dataframe{max-width:100%!important;font-size:7.5pt!important}
+.sop-table th,.sop-table td,table.dataframe th,table.dataframe td{padding:2px 4px!important;white-space:normal!important;overflow-wrap:break-word}
+table.dataframe th,table.dataframe td{overflow-wrap:anywhere}
 .jp-Cell-outputWrapper,.jp-OutputArea,.jp-OutputArea-child,.jp-OutputArea-output{overflow:visible!important;max-width:100%}
 }
 </style>
@@ -166,7 +167,7 @@ def table_html(
     if df.empty:
         return f'<p class="sop-empty">{esc(empty)}</p>'
     formats = formats or {}
-    head = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
+    head = "".join(f"<th>{esc(c).replace('_', '_<wbr>')}</th>" for c in df.columns)  # 'lead_time_days' may wrap at '_'
     rows = []
     for _, r in df.head(max_rows).iterrows():
         cells = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+
 import pypdfium2 as pdfium
 
 A4 = (595.0, 842.0)  # points
@@ -28,3 +30,14 @@ def text_right_edges(path) -> list[tuple[float, float]]:
 def page_texts(path) -> list[str]:
     """The text of every page, as a reader could select it."""
     return [page.get_textpage().get_text_range() for page in pdfium.PdfDocument(str(path))]
+
+
+def font_sizes(path) -> list[float]:
+    """The size on the page (points) of each text run, after any scaling the printer applied."""
+    out = []
+    for page in pdfium.PdfDocument(str(path)):
+        for obj in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_TEXT], max_depth=8):
+            size = pdfium.raw.FPDFTextObj_GetFontSize(obj.raw, ctypes.byref(value := ctypes.c_float()))
+            if size:
+                out.append(value.value * abs(obj.get_matrix().get()[0]))
+    return out

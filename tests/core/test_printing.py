@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from sop_lib.core import printing, reporting  # noqa: E402
-from tests.core.pdf_pages import A4, images_per_page, page_texts, text_right_edges  # noqa: E402
+from tests.core.pdf_pages import A4, font_sizes, images_per_page, page_texts, text_right_edges  # noqa: E402
 
 
 def _chart_png(height_in: float) -> str:
@@ -40,20 +40,33 @@ def test_a_report_prints_on_a4_and_keeps_every_chart_whole(tmp_path):
     assert not (tmp_path / "report.pdf.partial").exists()
 
 
-def test_a_wide_table_prints_whole_on_a4(tmp_path):
-    """Step 3's supplier table has a dozen columns: in the PDF every column is on the page, none
-    cut off behind the scroll bar the browser shows."""
+@pytest.mark.parametrize("render", ["report table", "pandas"])
+def test_a_wide_table_prints_whole_on_a4(render, tmp_path):
+    """Step 3's supplier table (nine columns, a long suggestion) as a report table or as pandas
+    shows it: in the PDF every column is on the page, none cut off behind the scroll bar the
+    browser shows, and the page is not shrunk to make room."""
     import nbformat
 
-    table = pd.DataFrame(
-        {f"{name}_of_supplier": [f"Supplier GmbH & Co. KG {r}" if i == 0 else f"{1000 * r + i:,.0f} EUR" for r in range(8)]
-         for i, name in enumerate(["name", "risk", "lead_time", "on_time_rate", "spend", "share", "components", "orders",
-                                   "backlog", "alternative", "country", "single_source"])}
-    )  # fmt: skip
+    columns = [
+        "supplier_name",
+        "components",
+        "financial_risk",
+        "on_time_rate",
+        "lead_time_days",
+        "single_source",
+        "revenue_at_risk_eur",
+        "status",
+        "suggestion",
+        "alternative_supplier",
+        "open_purchase_orders",
+    ]
+    table = pd.DataFrame({c: [f"qualify a second source now; build buffer stock of its components {r}" if c == "suggestion"
+                              else f"{c.split('_')[0]} value {r}" for r in range(6)] for c in columns})  # fmt: skip
+    shown = reporting.table_html(table) if render == "report table" else table.to_html()
     cell = nbformat.v4.new_code_cell("show(table)")
     cell.outputs = [
         nbformat.v4.new_output("display_data", {"text/html": reporting.CSS}),
-        nbformat.v4.new_output("display_data", {"text/html": table.to_html()}),
+        nbformat.v4.new_output("display_data", {"text/html": f"<p>{'Words in a sentence. ' * 30}</p>" + shown}),
     ]
     nb = tmp_path / "wide.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[cell]), str(nb))
@@ -64,6 +77,7 @@ def test_a_wide_table_prints_whole_on_a4(tmp_path):
     assert not missing, f"columns cut off the printed page: {missing}"
     for right, width in text_right_edges(out):
         assert 0 < right <= width
+    assert max(font_sizes(out)) >= 9.5, "the page was shrunk to fit a table: its text is no longer readable"
 
 
 def test_without_a_browser_the_message_says_what_to_install(tmp_path, monkeypatch):
