@@ -88,19 +88,22 @@ def machine_memory_gb() -> float:
     return psutil.virtual_memory().total / GB
 
 
-def death_sentence(watch: KernelWatch) -> str:
-    """What a planner reads when a step's kernel died: what killed it, at what memory, and what to change."""
+STEP_RELIEF = "a shorter demand.horizon_months, fewer demand.draws, or fewer series per params file"
+REPLAY_RELIEF = "fewer months (--months), a shorter backtest.horizon_months, fewer backtest.draws, or fewer series"
+
+
+def death_sentence(watch: KernelWatch, kernel: str = "the step's kernel", relief: str = STEP_RELIEF) -> str:
+    """What a planner reads when a kernel died: what killed it, at what memory, and what to change."""
     peak = f"{watch.peak_gb:.1f} GB of the machine's {machine_memory_gb():.0f} GB"
     sig = watch.killed_by()
     if sig == "SIGKILL":
         return (
-            f"the step's kernel was killed by the system ({sig}) with its memory at {peak}: it ran out "
-            "of memory. Give the step less to hold at once (a shorter demand.horizon_months, fewer demand.draws, or "
-            "fewer series per params file) or run it on a machine with more memory"
+            f"{kernel} was killed by the system ({sig}) with its memory at {peak}: it ran out "
+            f"of memory. Give it less to hold at once ({relief}) or run it on a machine with more memory"
         )
     if sig:
-        return f"the step's kernel was ended by {sig} with its memory at {peak}"
-    return f"the step's kernel stopped (exit code {watch.returncode}) with its memory at {peak}"
+        return f"{kernel} was ended by {sig} with its memory at {peak}"
+    return f"{kernel} stopped (exit code {watch.returncode}) with its memory at {peak}"
 
 
 def kernel_manager(stream, watch: KernelWatch):

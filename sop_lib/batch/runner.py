@@ -788,6 +788,7 @@ def _run_backtest(
     settings: dict[str, Any],
 ) -> Path:
     import papermill as pm
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     from sop_lib.core import reporting
@@ -826,12 +827,18 @@ def _run_backtest(
                 kernel_manager_class=kernels.kernel_manager(runlog.file, watch),
                 stderr_file=runlog,
             )
-    except PapermillExecutionError as exc:
-        first = (str(exc.evalue).splitlines() or [""])[0]
-        raise CycleError(
-            f"backtest failed in cell {exc.cell_index}: {exc.ename}: {first} | executed notebook kept at "
-            f"{out_nb}{' | ' + str(final) + ' is unchanged' if final.exists() else ''}"
-        ) from None
+    except Exception as exc:  # a cell's error, or the kernel's death (out of memory)
+        kept = f" | executed notebook kept at {out_nb}{' | ' + str(final) + ' is unchanged' if final.exists() else ''}"
+        if isinstance(exc, PapermillExecutionError):
+            first = (str(exc.evalue).splitlines() or [""])[0]
+            raise CycleError(f"backtest failed in cell {exc.cell_index}: {exc.ename}: {first}{kept}") from None
+        died = isinstance(exc, DeadKernelError) and watch.returncode is not None
+        why = (
+            kernels.death_sentence(watch, "the replay's kernel", kernels.REPLAY_RELIEF)
+            if died
+            else f"{type(exc).__name__}: {exc}"
+        )
+        raise CycleError(f"backtest failed in cell {_running_cell(out_nb)}: {why}{kept}") from None
     finally:
         watch.stop()
     report = reporting.export_html(out_nb, staging / "backtest.html", title=title)

@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sop_lib.batch import kernels
-from sop_lib.batch.runner import Step, StepFailed, run_steps
+from sop_lib.batch import kernels, runner
+from sop_lib.batch.runner import CycleError, Step, StepFailed, run_steps
 
 HOLD_400_MB = "import numpy as np, time\nheld = np.ones(50_000_000)  # 400 MB\ntime.sleep(2)"
 KILLED = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)  # what the out-of-memory killer sends"
@@ -63,3 +63,20 @@ def test_the_memory_of_a_kernel_counts_the_processes_it_started():
     finally:
         child.kill()
         child.wait()
+
+
+def test_a_replay_whose_kernel_is_killed_says_so_and_what_to_change(tmp_path, monkeypatch):
+    """`sop backtest`'s kernel, ended as the out-of-memory killer ends it, is reported as that, not as DeadKernelError."""
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
+    params = nbformat.v4.new_code_cell("params_file = cycle = out_dir = ''\nmonths = 0\noverrides = {}")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(HOLD_400_MB), nbformat.v4.new_code_cell(KILLED)]
+    nbformat.write(nb, tmp_path / "replay.ipynb")
+    monkeypatch.setattr(runner, "NOTEBOOKS", tmp_path)
+    monkeypatch.setattr(runner, "BACKTEST_NOTEBOOK", "replay.ipynb")
+    default = Path(__file__).resolve().parents[2] / "params" / "default.yaml"
+    with pytest.raises(CycleError) as err:
+        runner.run_backtest(default, months=2, reports_root=tmp_path / "reports", progress=False, log=lambda line: None)
+    text = str(err.value)
+    assert "failed in cell 3:" in text and "the replay's kernel was killed by the system (SIGKILL)" in text
+    assert "fewer months (--months)" in text and "DeadKernelError" not in text
