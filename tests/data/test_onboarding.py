@@ -269,3 +269,27 @@ def test_a_month_header_in_another_format_is_refused_by_name_not_dropped(tmp_pat
     assert not verdict.runs
     (problem,) = verdict.blocking
     assert "'Apr-26' look like months but do not read with '%b %Y'" in str(problem) and "would be lost" in str(problem)
+
+
+def test_monthly_rows_repeated_in_two_files_are_refused_not_summed(tmp_path):
+    """Two exports whose months overlap: summing them would count the overlap twice."""
+    _write(tmp_path, "products.csv", MASTER)
+    rows = [["Item", "Month", "Qty"]] + [[f"AB-{i}", f"2026-{m:02d}", "5"] for i in (1, 2) for m in range(1, 10)]
+    _write(tmp_path, "sales_2026_1.csv", rows[:1] + rows[1:13])
+    _write(tmp_path, "sales_2026_2.csv", rows[:1] + rows[7:])
+    out, _ = onboarding.init(tmp_path)
+    spec = load_params(out).sources["sales_history"]
+    assert spec.path == "sales_*_*.csv" and not spec.sum_to_month
+    verdict = onboarding.try_proposal(out)
+    assert [p.check for p in verdict.blocking] == ["duplicate_key"]
+
+
+def test_one_file_per_region_reads_every_file_with_its_region(tmp_path):
+    _write(tmp_path, "products.csv", MASTER)
+    for region, qty in (("north", "3"), ("south", "4")):
+        _write(tmp_path, f"sales_{region}.csv", [["Item Code", "Posting Date", "Quantity sold"], ["AB-1", "2026-09-14", qty]])
+    out, _ = onboarding.init(tmp_path)
+    params = load_params(out)
+    assert params.sources["sales_history"].from_file_name == "region"
+    sales = data.load_sources(params).tables["sales_history"]
+    assert dict(zip(sales["region"], sales["units"])) == {"north": 3.0, "south": 4.0}
