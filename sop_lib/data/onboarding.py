@@ -16,6 +16,7 @@ import csv
 import fnmatch
 import re
 import sqlite3
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from sop_lib.core import entries
 from sop_lib.core.contracts import CONTRACTS
 from sop_lib.core.params import CodeRule, SourceSpec, load_params
 from sop_lib.data import DataError, code_text, load_sources, parse_dates, parse_numbers, read_source
-from sop_lib.data.reading import EXCEL_DAYS, _headers, excluded_rows, note_rows, number_text, to_dates
+from sop_lib.data.reading import EXCEL_DAYS, _headers, excluded_rows, note_rows, number_text, to_dates, without_currency
 from sop_lib.data.shapes import detect_month_format, file_parts, header_position, joined_month, melt_months, month_columns
 
 SAMPLE_ROWS = 2000
@@ -64,6 +65,15 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "skucode",
         "skuid",
         "sachnummer",
+        "codearticle",
+        "referencearticle",
+        "reference",
+        "ref",
+        "articulo",
+        "codigo",
+        "codigoarticulo",
+        "codice",
+        "codicearticolo",
     ),
     "month": (
         "month",
@@ -100,6 +110,15 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "periodmonth",
         "buchungsperiode",
         "jahrmonat",
+        "mois",
+        "periode",
+        "datefacture",
+        "datedefacture",
+        "datelivraison",
+        "mes",
+        "fecha",
+        "fechafactura",
+        "mese",
     ),
     "region": (
         "region",
@@ -117,6 +136,12 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "area",
         "salesarea",
         "bezirk",
+        "pays",
+        "zone",
+        "secteur",
+        "pais",
+        "paese",
+        "gebied",
     ),
     "units": (
         "units",
@@ -167,6 +192,13 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "qtybaseunit",
         "quantitybaseunit",
         "baseunitqty",
+        "quantite",
+        "qte",
+        "quantitevendue",
+        "cantidad",
+        "unidades",
+        "quantita",
+        "aantal",
     ),
     "net_revenue_eur": (
         "netrevenueeur",
@@ -197,6 +229,13 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "productdescription",
         "skudescription",
         "skuname",
+        "designation",
+        "libelle",
+        "libellearticle",
+        "descripcion",
+        "nombre",
+        "descrizione",
+        "omschrijving",
     ),
     "family": (
         "family",
@@ -215,12 +254,46 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "segment",
         "gruppe",
         "group",
+        "famille",
+        "gamme",
+        "familia",
+        "famiglia",
+        "categorie",
+        "groupe",
     ),
-    "status": ("status", "zustand", "lifecyclestatus", "artikelstatus", "auftragsstatus", "orderstatus"),
+    "status": (
+        "status",
+        "zustand",
+        "lifecyclestatus",
+        "artikelstatus",
+        "auftragsstatus",
+        "orderstatus",
+        "itemstatus",
+        "productstatus",
+        "materialstatus",
+        "skustatus",
+        "lifecycle",
+        "statut",
+        "estado",
+        "stato",
+    ),
     "launch_date": ("launchdate", "einfuehrung", "einfuehrungsdatum", "markteinfuehrung", "launch", "startdatum"),
     "discontinue_date": ("discontinuedate", "auslauf", "auslaufdatum", "enddatum", "phaseout", "discontinued"),
     "replaces": ("replaces", "ersetzt", "nachfolgervon", "vorgaenger", "predecessor"),
-    "list_price_eur": ("listpriceeur", "listprice", "listenpreis", "vkpreis", "verkaufspreis", "price", "preis"),
+    "list_price_eur": (
+        "listpriceeur",
+        "listprice",
+        "listenpreis",
+        "vkpreis",
+        "verkaufspreis",
+        "price",
+        "preis",
+        "prix",
+        "prixdevente",
+        "precio",
+        "prezzo",
+        "prijs",
+    ),
     "unit_cost_eur": (
         "unitcosteur",
         "unitcost",
@@ -234,6 +307,12 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "standardcost",
         "cogs",
         "selbstkosten",
+        "cout",
+        "coutunitaire",
+        "prixdachat",
+        "coste",
+        "costo",
+        "kostprijs",
     ),
     "uom": ("uom", "einheit", "mengeneinheit", "unitofmeasure", "me"),
     "units_per_case": ("unitspercase", "stueckprokarton", "vpe", "packsize", "casesize", "inhalt"),
@@ -422,9 +501,12 @@ ONE_FAMILY = "all products"  # the family of a company whose product master has 
 
 
 def _norm(text: str) -> str:
+    """A header or value as the vocabulary spells it: lower case, German umlauts as ae/oe/ue,
+    other accents dropped (Région -> region, Désignation -> designation), no spaces or marks."""
     t = str(text).lower()
     for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
         t = t.replace(a, b)
+    t = "".join(ch for ch in unicodedata.normalize("NFKD", t) if not unicodedata.combining(ch))
     return re.sub(r"[^a-z0-9]", "", t)
 
 
@@ -435,7 +517,7 @@ class Table:
     kind: str
     path: str  # relative to the folder
     frame: pd.DataFrame
-    sheet: str | None = None
+    sheet: str | list[str] | None = None
     table: str | None = None
     read: dict = field(default_factory=dict)  # encoding, delimiter, decimal for a CSV
     notes: list[str] = field(default_factory=list)  # what each reading option rests on
@@ -478,6 +560,7 @@ def _numbers_read(t: Table) -> None:
     '1.234,5', '1,234.5', '12.50') decide, and where none does, a ';'-separated file is
     taken as writing a decimal comma and any other as writing thousands with ','."""
     cells = pd.Series(t.frame.to_numpy().ravel()).astype(str).str.strip().str.replace(r"^\((.*)\)$", r"\1", regex=True)
+    cells = without_currency(cells)  # '€ 19,90' is written as 19,90 is
     cells = cells[~cells.str.fullmatch(r"\d{1,2}\.\d{4}|\d{1,2}\.\d{1,2}\.\d{2,4}")]  # dates: 10.2024, 03.11.26
 
     def count(pattern: str) -> int:
@@ -686,7 +769,9 @@ def match_columns(headers: list[str], source: str) -> dict[str, str]:
         names = (ours.replace("_", ""), *VOCABULARY.get(ours, ()))
         hit = next((h for h in headers if h not in out and norm[h] in names), None)
         if hit is None:
-            hit = next((h for h in headers if h not in out and any(len(n) >= 6 and norm[h].startswith(n) for n in names)), None)
+            starts = [h for h in headers if h not in out and any(len(n) >= 6 and norm[h].startswith(n) for n in names)]
+            named = [h for h in starts if re.search(r"name|description|desc|bezeichnung|text|libelle", norm[h])]
+            hit = (named or starts or [None])[0]  # 'Family name' over 'Family code' when both are there
         if hit is not None:
             out[hit] = ours
     return out
@@ -1020,6 +1105,7 @@ def _region_plan(chosen: dict[str, Table]) -> tuple[list[str], dict[str, str], l
     sales = chosen["sales_history"]
     mapped, _ = _channel_region(sales, "sales_history", match_columns(list(map(str, sales.frame.columns)), "sales_history"))
     col = next((h for h, o in mapped.items() if o == "region"), None)
+    col = col or (FILE_PART if FILE_PART in sales.frame else None)  # one file per region: the word in the name
     values = set(sales.frame[col].dropna().astype(str).str.strip()) if col else set()
     regions = sorted(v for v in values if v and not says_total(v)) or [ONE_REGION]
     aliases, unmapped = {}, []
@@ -1063,6 +1149,25 @@ def _next_cycle(spec: dict, folder: Path) -> tuple[str, pd.Timestamp | None]:
     return (last + pd.DateOffset(months=1)).strftime("%Y-%m"), None
 
 
+def _sibling_sheets(master: Table, unused: list[Table]) -> tuple[Table, list[Table]]:
+    """A product master kept over several sheets of one workbook with one header (active and
+    discontinued items, one sheet per family): all of them read as one table (``sheet: [...]``),
+    and the sheets it took."""
+    same = [
+        t
+        for t in unused
+        if master.kind == t.kind == "excel" and t.path == master.path and t.read == master.read
+        and _fixed_headers(t) == _fixed_headers(master)
+    ]  # fmt: skip
+    if not same:
+        return master, []
+    sheets = [master.sheet, *(t.sheet for t in same)]
+    merged = Table("excel", master.path, pd.concat([master.frame, *(t.frame for t in same)], ignore_index=True),
+                   sheet=sheets, read=dict(master.read), notes=list(master.notes))  # fmt: skip
+    merged.notes.append(f"sheet: {len(sheets)} sheets with the same header ({', '.join(sheets)})")
+    return merged, same
+
+
 def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
     """The params file's text for the exports in ``folder`` (paths relative to ``out``) and
     the list of what could not be mapped."""
@@ -1081,6 +1186,9 @@ def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
             f"{folder}: no table looks like {' or '.join(missing)} (needed columns: "
             f"{'; '.join(s + ': ' + ', '.join(_needed(s)) for s in missing)}); found: {found}"
         )
+    if "products" in chosen:
+        chosen["products"], taken = _sibling_sheets(chosen["products"], [t for t in tables if t not in chosen.values()])
+        tables = [t for t in tables if t not in taken]
     regions, aliases, unmapped = _region_plan(chosen)
     codes, codes_why, code_misses = code_rule(chosen)
     unmapped += code_misses
@@ -1115,7 +1223,12 @@ def propose(folder: Path, out: Path) -> tuple[str, list[str]]:
     lines += [
         "",
         f"company: {_flow(folder.name)}",
-        f'cycle: "{cycle}"  # guess: the month after the last sales month in the export',
+        f'cycle: "{cycle}"  # guess: '
+        + (
+            "the export's last month, not closed yet"
+            if "severity" in proposals["sales_history"].spec
+            else "the month after the last sales month in the export"
+        ),
         "",
         "data:",
         f"  folder: {_flow(str(rel))}",

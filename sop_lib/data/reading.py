@@ -385,6 +385,18 @@ def leading_minus(values: pd.Series) -> pd.Series:
 
 # A count written with its unit: '12 pcs', '12 Stk.', '12 units' (not another measure such as kg or cases).
 UNIT_SUFFIX = r"(-?[\d.,' \u00a0\u202f]*\d)\s*(?:pcs|pc|piece|pieces|stk|st|stck|stück|stueck|units?|ea|each|x)\.?"
+# An amount written with its currency: '€ 19,90', '19,90 €', '$1,249.00', '19.90 EUR'.
+CURRENCY = r"(?:€|\$|£|EUR|USD|GBP|CHF)"
+WITH_CURRENCY = rf"{CURRENCY}\s*(-?[\d.,' \u00a0\u202f]*\d)|(-?[\d.,' \u00a0\u202f]*\d)\s*{CURRENCY}"
+
+
+def without_currency(text: pd.Series) -> pd.Series:
+    """'€ 19,90' -> '19,90': the amount without its currency sign or code (other cells as they are)."""
+    found = text.str.fullmatch(WITH_CURRENCY).fillna(False).astype(bool)
+    if not found.any():
+        return text
+    bare = text.str.replace(rf"^{CURRENCY}\s*|\s*{CURRENCY}$", "", regex=True)
+    return text.where(~found, bare)
 
 
 def number_text(values: pd.Series, decimal: str, thousands: str) -> pd.Series:
@@ -392,6 +404,9 @@ def number_text(values: pd.Series, decimal: str, thousands: str) -> pd.Series:
     Python reads them ('1234.5', '1234', '-5'); other text as it is, for the contract to report."""
     values = leading_minus(values)
     text = values.astype("string").str.strip()
+    priced = without_currency(text)
+    if not priced.equals(text):
+        values, text = values.where(priced == text, priced), priced
     counted = text.str.fullmatch(UNIT_SUFFIX, case=False).fillna(False).astype(bool)
     if counted.any():  # '12 pcs', '12 Stk.': the number without its unit
         values = values.where(~counted, text.str.replace(UNIT_SUFFIX, r"\1", case=False, regex=True))

@@ -293,3 +293,21 @@ def test_one_file_per_region_reads_every_file_with_its_region(tmp_path):
     assert params.sources["sales_history"].from_file_name == "region"
     sales = data.load_sources(params).tables["sales_history"]
     assert dict(zip(sales["region"], sales["units"])) == {"north": 3.0, "south": 4.0}
+
+
+def test_french_and_us_headers_statuses_and_prices_with_their_currency(tmp_path):
+    """Accents are no obstacle (Région, Désignation), an 'Item Status' column is read, prices keep their value."""
+    _write(
+        tmp_path,
+        "articles.csv",
+        [["Code article", "Désignation", "Famille", "Item Status", "Prix", "Coût"],
+         ["AB-1", "Un", "F", "Released", "€ 19,90", "9,10 €"], ["AB-2", "Deux", "F", "Obsolete", "€ 1.249,00", "130,00 €"]],
+        sep=";",
+    )  # fmt: skip
+    _write(tmp_path, "ventes.csv", [["Code article", "Mois", "Région", "Quantité"], ["AB-1", "2026-09", "Nord", "3"]], sep=";")
+    out, _ = onboarding.init(tmp_path)
+    params = load_params(out)
+    assert params.sources["sales_history"].columns["Région"] == "region" and params.data.regions == ["Nord"]
+    products = data.load_sources(params).tables["products"].set_index("sku")
+    assert products.loc["AB-2", "status"] == "discontinued" and products.loc["AB-1", "status"] == "active"
+    assert products.loc["AB-2", "list_price_eur"] == 1249.0 and products.loc["AB-1", "unit_cost_eur"] == 9.1
