@@ -1141,9 +1141,10 @@ def _next_cycle(spec: dict, folder: Path) -> tuple[str, pd.Timestamp | None]:
         return today, None
     dates = sold["month"]
     last = dates.max()
-    daily = (dates.dt.day > 1).any() and not (dates.dt.dayofweek == 0).all()  # days, not months or week starts
+    days_a_month = dates.groupby(dates.dt.to_period("M")).nunique().median()  # order lines: many; a month stamped on a day: 1
+    daily = days_a_month >= 3 and not (dates.dt.dayofweek == 0).all()  # days, not months or week starts
     units = pd.to_numeric(sold["units"], errors="coerce").groupby(dates.dt.to_period("M")).sum().sort_index()
-    thin = len(units) > 3 and units.iloc[-1] < 0.7 * units.iloc[-7:-1].median()  # fewer units than the months before
+    thin = len(units) > 3 and units.iloc[-1] < 0.6 * units.iloc[-7:-1].median()  # far fewer units than the months before
     if daily and thin and last.day <= last.days_in_month - 7:
         return last.strftime("%Y-%m"), last
     return (last + pd.DateOffset(months=1)).strftime("%Y-%m"), None
