@@ -50,6 +50,13 @@ CHANGEPOINT_SD = 0.05  # prior scale of a slope change, log-units per year
 RECENT_T = -11 / 24  # the middle of the last 12 months, in years (where level_recent is sampled)
 
 
+def _negbin_logp(y, eta, alpha, c):
+    """log NegativeBinomial(y | mean exp(eta), alpha), with c = alpha log(alpha) - gammaln(alpha)."""
+    import pytensor.tensor as pt
+
+    return pt.gammaln(y + alpha) - pt.gammaln(y + 1.0) + c + y * eta - (y + alpha) * pt.log(pt.exp(eta) + alpha)
+
+
 def build_model(d: Design, season_length: int = 12, centred: bool = False):
     """The PyMC model over all series (observed cells only: a series may start late)."""
     import pymc as pm
@@ -124,7 +131,21 @@ def build_model(d: Design, season_length: int = 12, centred: bool = False):
             if d.x.shape[0]:
                 mu = mu + (beta[:, None] * d.x[:, si, ti]).sum(axis=0)
             alpha = pm.Gamma("alpha", 2.0, 0.1, dims="group")
-            pm.NegativeBinomial("y", mu=pt.exp(np.log(d.scale)[si] + mu), alpha=alpha[d.group_idx[si]], observed=d.y[si, ti])
+            # NegativeBinomial(mean exp(eta), alpha), its log density written out on the log mean.
+            # PyMC 6's pm.NegativeBinomial(mu=, alpha=) goes through p = sigmoid(log alpha - log mu)
+            # and back (two softplus, a sigmoid, an exp and a log per observation, plus its Poisson
+            # branch for alpha > 1e10): measured on the demo, one gradient took 0.66 ms against
+            # 0.49 ms on PyMC 5. Here: one exp, one log and one gammaln per observation, and the
+            # alpha-only terms once per group. Same value as pm.NegativeBinomial to rounding.
+            c_group = alpha * pt.log(alpha) - pt.gammaln(alpha)
+            pm.CustomDist(
+                "y",
+                np.log(d.scale)[si] + mu,
+                alpha[d.group_idx[si]],
+                c_group[d.group_idx[si]],
+                logp=_negbin_logp,
+                observed=d.y[si, ti],
+            )
         else:
             rho_mu = pm.Normal("rho_mu", 1.0, 1.0)
             rho_sd = pm.HalfNormal("rho_sd", 1.0)
