@@ -1,5 +1,8 @@
 # The front door. Every target bootstraps .venv on a fresh machine by itself.
-PYTHON ?= python3
+# The first Python 3.12+ found: python3.12, python3.13 or python3 on PATH, else one that pyenv
+# installed (its shims answer only with PYENV_VERSION set); `make PYTHON=...` chooses another
+PYTHON ?= $(shell for p in python3.12 python3.13 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V); do \
+  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -26,7 +29,10 @@ help:
 	@echo "make clean-sandbox - forget the analysts' sandbox cycle (reports/sandbox)"
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+	@test -n "$(PYTHON)" || { echo "No Python 3.12 or newer on this machine (PyMC 6 needs it): install one (apt-get install python3.12 python3.12-venv, or pyenv install 3.12), or set PYTHON=/path/to/python3.12"; false; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.12")'
+	@# a .venv from an older Python (3.11 before the move to PyMC 6) is rebuilt, not patched
+	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || rm -rf $(VENV)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || (echo "python venv failed: apt-get install python3-venv" && false)
 	@# Debian's OpenBLAS for PyTensor (optional: measured 14% faster on the Student-t model, docs/scale.md)
 	@test -e /usr/lib/x86_64-linux-gnu/libopenblas.so -o -e /usr/lib/aarch64-linux-gnu/libopenblas.so || \

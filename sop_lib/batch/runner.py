@@ -263,7 +263,7 @@ class StepContext:
         return {name: self.read(name) for name in CONTRACTS}
 
     def write_netcdf(self, obj, name: str = DRAWS_FILE) -> None:
-        """Write draws (xarray Dataset) or a posterior (ArviZ InferenceData) as NetCDF."""
+        """Write draws (xarray Dataset) or a posterior (an xarray DataTree, ArviZ 1's InferenceData) as NetCDF."""
         handover.write_netcdf(self.cycle_dir, obj, name)
 
     def read_draws(self):

@@ -84,7 +84,7 @@ ARTIFACTS: dict[str, int] = {
     "decision_outcomes": 5,
 }
 DRAWS_FILE = "demand_draws.nc"  # xarray Dataset: demand (consensus), statistical, base (no launches)
-POSTERIOR_FILE = "demand_posterior.nc"  # ArviZ InferenceData of the fit
+POSTERIOR_FILE = "demand_posterior.nc"  # the fit's posterior (ArviZ 1: an xarray DataTree)
 
 
 class CycleError(RuntimeError):
@@ -120,7 +120,7 @@ def write_csv(cycle_dir: str | Path, name: str, df: pd.DataFrame) -> Path:
 
 
 def write_netcdf(cycle_dir: str | Path, obj, name: str = DRAWS_FILE) -> Path:
-    """Write draws (xarray Dataset) or a posterior (ArviZ InferenceData) as NetCDF."""
+    """Write draws (xarray Dataset) or a posterior (an xarray DataTree, ArviZ 1's InferenceData) as NetCDF."""
     return publish(artifacts_dir(cycle_dir) / name, lambda tmp: obj.to_netcdf(str(tmp)))
 
 

@@ -14,6 +14,7 @@ FIGURE_PACKAGES = (
     "scipy",
     "pymc",
     "pytensor",
+    "numba",  # PyTensor 3 compiles the models with Numba by default: its release moves the fits' last digits
     "arviz",
     "xarray",
     "statsforecast",

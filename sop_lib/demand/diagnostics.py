@@ -5,6 +5,7 @@ from __future__ import annotations
 import arviz as az
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from sop_lib.demand.draws import ForecastResult
 
@@ -12,14 +13,14 @@ RHAT_OK = 1.05  # worst r-hat over every parameter; 2 chains of a few hundred dr
 ESS_OK = 100  # smallest bulk effective sample size
 
 
-def inference_of(idata: az.InferenceData) -> str:
+def inference_of(idata: xr.DataTree) -> str:
     """'map', 'nuts' or 'advi': which inference produced these posterior draws."""
     if idata.attrs.get("inference") == "map":
         return "map"
     return "nuts" if "sample_stats" in idata and "diverging" in idata.sample_stats else "advi"
 
 
-def diagnostics(idata: az.InferenceData) -> dict:
+def diagnostics(idata: xr.DataTree) -> dict:
     """The sampler health a reader needs: divergences, worst r-hat, lowest ESS (for a MAP
     fit: the optimiser's iterations, with the sampler fields left empty)."""
     inference = inference_of(idata)
@@ -38,7 +39,12 @@ def diagnostics(idata: az.InferenceData) -> dict:
             **_mixture_attrs(idata),
         }
     names = [v for v in idata.posterior.data_vars if not v.endswith("_z")]  # raw offsets repeat their parents
-    summ = az.summary(idata, var_names=names, kind="diagnostics")
+    # ArviZ 1 returns raw numbers (only their display is rounded): round as ArviZ 0.x did, so the checks
+    # and the report read the same (r-hat to 2 decimals, ESS to whole draws). Its tail ESS is taken at the
+    # quantiles of stats.ci_prob (0.89 by default: 11% and 89%); 0.95 gives 0.x's 5% and 95%
+    with az.rc_context({"stats.ci_prob": 0.95}):
+        summ = az.summary(idata, var_names=names, kind="diagnostics", round_to="none")
+    summ = summ.round({"r_hat": 2, "ess_bulk": 0, "ess_tail": 0})
     n_chains = idata.posterior.sizes["chain"]
     res = {
         "inference": inference,
@@ -56,7 +62,7 @@ def diagnostics(idata: az.InferenceData) -> dict:
     return res
 
 
-def _mixture_attrs(idata: az.InferenceData) -> dict:
+def _mixture_attrs(idata: xr.DataTree) -> dict:
     """The shares of the draws another method gave: Theta's (ets model), TSB's on intermittent series (trend)."""
     a = idata.attrs
     return {
@@ -180,7 +186,10 @@ def parameter_summary(res: ForecastResult) -> tuple[pd.DataFrame, str]:
             for idx, v in _flat_items(values[name].squeeze(drop=True))
         ]
         return pd.DataFrame(rows, columns=["parameter", "value"]), "Model parameters (posterior mode: a MAP fit has no spread)"
-    summary = az.summary(res.idata, var_names=names, kind="stats")
+    # ArviZ 1 defaults to an 89% equal-tailed interval named eti89_lb/_ub: ask for the 94% HDI the report
+    # describes, under ArviZ 0.x's column names, rounded as 0.x rounded it
+    summary = az.summary(res.idata, var_names=names, kind="stats", ci_kind="hdi", ci_prob=0.94, round_to="none")
+    summary = summary.rename(columns={"hdi94_lb": "hdi_3%", "hdi94_ub": "hdi_97%"}).round(3)
     return summary.reset_index(names="parameter"), "Model parameters (posterior mean, sd and 94% interval)"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -53,7 +52,7 @@ def check_draws_memory(history: pd.DataFrame, demand_params, available_gb: float
 class ForecastResult:
     table: pd.DataFrame  # unique_id, ds, mean, p10, ...
     draws: xr.DataArray  # (sample, unique_id, ds) simulated future demand
-    idata: az.InferenceData | None  # posterior and sampler statistics
+    idata: xr.DataTree | None  # posterior and sampler statistics
     fit_seconds: float = 0.0
     likelihood: str = ""
     design: "Design | None" = None  # the arrays the model saw (for the posterior predictive check)

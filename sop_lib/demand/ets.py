@@ -36,6 +36,7 @@ import time
 
 import arviz as az
 import numpy as np
+import xarray as xr
 
 from sop_lib.demand.design import Design, from_log_scale
 from sop_lib.demand.sampling import sampler_cores
@@ -119,19 +120,20 @@ def build_model(d: Design, season_length: int = 12):
             # before a series starts its level and trend wait; the seasonal buffer still turns
             return e, o_t * l2 + (1 - o_t) * l, o_t * b2 + (1 - o_t) * b, s2
 
-        (errors, *_), _ = pytensor.scan(
+        errors, *_ = pytensor.scan(  # PyTensor 3: return_updates=False returns the outputs alone
             month,
             sequences=[pt.as_tensor(z).T, pt.as_tensor(mask.T)],
             outputs_info=[None, l0, b0, s0],
             non_sequences=[alpha, beta_s, gamma, phi],
             strict=True,
+            return_updates=False,
         )
         logp = pm.logp(pm.Normal.dist(0.0, sigma[None, :]), errors)
         pm.Potential("one_step_likelihood", (logp * mask.T).sum())
     return model
 
 
-def fit_map(model, d: Design, max_iterations: int = MAP_ITERATIONS, season_length: int = 12) -> az.InferenceData:
+def fit_map(model, d: Design, max_iterations: int = MAP_ITERATIONS, season_length: int = 12) -> xr.DataTree:
     """Posterior mode by L-BFGS (early-stopped), as an InferenceData with one draw.
 
     The mode's ``sigma`` is the spread of in-sample one-step errors, which the fitted
@@ -141,20 +143,22 @@ def fit_map(model, d: Design, max_iterations: int = MAP_ITERATIONS, season_lengt
     measured before SIGMA_FLOOR was added)."""
     import pytensor
     import pytensor.tensor as pt
-    from pymc.blocking import DictToArrayBijection, RaveledVars
     from pymc.logprob.utils import ParameterValueError
     from scipy.optimize import minimize
 
     start = time.perf_counter()
     names = [v.name for v in model.value_vars]
     point = model.initial_point()
-    x0 = DictToArrayBijection.map({n: point[n] for n in names})
+    # the value variables raveled into one vector in model order (as pymc.blocking did, without that internal module)
+    shapes = [np.shape(point[n]) for n in names]
+    ends = np.cumsum([int(np.prod(s)) for s in shapes])
+    x0 = np.concatenate([np.ravel(point[n]) for n in names])
     logp = model.logp()
     grad = pt.concatenate([gr.ravel() for gr in pytensor.grad(logp, model.value_vars)])
     value_and_grad = pytensor.function(model.value_vars, [-logp, -grad])
 
     def unravel(x: np.ndarray) -> dict:
-        return DictToArrayBijection.rmap(RaveledVars(x, x0.point_map_info))
+        return {n: part.reshape(shape).astype(point[n].dtype) for n, part, shape in zip(names, np.split(x, ends[:-1]), shapes)}
 
     def objective(x: np.ndarray):
         p = unravel(x)
@@ -164,9 +168,7 @@ def fit_map(model, d: Design, max_iterations: int = MAP_ITERATIONS, season_lengt
             return np.inf, np.zeros_like(x)
         return (value, gradient) if np.isfinite(value) else (np.inf, np.zeros_like(x))
 
-    res = minimize(
-        objective, x0.data, jac=True, method="L-BFGS-B", options={"maxiter": max_iterations, "maxfun": 4 * max_iterations}
-    )
+    res = minimize(objective, x0, jac=True, method="L-BFGS-B", options={"maxiter": max_iterations, "maxfun": 4 * max_iterations})
     wanted = [v for v in model.deterministics if v.name in PARAMS] + [
         v for v in model.free_RVs if v.name == "coef" or v.name.endswith("_group")
     ]
@@ -177,7 +179,8 @@ def fit_map(model, d: Design, max_iterations: int = MAP_ITERATIONS, season_lengt
     fitted = 4 + 2 + (season_length - 1)  # alpha, beta, gamma, phi; level, trend; free seasonal states
     posterior["sigma"] = posterior["sigma"] * np.sqrt(months / np.maximum(months - fitted, 1))
     dims = {name: list(model.named_vars_to_dims.get(name, ())) for name in posterior}
-    idata = az.from_dict(posterior=posterior, coords=dict(model.coords), dims=dims)
+    coords = {k: list(v) for k, v in model.coords.items()}  # ArviZ 1 reads a tuple as xarray's (dims, data)
+    idata = az.from_dict({"posterior": posterior}, coords=coords, dims=dims)
     idata.attrs.update(
         {
             "inference": "map",
@@ -201,7 +204,7 @@ def fit(
     target_accept: float = 0.9,
     season_length: int = 12,
     max_iterations: int = MAP_ITERATIONS,
-) -> az.InferenceData:
+) -> xr.DataTree:
     """MAP (default: fast, for many series) or NUTS (small data, with parameter uncertainty)."""
     import pymc as pm
 
@@ -223,16 +226,16 @@ def fit(
     raise ValueError(f"the ets model is fitted by 'map' or 'nuts', not {method!r}")
 
 
-def regression_coef(idata: az.InferenceData) -> np.ndarray | None:
+def regression_coef(idata: xr.DataTree) -> np.ndarray | None:
     """The regressors' effects on the log scale (posterior mean; the mode of a MAP fit), or None
     without regressors: what the Theta half of the draws takes out and puts back."""
     post = idata.posterior
     return post["coef"].mean(("chain", "draw")).values if "coef" in post else None
 
 
-def _draw_params(idata: az.InferenceData, n: int | None = None) -> dict[str, np.ndarray]:
+def _draw_params(idata: xr.DataTree, n: int | None = None) -> dict[str, np.ndarray]:
     """Posterior draws of each parameter, (sample, series, ...); ``n`` thins them to at most n."""
-    post = idata.posterior.stack(sample=("chain", "draw"))
+    post = idata.posterior.to_dataset().stack(sample=("chain", "draw"))  # ArviZ 1: the group is a DataTree node
     if n is not None and post.sizes["sample"] > n:
         post = post.isel(sample=np.linspace(0, post.sizes["sample"] - 1, n).astype(int))
     names = [name for name in (*PARAMS, "coef") if name in post]
@@ -263,7 +266,7 @@ def _regression(p: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     return np.einsum("sk,knt->snt", p["coef"], x)
 
 
-def simulate(idata: az.InferenceData, d: Design, rng: np.random.Generator, n_draws: int = 1000) -> np.ndarray:
+def simulate(idata: xr.DataTree, d: Design, rng: np.random.Generator, n_draws: int = 1000) -> np.ndarray:
     """Forecast draws (sample, series, month): future errors pushed through the state equations.
 
     The history is filtered once per posterior draw (once for a MAP fit); the ``n_draws``
@@ -282,7 +285,7 @@ def simulate(idata: az.InferenceData, d: Design, rng: np.random.Generator, n_dra
     return from_log_scale(z, d)
 
 
-def replicate_history(idata: az.InferenceData, d: Design, rng: np.random.Generator, max_draws: int = 200) -> np.ndarray:
+def replicate_history(idata: xr.DataTree, d: Design, rng: np.random.Generator, max_draws: int = 200) -> np.ndarray:
     """Each history month replicated one step ahead from the months before it (for the
     posterior predictive check): (sample, series, month), nan where unobserved."""
     post = _draw_params(idata, max_draws)

@@ -19,7 +19,20 @@ def _link_system_blas() -> None:
         os.environ["PYTENSOR_FLAGS"] = ",".join(f for f in (flags, "blas__ldflags=-lopenblas") if f)
 
 
+def _compile_to_c() -> None:
+    """Keep PyTensor on its C backend (``linker=cvm``), as before PyTensor 3, which compiles with
+    Numba by default: measured on the demo's ets fit, Numba's first compile of a model took about
+    2.5 minutes against 28 s from a warm cache (every fresh machine, CI included, starts cold), and
+    a cold and a warm cache gave different last digits. An explicit linker or mode in
+    ``PYTENSOR_FLAGS`` wins. Must run before PyTensor is first imported."""
+    flags = os.environ.get("PYTENSOR_FLAGS", "")
+    if "linker" in flags or "mode" in flags or "pytensor" in sys.modules:
+        return
+    os.environ["PYTENSOR_FLAGS"] = ",".join(f for f in (flags, "linker=cvm") if f)
+
+
 _link_system_blas()
+_compile_to_c()
 
 
 class OverBudget(RuntimeError):

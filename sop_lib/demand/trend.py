@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import time
 
-import arviz as az
 import numpy as np
+import xarray as xr
 
 from sop_lib.demand.design import Design, from_log_scale
 from sop_lib.demand.sampling import (
@@ -186,12 +186,13 @@ def fit(
     target_accept: float = 0.9,
     season_length: int = 12,
     time_budget_s: float | None = None,
-) -> az.InferenceData:
+) -> xr.DataTree:
     """Fit the model: NUTS (default, with diagnostics) or ADVI (fast, approximate).
 
     With ``time_budget_s`` a NUTS fit raises `OverBudget` as soon as it is projected to
     take longer (`budget_guard`)."""
     import pymc as pm
+    from pymc.variational.callbacks import CheckParametersConvergence  # PyMC 6: no longer pm.callbacks
 
     start = time.perf_counter()
     model = build_model(d, season_length, centred=(method == "advi"))
@@ -222,7 +223,7 @@ def fit(
                 method="advi",
                 random_seed=seed,
                 progressbar=False,
-                callbacks=[pm.callbacks.CheckParametersConvergence(diff="absolute", tolerance=1e-3)],
+                callbacks=[CheckParametersConvergence(diff="absolute", tolerance=1e-3)],
             )
             idata = approx.sample(draws * chains, random_seed=seed)
         else:
@@ -230,9 +231,9 @@ def fit(
     return idata
 
 
-def _posterior(idata: az.InferenceData, max_draws: int | None = None):
+def _posterior(idata: xr.DataTree, max_draws: int | None = None):
     """Accessor for posterior arrays with the draws on the first axis (optionally thinned)."""
-    post = idata.posterior.stack(sample=("chain", "draw"))
+    post = idata.posterior.to_dataset().stack(sample=("chain", "draw"))  # ArviZ 1: the group is a DataTree node
     if max_draws is not None and post.sizes["sample"] > max_draws:
         post = post.isel(sample=np.linspace(0, post.sizes["sample"] - 1, max_draws).astype(int))
     return lambda name: np.moveaxis(post[name].values, -1, 0)
@@ -250,7 +251,7 @@ def _negbin(arr, d: Design, mu: np.ndarray, rng: np.random.Generator) -> np.ndar
     return rng.poisson(rng.gamma(alpha, m / alpha)).astype(float)
 
 
-def replicate_history(idata: az.InferenceData, d: Design, rng: np.random.Generator, max_draws: int = 200) -> np.ndarray:
+def replicate_history(idata: xr.DataTree, d: Design, rng: np.random.Generator, max_draws: int = 200) -> np.ndarray:
     """Posterior predictive draws of the history the model was fitted on: (sample, series, month).
 
     For the posterior predictive check: if the model describes the data, the observed
@@ -281,7 +282,7 @@ def replicate_history(idata: az.InferenceData, d: Design, rng: np.random.Generat
     return rep
 
 
-def simulate(idata: az.InferenceData, d: Design, rng: np.random.Generator) -> np.ndarray:
+def simulate(idata: xr.DataTree, d: Design, rng: np.random.Generator) -> np.ndarray:
     """Posterior predictive draws for the horizon: (sample, series, month)."""
     arr = _posterior(idata)
     level, slope, phi = arr("level"), arr("slope"), arr("phi")[:, None, None]

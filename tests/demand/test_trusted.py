@@ -24,7 +24,7 @@ def fit_result(chains_agree: bool, seconds: float = 10.0) -> ForecastResult:
     a = rng.normal(0, 1, (2, 400))
     if not chains_agree:
         a[1] += 3.0  # the second chain stuck elsewhere: r-hat far above 1.05
-    idata = az.from_dict(posterior={"alpha": a}, sample_stats={"diverging": np.zeros((2, 400), bool)})
+    idata = az.from_dict({"posterior": {"alpha": a}, "sample_stats": {"diverging": np.zeros((2, 400), bool)}})
     return ForecastResult(pd.DataFrame(), None, idata, seconds, model="trend")
 
 
