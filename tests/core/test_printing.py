@@ -47,19 +47,9 @@ def test_a_wide_table_prints_whole_on_a4(render, tmp_path):
     browser shows, and the page is not shrunk to make room."""
     import nbformat
 
-    columns = [
-        "supplier_name",
-        "components",
-        "financial_risk",
-        "on_time_rate",
-        "lead_time_days",
-        "single_source",
-        "revenue_at_risk_eur",
-        "status",
-        "suggestion",
-        "alternative_supplier",
-        "open_purchase_orders",
-    ]
+    from sop_lib.supply.commitments import SUPPLIER_COLUMNS
+
+    columns = [*SUPPLIER_COLUMNS, "alternative_supplier", "open_purchase_orders"]  # step 3's, and two more
     table = pd.DataFrame({c: [f"qualify a second source now; build buffer stock of its components {r}" if c == "suggestion"
                               else f"{c.split('_')[0]} value {r}" for r in range(6)] for c in columns})  # fmt: skip
     shown = reporting.table_html(table) if render == "report table" else table.to_html()
