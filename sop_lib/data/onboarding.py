@@ -27,7 +27,16 @@ from sop_lib.core import entries
 from sop_lib.core.contracts import CONTRACTS
 from sop_lib.core.params import CodeRule, SourceSpec, load_params
 from sop_lib.data import DataError, code_text, load_sources, parse_dates, parse_numbers, read_source
-from sop_lib.data.reading import EXCEL_DAYS, _headers, excluded_rows, note_rows, number_text, to_dates, without_currency
+from sop_lib.data.reading import (
+    EXCEL_DAYS,
+    bare_number,
+    excluded_rows,
+    header_names,
+    leading_minus,
+    note_rows,
+    number_text,
+    to_dates,
+)
 from sop_lib.data.shapes import detect_month_format, file_parts, header_position, joined_month, melt_months, month_columns
 
 SAMPLE_ROWS = 2000
@@ -559,8 +568,8 @@ def _numbers_read(t: Table) -> None:
     A cell like '1,234' or '1.234' reads two ways; cells that read one way only ('12,5',
     '1.234,5', '1,234.5', '12.50') decide, and where none does, a ';'-separated file is
     taken as writing a decimal comma and any other as writing thousands with ','."""
-    cells = pd.Series(t.frame.to_numpy().ravel()).astype(str).str.strip().str.replace(r"^\((.*)\)$", r"\1", regex=True)
-    cells = without_currency(cells)  # '€ 19,90' is written as 19,90 is
+    cells = pd.Series(t.frame.to_numpy().ravel()).astype(str).str.strip()
+    cells = bare_number(leading_minus(cells).astype(str))  # '(5)', '€ 19,90', '12 pcs' are written as 5, 19,90 and 12 are
     cells = cells[~cells.str.fullmatch(r"\d{1,2}\.\d{4}|\d{1,2}\.\d{1,2}\.\d{2,4}")]  # dates: 10.2024, 03.11.26
 
     def count(pattern: str) -> int:
@@ -612,7 +621,7 @@ def _read_csv(path: Path, rel: str) -> Table:
     frame = pd.read_csv(
         path, sep=delimiter, encoding=encoding, dtype=str, keep_default_na=False, nrows=SAMPLE_ROWS, skiprows=skip
     )
-    frame.columns = _headers(frame)  # as step 1 reads them: no stray spaces
+    frame.columns = header_names(frame)  # as step 1 reads them: no stray spaces
     t = Table("csv", rel, frame)
     if encoding != "utf-8":
         t.read["encoding"], t.notes = encoding, t.notes + [f"encoding: {why}"]
@@ -634,7 +643,7 @@ def _read_sheets(path: Path, rel: str) -> list[Table]:
             head = book.parse(sheet, header=None, nrows=HEAD_LINES)
             skip = header_position(head.astype(object).where(head.notna(), None).values.tolist())
             frame = book.parse(sheet, header=skip, nrows=SAMPLE_ROWS)
-            frame.columns = _headers(frame)  # as step 1 reads them: no stray spaces, an Excel date as YYYY-MM-DD
+            frame.columns = header_names(frame)  # as step 1 reads them: no stray spaces, an Excel date as YYYY-MM-DD
             t = Table("excel", rel, frame, sheet=sheet)
             if skip:
                 t.read["header_row"] = skip + 1
@@ -681,17 +690,21 @@ def _series(tables: list[Table]) -> list[Table]:
         if len(members) < 2 or kind == "sql" or not (several_files or several_sheets):
             out += members
             continue
-        frame = pd.concat([m.frame for m in members], ignore_index=True)
-        merged = Table(
-            kind, pattern if several_files else first.path, frame, sheet=sheet if several_sheets else first.sheet,
-            read=dict(first.read), notes=list(first.notes),
-        )  # fmt: skip
         if several_files:
-            merged.notes.append(f"path: {len(members)} files with the same header ({', '.join(m.path for m in members)})")
+            out.append(_joined(members, path=pattern, sheet=first.sheet, by="path"))
         else:
-            merged.notes.append(f"sheet: {len(members)} sheets with the same header ({', '.join(m.sheet for m in members)})")
-        out.append(merged)
+            out.append(_joined(members, path=first.path, sheet=sheet, by="sheet"))
     return _named_parts(out)
+
+
+def _joined(members: list[Table], *, path: str, sheet, by: str, frames: list[pd.DataFrame] | None = None) -> Table:
+    """Tables with one header as one table read through ``path`` and ``sheet``, saying which ``by`` (path or sheet) joined them."""
+    first = members[0]
+    frame = pd.concat(frames or [m.frame for m in members], ignore_index=True)
+    joined = Table(first.kind, path, frame, sheet=sheet, read=dict(first.read), notes=list(first.notes))
+    names = [m.path if by == "path" else m.sheet for m in members]
+    joined.notes.append(f"{by}: {len(members)} {'files' if by == 'path' else 'sheets'} with the same header ({', '.join(names)})")
+    return joined
 
 
 FILE_PART = "(part of the file name)"  # the column a file series by name carries in `sop init`
@@ -712,10 +725,8 @@ def _named_parts(tables: list[Table]) -> list[Table]:
         if pattern is None or len({fnmatch.fnmatchcase(t.path, pattern) for t in tables if t not in members} - {False}):
             out += members  # no common stem, or the wildcard would take another file too
             continue
-        frame = pd.concat([m.frame.assign(**{FILE_PART: part}) for m, part in zip(members, parts)], ignore_index=True)
-        merged = Table(members[0].kind, pattern, frame, read=dict(members[0].read), notes=list(members[0].notes))
-        merged.notes.append(f"path: {len(members)} files with the same header ({', '.join(names)})")
-        out.append(merged)
+        frames = [m.frame.assign(**{FILE_PART: part}) for m, part in zip(members, parts)]
+        out.append(_joined(members, path=pattern, sheet=None, by="path", frames=frames))
     return out
 
 
@@ -1162,11 +1173,8 @@ def _sibling_sheets(master: Table, unused: list[Table]) -> tuple[Table, list[Tab
     ]  # fmt: skip
     if not same:
         return master, []
-    sheets = [master.sheet, *(t.sheet for t in same)]
-    merged = Table("excel", master.path, pd.concat([master.frame, *(t.frame for t in same)], ignore_index=True),
-                   sheet=sheets, read=dict(master.read), notes=list(master.notes))  # fmt: skip
-    merged.notes.append(f"sheet: {len(sheets)} sheets with the same header ({', '.join(sheets)})")
-    return merged, same
+    members = [master, *same]
+    return _joined(members, path=master.path, sheet=[m.sheet for m in members], by="sheet"), same
 
 
 def propose(folder: Path, out: Path) -> tuple[str, list[str]]:

@@ -123,7 +123,7 @@ def matching_sheets(wanted: list[str], sheets: list[str]) -> list[str]:
     return [s for s in sheets if any(fnmatch.fnmatchcase(s, w) for w in wanted)]
 
 
-def _headers(df: pd.DataFrame) -> list[str]:
+def header_names(df: pd.DataFrame) -> list[str]:
     """Column headers as text; an Excel date header as YYYY-MM-DD."""
     return [f"{c:%Y-%m-%d}" if isinstance(c, (datetime, pd.Timestamp)) else str(c).strip().lstrip("\ufeff") for c in df.columns]
 
@@ -136,7 +136,7 @@ def _read_files(name: str, spec: SourceSpec, files: list[Path], folder: Path) ->
     def fixed(frame: pd.DataFrame) -> set[str]:
         """The headers that must agree (in a wide layout each file may hold other months)."""
         months = month_columns(list(frame.columns), spec.months_as_columns) if spec.months_as_columns else {}
-        return {h for c, h in zip(frame.columns, _headers(frame)) if c not in months}
+        return {h for c, h in zip(frame.columns, header_names(frame)) if c not in months}
 
     first = fixed(frames[0])
     for label, frame in zip(labels[1:], frames[1:]):
@@ -151,7 +151,7 @@ def _read_files(name: str, spec: SourceSpec, files: list[Path], folder: Path) ->
                 "every file of the source with the same header (export each one the same way)",
             )
     for frame in frames:
-        frame.columns = _headers(frame)
+        frame.columns = header_names(frame)
     if spec.from_file_name and len(frames) == len(files):
         parts, _ = file_parts([path.name for path in files])
         frames = [f.assign(**{spec.from_file_name: part}) for f, part in zip(frames, parts)]
@@ -333,7 +333,7 @@ def read_export(name: str, spec: SourceSpec, folder: Path) -> tuple[pd.DataFrame
         raise fail(redact(f"{type(exc).__name__}: {msg[:300]}", secrets), f"a readable {spec.kind} source") from None
     if df.empty:
         raise fail("no data rows", "at least one data row")
-    df.columns = _headers(df)
+    df.columns = header_names(df)
     spec = spec.model_copy()
     if spec.months_as_columns:
         df, origin = _melted(name, spec, df, origin)
@@ -383,36 +383,32 @@ def leading_minus(values: pd.Series) -> pd.Series:
     return values.where(~bracketed, "-" + text.str.strip("()"))
 
 
-# A count written with its unit: '12 pcs', '12 Stk.', '12 units' (not another measure such as kg or cases).
-UNIT_SUFFIX = r"(-?[\d.,' \u00a0\u202f]*\d)\s*(?:pcs|pc|piece|pieces|stk|st|stck|stück|stueck|units?|ea|each|x)\.?"
-# An amount written with its currency: '€ 19,90', '19,90 €', '$1,249.00', '19.90 EUR'.
+# A number written with its currency or with the unit it counts in: '€ 19,90', '19,90 €', '$1,249.00',
+# '19.90 EUR', '12 pcs', '12 Stk.' (not another measure such as kg or cases).
 CURRENCY = r"(?:€|\$|£|EUR|USD|GBP|CHF)"
-WITH_CURRENCY = rf"{CURRENCY}\s*(-?[\d.,' \u00a0\u202f]*\d)|(-?[\d.,' \u00a0\u202f]*\d)\s*{CURRENCY}"
+COUNT_UNIT = r"(?:pcs|pc|piece|pieces|stk|st|stck|stück|stueck|units?|ea|each|x)\.?"
+DECORATED_NUMBER = rf"^(?:{CURRENCY}\s*)?(-?[\d.,' \u00a0\u202f]*\d)\s*(?:{CURRENCY}|{COUNT_UNIT})?$"
 
 
-def without_currency(text: pd.Series) -> pd.Series:
-    """'€ 19,90' -> '19,90': the amount without its currency sign or code (other cells as they are)."""
-    found = text.str.fullmatch(WITH_CURRENCY).fillna(False).astype(bool)
-    if not found.any():
-        return text
-    bare = text.str.replace(rf"^{CURRENCY}\s*|\s*{CURRENCY}$", "", regex=True)
-    return text.where(~found, bare)
+def bare_number(text: pd.Series) -> pd.Series:
+    """'€ 19,90' -> '19,90', '12 pcs' -> '12': the number without its currency or unit (other cells as they are)."""
+    number = text.str.extract(DECORATED_NUMBER, flags=re.IGNORECASE)[0]
+    return text.where(number.isna(), number)
 
 
 def number_text(values: pd.Series, decimal: str, thousands: str) -> pd.Series:
-    """Numbers as an export writes them ('1.234,5', '1,234', '1 234', "1'234", '5-', '(5)') as
-    Python reads them ('1234.5', '1234', '-5'); other text as it is, for the contract to report."""
+    """Numbers as an export writes them ('1.234,5', '1,234', '1 234', "1'234", '5-', '(5)', '€ 19,90',
+    '12 pcs') as Python reads them ('1234.5', '1234', '-5', '19.90', '12'); other text as it is, for
+    the contract to report."""
     values = leading_minus(values)
     text = values.astype("string").str.strip()
-    priced = without_currency(text)
-    if not priced.equals(text):
-        values, text = values.where(priced == text, priced), priced
-    counted = text.str.fullmatch(UNIT_SUFFIX, case=False).fillna(False).astype(bool)
-    if counted.any():  # '12 pcs', '12 Stk.': the number without its unit
-        values = values.where(~counted, text.str.replace(UNIT_SUFFIX, r"\1", case=False, regex=True))
+    bare = bare_number(text)
+    decorated = (bare != text).fillna(False).astype(bool)
+    if decorated.any():
+        values = values.where(~decorated, bare)
     if decimal == "." and not thousands:
         return values
-    text = values.astype("string").str.strip()
+    text = bare  # the cells as `values` now holds them, stripped
     if thousands == " ":
         text = text.str.replace(r"(?<=\d)[ \u00a0\u202f](?=\d{3})", "", regex=True)  # a space, no-break or narrow
     elif thousands and not (decimal == "," and thousands == "."):
