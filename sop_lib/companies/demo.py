@@ -208,26 +208,10 @@ def true_demand(seed: int = 20261) -> pd.DataFrame:
 def truth_forecaster(seed: int = 20261, draws: int = 300):
     """The best any forecast of the demo could be: draws from its true demand distribution
     (the expected demand `true_demand` draws the sales around, and its negative binomial
-    noise), knowing neither the sales nor the future. The replay's ``limit`` policy plans with it.
+    noise), knowing neither the sales nor the future; `companies.truth.forecaster_from_means`."""
+    from sop_lib.companies.truth import forecaster_from_means
 
-    A forecaster as `plan_quality.replay` calls it: (history, promotions, origin, horizon) ->
-    draws (sample, sku, ds)."""
-    import xarray as xr
-
-    world = true_demand(seed)
-    by_sku = world.pivot_table(index="month", columns=["sku", "region"], values="mean_units", aggfunc="sum")
-
-    def run(history: pd.DataFrame, future: pd.DataFrame, origin: pd.Timestamp, horizon: int) -> xr.DataArray:
-        months = pd.date_range(origin, periods=horizon, freq="MS")
-        mu = by_sku.reindex(months).fillna(0.0)
-        rng = np.random.default_rng([seed, origin.year, origin.month])
-        m = mu.to_numpy()[None].repeat(draws, axis=0)
-        units = rng.negative_binomial(NOISE_K, NOISE_K / (NOISE_K + np.maximum(m, 1e-9)))
-        per_series = xr.DataArray(units.astype(float), dims=("sample", "ds", "series"), coords={"ds": months})
-        skus = xr.DataArray([s for s, _ in mu.columns], dims="series")
-        return per_series.groupby(skus.rename("sku")).sum("series").transpose("sample", "sku", "ds")
-
-    return run
+    return forecaster_from_means(true_demand(seed)[["month", "sku", "region", "mean_units"]], NOISE_K, seed, draws)
 
 
 def make_sales_history(cycle: str, seed: int = 20261) -> pd.DataFrame:

@@ -19,7 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sop_lib.companies import truth
+
 HISTORY_MONTHS = 36
+NOISE_K = 8.0  # the negative binomial's shape: sales are drawn around the expected units with variance mu + mu^2 / k
 
 # family -> (article names, seasonal profile Jan..Dec, typical units a month, price range EUR)
 FAMILIES: dict[str, tuple[list[str], list[float], float, tuple[float, float]]] = {
@@ -94,13 +97,14 @@ def articles(rng: np.random.Generator) -> pd.DataFrame:
 
 def sales(art: pd.DataFrame, months: pd.DatetimeIndex, rng: np.random.Generator) -> pd.DataFrame:
     """Monthly units: level x family season x slow trend, negative-binomial noise; one
-    article phased out a year ago and one introduced ten months ago."""
+    article phased out a year ago and one introduced ten months ago. ``mean_units`` is the
+    expected demand the units are drawn around (not exported)."""
     out = []
     t = np.arange(len(months)) / 12
     for i, a in art.iterrows():
         season = np.array(FAMILIES[a["Warengruppe"]][1])[months.month - 1]
         mean = a["level"] * season * (1 + rng.normal(0.03, 0.05)) ** t
-        units = rng.negative_binomial(8, 8 / (8 + mean))
+        units = rng.negative_binomial(NOISE_K, NOISE_K / (NOISE_K + mean))
         keep = np.ones(len(months), bool)
         if i == 3:
             keep = months < months[-12]  # phased out
@@ -113,10 +117,18 @@ def sales(art: pd.DataFrame, months: pd.DatetimeIndex, rng: np.random.Generator)
                     "Artikelnummer": a["Artikelnummer"],
                     "Menge": units[keep],
                     "Umsatz": np.round(units[keep] * a["Listenpreis"] * 0.92, 2),
+                    "mean_units": mean[keep],
                 }
             )
         )
     return pd.concat(out, ignore_index=True)
+
+
+def true_demand(cycle: str, seed: int = 7) -> pd.DataFrame:
+    """The expected units the exported sales of ``cycle`` were drawn around: month, sku, mean_units."""
+    rng = np.random.default_rng(seed)
+    hist = sales(articles(rng), _month_starts(cycle, HISTORY_MONTHS), rng)
+    return hist.rename(columns={"Monat": "month", "Artikelnummer": "sku"})[["month", "sku", "mean_units"]]
 
 
 def _german_csv(df: pd.DataFrame, path: Path) -> None:
@@ -136,7 +148,7 @@ def write_wholesaler(folder: str | Path, cycle: str, seed: int = 7) -> Path:
     rng = np.random.default_rng(seed)
     months = _month_starts(cycle, HISTORY_MONTHS)
     art = articles(rng)
-    hist = sales(art, months, rng)
+    hist = sales(art, months, rng).drop(columns="mean_units")
     start = pd.Timestamp(f"{cycle}-01")
 
     master = art.drop(columns="level").assign(Status="aktiv", Einführung=pd.NaT, Auslauf=pd.NaT)
@@ -227,6 +239,7 @@ def write_wholesaler(folder: str | Path, cycle: str, seed: int = 7) -> Path:
     with pd.ExcelWriter(folder / "Planung.xlsx", engine="openpyxl") as xl:
         targets.to_excel(xl, sheet_name="Umsatzziele", index=False)
         people.to_excel(xl, sheet_name="Personal", index=False)
+    truth.mark(folder, "wholesaler", cycle, seed)  # not an export: lets `sop backtest` find the true demand
 
     exported = (start - pd.Timedelta(hours=6)).timestamp()  # the evening before the cycle
     for file in folder.iterdir():
