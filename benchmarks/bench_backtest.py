@@ -5,7 +5,7 @@ month and the bookkeeping), beside one forecast of the whole history with the sa
 profile measured in the same run, so the figure reads as "a replay costs N forecasts".
 Prints the summary table docs/plan-quality.md quotes (one row per policy).
 
-    python benchmarks/bench_backtest.py [--months 12] [--warmup N]
+    python benchmarks/bench_backtest.py [--months 12] [--warmup N] [--model ets --method map]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def bench_backtest(months: int = 12, warmup: int | None = None) -> pd.DataFrame:
+def bench_backtest(months: int = 12, warmup: int | None = None, model: str | None = None, method: str | None = None) -> pd.DataFrame:
     from sop_lib.companies import demo
     from sop_lib.core.params import load_params
     from sop_lib.plan_quality import replay as backtest
@@ -28,11 +28,12 @@ def bench_backtest(months: int = 12, warmup: int | None = None) -> pd.DataFrame:
     demo.ensure_demo_company(P.data_folder, P.cycle, P.data.demo_seed)
     b = P.backtest if warmup is None else P.backtest.model_copy(update={"warmup_months": warmup})
     history, future, tables = backtest.load_history(P)
+    model, method = backtest.replay_profile(model or b.model, method or b.method, history)
     replayed = backtest.replay_months(P.cycle, months)
     engine = backtest.engine_forecaster(
         season_length=P.demand.season_length,
-        model=b.model,
-        method=b.method,
+        model=model,
+        method=method,
         draws=b.draws,
         seed=P.demand.seed,
         theta_weight=P.demand.theta_weight,
@@ -72,7 +73,7 @@ def bench_backtest(months: int = 12, warmup: int | None = None) -> pd.DataFrame:
     series = history["unique_id"].nunique()
     print(
         f"backtest: {months} months (+{b.warmup_months} warm-up) x 4 policies on the demo ({series} series, {records['sku'].nunique()} SKUs), "
-        f"profile {b.model}/{b.method}, {b.horizon_months}-month plans"
+        f"profile {model}/{method}, {b.horizon_months}-month plans"
     )
     print(
         f"  replay            {total:7.1f} s  = {total / one_fit:5.1f} x one forecast of the whole history "
@@ -100,5 +101,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--months", type=int, default=12)
     ap.add_argument("--warmup", type=int, default=None, help="warm-up months before the scored ones (default: the params')")
+    ap.add_argument("--model", choices=["auto", "ets", "trend"], default=None, help="the suite's model (default: the params')")
+    ap.add_argument("--method", choices=["auto", "map", "advi", "nuts"], default=None, help="its inference (default: the params')")
     args = ap.parse_args()
-    bench_backtest(args.months, args.warmup)
+    bench_backtest(args.months, args.warmup, args.model, args.method)

@@ -521,13 +521,19 @@ class BacktestParams(_Strict):
     )
     warmup_months: int = Field(6, ge=0, le=12, description="months planned before the first scored one, not scored")
     naive_cover_weeks: float = Field(4.0, ge=0, le=26, description="the naive policy's safety stock, in weeks of demand")
-    model: Literal["ets", "trend"] = Field("ets", description="the suite's forecast model in the replay")
-    method: Literal["map", "advi", "nuts"] = Field("map", description="its inference: map (fast) by default")
+    model: Literal["auto", "ets", "trend"] = Field(
+        "auto",
+        description="the suite's forecast model in the replay; auto: the trend model where the sales are whole "
+        "units (as step 2 fits counts), else the ets model",
+    )
+    method: Literal["auto", "map", "advi", "nuts"] = Field(
+        "auto", description="its inference; auto: advi for the trend model, map for the ets model (a re-plan in seconds)"
+    )
     draws: int = Field(200, ge=50, description="draws per re-plan (map: at least 1,000 are simulated)")
 
     @model_validator(mode="after")
     def _method_fits_model(self) -> "BacktestParams":
-        allowed = {"trend": ("nuts", "advi"), "ets": ("map", "nuts")}
+        allowed = {"auto": ("auto",), "trend": ("auto", "nuts", "advi"), "ets": ("auto", "map", "nuts")}
         if self.method not in allowed[self.model]:
             raise ValueError(
                 f"method {self.method!r} does not fit model {self.model!r} (expected one of {', '.join(allowed[self.model])})"

@@ -141,6 +141,18 @@ def naive_view(history: pd.DataFrame, months: pd.DatetimeIndex, skus: list[str])
     return pd.concat(rows, ignore_index=True)
 
 
+REPLAY_METHOD = {"trend": "advi", "ets": "map"}  # a re-plan in seconds: the fast inference of each model
+
+
+def replay_profile(model: str, method: str, history: pd.DataFrame) -> tuple[str, str]:
+    """The model and inference the replay's suite plans with: ``auto`` picks the model step 2
+    fits (the trend model on whole units, the ets model otherwise) and its fast inference."""
+    if model == "auto":
+        y = history["y"].dropna().to_numpy()
+        model = "trend" if np.allclose(y, np.round(y)) else "ets"
+    return model, REPLAY_METHOD[model] if method == "auto" else method
+
+
 def engine_forecaster(
     *,
     season_length: int,
@@ -643,10 +655,11 @@ def run(
     replayed = replay_months(params.cycle, months)
     check_span(history, replayed, params.demand.season_length, min_months(params.demand.season_length), b.warmup_months)
     future_all = promotions_ahead(history, future, replayed[0] - pd.DateOffset(months=b.warmup_months))
+    model, method = replay_profile(b.model, b.method, history)
     forecaster = engine_forecaster(
         season_length=params.demand.season_length,
-        model=b.model,
-        method=b.method,
+        model=model,
+        method=method,
         draws=b.draws,
         seed=params.demand.seed,
         theta_weight=params.demand.theta_weight,
@@ -668,7 +681,7 @@ def run(
     )
     summary = summarise(records, overtime, units_per_customer=units_per_customer(tables["open_orders"]))
     profile = (
-        f"{b.model} model by {b.method.upper()}, {b.horizon_months}-month plans re-made monthly after "
+        f"{model} model by {method.upper()}, {b.horizon_months}-month plans re-made monthly after "
         f"{b.warmup_months} unscored warm-up months, naive cover {b.naive_cover_weeks:g} weeks"
     )
     note = valuation(tables, costs_of(params), sorted(set(records["sku"]))).sentence("the replay's waiting and holding costs")

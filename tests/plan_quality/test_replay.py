@@ -212,6 +212,13 @@ def test_bad_arguments_get_one_clear_line():
         replay(history, tables, truth_forecaster(history), policies=("suite", "limit"))
 
 
+def test_auto_replays_counts_with_the_trend_model_by_advi_and_other_units_with_ets_by_map():
+    counts = pd.DataFrame({"y": [3.0, 0.0, 12.0, np.nan]})
+    assert backtest.replay_profile("auto", "auto", counts) == ("trend", "advi")
+    assert backtest.replay_profile("auto", "auto", counts.assign(y=counts["y"] + 0.25)) == ("ets", "map")  # kilograms
+    assert backtest.replay_profile("trend", "nuts", counts) == ("trend", "nuts")  # what the params name is kept
+
+
 def test_the_verdict_names_what_costs_the_most():
     summary = pd.DataFrame(
         [
@@ -319,6 +326,7 @@ def demo_backtest(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("backtest")
     params = yaml.safe_load((root / "params" / "default.yaml").read_text(encoding="utf-8"))
     params["data"]["folder"] = str(tmp / "demo")
+    params["backtest"] = {**params.get("backtest", {}), "model": "ets", "method": "map"}  # not auto's trend/ADVI: seconds
     pfile = tmp / "run.yaml"
     pfile.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
     reports = tmp / "reports"
