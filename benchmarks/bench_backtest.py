@@ -19,8 +19,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def bench_backtest(months: int = 12, warmup: int | None = None, model: str | None = None, method: str | None = None) -> pd.DataFrame:
-    from sop_lib.companies import demo
+def bench_backtest(
+    months: int = 12, warmup: int | None = None, model: str | None = None, method: str | None = None
+) -> pd.DataFrame:
+    from sop_lib.companies import demo, truth
     from sop_lib.core.params import load_params
     from sop_lib.plan_quality import replay as backtest
 
@@ -28,7 +30,7 @@ def bench_backtest(months: int = 12, warmup: int | None = None, model: str | Non
     demo.ensure_demo_company(P.data_folder, P.cycle, P.data.demo_seed)
     b = P.backtest if warmup is None else P.backtest.model_copy(update={"warmup_months": warmup})
     history, future, tables = backtest.load_history(P)
-    model, method = backtest.replay_profile(model or b.model, method or b.method, history)
+    model, method, _ = backtest.replay_profile(model or b.model, method or b.method, history)
     replayed = backtest.replay_months(P.cycle, months)
     engine = backtest.engine_forecaster(
         season_length=P.demand.season_length,
@@ -63,7 +65,7 @@ def bench_backtest(months: int = 12, warmup: int | None = None, model: str | Non
         naive_cover_weeks=b.naive_cover_weeks,
         forecaster=timed,
         policies=("suite", "naive", "limit", "perfect"),
-        truth=demo.truth_forecaster(P.data.demo_seed),
+        truth=truth.truth_of(P),
         warmup=b.warmup_months,
     )
     total = time.perf_counter() - t0
@@ -102,6 +104,8 @@ if __name__ == "__main__":
     ap.add_argument("--months", type=int, default=12)
     ap.add_argument("--warmup", type=int, default=None, help="warm-up months before the scored ones (default: the params')")
     ap.add_argument("--model", choices=["auto", "ets", "trend"], default=None, help="the suite's model (default: the params')")
-    ap.add_argument("--method", choices=["auto", "map", "advi", "nuts"], default=None, help="its inference (default: the params')")
+    ap.add_argument(
+        "--method", choices=["auto", "map", "advi", "nuts"], default=None, help="its inference (default: the params')"
+    )
     args = ap.parse_args()
     bench_backtest(args.months, args.warmup, args.model, args.method)

@@ -205,15 +205,6 @@ def true_demand(seed: int = 20261) -> pd.DataFrame:
     return world.reset_index(drop=True)
 
 
-def truth_forecaster(seed: int = 20261, draws: int = 300):
-    """The best any forecast of the demo could be: draws from its true demand distribution
-    (the expected demand `true_demand` draws the sales around, and its negative binomial
-    noise), knowing neither the sales nor the future; `companies.truth.forecaster_from_means`."""
-    from sop_lib.companies.truth import forecaster_from_means
-
-    return forecaster_from_means(true_demand(seed)[["month", "sku", "region", "mean_units"]], NOISE_K, seed, draws)
-
-
 def make_sales_history(cycle: str, seed: int = 20261) -> pd.DataFrame:
     """Monthly units per SKU and region as the ERP exports them at ``cycle``: the closed months of the calendar."""
     months = history_months(cycle)

@@ -5,12 +5,8 @@ neither the sales nor the future. The replay's ``limit`` policy plans with it
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-
-MARKER = "GENERATOR"  # file in a generated company's folder: "<generator> <cycle> <seed>"
 
 
 def forecaster_from_means(means: pd.DataFrame, noise_k: float, seed: int, draws: int = 300):
@@ -19,7 +15,9 @@ def forecaster_from_means(means: pd.DataFrame, noise_k: float, seed: int, draws:
     are drawn apart and summed) with negative binomial noise of shape ``noise_k``."""
     import xarray as xr
 
-    by_series = means.pivot_table(index="month", columns=[c for c in means if c not in ("month", "mean_units")], values="mean_units", aggfunc="sum")
+    by_series = means.pivot_table(
+        index="month", columns=[c for c in means if c not in ("month", "mean_units")], values="mean_units", aggfunc="sum"
+    )
     skus = xr.DataArray([c[0] if isinstance(c, tuple) else c for c in by_series.columns], dims="series", name="sku")
 
     def run(history: pd.DataFrame, future: pd.DataFrame, origin: pd.Timestamp, horizon: int) -> xr.DataArray:
@@ -34,19 +32,15 @@ def forecaster_from_means(means: pd.DataFrame, noise_k: float, seed: int, draws:
     return run
 
 
-def mark(folder: Path, generator: str, cycle: str, seed: int) -> None:
-    """Say in ``folder`` which generator wrote it, so the replay can find its true demand."""
-    (folder / MARKER).write_text(f"{generator} {cycle} {seed}\n")
-
-
 def truth_of(params, draws: int = 300):
     """The limit forecaster of the params' company, or None where its true demand is unknown
     (any company's own data)."""
-    from sop_lib.companies import demo, wholesaler
+    from sop_lib.companies import GENERATOR_FILE, demo, wholesaler
 
     if params.data.demo:
-        return demo.truth_forecaster(params.data.demo_seed, draws)
-    marker = params.data_folder / MARKER
+        means = demo.true_demand(params.data.demo_seed)[["month", "sku", "region", "mean_units"]]
+        return forecaster_from_means(means, demo.NOISE_K, params.data.demo_seed, draws)
+    marker = params.data_folder / GENERATOR_FILE
     if not marker.is_file():
         return None
     generator, cycle, seed = marker.read_text().split()

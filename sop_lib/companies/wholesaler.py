@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sop_lib.companies import truth
+from sop_lib.companies import mark_generated
 
 HISTORY_MONTHS = 36
 NOISE_K = 8.0  # the negative binomial's shape: sales are drawn around the expected units with variance mu + mu^2 / k
@@ -239,7 +239,7 @@ def write_wholesaler(folder: str | Path, cycle: str, seed: int = 7) -> Path:
     with pd.ExcelWriter(folder / "Planung.xlsx", engine="openpyxl") as xl:
         targets.to_excel(xl, sheet_name="Umsatzziele", index=False)
         people.to_excel(xl, sheet_name="Personal", index=False)
-    truth.mark(folder, "wholesaler", cycle, seed)  # not an export: lets `sop backtest` find the true demand
+    mark_generated(folder, "wholesaler", cycle, seed)  # not an export: lets `sop backtest` find the true demand
 
     exported = (start - pd.Timedelta(hours=6)).timestamp()  # the evening before the cycle
     for file in folder.iterdir():

@@ -524,7 +524,8 @@ class BacktestParams(_Strict):
     model: Literal["auto", "ets", "trend"] = Field(
         "auto",
         description="the suite's forecast model in the replay; auto: the trend model where the sales are whole "
-        "units (as step 2 fits counts), else the ets model",
+        "units (as step 2 fits counts) and the series are few enough for its re-plans to stay short "
+        "(plan_quality.replay.TREND_MAX_SERIES), else the ets model",
     )
     method: Literal["auto", "map", "advi", "nuts"] = Field(
         "auto", description="its inference; auto: advi for the trend model, map for the ets model (a re-plan in seconds)"

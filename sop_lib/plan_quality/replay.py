@@ -142,15 +142,26 @@ def naive_view(history: pd.DataFrame, months: pd.DatetimeIndex, skus: list[str])
 
 
 REPLAY_METHOD = {"trend": "advi", "ets": "map"}  # a re-plan in seconds: the fast inference of each model
+# auto takes the trend model up to this many series: its ADVI re-plan took 25 s on 57 series and
+# 175 s on 570 (2-core machine), the ets model's MAP 4 s and 7 s; 18 re-plans must stay a coffee break
+TREND_MAX_SERIES = 150
 
 
-def replay_profile(model: str, method: str, history: pd.DataFrame) -> tuple[str, str]:
-    """The model and inference the replay's suite plans with: ``auto`` picks the model step 2
-    fits (the trend model on whole units, the ets model otherwise) and its fast inference."""
+def replay_profile(model: str, method: str, history: pd.DataFrame) -> tuple[str, str, str]:
+    """The model and inference the replay's suite plans with, and why: ``auto`` picks the model
+    step 2 fits (the trend model on whole units, the ets model otherwise; the ets model too
+    above `TREND_MAX_SERIES` series) and its fast inference."""
+    why = "as the params set"
     if model == "auto":
         y = history["y"].dropna().to_numpy()
-        model = "trend" if np.allclose(y, np.round(y)) else "ets"
-    return model, REPLAY_METHOD[model] if method == "auto" else method
+        series = history["unique_id"].nunique()
+        if not np.allclose(y, np.round(y)):
+            model, why = "ets", "auto: the sales are not whole units"
+        elif series > TREND_MAX_SERIES:
+            model, why = "ets", f"auto: {series:,} series, over the {TREND_MAX_SERIES} the trend model re-plans in under a minute"
+        else:
+            model, why = "trend", "auto: the model step 2 fits to whole units"
+    return model, REPLAY_METHOD[model] if method == "auto" else method, why
 
 
 def engine_forecaster(
@@ -642,7 +653,7 @@ def run(
     params, *, months: int | None = None, truth: Forecaster | None = None, log: Callable[[str], None] = lambda _: None
 ) -> Backtest:
     """Replay the last ``months`` (default: the params' ``backtest.months``) for every policy; with
-    ``truth`` (draws from the company's true demand, `companies.demo.truth_forecaster`) the limit policy too."""
+    ``truth`` (draws from the company's true demand, `companies.truth.truth_of`) the limit policy too."""
     import time
 
     from sop_lib.demand.young import min_months
@@ -655,7 +666,7 @@ def run(
     replayed = replay_months(params.cycle, months)
     check_span(history, replayed, params.demand.season_length, min_months(params.demand.season_length), b.warmup_months)
     future_all = promotions_ahead(history, future, replayed[0] - pd.DateOffset(months=b.warmup_months))
-    model, method = replay_profile(b.model, b.method, history)
+    model, method, why = replay_profile(b.model, b.method, history)
     forecaster = engine_forecaster(
         season_length=params.demand.season_length,
         model=model,
@@ -681,7 +692,7 @@ def run(
     )
     summary = summarise(records, overtime, units_per_customer=units_per_customer(tables["open_orders"]))
     profile = (
-        f"{model} model by {method.upper()}, {b.horizon_months}-month plans re-made monthly after "
+        f"{model} model by {method.upper()} ({why}), {b.horizon_months}-month plans re-made monthly after "
         f"{b.warmup_months} unscored warm-up months, naive cover {b.naive_cover_weeks:g} weeks"
     )
     note = valuation(tables, costs_of(params), sorted(set(records["sku"]))).sentence("the replay's waiting and holding costs")

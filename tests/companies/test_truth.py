@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sop_lib.companies import truth, wholesaler
+from sop_lib.companies import GENERATOR_FILE, truth, wholesaler
 from sop_lib.core.params import load_params
 
 CYCLE = "2026-12"
@@ -22,7 +22,9 @@ def exports(tmp_path_factory):
 
 
 def _params(folder):
-    return load_params(ROOT / "params" / "default.yaml", settings={"data.folder": str(folder), "data.demo": False}, check_files=False)
+    return load_params(
+        ROOT / "params" / "default.yaml", settings={"data.folder": str(folder), "data.demo": False}, check_files=False
+    )
 
 
 def test_the_wholesalers_sales_scatter_around_its_true_demand(exports):
@@ -34,7 +36,7 @@ def test_the_wholesalers_sales_scatter_around_its_true_demand(exports):
 
 
 def test_a_generated_folder_names_its_generator_and_a_company_folder_has_no_truth(exports, tmp_path):
-    assert (exports / truth.MARKER).read_text().split() == ["wholesaler", CYCLE, "7"]
+    assert (exports / GENERATOR_FILE).read_text().split() == ["wholesaler", CYCLE, "7"]
     assert truth.truth_of(_params(exports)) is not None
     (tmp_path / "own").mkdir()
     assert truth.truth_of(_params(tmp_path / "own")) is None

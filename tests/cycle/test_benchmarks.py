@@ -30,7 +30,11 @@ def test_bench_forecast_as_the_makefile_runs_it_prints_the_table():
 
 def test_bench_backtest_as_the_makefile_runs_it_prints_the_split_and_the_summary():
     out = subprocess.run(
-        make_recipe("bench-backtest") + ["--months", "2", "--warmup", "1", "--model", "ets", "--method", "map"], cwd=ROOT, capture_output=True, text=True, timeout=600
+        make_recipe("bench-backtest") + ["--months", "2", "--warmup", "1", "--model", "ets", "--method", "map"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "x one forecast of the whole history" in out.stdout and "per policy-month" in out.stdout

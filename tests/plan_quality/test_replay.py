@@ -212,11 +212,14 @@ def test_bad_arguments_get_one_clear_line():
         replay(history, tables, truth_forecaster(history), policies=("suite", "limit"))
 
 
-def test_auto_replays_counts_with_the_trend_model_by_advi_and_other_units_with_ets_by_map():
-    counts = pd.DataFrame({"y": [3.0, 0.0, 12.0, np.nan]})
-    assert backtest.replay_profile("auto", "auto", counts) == ("trend", "advi")
-    assert backtest.replay_profile("auto", "auto", counts.assign(y=counts["y"] + 0.25)) == ("ets", "map")  # kilograms
-    assert backtest.replay_profile("trend", "nuts", counts) == ("trend", "nuts")  # what the params name is kept
+def test_auto_replays_counts_with_the_trend_model_by_advi_and_other_units_or_many_series_with_ets_by_map():
+    counts = pd.DataFrame({"unique_id": ["a", "a", "b", "b"], "y": [3.0, 0.0, 12.0, np.nan]})
+    assert backtest.replay_profile("auto", "auto", counts)[:2] == ("trend", "advi")
+    assert backtest.replay_profile("auto", "auto", counts.assign(y=counts["y"] + 0.25))[:2] == ("ets", "map")  # kilograms
+    many = pd.DataFrame({"unique_id": np.arange(backtest.TREND_MAX_SERIES + 1), "y": 5.0})
+    model, method, why = backtest.replay_profile("auto", "auto", many)
+    assert (model, method) == ("ets", "map") and f"{backtest.TREND_MAX_SERIES + 1} series" in why  # a re-plan stays seconds
+    assert backtest.replay_profile("trend", "nuts", counts)[:2] == ("trend", "nuts")  # what the params name is kept
 
 
 def test_the_verdict_names_what_costs_the_most():
