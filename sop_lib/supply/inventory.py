@@ -143,6 +143,7 @@ def safety_stock(
 
 
 CUT_LEVELS = (0.02, 0.2, 0.5, 0.7, 0.8, 0.9, 0.95, 0.975, 0.99)  # quantiles where the LP's shortage curve is exact
+FINE_STEP = 0.1  # the fine cut above the target, a tenth of the way to 1: where a product nothing limits stops
 
 
 def shortage_cuts(draws: xr.DataArray, view: pd.DataFrame, service_level: float) -> pd.DataFrame:
@@ -157,7 +158,13 @@ def shortage_cuts(draws: xr.DataArray, view: pd.DataFrame, service_level: float)
     those two, `production.SHORTAGE_MARGIN`): ``net`` the plan's net stock there, ``expected_short`` the
     expected backlog and ``chance_short`` the chance of any (the curve's slope). The LP holds its
     tangents (`production.plan_production` with ``shortage``); the row at the target level is the
-    stock that covers the target share of draws (``level == service_level``).
+    stock that covers the target share of draws (``level == service_level``, ``fine`` False).
+
+    Rows with ``fine`` True are for products nothing limits (`production.FREE_MARGIN`): a cut
+    `FINE_STEP` above the target, and at the target and that cut the curve's other slope, the
+    chance of demand at or above the point. Draws are whole units, so the curve has a corner at
+    each point; with both slopes the LP stops on the corner, not short of it on the tangents'
+    crossing (which covered 93% instead of 95% of the draws).
     """
     d = draws.transpose("sample", "sku", "ds")
     cum = np.cumsum(d.values, axis=2)  # (sample, sku, month): demand from now to each month's end
@@ -169,23 +176,28 @@ def shortage_cuts(draws: xr.DataArray, view: pd.DataFrame, service_level: float)
         .cumsum(axis=1)
         .to_numpy()
     )
-    levels = sorted({*CUT_LEVELS, float(service_level), (1 + float(service_level)) / 2})
+    target = float(service_level)
+    fine = target + FINE_STEP * (1 - target)
+    levels = sorted({*CUT_LEVELS, target, (1 + target) / 2, fine})
     at = np.quantile(cum, levels, axis=0, method="higher")  # (level, sku, month)
     frames = []
     for k, level in enumerate(levels):
         x = at[k]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "sku": np.repeat(skus, len(months)),
-                    "month": np.tile(months, len(skus)),
-                    "level": level,
-                    "net": (x - planned).ravel(),
-                    "expected_short": np.maximum(cum - x[None], 0.0).mean(axis=0).ravel(),
-                    "chance_short": (cum > x[None]).mean(axis=0).ravel(),
-                }
+        slopes = [(level == fine, cum > x[None])] + ([(True, cum >= x[None])] if level in (target, fine) else [])
+        for only_free, short in slopes:
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "sku": np.repeat(skus, len(months)),
+                        "month": np.tile(months, len(skus)),
+                        "level": level,
+                        "fine": only_free,
+                        "net": (x - planned).ravel(),
+                        "expected_short": np.maximum(cum - x[None], 0.0).mean(axis=0).ravel(),
+                        "chance_short": short.mean(axis=0).ravel(),
+                    }
+                )
             )
-        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -193,6 +205,7 @@ def stock_targets(cuts: pd.DataFrame, service_level: float) -> pd.DataFrame:
     """Per SKU and month the net stock above the plan's view that covers the target share of draws
     (sku, month, safety_stock; never below zero)."""
     t = cuts[np.isclose(cuts["level"], service_level)]
+    t = t[~t["fine"]] if "fine" in t else t
     return t.assign(safety_stock=t["net"].clip(lower=0.0))[["sku", "month", "safety_stock"]].reset_index(drop=True)
 
 

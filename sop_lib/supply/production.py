@@ -27,7 +27,9 @@ draws, held above the tangents of that convex curve of the net stock, and weighe
 holding / (0.75 x (1 - target)) (`SHORTAGE_MARGIN`): where the lines have room the plan stops
 between the target quantile and halfway from it to 1 of the demand to each month's end; where
 they do not, a unit for customers who wait for certain saves more than one more unit of another
-product's buffer that is needed only in the tail, so waiting customers are served first.
+product's buffer that is needed only in the tail, so waiting customers are served first. A
+product nothing limits (bought without a supplier capacity, no warehouse limit) competes with
+none and is weighed at `FREE_MARGIN` with the draws' fine cuts: its plan stops on the target.
 
 Constraints
 -----------
@@ -76,6 +78,11 @@ BELOW_SAFETY_PCT = 0.08  # per unit-month under safety stock, share of price (ch
 # less than its holding, so the plan stops between the two (a weight of exactly holding / (1 - target)
 # leaves it indifferent along the target's tangent and it may stop below the target)
 SHORTAGE_MARGIN = 0.75
+# A product nothing limits (no line, no component with a capacity, no warehouse limit) competes with
+# no other for supply, so the reason for the margin is gone: its weight puts it between the target
+# and the fine cut a tenth of the way to 1 (`inventory.FINE_STEP`), on the target. Chosen on the
+# wholesaler's replay, which buys freely: 0.75 planned to 97% and reached 98.4% (docs/plan-quality.md)
+FREE_MARGIN = 0.95
 
 # constraint groups that can make a plan infeasible, with the knob that relaxes each
 GROUP_HINTS = {
@@ -164,14 +171,17 @@ def _safety_rows(ss: np.ndarray, I: int, B: int, U: int, n: int) -> tuple[sparse
 
 
 def _shortage_rows(
-    cuts: pd.DataFrame, skus: list, months: list, I: int, B: int, U: int, n: int
+    cuts: pd.DataFrame, skus: list, months: list, I: int, B: int, U: int, n: int, free: np.ndarray
 ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
     """u[s,t] >= the expected month-end backlog over the draws, as tangents of that convex curve:
-    u >= expected_short_k - chance_short_k * ((i - b) - net_k) at each cut k of `inventory.shortage_cuts`."""
+    u >= expected_short_k - chance_short_k * ((i - b) - net_k) at each cut k of `inventory.shortage_cuts`
+    (its ``fine`` cuts only for the ``free`` products)."""
     T = len(months)
     pos = {s: k for k, s in enumerate(skus)}
     when = {pd.Timestamp(m): t for t, m in enumerate(months)}
     c = cuts[cuts["sku"].isin(pos) & pd.to_datetime(cuts["month"]).isin(when)]
+    if "fine" in c:
+        c = c[~c["fine"].to_numpy(bool) | free[c["sku"].map(pos).to_numpy()]]
     at = c["sku"].map(pos).to_numpy() * T + pd.to_datetime(c["month"]).map(when).to_numpy()
     k = len(c)
     r = np.arange(k)
@@ -182,6 +192,22 @@ def _shortage_rows(
     )
     rhs = -c["expected_short"].to_numpy(float) - chance * c["net"].to_numpy(float)
     return rows, rhs, at
+
+
+def _unlimited(
+    skus: list, routings: pd.DataFrame, bom: pd.DataFrame, suppliers: pd.DataFrame, outages, storage_limit
+) -> np.ndarray:
+    """Per SKU: does nothing limit how much of it can be had (no line, no component whose supplier
+    declares a capacity or an outage, no warehouse limit)?"""
+    if storage_limit is not None:
+        return np.zeros(len(skus), bool)
+    limited = set(routings["sku"])
+    capacity = suppliers.set_index("supplier_id")["capacity_units_per_month"] if "capacity_units_per_month" in suppliers else None
+    down = set(outages["supplier_id"].dropna()) if outages is not None and len(outages) else set()
+    for sku, sid in bom[["sku", "supplier_id"]].itertuples(index=False):
+        if sid in down or (capacity is not None and pd.notna(capacity.get(sid, np.nan))):
+            limited.add(sku)
+    return np.array([s not in limited for s in skus])
 
 
 def _frozen_share(lead_days: float, T: int) -> np.ndarray:
@@ -332,7 +358,9 @@ def _build(
         below = 0.5 * hold + below_safety_pct * px
         shifted = np.minimum(below, late)  # a waiting unit is also below safety stock: that part of its lateness
     else:  # U is the expected month-end backlog over the draws, weighed so that holding stops at the target quantile
-        below = np.maximum(hold, 1e-6) / (SHORTAGE_MARGIN * (1 - service_level))
+        free = _unlimited(skus, routings, bom, suppliers, outages, storage_limit)
+        margin = np.where(free, FREE_MARGIN, SHORTAGE_MARGIN)
+        below = np.maximum(hold, 1e-6) / (margin * (1 - service_level))
         shifted = np.zeros(S)
     c = np.zeros(n)
     c[P : P + nsv] = 1e-3  # tie-breaker: do not produce for nothing
@@ -498,7 +526,7 @@ def _build(
     if shortage is None:
         safety_rows, safety_rhs, at = _safety_rows(_safety_grid(safety, skus, months), I, B, U, n)
     else:
-        safety_rows, safety_rhs, at = _shortage_rows(shortage, skus, months, I, B, U, n)
+        safety_rows, safety_rhs, at = _shortage_rows(shortage, skus, months, I, B, U, n, free)
     A_ub = sparse.vstack([A_ub, safety_rows]).tocsr()
     b_ub = np.concatenate([np.array(rhs, dtype=float), safety_rhs])
     meta_df = pd.concat(

@@ -352,6 +352,36 @@ def test_planned_against_the_draws_with_room_each_month_covers_the_target_share(
     assert res.costs["shortage_risk_eur"] > 0 and res.costs["below_safety_eur"] == 0
 
 
+@pytest.mark.parametrize("mean, cost", [(40, 600.0), (40, 2.0), (150, 20.0)])
+def test_a_product_nothing_limits_is_bought_to_the_target_share_of_whole_unit_draws(mean, cost):
+    # bought, not made: no line, no supplier capacity, no warehouse limit; negative binomial draws of whole units
+    from sop_lib.supply.inventory import shortage_cuts
+    from sop_lib.supply.plan import scenario_demand
+
+    rng = np.random.default_rng(3)
+    values = rng.negative_binomial(8, 8 / (8 + mean), size=(1000, 2, 3)).astype(float)
+    draws = xr.DataArray(values, dims=("sample", "sku", "ds"), coords={"sku": ["A", "B"], "ds": [JAN, FEB, MAR]})
+    view = scenario_demand(draws, "p50")
+    res = plan_production(
+        view,
+        on_hand=pd.Series({"A": 0.0, "B": 0.0}),
+        backlog=pd.Series({"A": 0.0, "B": 0.0}),
+        safety=pd.Series({"A": 0.0, "B": 0.0}),
+        shortage=shortage_cuts(draws, view, 0.95),
+        service_level=0.95,
+        routings=pd.DataFrame(columns=["sku", "line_id", "hours_per_unit"]),
+        lines=pd.DataFrame({"line_id": [], "line_name": [], "hours_per_month": []}),
+        bom=pd.DataFrame(columns=["sku", "component", "qty_per_unit", "supplier_id"]),
+        suppliers=pd.DataFrame(columns=["supplier_id", "capacity_units_per_month", "lead_time_days", "on_time_rate"]),
+        unit_cost=pd.Series({"A": cost, "B": cost}),
+        price=pd.Series({"A": 2 * cost, "B": 2 * cost}),
+        overtime_pct=0.0,
+    )
+    bought = res.plan.pivot_table(index="sku", columns="month", values="production").cumsum(axis=1).to_numpy()
+    covered = (np.cumsum(values, axis=2) <= bought[None] + 1e-6).mean(axis=0)
+    assert covered.min() >= 0.95 and covered.max() <= 0.96  # on the target: nothing competes for supply
+
+
 def test_when_the_line_is_short_waiting_customers_come_before_another_products_buffer():
     # A and B alike; B has 60 customers waiting; in January the line makes 140, 7 more than the
     # median demand and B's backlog need: nobody waits in the plan's view, the buffers share what is left
