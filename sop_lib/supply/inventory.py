@@ -178,12 +178,13 @@ def shortage_cuts(draws: xr.DataArray, view: pd.DataFrame, service_level: float)
     )
     target = float(service_level)
     fine = target + FINE_STEP * (1 - target)
-    levels = sorted({*CUT_LEVELS, target, (1 + target) / 2, fine})
+    coarse = {*CUT_LEVELS, target, (1 + target) / 2}
+    levels = sorted(coarse | {fine})
     at = np.quantile(cum, levels, axis=0, method="higher")  # (level, sku, month)
     frames = []
     for k, level in enumerate(levels):
         x = at[k]
-        slopes = [(level == fine, cum > x[None])] + ([(True, cum >= x[None])] if level in (target, fine) else [])
+        slopes = [(level not in coarse, cum > x[None])] + ([(True, cum >= x[None])] if level in (target, fine) else [])
         for only_free, short in slopes:
             frames.append(
                 pd.DataFrame(
