@@ -17,6 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sop_lib.core import handover  # noqa: E402
@@ -603,21 +604,31 @@ def waterfall_chart(steps: pd.DataFrame, title: str, *, width: float = 10, heigh
     return fig, ax
 
 
-_POLICY_COLOUR = {"suite": PALETTE["p50"], "naive": PALETTE["target"], "perfect": PALETTE["grey"]}
+_POLICY_COLOUR = {"suite": PALETTE["p50"], "naive": PALETTE["target"], "limit": PALETTE["good"], "perfect": PALETTE["grey"]}
+
+
+def _crowded_before(x: np.ndarray, y: np.ndarray, k: int) -> int:
+    """How many earlier points sit so near point ``k`` that their labels would overlap (within a
+    third of the x span and a twentieth of the y span): its label goes that many lines lower."""
+    near_x = np.abs(x[:k] - x[k]) < max(np.ptp(x), 1e-9) / 3
+    near_y = np.abs(y[:k] - y[k]) < max(np.ptp(y), 1e-9) / 20 + 0.05
+    return int((near_x & near_y).sum())
 
 
 def policy_service_chart(summary: pd.DataFrame, labels: dict[str, str]):
     """Replayed policies as points: average inventory value (x) against fill rate (y), each
     labelled with its total cost; up and left is better."""
-    fig, ax = new_chart("Service against stock: the same months planned three ways", "fill rate, % of demand")
-    for _, r in summary.iterrows():
-        colour = _POLICY_COLOUR.get(r["policy"], PALETTE["grey"])
-        ax.scatter([r["avg_inventory_eur"]], [100 * r["fill_rate"]], s=80, color=colour, zorder=3)
+    ways = {2: "two", 3: "three", 4: "four", 5: "five"}.get(len(summary), str(len(summary)))
+    fig, ax = new_chart(f"Service against stock: the same months planned {ways} ways", "fill rate, % of demand")
+    x, y = summary["avg_inventory_eur"].to_numpy(float), 100 * summary["fill_rate"].to_numpy(float)
+    for k, r in enumerate(summary.itertuples(index=False)):
+        colour = _POLICY_COLOUR.get(r.policy, PALETTE["grey"])
+        ax.scatter([x[k]], [y[k]], s=80, color=colour, zorder=3)
         ax.annotate(
-            f"{labels.get(r['policy'], r['policy'])}: cost {fmt_eur(r['total_cost_eur'])}",
-            (r["avg_inventory_eur"], 100 * r["fill_rate"]),
+            f"{labels.get(r.policy, r.policy)}: cost {fmt_eur(r.total_cost_eur)}",
+            (x[k], y[k]),
             textcoords="offset points",
-            xytext=(8, -4),
+            xytext=(8, -4 - 13 * _crowded_before(x, y, k)),
             fontsize=9,
         )
     ax.set_xlabel("average inventory value, €")

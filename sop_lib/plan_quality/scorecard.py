@@ -78,8 +78,10 @@ def service_caption(summary: pd.DataFrame, service_level: float) -> str:
 
 
 def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """One row per policy, named for a reader, with the columns of `SUMMARY_TABLE` (see `SUMMARY_FORMATS`)."""
-    return summary.assign(policy=summary["policy"].map(LABELS))[list(SUMMARY_TABLE)].rename(columns=SUMMARY_TABLE)
+    """One row per policy, named for a reader, with the columns of `SUMMARY_TABLE` (see `SUMMARY_FORMATS`);
+    a column with nothing in it (no gap to a perfect foresight that cost nothing) is left out."""
+    table = summary.assign(policy=summary["policy"].map(LABELS))[list(SUMMARY_TABLE)].rename(columns=SUMMARY_TABLE)
+    return table.dropna(axis=1, how="all")
 
 
 def monthly_caption(monthly: pd.DataFrame) -> str:

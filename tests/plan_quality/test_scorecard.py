@@ -74,6 +74,31 @@ def test_the_summary_table_names_policies_and_columns_for_a_reader():
     assert scorecard.SUMMARY_FORMATS["cost gap to perfect"](-1234.4) == "-1,234%"
 
 
+def test_a_gap_to_a_perfect_foresight_that_cost_nothing_is_left_out_not_shown_empty():
+    free = summary().assign(cost_gap_to_perfect_pct=float("nan"))  # perfect foresight cost €0: no gap in per cent
+    assert "cost gap to perfect" not in scorecard.summary_table(free).columns
+    assert "promised" in scorecard.summary_table(free).columns
+
+
+def test_policies_that_land_close_together_get_labels_that_do_not_overlap():
+    from sop_lib.core import reporting as rp
+
+    four = pd.DataFrame(
+        {
+            "policy": ["suite", "naive", "limit", "perfect"],
+            "fill_rate": [0.992, 0.987, 0.992, 1.0],
+            "avg_inventory_eur": [88_500.0, 103_000.0, 72_600.0, 0.0],
+            "total_cost_eur": [21_000.0, 24_400.0, 17_200.0, 0.0],
+        }
+    )
+    fig, ax = rp.policy_service_chart(four, scorecard.LABELS)
+    assert "four ways" in fig.get_suptitle()
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.texts]
+    assert len(boxes) == 4
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
 def test_the_monthly_caption_names_the_suites_weakest_month():
     assert scorecard.monthly_caption(backtest().monthly).endswith("The suite's weakest month was Apr 2026 (93.1% served).")
 
