@@ -9,6 +9,8 @@ from sop_lib.demand.draws import ForecastResult
 from sop_lib.demand.fitting import fit_series
 from sop_lib.demand.partitioned import forecast_partitioned
 
+DRAWS, TUNE = 300, 300  # draws and tuning steps per chain when the caller names none
+
 
 def forecast(
     history: pd.DataFrame,
@@ -23,8 +25,8 @@ def forecast(
     max_history: int | None = 72,
     model: str = "auto",
     method: str = "auto",
-    draws: int = 300,
-    tune: int = 300,
+    draws: int = DRAWS,
+    tune: int = TUNE,
     chains: int = 2,
     seed: int = 42,
     target_accept: float = 0.9,

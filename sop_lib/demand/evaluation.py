@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sop_lib.demand import ets, intermittent, selection, theta, trend
+from sop_lib.demand import ets, intermittent, selection, theta, trend, trusted
 from sop_lib.demand.design import ForecastInputError
 from sop_lib.demand.diagnostics import inference_of
 from sop_lib.demand.draws import ForecastResult
-from sop_lib.demand.engine import forecast
+from sop_lib.demand.engine import DRAWS, TUNE, forecast
 from sop_lib.demand.sampling import OverBudget
 
 
@@ -193,13 +193,20 @@ def _select(
 ) -> tuple[ForecastResult, pd.DataFrame | None]:
     """Fit every candidate model on ``train`` and choose per family on ``actual``; also the forecast
     with the choice made on the other half of those months (`selection.chosen_elsewhere`)."""
-    kwargs = {k: v for k, v in fit_kwargs.items() if k not in ("model", "method")}
+    kwargs = {k: v for k, v in fit_kwargs.items() if k not in ("model", "method", "draws", "tune")}
     fits, unavailable = {}, {}
     for model, method in selection.MODELS.items():
-        try:
-            fits[model] = fit(model=model, method=method, time_budget_s=time_budget_s if model == "trend" else None, **kwargs)
-        except OverBudget as over:
-            unavailable[model] = str(over)
+        budget = time_budget_s if model == "trend" else None
+
+        def run(n_draws: int, n_tune: int, model=model, method=method, budget=budget) -> ForecastResult:
+            return fit(model=model, method=method, time_budget_s=budget, draws=n_draws, tune=n_tune, **kwargs)
+
+        try:  # a sampled fit that fails its checks is run again, or its evidence is not used (`trusted`)
+            fits[model] = trusted.checked(
+                run, draws=fit_kwargs.get("draws", DRAWS), tune=fit_kwargs.get("tune", TUNE), time_budget_s=budget
+            )
+        except (OverBudget, trusted.FailedChecks) as why:
+            unavailable[model] = str(why)
     keyed = train.assign(_family=train[group_col] if group_col else "all")
     choice, per_series = selection.choose_on(actual, fits, keyed, "_family", margin=margin, unavailable=unavailable)
     res = selection.combined(

@@ -85,3 +85,16 @@ def test_a_company_the_sampler_cannot_fit_in_its_budget_gets_the_model_that_pass
     assert "with 10 and again with 20 tuning steps" in said and "its 4 series take the ets model" in said
     assert demand.fit_check_label(table) == "trend fit failed checks, ets used"
     assert res.draws.sizes["unique_id"] == 4 and np.isfinite(res.draws.values).all()
+
+
+def test_held_out_evidence_from_a_fit_that_fails_its_checks_is_not_used_to_choose_a_model():
+    """demand.model auto: the held-out trend fit fails its checks twice (10 tuning steps), so no family
+    is chosen on its scores; each takes the ets model, and the choice says why."""
+    spec = synthetic.CompanySpec(series=4, months=30, families=2, level=40.0, seasonality=0.4, trend=0.1, seed=3)
+    history = synthetic.demand_history(spec)
+    rows, res = demand.backtest(
+        history, 6, group_col="family", baselines=False, select=True, draws=10, tune=10, chains=2, seed=1
+    )
+    assert set(res.choice["model"]) == {"ets"}, spec.describe()
+    assert res.choice["reason"].str.contains("failed its checks").all()
+    assert not rows["method"].str.contains("trend model alone").any()  # its scores are not shown as evidence
