@@ -531,7 +531,7 @@ def _build(
     b_ub = np.concatenate([np.array(rhs, dtype=float), safety_rhs])
     meta_df = pd.concat(
         [
-            meta_df,
+            *([meta_df] if len(meta_df) else []),  # nothing limits supply: no capacity rows before the safety rows
             pd.DataFrame(
                 {
                     "group": "safety stock",
