@@ -92,9 +92,7 @@ def test_held_out_evidence_from_a_fit_that_fails_its_checks_is_not_used_to_choos
     is chosen on its scores; each takes the ets model, and the choice says why."""
     spec = synthetic.CompanySpec(series=4, months=30, families=2, level=40.0, seasonality=0.4, trend=0.1, seed=3)
     history = synthetic.demand_history(spec)
-    rows, res = demand.backtest(
-        history, 6, group_col="family", baselines=False, select=True, draws=10, tune=10, chains=2, seed=1
-    )
+    rows, res = demand.backtest(history, 6, group_col="family", baselines=False, select=True, draws=10, tune=10, chains=2, seed=1)
     assert set(res.choice["model"]) == {"ets"}, spec.describe()
     assert res.choice["reason"].str.contains("failed its checks").all()
     assert not rows["method"].str.contains("trend model alone").any()  # its scores are not shown as evidence
