@@ -493,48 +493,47 @@ def make_forecast_archive(
     k = 8.0
     promo_at = _promo_index(promos)
     out = {}
+    sigma = 0.06 * np.sqrt(np.arange(1, ARCHIVE_HORIZON + 1))
     for back in range(cycles, 0, -1):
         made = start - pd.DateOffset(months=back)
         months = pd.date_range(made, periods=ARCHIVE_HORIZON, freq="MS")
         past = actual[actual.index < made].tail(12)
-        rows = []
-        for sku, region in actual.columns:
+        past_season, season = _season_factor(past.index), _season_factor(months)
+        cols: dict[str, list] = {name: [] for name in ("series", "mean", "p10", "p50", "p90", "stat_mean", "stat_p50")}
+        for sku, region in actual.columns:  # one series at a time: the generator's draws keep their order
             if pd.notna(disc.get(sku)) and made >= disc[sku]:
                 continue
-            level = float((past[(sku, region)] / _season_factor(past.index)).mean())
-            stat = level * _season_factor(months) * rng.lognormal(0, 0.05)
-            sigma = 0.06 * np.sqrt(np.arange(1, len(months) + 1))
+            level = float((past[(sku, region)].to_numpy() / past_season).mean())
+            stat = level * season * rng.lognormal(0, 0.05)
             lam = stat[None, :] * np.exp(rng.normal(0, 1, (300, len(months))) * sigma - sigma**2 / 2)
             draws = rng.negative_binomial(k, k / (k + np.maximum(lam, 1e-6)))
             q = np.quantile(draws, [0.1, 0.5, 0.9], axis=0)
-            factor = np.ones(len(months))
-            for i, m in enumerate(months):
-                factor[i] += 2.0 * _promo_lookup(promo_at, sku, region, m)
+            factor = 1.0 + 2.0 * np.array([_promo_lookup(promo_at, sku, region, m) for m in months])
             if sku in ("GRN-BLADE-1", DISCONTINUED):
                 factor *= 0.90
             if family[sku] == "Espresso machines":
                 factor *= 1.15 if sku == BEST_SELLER else 1.07  # sales' optimism on the espresso range
             if rng.random() < 0.15:
                 factor *= rng.lognormal(0, 0.15)
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "cycle": f"{made:%Y-%m}",
-                        "unique_id": f"{sku}|{region}",
-                        "ds": months,
-                        "mean": stat * factor,
-                        "p10": q[0] * factor,
-                        "p50": q[1] * factor,
-                        "p90": q[2] * factor,
-                        "sku": sku,
-                        "region": region,
-                        "family": family[sku],
-                        "stat_mean": stat,
-                        "stat_p50": q[1],
-                    }
-                )
-            )
-        out[f"{made:%Y-%m}"] = pd.concat(rows, ignore_index=True)
+            cols["series"].append((sku, region))
+            consensus = {"mean": stat * factor, "p10": q[0] * factor, "p50": q[1] * factor, "p90": q[2] * factor}
+            for name, values in {**consensus, "stat_mean": stat, "stat_p50": q[1]}.items():
+                cols[name].append(values)
+        n = len(cols["series"])
+        sku_of = np.repeat([s for s, _ in cols["series"]], len(months))
+        region_of = np.repeat([r for _, r in cols["series"]], len(months))
+        out[f"{made:%Y-%m}"] = pd.DataFrame(
+            {
+                "cycle": f"{made:%Y-%m}",
+                "unique_id": [f"{s}|{r}" for s, r in zip(sku_of, region_of)],
+                "ds": np.tile(months, n),
+                **{name: np.concatenate(cols[name]) for name in ("mean", "p10", "p50", "p90")},
+                "sku": sku_of,
+                "region": region_of,
+                "family": family.reindex(sku_of).to_numpy(),
+                **{name: np.concatenate(cols[name]) for name in ("stat_mean", "stat_p50")},
+            }
+        )
     return out
 
 
