@@ -106,6 +106,16 @@ def death_sentence(watch: KernelWatch, kernel: str = "the step's kernel", relief
     return f"{kernel} stopped (exit code {watch.returncode}) with its memory at {peak}"
 
 
+def failure_text(exc: Exception, watch: KernelWatch, kernel: str = "the step's kernel", relief: str = STEP_RELIEF) -> str:
+    """Why a notebook run stopped outside its cells: a kernel the system ended (`death_sentence`),
+    or the exception as it came (a missing notebook...)."""
+    from nbclient.exceptions import DeadKernelError
+
+    if isinstance(exc, DeadKernelError) and watch.returncode is not None:
+        return death_sentence(watch, kernel, relief)
+    return f"{type(exc).__name__}: {exc}"
+
+
 def kernel_manager(stream, watch: KernelWatch):
     """papermill's kernel manager, with the kernel's stdout and stderr sent to ``stream`` (a file)
     instead of inherited from the terminal, and its process handed to ``watch``."""

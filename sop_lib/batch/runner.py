@@ -427,7 +427,6 @@ def _run_step(
 ) -> None:
     """Execute one step's notebook into ``cycle_dir`` and render its report."""
     import papermill as pm
-    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     from sop_lib.core import reporting
@@ -471,10 +470,8 @@ def _run_step(
             report=report,
         ) from None
     except Exception as exc:  # kernel died, notebook missing...
-        cell = _running_cell(out_nb)
-        died = isinstance(exc, DeadKernelError) and watch.returncode is not None
-        error = kernels.death_sentence(watch) if died else f"{type(exc).__name__}: {exc}"
-        raise StepFailed(step, cell, error, out_nb, resume or f"sop run --cycle {cycle}") from None
+        error = kernels.failure_text(exc, watch)
+        raise StepFailed(step, _running_cell(out_nb), error, out_nb, resume or f"sop run --cycle {cycle}") from None
     finally:
         watch.stop()
     if export:
@@ -788,7 +785,6 @@ def _run_backtest(
     settings: dict[str, Any],
 ) -> Path:
     import papermill as pm
-    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     from sop_lib.core import reporting
@@ -832,12 +828,7 @@ def _run_backtest(
         if isinstance(exc, PapermillExecutionError):
             first = (str(exc.evalue).splitlines() or [""])[0]
             raise CycleError(f"backtest failed in cell {exc.cell_index}: {exc.ename}: {first}{kept}") from None
-        died = isinstance(exc, DeadKernelError) and watch.returncode is not None
-        why = (
-            kernels.death_sentence(watch, "the replay's kernel", kernels.REPLAY_RELIEF)
-            if died
-            else f"{type(exc).__name__}: {exc}"
-        )
+        why = kernels.failure_text(exc, watch, "the replay's kernel", kernels.REPLAY_RELIEF)
         raise CycleError(f"backtest failed in cell {_running_cell(out_nb)}: {why}{kept}") from None
     finally:
         watch.stop()

@@ -114,6 +114,11 @@ class Design:
         return np.log(self.y / self.scale[:, None] + OFFSET)
 
 
+def whole_units(values: np.ndarray) -> bool:
+    """Are the sales counts (whole units)? Then the trend model's negative binomial fits them."""
+    return bool(np.allclose(values, np.round(values)))
+
+
 def design(
     df: pd.DataFrame,
     horizon: int,
@@ -155,7 +160,7 @@ def design(
         )
     if likelihood == "auto":
         observed = y[~np.isnan(y)]
-        likelihood = "negbin" if np.allclose(observed, np.round(observed)) else "student"
+        likelihood = "negbin" if whole_units(observed) else "student"
     recent = np.array([row[~np.isnan(row)][-12:].mean() for row in y])
     scale = recent + (1.0 if likelihood == "negbin" else 0.0)
     scale = np.where(scale > 0, scale, np.nanmax(np.where(np.isnan(y), 0, y), axis=1) + 1.0)

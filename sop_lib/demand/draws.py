@@ -48,6 +48,15 @@ def check_draws_memory(history: pd.DataFrame, demand_params, available_gb: float
     return need
 
 
+def posterior_samples(idata: xr.DataTree, max_draws: int | None = None) -> xr.Dataset:
+    """The posterior with chains and draws stacked into one ``sample`` dimension (last), thinned
+    evenly to at most ``max_draws``: what the models simulate from."""
+    post = idata.posterior.to_dataset().stack(sample=("chain", "draw"))  # ArviZ 1: the group is a DataTree node
+    if max_draws is not None and post.sizes["sample"] > max_draws:
+        post = post.isel(sample=np.linspace(0, post.sizes["sample"] - 1, max_draws).astype(int))
+    return post
+
+
 @dataclass
 class ForecastResult:
     table: pd.DataFrame  # unique_id, ds, mean, p10, ...

@@ -39,6 +39,7 @@ import numpy as np
 import xarray as xr
 
 from sop_lib.demand.design import Design, from_log_scale
+from sop_lib.demand.draws import posterior_samples
 from sop_lib.demand.sampling import sampler_cores
 
 MAP_ITERATIONS = 200
@@ -235,9 +236,7 @@ def regression_coef(idata: xr.DataTree) -> np.ndarray | None:
 
 def _draw_params(idata: xr.DataTree, n: int | None = None) -> dict[str, np.ndarray]:
     """Posterior draws of each parameter, (sample, series, ...); ``n`` thins them to at most n."""
-    post = idata.posterior.to_dataset().stack(sample=("chain", "draw"))  # ArviZ 1: the group is a DataTree node
-    if n is not None and post.sizes["sample"] > n:
-        post = post.isel(sample=np.linspace(0, post.sizes["sample"] - 1, n).astype(int))
+    post = posterior_samples(idata, n)
     names = [name for name in (*PARAMS, "coef") if name in post]
     return {name: np.moveaxis(post[name].values, -1, 0) for name in names}
 

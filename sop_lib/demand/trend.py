@@ -38,6 +38,7 @@ import numpy as np
 import xarray as xr
 
 from sop_lib.demand.design import Design, from_log_scale
+from sop_lib.demand.draws import posterior_samples
 from sop_lib.demand.sampling import (
     OverBudget,
     budget_guard,
@@ -233,9 +234,7 @@ def fit(
 
 def _posterior(idata: xr.DataTree, max_draws: int | None = None):
     """Accessor for posterior arrays with the draws on the first axis (optionally thinned)."""
-    post = idata.posterior.to_dataset().stack(sample=("chain", "draw"))  # ArviZ 1: the group is a DataTree node
-    if max_draws is not None and post.sizes["sample"] > max_draws:
-        post = post.isel(sample=np.linspace(0, post.sizes["sample"] - 1, max_draws).astype(int))
+    post = posterior_samples(idata, max_draws)
     return lambda name: np.moveaxis(post[name].values, -1, 0)
 
 

@@ -153,9 +153,10 @@ def replay_profile(model: str, method: str, history: pd.DataFrame) -> tuple[str,
     above `TREND_MAX_SERIES` series) and its fast inference."""
     why = "as the params set"
     if model == "auto":
-        y = history["y"].dropna().to_numpy()
+        from sop_lib.demand.design import whole_units
+
         series = history["unique_id"].nunique()
-        if not np.allclose(y, np.round(y)):
+        if not whole_units(history["y"].dropna().to_numpy()):
             model, why = "ets", "auto: the sales are not whole units"
         elif series > TREND_MAX_SERIES:
             model, why = "ets", f"auto: {series:,} series, over the {TREND_MAX_SERIES} the trend model re-plans in under a minute"
