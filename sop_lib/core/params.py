@@ -504,6 +504,13 @@ class SupplyParams(_Strict):
     priority: Literal["cost", "backlog_first", "launch_first", "margin"] = Field(
         "cost", description="who gets scarce units: the LP's costs, customers already waiting, the launch, or margin"
     )
+    plan_workers: int = Field(
+        0,
+        ge=0,
+        le=256,
+        description="processes step 4 solves its scenario, policy and launch-date plans on; 0: every core "
+        "from 100 SKUs up (core.workers.PARALLEL_MIN_SKUS), 1: one after the other",
+    )
 
 
 class FinanceParams(_Strict):

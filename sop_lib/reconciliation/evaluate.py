@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 import xarray as xr
 
 from sop_lib import demand, supply
+from sop_lib.core import workers as pool
 from sop_lib.core.params import Scenario
 from sop_lib.reconciliation import outcomes
 from sop_lib.reconciliation.scenario_inputs import combined, scenario_inputs
@@ -28,6 +30,8 @@ class Evaluated:
     per_draw: dict[str, pd.DataFrame]  # scenario -> one row per draw
     plans: dict[str, pd.DataFrame]  # scenario -> the LP's plan (sku, month, production, ...)
     seconds: dict[str, float]  # scenario -> seconds to build and evaluate
+    wall_seconds: float = 0.0  # all of them, from start to end (less than the sum on several processes)
+    workers: int = 1  # processes the scenarios were solved on
 
 
 def units_per_customer(orders: pd.DataFrame) -> float:
@@ -81,9 +85,11 @@ def evaluate_scenarios(
     seed: int,
     overrides: pd.DataFrame | None = None,
     adopted: Scenario | None = None,
+    workers: int = 1,
 ) -> Evaluated:
     """The base plan and every scenario, each planned and run against all its draws; changes
-    adopted by earlier decisions (``adopted``) are part of the base and of every scenario."""
+    adopted by earlier decisions (``adopted``) are part of the base and of every scenario.
+    With ``workers`` over 1 the scenarios are solved side by side (`core.workers.each`)."""
     months = pd.DatetimeIndex(ds["demand"]["ds"].values)
     opex_eur = opex(tables["budget"], months) or 0.0
     per_customer = units_per_customer(tables["open_orders"])
@@ -93,15 +99,49 @@ def evaluate_scenarios(
     skus = {demand.sku_of(u) for u in map(str, ds["demand"]["unique_id"].values)}
     if supply.unvalued(tables["products"], supply.PRICE, skus)[0]:
         target = None  # revenue that leaves SKUs out is not set against the target
-    per_draw, plans, seconds = {}, {}, {}
-    for sc in [None, *scenarios]:
-        t0 = time.perf_counter()
-        name = sc.name if sc else BASE
-        inp = scenario_inputs(combined(adopted, sc), ds, tables, seed=seed, overrides=overrides)
-        plan, _, per_draw[name] = _plan_and_run(inp, plan_kwargs, opex_eur=opex_eur, per_customer=per_customer)
-        plans[name] = plan.plan
-        seconds[name] = time.perf_counter() - t0
-    return Evaluated(outcomes.summarise(per_draw, base=BASE, revenue_target_eur=target or None), per_draw, plans, seconds)
+    started = time.perf_counter()
+    each = [None, *scenarios]
+    run = partial(
+        _scenario,
+        adopted=adopted,
+        ds=ds,
+        tables=tables,
+        seed=seed,
+        overrides=overrides,
+        plan_kwargs=plan_kwargs,
+        opex_eur=opex_eur,
+        per_customer=per_customer,
+    )
+    done = dict(zip([sc.name if sc else BASE for sc in each], pool.each(run, each, workers=workers)))
+    per_draw = {name: pnl for name, (_, pnl, _) in done.items()}
+    return Evaluated(
+        outcomes.summarise(per_draw, base=BASE, revenue_target_eur=target or None),
+        per_draw,
+        {name: plan for name, (plan, _, _) in done.items()},
+        {name: secs for name, (_, _, secs) in done.items()},
+        time.perf_counter() - started,
+        min(workers, len(each)),
+    )
+
+
+def _scenario(
+    sc: Scenario | None,
+    *,
+    adopted: Scenario | None,
+    ds: xr.Dataset,
+    tables: dict[str, pd.DataFrame],
+    seed: int,
+    overrides: pd.DataFrame | None,
+    plan_kwargs: dict,
+    opex_eur: float,
+    per_customer: float,
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """One scenario (None: the base plan) planned and run against its draws: its plan, per-draw P&L
+    and seconds. A function of its own inputs only, so scenarios may run in any process."""
+    t0 = time.perf_counter()
+    inp = scenario_inputs(combined(adopted, sc), ds, tables, seed=seed, overrides=overrides)
+    plan, _, pnl = _plan_and_run(inp, plan_kwargs, opex_eur=opex_eur, per_customer=per_customer)
+    return plan.plan, pnl, time.perf_counter() - t0
 
 
 def compare_priorities(
@@ -112,6 +152,7 @@ def compare_priorities(
     seed: int,
     overrides: pd.DataFrame | None = None,
     adopted: Scenario | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Who gets scarce units, policy by policy, on the plan's own demand draws.
 
@@ -128,15 +169,8 @@ def compare_priorities(
     inp = scenario_inputs(adopted, ds, tables, seed=seed, overrides=overrides)
     opex_eur = opex(tables["budget"], pd.DatetimeIndex(ds["demand"]["ds"].values)) or 0.0
     per_customer = units_per_customer(orders)
-    draws = {}
-    for policy in supply.PRIORITIES:
-        _, sim, pnl = _plan_and_run(
-            inp, {**plan_kwargs, "priority": policy}, opex_eur=opex_eur, per_customer=per_customer, groups=groups
-        )
-        draws[policy] = pnl.assign(
-            backlog_customer_months=sim["backorder_unit_months[backlog]"] / per_customer,
-            launch_revenue_eur=sim["revenue_eur[launch]"],
-        )
+    run = partial(_policy, inp=inp, plan_kwargs=plan_kwargs, opex_eur=opex_eur, per_customer=per_customer, groups=groups)
+    draws = dict(zip(supply.PRIORITIES, pool.each(run, list(supply.PRIORITIES), workers=workers)))
     ref = draws[plan_kwargs.get("priority", "cost")]
     rows = []
     for policy, d in draws.items():
@@ -150,6 +184,18 @@ def compare_priorities(
             }
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _policy(policy: str, *, inp, plan_kwargs: dict, opex_eur: float, per_customer: float, groups: dict[str, list[str]]):
+    """One allocation policy's plan run against every draw: its per-draw P&L with the waiting of
+    today's backlog and the launch's revenue."""
+    _, sim, pnl = _plan_and_run(
+        inp, {**plan_kwargs, "priority": policy}, opex_eur=opex_eur, per_customer=per_customer, groups=groups
+    )
+    return pnl.assign(
+        backlog_customer_months=sim["backorder_unit_months[backlog]"] / per_customer,
+        launch_revenue_eur=sim["revenue_eur[launch]"],
+    )
 
 
 def priority_sentence(table: pd.DataFrame, current: str, fmt_eur) -> str:

@@ -4,10 +4,13 @@ is a table of numbers, not an opinion."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import xarray as xr
 
 from sop_lib import demand, supply
+from sop_lib.core import workers as pool
 from sop_lib.reconciliation import finance
 from sop_lib.supply.backlog import caught_up_month
 
@@ -42,46 +45,58 @@ def launch_timing(
     plan_kwargs: dict,
     extra: xr.DataArray | None = None,
     overrides: pd.DataFrame | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Plan supply with every launch shifted by each delay (months); compare waiting and money.
 
     Each scenario is built the way step 2 builds the plan's demand — base draws, launches,
-    pipeline-only series, consensus overrides — so the delay-0 row is the plan itself.
+    pipeline-only series, consensus overrides — so the delay-0 row is the plan itself. With
+    ``workers`` over 1 the delays are planned side by side (`core.workers.each`).
     """
-    launches = tables["launches"]
-    if launches.empty:
+    if tables["launches"].empty:
         return pd.DataFrame()
+    run = partial(_delayed, base=base, tables=tables, seed=seed, plan_kwargs=plan_kwargs, extra=extra, overrides=overrides)
+    return pd.DataFrame(pool.each(run, list(delays), workers=workers))
+
+
+def _delayed(
+    delay: int,
+    *,
+    base: xr.DataArray,
+    tables: dict[str, pd.DataFrame],
+    seed: int,
+    plan_kwargs: dict,
+    extra: xr.DataArray | None,
+    overrides: pd.DataFrame | None,
+) -> dict:
+    """The plan with every launch ``delay`` months later: waiting, money and hours (one table row)."""
+    launches = tables["launches"]
     facts = supply.plan_inputs(tables)
     analog = launches["analog_sku"].iloc[0]
     back = supply.backlog_facts(facts, analog)
-    rows = []
-    for delay in delays:
-        scenario = demand.consensus_chain(
-            base, launches, seed=seed, pipeline=extra, overrides=overrides, delay_months=delay
-        ).consensus
-        plan, _ = supply.build_plan(supply.sku_draws(scenario), tables, **plan_kwargs)
-        burn = supply.backlog_burndown(plan.plan, analog, back["units"], back["on_hand"], back["per_customer"])
-        fin = finance.financial_plan(
-            plan.plan,
-            tables["products"],
-            tables["targets"],
-            facts["backlog"],
-            line_use=plan.line_use,
-            holding_pct_year=plan_kwargs["holding_pct_year"],
-            overtime_cost=plan_kwargs["overtime_cost"],
-        )
-        rows.append(
-            {
-                "launch_delay_months": delay,
-                "likely_launch": (launches["likely_launch"].iloc[0] + pd.DateOffset(months=delay)),
-                "customers_waiting_now": int(burn["all_waiting_customers"].iloc[0]) if len(burn) else 0,
-                "customer_months_waiting": float(burn["all_waiting_customers"].sum()),
-                "backorder_unit_months_all_skus": float(plan.plan["backorders"].sum()),
-                "all_caught_up_by": caught_up_month(burn),
-                "launch_units_in_horizon": float(plan.plan.loc[plan.plan["sku"].isin(launches["sku"]), "demand"].sum()),
-                "revenue_eur": float(fin["revenue_eur"].sum(min_count=1)),  # NaN: no list price
-                "gross_margin_eur": float(fin["gross_margin_eur"].sum(min_count=1)),
-                "overtime_hours": float(plan.line_use["overtime_hours"].sum()),
-            }
-        )
-    return pd.DataFrame(rows)
+    scenario = demand.consensus_chain(
+        base, launches, seed=seed, pipeline=extra, overrides=overrides, delay_months=delay
+    ).consensus
+    plan, _ = supply.build_plan(supply.sku_draws(scenario), tables, **plan_kwargs)
+    burn = supply.backlog_burndown(plan.plan, analog, back["units"], back["on_hand"], back["per_customer"])
+    fin = finance.financial_plan(
+        plan.plan,
+        tables["products"],
+        tables["targets"],
+        facts["backlog"],
+        line_use=plan.line_use,
+        holding_pct_year=plan_kwargs["holding_pct_year"],
+        overtime_cost=plan_kwargs["overtime_cost"],
+    )
+    return {
+        "launch_delay_months": delay,
+        "likely_launch": (launches["likely_launch"].iloc[0] + pd.DateOffset(months=delay)),
+        "customers_waiting_now": int(burn["all_waiting_customers"].iloc[0]) if len(burn) else 0,
+        "customer_months_waiting": float(burn["all_waiting_customers"].sum()),
+        "backorder_unit_months_all_skus": float(plan.plan["backorders"].sum()),
+        "all_caught_up_by": caught_up_month(burn),
+        "launch_units_in_horizon": float(plan.plan.loc[plan.plan["sku"].isin(launches["sku"]), "demand"].sum()),
+        "revenue_eur": float(fin["revenue_eur"].sum(min_count=1)),  # NaN: no list price
+        "gross_margin_eur": float(fin["gross_margin_eur"].sum(min_count=1)),
+        "overtime_hours": float(plan.line_use["overtime_hours"].sum()),
+    }

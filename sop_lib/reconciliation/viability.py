@@ -182,11 +182,12 @@ def adopted_sentence(decision: dict) -> str:
     )
 
 
-def evaluation_sentence(n_scenarios: int, n_draws: int, seconds: float, has_budget: bool) -> str:
+def evaluation_sentence(n_scenarios: int, n_draws: int, seconds: float, workers: int, has_budget: bool) -> str:
     """How the scenario table was made, and what operating profit leaves out when no budget is declared."""
+    side_by_side = f" on {workers} processes side by side" if workers > 1 else ""
     return (
         f"The plan and {rp.plural(n_scenarios, 'scenario')}, each planned by the same LP and run against the same "
-        f"{n_draws:,} demand draws, in {seconds:.1f} s. The plan is held fixed for the "
+        f"{n_draws:,} demand draws, in {seconds:.1f} s{side_by_side}. The plan is held fixed for the "
         "horizon here; each month's re-plan would recover part of a shortfall."
         + ("" if has_budget else " No opex budget is declared: operating profit is before operating expenses.")
     )

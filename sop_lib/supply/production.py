@@ -98,11 +98,14 @@ class PlanInfeasible(ValueError):
     """No plan satisfies the hard constraints; ``groups`` are the ones that conflict."""
 
     def __init__(self, groups: list[str], details: dict[str, str]):
-        self.groups = groups
+        self.groups, self.details = groups, details
         names = "; ".join(f"{g} ({details.get(g, '')})" if details.get(g) else g for g in groups)
         fixes = "; or ".join(GROUP_HINTS.get(g, g) for g in groups)
         lead = "this constraint cannot hold" if len(groups) == 1 else "these constraints cannot all hold together"
         super().__init__(f"The production plan is infeasible: {lead}: {names}. Relax it with {fixes}.")
+
+    def __reduce__(self):  # a plan solved in a worker process (`core.workers`) sends it back pickled
+        return PlanInfeasible, (self.groups, self.details)
 
 
 @dataclass

@@ -465,3 +465,21 @@ def test_scenario_table_drops_what_is_not_valued_and_says_so():
     table = side_by_side(results, lambda v: f"€{v:,.0f}")
     assert list(table.columns) == ["scenario", "fill rate", "customer-months waiting"]
     assert describe(results, "out").startswith("out: operating profit not valued (the product master lacks")
+
+
+def test_scenarios_and_policies_solved_side_by_side_give_the_plans_of_a_loop():
+    from sop_lib.reconciliation import compare_priorities
+
+    outage = {"supplier_outage": {"supplier": "S1", "from": "2027-02", "months": 4}}
+    second = {"second_source": {"component": "CA", "from": "2027-02", "lead_time_days": 31, "cost_premium_pct": 20}}
+    each = [scenario(outage, name="out"), scenario(outage, second, name="out + second source")]
+    alone = evaluate_scenarios(each, draws(), tables(), plan_kwargs=KW, seed=1)
+    side = evaluate_scenarios(each, draws(), tables(), plan_kwargs=KW, seed=1, workers=2)
+    assert (alone.workers, side.workers) == (1, 2)
+    assert list(side.plans) == [BASE, "out", "out + second source"]  # the order of a loop, whoever finished first
+    for name in side.plans:
+        pd.testing.assert_frame_equal(side.plans[name], alone.plans[name])
+        pd.testing.assert_frame_equal(side.per_draw[name], alone.per_draw[name])
+    pd.testing.assert_frame_equal(side.results, alone.results)
+    policies = [compare_priorities(draws(), tables(), plan_kwargs=KW, seed=1, workers=w) for w in (1, 2)]
+    pd.testing.assert_frame_equal(policies[0], policies[1])

@@ -94,14 +94,19 @@ def test_adopted_sentence_names_the_scenario_and_who_decided():
 
 
 def test_evaluation_sentence_says_operating_profit_is_before_opex_only_without_a_budget():
-    with_budget = viability.evaluation_sentence(1, 1600, 0.84, has_budget=True)
+    with_budget = viability.evaluation_sentence(1, 1600, 0.84, 1, has_budget=True)
     assert with_budget.startswith(
         "The plan and 1 scenario, each planned by the same LP and run against the same 1,600 demand draws, in 0.8 s."
     )
     assert "operating expenses" not in with_budget
-    without = viability.evaluation_sentence(6, 200, 2.0, has_budget=False)
+    without = viability.evaluation_sentence(6, 200, 2.0, 1, has_budget=False)
     assert "The plan and 6 scenarios" in without
     assert without.endswith("No opex budget is declared: operating profit is before operating expenses.")
+
+
+def test_evaluation_sentence_says_when_the_plans_were_solved_side_by_side():
+    assert "in 41.0 s on 2 processes side by side." in viability.evaluation_sentence(6, 200, 41.0, 2, has_budget=True)
+    assert "side by side" not in viability.evaluation_sentence(6, 200, 41.0, 1, has_budget=True)
 
 
 def results() -> pd.DataFrame:
