@@ -14,7 +14,9 @@ def test_draws_are_handed_over_in_half_the_bytes_to_seven_digits_and_chunked_by_
     ids = [f"SKU-{i:04d}|North" for i in range(600)]
     months = pd.date_range("2027-01-01", periods=12, freq="MS")
     units = rng.negative_binomial(5, 5 / (5 + rng.uniform(1, 50_000, (200, 600, 12)))).astype(float) * 1.37
-    da = xr.DataArray(units, dims=("sample", "unique_id", "ds"), coords={"sample": np.arange(200), "unique_id": ids, "ds": months})
+    da = xr.DataArray(
+        units, dims=("sample", "unique_id", "ds"), coords={"sample": np.arange(200), "unique_id": ids, "ds": months}
+    )
     written = xr.Dataset({"demand": da, "base": da.where(da.unique_id != ids[0])})  # a series without base draws: NaN
     path = handover.write_netcdf(tmp_path, written)
     back = handover.read_draws(tmp_path)
