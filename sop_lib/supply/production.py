@@ -49,9 +49,10 @@ Constraints
 * safety      i[s,t] - b[s,t] + u[s,t] >= safety stock[s,t]   (net stock; soft: u is penalised), or
               u[s,t] >= expected_short_k - chance_short_k * (i[s,t] - b[s,t] - net_k) per cut k
 
-Solved by HiGHS's dual simplex, which returns a vertex solution with its dual values. Before
-the shortage cuts the interior-point method was faster (on 1,000 SKUs ~4 s against the dual
-simplex's ~14 s); with them (nine cuts per SKU and month) the dual simplex is: the step-4 plan
+Solved by HiGHS; both methods return a vertex solution with its dual values. With a safety-stock
+row per SKU and month (a fill-rate target, the replay's naive policy) by the interior-point
+method with crossover: on 1,000 SKUs ~4 s against the dual simplex's ~14 s (`make bench`'s
+LP). Against the shortage cuts (nine per SKU and month) by the dual simplex: the step-4 plan
 of the 1,000 x 3 company (43,296 columns, 97,439 rows) took 7.5 s against 25.5 s, of the
 300 x 3 company 1.0 s against 2.8 s, the demo's under 0.1 s both ways (docs/scale.md). Where
 the LP has several cheapest plans the two methods may return different ones, at the same cost.
@@ -297,13 +298,19 @@ def plan_production(
         shortage=shortage,
         service_level=service_level,
     )
-    res = linprog(lp.c, A_ub=lp.A_ub, b_ub=lp.b_ub, A_eq=lp.A_eq, b_eq=lp.b_eq, bounds=lp.bounds, method="highs-ds")
+    res = linprog(lp.c, A_ub=lp.A_ub, b_ub=lp.b_ub, A_eq=lp.A_eq, b_eq=lp.b_eq, bounds=lp.bounds, method=_method(shortage))
     if res.status == 2:
         groups = conflicting_groups(lp)
         raise PlanInfeasible(groups, meta["details"])
     if res.status != 0:
         raise RuntimeError(f"production plan could not be solved: {res.message}")
     return _result(lp, res, meta)
+
+
+def _method(shortage: pd.DataFrame | None) -> str:
+    """HiGHS's dual simplex for a plan against the draws' shortage cuts, its interior-point method
+    (with crossover) for one with a safety-stock row per SKU and month (module docstring)."""
+    return "highs-ds" if shortage is not None else "highs-ipm"
 
 
 def _build(
