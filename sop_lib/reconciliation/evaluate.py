@@ -100,7 +100,7 @@ def evaluate_scenarios(
     if supply.unvalued(tables["products"], supply.PRICE, skus)[0]:
         target = None  # revenue that leaves SKUs out is not set against the target
     started = time.perf_counter()
-    each = [None, *scenarios]
+    asked = [None, *scenarios]  # None: the base plan
     run = partial(
         _scenario,
         adopted=adopted,
@@ -112,7 +112,7 @@ def evaluate_scenarios(
         opex_eur=opex_eur,
         per_customer=per_customer,
     )
-    done = dict(zip([sc.name if sc else BASE for sc in each], pool.each(run, each, workers=workers)))
+    done = dict(zip([sc.name if sc else BASE for sc in asked], pool.each(run, asked, workers=workers)))
     per_draw = {name: pnl for name, (_, pnl, _) in done.items()}
     return Evaluated(
         outcomes.summarise(per_draw, base=BASE, revenue_target_eur=target or None),
@@ -120,7 +120,7 @@ def evaluate_scenarios(
         {name: plan for name, (plan, _, _) in done.items()},
         {name: secs for name, (_, _, secs) in done.items()},
         time.perf_counter() - started,
-        min(workers, len(each)),
+        min(workers, len(asked)),
     )
 
 
