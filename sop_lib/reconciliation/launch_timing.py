@@ -53,9 +53,22 @@ def launch_timing(
     pipeline-only series, consensus overrides — so the delay-0 row is the plan itself. With
     ``workers`` over 1 the delays are planned side by side (`core.workers.each`).
     """
-    if tables["launches"].empty:
+    launches = tables["launches"]
+    if launches.empty:
         return pd.DataFrame()
-    run = partial(_delayed, base=base, tables=tables, seed=seed, plan_kwargs=plan_kwargs, extra=extra, overrides=overrides)
+    facts = supply.plan_inputs(tables)
+    back = supply.backlog_facts(facts, launches["analog_sku"].iloc[0])
+    run = partial(
+        _delayed,
+        base=base,
+        tables=tables,
+        facts=facts,
+        back=back,
+        seed=seed,
+        plan_kwargs=plan_kwargs,
+        extra=extra,
+        overrides=overrides,
+    )
     return pd.DataFrame(pool.each(run, list(delays), workers=workers))
 
 
@@ -64,16 +77,17 @@ def _delayed(
     *,
     base: xr.DataArray,
     tables: dict[str, pd.DataFrame],
+    facts: dict[str, pd.Series],
+    back: dict[str, float],
     seed: int,
     plan_kwargs: dict,
     extra: xr.DataArray | None,
     overrides: pd.DataFrame | None,
 ) -> dict:
-    """The plan with every launch ``delay`` months later: waiting, money and hours (one table row)."""
+    """The plan with every launch ``delay`` months later: waiting, money and hours (one table row);
+    ``facts`` and ``back`` are the plan's inputs and the analog's backlog, the same for every delay."""
     launches = tables["launches"]
-    facts = supply.plan_inputs(tables)
     analog = launches["analog_sku"].iloc[0]
-    back = supply.backlog_facts(facts, analog)
     scenario = demand.consensus_chain(
         base, launches, seed=seed, pipeline=extra, overrides=overrides, delay_months=delay
     ).consensus
