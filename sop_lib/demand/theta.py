@@ -35,6 +35,9 @@ SEASONAL_TEST_Z = 1.645  # one-sided 90% test on the seasonal-lag autocorrelatio
 STEPS = 3  # months ahead whose squared errors the fit minimises (validation: docs/forecast-benchmark.md)
 WEIGHT = 0.5  # share of the ets model's draws taken from Theta (validation: docs/forecast-benchmark.md)
 SIGMA_SCALE = 1.15  # widening of the in-sample error spread for the draws (validation: docs/forecast-benchmark.md)
+# Below this share of a series' largest month a value counts as zero: a month without sales that came
+# back from the log scale as 1e-17 once gave a seasonal index of ~0, and dividing by it a forecast of 1e16
+ZERO_SHARE = 1e-9
 
 
 def _left_align(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +65,7 @@ def seasonal_indices(y: np.ndarray, n: np.ndarray, moy_first: np.ndarray, m: int
     for i in range(y.shape[0] if m > 1 else 0):
         x = y[i, : n[i]]
         xc = x - x.mean()
-        if n[i] < 2 * m or np.any(x <= 0) or not np.any(xc):  # too short, not positive, or constant
+        if n[i] < 2 * m or np.any(x <= ZERO_SHARE * x.max()) or not np.any(xc):  # too short, not positive, or constant
             continue
         acf = np.array([np.sum(xc[k:] * xc[: len(x) - k]) for k in range(1, m + 1)]) / np.sum(xc**2)
         limit = SEASONAL_TEST_Z * np.sqrt((1 + 2 * np.sum(acf[: m - 1] ** 2)) / len(x))
@@ -188,6 +191,13 @@ def simulate(
     return np.maximum(out, 0.0)
 
 
+def _without_effect(d: Design, effect: np.ndarray) -> np.ndarray:
+    """The history with the regressors' fitted effect taken out on the log scale; a month the
+    regressors did not touch keeps its value exactly (a zero stays zero, not a float residue)."""
+    out = np.maximum(d.scale[:, None] * (np.exp(d.z() - effect) - OFFSET), 0.0)
+    return np.where(effect == 0, d.y, out)
+
+
 def mixed_draws(
     ets_draws: np.ndarray,
     d: Design,
@@ -209,7 +219,7 @@ def mixed_draws(
         return ets_draws
     shift = coef is not None and d.x.shape[0] > 0
     effect = {when: np.einsum("k,knt->nt", coef, x) if shift else None for when, x in (("past", d.x), ("future", d.x_future))}
-    y = d.y if not shift else np.maximum(d.scale[:, None] * (np.exp(d.z() - effect["past"]) - OFFSET), 0.0)
+    y = d.y if not shift else _without_effect(d, effect["past"])
     p = fit(y, d.moy, season_length, STEPS)
     if history:
         noise = rng.standard_normal((k,) + y.shape) * SIGMA_SCALE * p["sigma"][None, :, None]

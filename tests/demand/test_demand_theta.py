@@ -129,3 +129,41 @@ def test_the_posterior_predictive_check_replicates_the_mixture(alone_and_mixed):
     alone, _ = posterior_predictive_check(fits[0.0])
     assert not np.allclose(mixed["rep_p50"], alone["rep_p50"])  # the replicated totals include Theta's
     assert 0.6 < inside < 0.98
+
+
+def _slow_movers(n_series: int, months: int, seed: int) -> pd.DataFrame:
+    """A family of slow movers: seasonal counts of a few units a month with months of none, a
+    promotion now and then on some of them (so the regressor's effect is taken out and put back)."""
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range("2021-01-01", periods=months, freq="MS")
+    season = 1 + rng.uniform(0.5, 0.95) * np.sin(2 * np.pi * (np.arange(months) + rng.integers(12)) / 12)
+    rows = []
+    for i in range(n_series):
+        promo = np.where(rng.random(months) < (0.1 if i % 2 else 0.0), 0.2, 0.0)
+        mean = rng.uniform(0.5, 6.0) * season * np.exp(1.5 * promo)
+        rows.append(pd.DataFrame({"unique_id": f"s{i}", "ds": ds, "y": rng.poisson(mean).astype(float), "promo": promo}))
+    return pd.concat(rows, ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_slow_movers_with_months_of_no_sales_get_forecasts_of_their_own_size(seed):
+    """A month without sales is zero for the Theta half, never a float residue of the log scale: a
+    seasonal index divided by ~0 once forecast 1e16 units for a grinder that sells three a month."""
+    h = _slow_movers(40, 44, seed)
+    future = (
+        h[["unique_id"]]
+        .drop_duplicates()
+        .merge(pd.DataFrame({"ds": pd.date_range("2024-09-01", periods=6, freq="MS")}), how="cross")
+    )
+    res = forecast(h, 6, model="ets", regressors=("promo",), future_regressors=future.assign(promo=0.0))
+    most = h.groupby("unique_id")["y"].max()
+    forecast_most = res.groupby("unique_id")["mean"].max()
+    assert (forecast_most <= 5 * most.reindex(forecast_most.index) + 5).all(), forecast_most.sort_values().tail()
+
+
+def test_a_month_of_no_sales_found_as_a_float_residue_is_not_positive_for_the_seasonal_indices():
+    months = np.arange(48)
+    y = 3 * (1 + 0.9 * np.sin(2 * np.pi * months / 12))
+    y[y < 0.6] = 5.9e-17  # what exp(log(0.1)) - 0.1 leaves
+    idx = theta.seasonal_indices(y[None, :], np.array([48]), np.array([0]))
+    assert np.allclose(idx, 1.0)  # not multiplicative: no index near zero to divide by
