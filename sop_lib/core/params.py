@@ -307,6 +307,12 @@ class DemandParams(_Strict):
         None, description="executor dask: a running scheduler's address (tcp://host:8786); none starts a local cluster"
     )
     dask_workers: int = Field(2, ge=1, le=512, description="executor dask without a scheduler: local worker processes")
+    baseline_series: int = Field(
+        500,
+        ge=0,
+        description="the held-out table scores the engine and its baselines on at most this many series, drawn at "
+        "random in proportion to each family (0: every series); the models are still fitted and chosen on all",
+    )
     compare_models: Literal["auto", "always", "never"] = Field(
         "auto",
         description="also score the engine's other model on the held-out months: auto = only when that "

@@ -72,12 +72,22 @@ def series_sentence(sold: pd.DataFrame, history: pd.DataFrame, horizon: int, cyc
     )
 
 
-def backtest_scope_sentence(long_enough: pd.DataFrame, sold: pd.DataFrame, holdout: int) -> str:
-    """Which series the backtest covers when some are too short for it ('' when it covers all)."""
+def backtest_scope_sentence(long_enough: pd.DataFrame, sold: pd.DataFrame, holdout: int, acc: pd.DataFrame) -> str:
+    """Which series the backtest covers when some are too short for it, and which ones its table
+    scores when it scores a sample ('' when it covers and scores all)."""
     n, total = long_enough["unique_id"].nunique(), sold["unique_id"].nunique()
-    if n >= total:
-        return ""
-    return f"The backtest covers the {n} of {total} series with at least {holdout} months more than the model's minimum."
+    scored = int(acc["series_scored"].iloc[0]) if "series_scored" in acc and len(acc) else n
+    said = []
+    if n < total:
+        said.append(
+            f"The backtest covers the {n:,} of {total:,} series with at least {holdout} months more than the model's minimum."
+        )
+    if scored < n:
+        said.append(
+            f"The models were fitted and chosen on all {n:,}; the table scores every method on the same {scored:,} of "
+            "them, drawn at random in proportion to each family (params demand.baseline_series; 0 scores every series)."
+        )
+    return " ".join(said)
 
 
 # --- the forecast ------------------------------------------------------------------------

@@ -58,13 +58,16 @@ def test_the_series_sentence_counts_series_and_months_from_the_data():
     assert text == "3 series (SKU × region), 30 months of history to Dec 2030; forecasting 12 months from 2031-01."
 
 
-def test_the_backtest_scope_is_said_only_when_some_series_are_too_short():
+def test_the_backtest_scope_is_said_only_when_some_series_are_too_short_or_a_sample_is_scored():
     s = sold()
-    assert briefing.backtest_scope_sentence(s, s, 6) == ""
+    acc = pd.DataFrame({"method": ["Bayesian engine"], "series_scored": [3]})
+    assert briefing.backtest_scope_sentence(s, s, 6, acc) == ""
     short = s[s["sku"] == "K1"]
-    assert briefing.backtest_scope_sentence(short, s, 6) == (
+    assert briefing.backtest_scope_sentence(short, s, 6, acc.assign(series_scored=2)) == (
         "The backtest covers the 2 of 3 series with at least 6 months more than the model's minimum."
     )
+    sampled = briefing.backtest_scope_sentence(s, s, 6, acc.assign(series_scored=2))
+    assert sampled.startswith("The models were fitted and chosen on all 3; the table scores every method on the same 2 of")
 
 
 def test_the_choice_table_names_its_last_column_for_a_reader():

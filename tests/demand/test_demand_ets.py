@@ -160,6 +160,25 @@ def test_auto_comparison_never_runs_the_costlier_model_and_the_report_says_so():
     assert f"{acc.iloc[0]['wape']:.1%}" in text and f"{acc.iloc[2]['wape']:.1%} for AutoETS" in text
 
 
+def test_a_sampled_table_scores_every_method_on_the_same_series_drawn_from_every_family():
+    """At scale the held-out table scores a sample: each method on the same series, each family in
+    it, the same sample for the same seed, and the engine's score on those series as it is on all."""
+    full = simulate_ets(n_series=30, months=MONTHS[:48], seed=3)[["unique_id", "ds", "y"]]
+    full["family"] = np.where(full["unique_id"].str[-1].isin(list("0123")), "few", "many")
+    train, _ = demand.evaluation.holdout_split(full, 6)
+    picked = demand.evaluation.scored_series(train, 10, "family", seed=1)
+    assert len(picked) == 10 and set(full.loc[full["unique_id"].isin(picked), "family"]) == {"few", "many"}
+    assert list(picked) == list(demand.evaluation.scored_series(train, 10, "family", seed=1))
+    assert len(demand.evaluation.scored_series(train, 0, "family")) == 30
+    acc, res = demand.backtest(full, 6, model="ets", group_col="family", scored=10, seed=1)
+    assert (acc["series_scored"] == 10).all()
+    actual = full[full["unique_id"].isin(picked)].groupby("unique_id").tail(6)
+    engine = demand.evaluation.accuracy(actual, res.table, train[train["unique_id"].isin(picked)])
+    assert acc.iloc[0]["wape"] == pytest.approx(engine["wape"]) and acc.iloc[0]["mase"] == pytest.approx(engine["mase"])
+    whole, _ = demand.backtest(full, 6, model="ets", group_col="family", seed=1)
+    assert (whole["series_scored"] == 30).all() and whole.iloc[0]["wape"] != pytest.approx(acc.iloc[0]["wape"])
+
+
 def test_backtest_sentence_names_the_other_model_when_it_was_scored():
     acc = pd.DataFrame(
         {
