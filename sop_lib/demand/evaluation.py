@@ -272,9 +272,21 @@ def posterior_predictive_check(res: ForecastResult, seed: int = 0) -> tuple[pd.D
     table = pd.DataFrame(
         {"ds": months, "observed": np.nansum(observed, axis=0), "rep_p10": q[0], "rep_p50": q[1], "rep_p90": q[2]}
     )
-    lo, hi = np.nanquantile(rep, 0.1, axis=0), np.nanquantile(rep, 0.9, axis=0)
+    lo, hi = _band(rep, 0.1, 0.9)
     seen = ~np.isnan(observed)
     return table, float(((observed >= lo) & (observed <= hi))[seen].mean())
+
+
+def _band(rep: np.ndarray, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """Quantiles over the samples (axis 0), nan where a series-month was not replicated. A month is
+    unobserved in every sample or none, so one np.quantile does it: np.nanquantile took 8 of the 11 s
+    of the check at 1,000 SKUs x 3 regions (a Python call per series-month)."""
+    gap = np.isnan(rep)
+    if not (gap.any(axis=0) == gap.all(axis=0)).all():  # nan in some samples only: the slow, general way
+        return np.nanquantile(rep, low, axis=0), np.nanquantile(rep, high, axis=0)
+    lo, hi = np.quantile(np.where(gap, 0.0, rep), [low, high], axis=0)
+    missing = gap[0] if len(rep) else np.zeros(rep.shape[1:], bool)
+    return np.where(missing, np.nan, lo), np.where(missing, np.nan, hi)
 
 
 def _replicate(part: ForecastResult, rng: np.random.Generator) -> np.ndarray:
