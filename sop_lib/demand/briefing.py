@@ -84,7 +84,7 @@ def backtest_scope_sentence(long_enough: pd.DataFrame, sold: pd.DataFrame, holdo
         )
     if scored < n:
         said.append(
-            f"The models were fitted and chosen on all {n:,}; the table scores every method on the same {scored:,} of "
+            f"The engine was fitted on all {n:,} series; the table scores every method on the same {scored:,} of "
             "them, drawn at random in proportion to each family (params demand.baseline_series; 0 scores every series)."
         )
     return " ".join(said)

@@ -67,7 +67,7 @@ def test_the_backtest_scope_is_said_only_when_some_series_are_too_short_or_a_sam
         "The backtest covers the 2 of 3 series with at least 6 months more than the model's minimum."
     )
     sampled = briefing.backtest_scope_sentence(s, s, 6, acc.assign(series_scored=2))
-    assert sampled.startswith("The models were fitted and chosen on all 3; the table scores every method on the same 2 of")
+    assert sampled.startswith("The engine was fitted on all 3 series; the table scores every method on the same 2 of")
 
 
 def test_the_choice_table_names_its_last_column_for_a_reader():
