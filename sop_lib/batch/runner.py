@@ -39,7 +39,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from sop_lib.batch import kernels
-from sop_lib.core import handover, integrity, runlock
+from sop_lib.core import handover, integrity, memory, runlock
 from sop_lib.core.contracts import CONTRACTS
 from sop_lib.core.handover import (  # noqa: F401 (the batch's names)
     ARTIFACTS,
@@ -50,6 +50,7 @@ from sop_lib.core.handover import (  # noqa: F401 (the batch's names)
 )
 from sop_lib.core.params import RunParams, changed_sentence, load_params, setting_text
 from sop_lib.core.versions import stack_versions
+from sop_lib.core.workers import plan_workers
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
@@ -267,7 +268,16 @@ class StepContext:
         handover.write_netcdf(self.cycle_dir, obj, name)
 
     def read_draws(self):
-        """The demand draws of step 2 (checked against their checksum), loaded into memory."""
+        """The demand draws of step 2 (checked against their checksum), loaded into memory; steps 3
+        and 4 are refused first, with what to set, when they would not fit (`core.memory`)."""
+        path = handover.artifacts_dir(self.cycle_dir) / DRAWS_FILE
+        if self.step.number in memory.DRAW_COPIES and path.exists():
+            from sop_lib.demand.drivers import sku_of
+
+            size, series = memory.draws_size(path)
+            skus = len({sku_of(u) for u in series})
+            workers = plan_workers(self.params.supply.plan_workers, skus) if self.step.number == 4 else 1
+            memory.check_step_memory(self.step.number, size, workers)
         return handover.read_draws(self.cycle_dir)
 
     def say_skipped(self) -> None:
