@@ -310,7 +310,7 @@ class DemandParams(_Strict):
     baseline_series: int = Field(
         500,
         ge=0,
-        description="the held-out table scores the engine and its baselines on at most this many series, drawn at "
+        description="the held-out table scores the engine and its baselines on about this many series, drawn at "
         "random in proportion to each family (0: every series); the models are still fitted and chosen on all",
     )
     compare_models: Literal["auto", "always", "never"] = Field(

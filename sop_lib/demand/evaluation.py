@@ -72,7 +72,7 @@ CHOSEN_ELSEWHERE = "model per family chosen on the other half of these months"
 
 
 def scored_series(train: pd.DataFrame, most: int, group_col: str | None, seed: int = 0) -> np.ndarray:
-    """The series the held-out table scores: all of them, or ``most`` drawn at random (seeded), each
+    """The series the held-out table scores: all of them, or about ``most`` drawn at random (seeded), each
     family in proportion to its size and with at least one. AutoETS on the held-out months costs as
     much as the engine's own fit at 1,000 SKUs x 3 regions; its score on 500 of them is as clear."""
     ids = train.drop_duplicates("unique_id")
@@ -107,7 +107,7 @@ def backtest(
     Returns one row per method (this engine, seasonal naive, AutoETS from statsforecast,
     and with ``compare_models`` the engine's other model with its default inference)
     with WAPE, bias, sMAPE, MASE and the P10-P90 interval's coverage, all on the same
-    held-out months and series (``scored``: at most this many, `scored_series`; 0 every one),
+    held-out months and series (``scored``: about this many, `scored_series`; 0 every one),
     plus the engine's backtest forecast. The models are fitted and chosen on every series. ``compare_models`` is True/False
     or ``"auto"|"always"|"never"`` (params ``demand.compare_models``): ``auto`` scores the
     other model only when it is the cheap one (ets by MAP), so the comparison never costs
