@@ -280,6 +280,11 @@ class StepContext:
             memory.check_step_memory(self.step.number, size, workers)
         return handover.read_draws(self.cycle_dir)
 
+    @property
+    def plan_cache(self) -> Path:
+        """Where steps 3 and 4 keep the plans they solve, so the same plan is solved once (`supply.solved`)."""
+        return self.cycle_dir / handover.PLANS_DIR
+
     def say_skipped(self) -> None:
         """One sentence naming what this step skips for want of a source (nothing when none is missing)."""
         from sop_lib import data
@@ -704,6 +709,7 @@ def _run_locked(
         runlog=runlog,
         settings=params.changed,
     )
+    shutil.rmtree(staging / handover.PLANS_DIR, ignore_errors=True)  # solved plans: for this batch's steps only
     views.build_views(staging, params)  # one page per department declared in params
     reporting.build_index(staging, params, STEPS)
     say(f"Plan workbook: {workbook.write_workbook(staging, params).name}")  # where planners and finance work

@@ -85,6 +85,7 @@ ARTIFACTS: dict[str, int] = {
 }
 DRAWS_FILE = "demand_draws.nc"  # xarray Dataset: demand (consensus), statistical, base (no launches)
 POSTERIOR_FILE = "demand_posterior.nc"  # the fit's posterior (ArviZ 1: an xarray DataTree)
+PLANS_DIR = "solved_plans"  # steps 3-4's plans kept while the batch runs (`supply.solved`), removed before the manifest
 
 
 class CycleError(RuntimeError):

@@ -9,6 +9,7 @@ euro figures leave out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from sop_lib.core.master import (  # noqa: E402, F401  (the master's values, sai
     master_values,
     unvalued,
 )
+from sop_lib.supply import solved
 from sop_lib.supply.inventory import (  # noqa: F401  (re-exported for steps 4 and 5)
     cost_optimal_service_level,
     inventory_risk,
@@ -191,10 +193,12 @@ def labour_inputs(headcount: pd.DataFrame) -> dict:
     }
 
 
-def plan_kwargs(params) -> dict:
-    """`build_plan`'s keyword arguments from a validated `RunParams`."""
+def plan_kwargs(params, cache: str | Path | None = None) -> dict:
+    """`build_plan`'s keyword arguments from a validated `RunParams` (``cache``: where a cycle keeps
+    its solved plans, `supply.solved`)."""
     s, f = params.supply, params.finance
     return dict(
+        cache=cache,
         service_level=s.service_level,
         scenario=s.scenario,
         overtime_pct=s.overtime_pct,
@@ -262,14 +266,19 @@ def build_plan(
     outages: pd.DataFrame | None = None,
     priority: str = "cost",
     hiring_frozen: list | None = None,
+    cache: str | Path | None = None,
 ) -> tuple[PlanResult, pd.DataFrame]:
     """Safety stock plus the cheapest production plan for one demand view (SKU-level draws).
 
     Labour (production workers from the headcount table, crews from the lines) is part
     of the plan unless ``labour=False``; the LP may then hire after the hiring lead time.
     Where the product master lacks a price or cost the LP weighs the stand-ins of
-    `planning_values`; the result's ``valuation`` says which (None: none needed).
+    `planning_values`; the result's ``valuation`` says which (None: none needed). With
+    ``cache`` (a folder) a plan solved before from the same inputs is read back (`supply.solved`).
     """
+    if cache is not None:
+        settings = {k: v for k, v in locals().items() if k not in ("draws", "tables", "cache")}
+        return solved.cached_plan(cache, lambda: build_plan(draws, tables, **settings), draws, tables, settings)
     facts = plan_inputs(tables)
     values = planning_values(
         tables,

@@ -185,6 +185,7 @@ def test_manifest_lists_a_checksum_per_file_and_sop_verify_checks_them(cycle, ca
     files = json.loads((cycle / "manifest.json").read_text())["files"]
     assert "index.html" in files and "artifacts/supply_plan.parquet" in files and "artifacts/demand_draws.nc" in files
     assert all(len(h) == 64 for h in files.values())
+    assert not (cycle / "solved_plans").exists() and not any(f.startswith("solved_plans") for f in files)  # batch-only
     assert cli.main(["verify", "--cycle", "2026-11", "--reports", str(cycle.parent)]) == 0
     assert "all files match" in capsys.readouterr().out
 
