@@ -143,8 +143,16 @@ def write_netcdf(cycle_dir: str | Path, obj, name: str = DRAWS_FILE) -> Path:
     InferenceData, as it is) as NetCDF."""
     import xarray as xr
 
-    encoding = draws_encoding(obj) if isinstance(obj, xr.Dataset) else None
-    return publish(artifacts_dir(cycle_dir) / name, lambda tmp: obj.to_netcdf(str(tmp), encoding=encoding))
+    if not isinstance(obj, xr.Dataset):
+        return publish(artifacts_dir(cycle_dir) / name, lambda tmp: obj.to_netcdf(str(tmp)))
+    encoding = draws_encoding(obj)
+
+    def one_at_a_time(tmp: Path) -> None:  # the writer's copies of one array at a time: 0.15 GB, not 0.56 (1,000 x 3 SKUs)
+        for i, var in enumerate(obj.data_vars):
+            part = {var: encoding[var]} if var in encoding else None
+            obj[[var]].to_netcdf(str(tmp), mode="w" if i == 0 else "a", encoding=part)
+
+    return publish(artifacts_dir(cycle_dir) / name, one_at_a_time)
 
 
 def checked(path: Path, step: int | str) -> Path:

@@ -12,10 +12,11 @@ from sop_lib.demand.design import Design, ForecastInputError, quantile_column
 
 MIN_SAMPLES = 1000  # a MAP fit has no chains to draw from, so it simulates at least this many per series
 STEP_BASE_GB = 0.8  # a step kernel before any draws (measured: step 1's kernel at 1,000 SKUs peaked at 0.8 GB)
-# Copies of the draw array step 2 holds at its peak, measured once: the 1,000-SKU demo (2,850 series x
-# 1,000 samples x 12 months, 0.27 GB a copy) peaked at 3.2 GB, (3.2 - 0.8) / 0.27 = 9. The same rule gives
-# 25 GB for 10,000 SKUs x 3 regions, where a 24 GB machine killed the kernel (issue 29).
-DRAW_COPIES = 9
+# Copies of a 64-bit draw array step 2 holds at its peak (its simulations are 64-bit; what it keeps
+# is 32-bit, as handed over), measured at 1,000 SKUs x 3 regions (2,850 series x 1,000 samples x 12
+# months, 0.27 GB a 64-bit copy): the kernel peaked at 3.3 GB with 64-bit draws and all three written at
+# once, at 2.7 GB with 32-bit draws written one at a time; (2.7 - 0.8) / 0.27 = 7.
+DRAW_COPIES = 7
 
 
 def samples_per_series(draws: int, chains: int, method: str) -> int:
@@ -24,7 +25,7 @@ def samples_per_series(draws: int, chains: int, method: str) -> int:
 
 
 def draws_memory_gb(series: int, samples: int, horizon: int) -> float:
-    """Step 2's expected memory peak for its draws, in GB (float64, `DRAW_COPIES` copies held at once)."""
+    """Step 2's expected memory peak for its draws, in GB (`DRAW_COPIES` 64-bit copies held at once)."""
     return STEP_BASE_GB + DRAW_COPIES * series * samples * horizon * 8 / 1e9
 
 
@@ -41,8 +42,8 @@ def check_draws_memory(history: pd.DataFrame, demand_params, available_gb: float
     if need > free:
         fewer = max(1, int(demand_params.horizon_months * (free - STEP_BASE_GB) / (need - STEP_BASE_GB)))
         raise ForecastInputError(
-            f"step 2 would need about {need:.0f} GB for the draws of {series:,} series x {samples:,} samples x "
-            f"{demand_params.horizon_months} months, and {free:.0f} GB are free: set demand.horizon_months to at most "
+            f"step 2 would need about {need:.1f} GB for the draws of {series:,} series x {samples:,} samples x "
+            f"{demand_params.horizon_months} months, and {free:.1f} GB are free: set demand.horizon_months to at most "
             f"{fewer}, forecast fewer series (one region or family per params file), or run on a machine with more memory"
         )
     return need

@@ -180,7 +180,7 @@ def add_series(draws: xr.DataArray, extra: xr.DataArray) -> xr.DataArray:
     out = draws.copy()
     if common:
         out.loc[dict(unique_id=common)] = out.sel(unique_id=common) + extra.sel(unique_id=common)
-    new = extra.drop_sel(unique_id=common)
+    new = extra.drop_sel(unique_id=common).astype(draws.dtype)  # a 64-bit extra would double the whole array
     return xr.concat([out, new], dim="unique_id") if new.sizes["unique_id"] else out
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sop_lib.core.handover import DRAWS_DTYPE
 from sop_lib.demand import ets, intermittent, theta, trend
 from sop_lib.demand.design import ForecastInputError, check_history, design
 from sop_lib.demand.draws import ForecastResult, samples_per_series, summarise_draws
@@ -109,7 +110,7 @@ def fit_series(
         )
     elapsed = time.perf_counter() - start
     draws_da = xr.DataArray(
-        sims,
+        sims.astype(DRAWS_DTYPE),  # held as they are handed over: step 2 keeps several copies at once
         dims=("sample", "unique_id", "ds"),
         coords={"sample": np.arange(sims.shape[0]), "unique_id": d.ids.astype(str), "ds": d.future},
         name="demand",

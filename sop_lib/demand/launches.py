@@ -64,7 +64,7 @@ def add_launch(
     out = draws.copy()
     out.loc[dict(unique_id=analog_id)] = np.round(analog * (1 - cannibalisation * ramp))
     new_da = xr.DataArray(
-        new[:, None, :],
+        new[:, None, :].astype(draws.dtype),
         dims=("sample", "unique_id", "ds"),
         coords={"sample": draws["sample"], "unique_id": [new_id], "ds": draws["ds"]},
     )
