@@ -13,10 +13,11 @@ from sop_lib.demand.design import Design, ForecastInputError, quantile_column
 MIN_SAMPLES = 1000  # a MAP fit has no chains to draw from, so it simulates at least this many per series
 STEP_BASE_GB = 0.8  # a step kernel before any draws (measured: step 1's kernel at 1,000 SKUs peaked at 0.8 GB)
 # Copies of a 64-bit draw array step 2 holds at its peak (its simulations are 64-bit; what it keeps
-# is 32-bit, as handed over), measured at 1,000 SKUs x 3 regions (2,850 series x 1,000 samples x 12
-# months, 0.27 GB a 64-bit copy): the kernel peaked at 3.3 GB with 64-bit draws and all three written at
-# once, at 2.7 GB with 32-bit draws written one at a time; (2.7 - 0.8) / 0.27 = 7.
-DRAW_COPIES = 7
+# is 32-bit, as handed over), with 32-bit draws written one at a time: 2.8 GB at 1,000 SKUs x 3
+# regions (2,850 series x 1,000 samples x 12 months, 0.27 GB a 64-bit copy: 7.3 copies) and 21.8 GB
+# at 10,000 x 3 (27,000 series, 2.6 GB a copy: 8.1 copies), measured once each. (With 64-bit draws
+# written together the 1,000 x 3 peak was 3.3 GB.)
+DRAW_COPIES = 8
 
 
 def samples_per_series(draws: int, chains: int, method: str) -> int:
