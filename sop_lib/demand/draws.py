@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sop_lib.core.memory import STEP_BASE_GB  # a step kernel before any draws, as steps 3-4 count it
 from sop_lib.demand.design import Design, ForecastInputError, quantile_column
 
 MIN_SAMPLES = 1000  # a MAP fit has no chains to draw from, so it simulates at least this many per series
-STEP_BASE_GB = 0.8  # a step kernel before any draws (measured: step 1's kernel at 1,000 SKUs peaked at 0.8 GB)
 # Copies of a 64-bit draw array step 2 holds at its peak (its simulations are 64-bit; what it keeps
 # is 32-bit, as handed over), with 32-bit draws written one at a time: 2.8 GB at 1,000 SKUs x 3
 # regions (2,850 series x 1,000 samples x 12 months, 0.27 GB a 64-bit copy: 7.3 copies) and 21.8 GB

@@ -141,6 +141,14 @@ def backtest(
     ids = scored_series(train, scored, group_col, fit_kwargs.get("seed", 0))
     scored_actual, scored_train = actual[actual["unique_id"].isin(ids)], train[train["unique_id"].isin(ids)]
 
+    def row(method: str, fc: pd.DataFrame, lo: str | None = "p10", hi: str = "p90") -> dict:
+        """One table row: ``fc`` scored on the scored series (no interval: ``lo`` None)."""
+        return {
+            "method": method,
+            **accuracy(scored_actual, fc, scored_train, season_length),
+            "coverage_p10_p90": interval_coverage(scored_actual, fc, lo, hi) if lo else np.nan,
+        }
+
     def engine_row(r: ForecastResult, label: str) -> dict:
         share = r.idata.attrs.get("theta_weight", 0.0)
         what = (
@@ -148,11 +156,7 @@ def backtest(
             if r.model == "chosen"
             else f"{r.model} model, {inference_of(r.idata).upper()}" + (f", {share:.0%} Theta draws" if share else "")
         )
-        return {
-            "method": f"{label} ({what})",
-            **accuracy(scored_actual, r.table, scored_train, season_length),
-            "coverage_p10_p90": interval_coverage(scored_actual, r.table, "p10", "p90"),
-        }
+        return row(f"{label} ({what})", r.table)
 
     if select:
         res, elsewhere = _select(train, actual, fit, group_col, time_budget_s, margin, fit_kwargs)
@@ -161,13 +165,7 @@ def backtest(
     rows = [engine_row(res, "Bayesian engine")]
     if baselines:
         naive = seasonal_naive(scored_train, holdout, season_length)
-        rows.append(
-            {
-                "method": "Seasonal naive (same month last year)",
-                **accuracy(scored_actual, naive, scored_train, season_length),
-                "coverage_p10_p90": np.nan,
-            }
-        )
+        rows.append(row("Seasonal naive (same month last year)", naive, lo=None))
         from statsforecast import StatsForecast
         from statsforecast.models import AutoETS
 
@@ -175,21 +173,9 @@ def backtest(
         ets = sf.forecast(df=scored_train[["unique_id", "ds", "y"]], h=holdout, level=[80]).reset_index(drop=False)
         ets = ets.rename(columns={"AutoETS": "mean", "AutoETS-lo-80": "lo", "AutoETS-hi-80": "hi"})
         ets["unique_id"] = ets["unique_id"].astype(str)
-        rows.append(
-            {
-                "method": "AutoETS (statsforecast)",
-                **accuracy(scored_actual, ets, scored_train, season_length),
-                "coverage_p10_p90": interval_coverage(scored_actual, ets, "lo", "hi"),
-            }
-        )
+        rows.append(row("AutoETS (statsforecast)", ets, "lo", "hi"))
     if select and elsewhere is not None:
-        rows.append(
-            {
-                "method": f"Bayesian engine ({CHOSEN_ELSEWHERE})",
-                **accuracy(scored_actual, elsewhere, scored_train, season_length),
-                "coverage_p10_p90": interval_coverage(scored_actual, elsewhere, "p10", "p90"),
-            }
-        )
+        rows.append(row(f"Bayesian engine ({CHOSEN_ELSEWHERE})", elsewhere))
     if select:
         rows += [engine_row(part, f"Engine's {name} model alone") for name, part in res.parts.items()]
         return pd.DataFrame(rows).assign(series_scored=len(ids)), res
