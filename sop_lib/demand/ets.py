@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import time
 
-import arviz as az
 import numpy as np
 import xarray as xr
 
@@ -181,6 +180,8 @@ def fit_map(model, d: Design, max_iterations: int = MAP_ITERATIONS, season_lengt
     posterior["sigma"] = posterior["sigma"] * np.sqrt(months / np.maximum(months - fitted, 1))
     dims = {name: list(model.named_vars_to_dims.get(name, ())) for name in posterior}
     coords = {k: list(v) for k, v in model.coords.items()}  # ArviZ 1 reads a tuple as xarray's (dims, data)
+    import arviz as az  # imported where a fit needs it: steps 1 and 3-5 read this module and never do
+
     idata = az.from_dict({"posterior": posterior}, coords=coords, dims=dims)
     idata.attrs.update(
         {
