@@ -47,14 +47,16 @@ Constraints
               h[t] = 0 before the hiring lead time, h never falls (hired people stay)
 * storage     sum_s i[s,t] <= storage limit (finished units)
 * safety      i[s,t] - b[s,t] + u[s,t] >= safety stock[s,t]   (net stock; soft: u is penalised), or
-              u[s,t] >= expected_short_k - chance_short_k * (i[s,t] - b[s,t] - net_k) per cut k
+              u[s,t] >= expected_short_k - chance_short_k * (i[s,t] - b[s,t] - net_k) per cut k, held as
+              the segments between the tangents' corners: i - b = first corner - below + sum(along),
+              each segment a column bounded by its length, u read off them (`_shortage_curves`)
 
 Solved by HiGHS; both methods return a vertex solution with its dual values. With a safety-stock
 row per SKU and month (a fill-rate target, the replay's naive policy) by the interior-point
 method with crossover: on `make bench`'s LP (1,000 SKUs with labour and storage rows) 3.4 s
-against the dual simplex's 11 s. Against the shortage cuts (nine per SKU and month) by the dual simplex: the step-4 plan
-of the 1,000 x 3 company (43,296 columns, 97,439 rows) took 7.5 s against 25.5 s, of the
-300 x 3 company 1.0 s against 2.8 s, the demo's under 0.1 s both ways (docs/scale.md). Where
+against the dual simplex's 11 s. Against the shortage curves by the dual simplex: step 3's plan of
+the 1,000 x 3 company took 1.8 s against the interior point's 8.1 s. With a row per tangent (nine
+per SKU and month, before the segments) it took 9.0 s, the same cost to 14 digits (docs/scale.md). Where
 the LP has several cheapest plans the two methods may return different ones, at the same cost.
 
 Dual values of the inequality rows are what one more unit of each resource would save:
@@ -177,12 +179,33 @@ def _safety_rows(ss: np.ndarray, I: int, B: int, U: int, n: int) -> tuple[sparse
     return rows, -ss.ravel(), st
 
 
-def _shortage_rows(
-    cuts: pd.DataFrame, skus: list, months: list, I: int, B: int, U: int, n: int, free: np.ndarray
-) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
-    """u[s,t] >= the expected month-end backlog over the draws, as tangents of that convex curve:
-    u >= expected_short_k - chance_short_k * ((i - b) - net_k) at each cut k of `inventory.shortage_cuts`
-    (its ``fine`` cuts only for the ``free`` products)."""
+@dataclass
+class _Curves:
+    """The expected month-end backlog of each SKU and month as a convex curve of its net stock, in
+    segments: net = start - below + sum(along), backlog = level + slope . (below, along)."""
+
+    at: np.ndarray  # per curve: s * T + t
+    start: np.ndarray  # per curve: net stock at its first corner
+    level: np.ndarray  # per curve: expected backlog there
+    curve: np.ndarray  # per segment column: its curve
+    slope: np.ndarray  # per segment column: backlog per unit of the column (+ below the first corner, - above it)
+    sign: np.ndarray  # per segment column: -1 for the one below the first corner, +1 for the others
+    width: np.ndarray  # per segment column: its length in units (inf: open-ended)
+
+    def backlog(self, x: np.ndarray) -> np.ndarray:
+        """Per curve: the expected backlog at the plan's segment values ``x``."""
+        return self.level + np.bincount(self.curve, weights=self.slope * x, minlength=len(self.at))
+
+
+def _shortage_curves(cuts: pd.DataFrame, skus: list, months: list, free: np.ndarray) -> _Curves:
+    """Each SKU and month's tangents of its expected-backlog curve (`inventory.shortage_cuts`; the
+    ``fine`` ones only for the ``free`` products), with zero closing them, as the segments between
+    their corners.
+
+    Every tangent touches the draws' curve at its cut, so sorted by cut (the steeper slope first at a
+    shared one) each holds the curve between the corners with its neighbours. A segment is a column
+    bounded by its length, not a row per tangent: at 10,000 x 3 SKUs the tangents were 972,239 rows
+    of a 1,080,251-row LP that the dual simplex took 18.6 minutes on."""
     T = len(months)
     pos = {s: k for k, s in enumerate(skus)}
     when = {pd.Timestamp(m): t for t, m in enumerate(months)}
@@ -190,15 +213,36 @@ def _shortage_rows(
     if "fine" in c:
         c = c[~c["fine"].to_numpy(bool) | free[c["sku"].map(pos).to_numpy()]]
     at = c["sku"].map(pos).to_numpy() * T + pd.to_datetime(c["month"]).map(when).to_numpy()
-    k = len(c)
-    r = np.arange(k)
     chance = c["chance_short"].to_numpy(float)
-    rows = sparse.csr_matrix(
-        (np.concatenate([-np.ones(k), -chance, chance]), (np.tile(r, 3), np.concatenate([U + at, I + at, B + at]))),
-        shape=(k, n),
+    net = c["net"].to_numpy(float)
+    curves = np.unique(at)
+    # tangent: backlog = a - chance * net; the zero line (no backlog) closes every curve on the right
+    at = np.concatenate([at, curves])
+    net = np.concatenate([net, np.full(len(curves), np.inf)])
+    a = np.concatenate([c["expected_short"].to_numpy(float) + chance * c["net"].to_numpy(float), np.zeros(len(curves))])
+    chance = np.concatenate([chance, np.zeros(len(curves))])
+    order = np.lexsort((-chance, net, at))
+    at, net, a, chance = at[order], net[order], a[order], chance[order]
+    pair = np.flatnonzero(at[1:] == at[:-1])  # line k meets line k + 1 at a corner
+    drop = chance[pair] - chance[pair + 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corner = np.where(drop > 1e-12, (a[pair] - a[pair + 1]) / drop, net[pair])
+    corner = np.clip(corner, net[pair], net[pair + 1])
+    first = np.r_[True, at[pair[1:]] != at[pair[:-1]]]  # the curve's first corner
+    last = np.r_[at[pair[1:]] != at[pair[:-1]], True]
+    width = np.where(last, np.inf, np.r_[corner[1:], 0.0] - corner)
+    idx = np.searchsorted(curves, at[pair])
+    head = pair[first]
+    keep = width > 0
+    return _Curves(
+        at=curves,
+        start=corner[first],
+        level=a[head] - chance[head] * corner[first],
+        curve=np.concatenate([idx[first], idx[keep]]),
+        slope=np.concatenate([chance[head], -chance[pair + 1][keep]]),
+        sign=np.concatenate([-np.ones(first.sum()), np.ones(keep.sum())]),
+        width=np.concatenate([np.full(first.sum(), np.inf), width[keep]]),
     )
-    rhs = -c["expected_short"].to_numpy(float) - chance * c["net"].to_numpy(float)
-    return rows, rhs, at
 
 
 def _unlimited(
@@ -536,34 +580,54 @@ def _build(
 
     A_ub = sparse.csr_matrix((vals, (rows, cols)), shape=(len(rhs), n))
     meta_df = pd.DataFrame(meta_rows, columns=["group", "kind", "name", "label", "unit", "month"])
-    if shortage is None:
-        safety_rows, safety_rhs, at = _safety_rows(_safety_grid(safety, skus, months), I, B, U, n)
-    else:
-        safety_rows, safety_rhs, at = _shortage_rows(shortage, skus, months, I, B, U, n, free)
-    A_ub = sparse.vstack([A_ub, safety_rows]).tocsr()
-    b_ub = np.concatenate([np.array(rhs, dtype=float), safety_rhs])
-    meta_df = pd.concat(
-        [
-            *([meta_df] if len(meta_df) else []),  # nothing limits supply: no capacity rows before the safety rows
-            pd.DataFrame(
-                {
-                    "group": "safety stock",
-                    "kind": "safety",
-                    "name": np.asarray(skus)[at // T],
-                    "label": [f"safety stock of {s}" for s in np.asarray(skus)[at // T]],
-                    "unit": "unit",
-                    "month": np.asarray(months)[at % T],
-                }
-            ),
-        ],
-        ignore_index=True,
-    )
-
+    b_ub = np.array(rhs, dtype=float)
     bounds = [(0, None)] * (4 * nsv) + [(0, overtime_pct * float(hours.loc[line].iloc[t])) for line in line_ids for t in range(T)]
     if labour:
         bounds += [
             (0, 0) if t < hiring_lead_months or (t == 0 and pd.Timestamp(months[0]) in frozen) else (0, None) for t in range(T)
         ]
+    curves, offset = None, 0.0
+    if shortage is None:
+        safety_rows, safety_rhs, at = _safety_rows(_safety_grid(safety, skus, months), I, B, U, n)
+        A_ub = sparse.vstack([A_ub, safety_rows]).tocsr()
+        b_ub = np.concatenate([b_ub, safety_rhs])
+        meta_df = pd.concat(
+            [
+                *([meta_df] if len(meta_df) else []),  # nothing limits supply: no capacity rows before the safety rows
+                pd.DataFrame(
+                    {
+                        "group": "safety stock",
+                        "kind": "safety",
+                        "name": np.asarray(skus)[at // T],
+                        "label": [f"safety stock of {s}" for s in np.asarray(skus)[at // T]],
+                        "unit": "unit",
+                        "month": np.asarray(months)[at % T],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    else:  # u is read off the curves' segments after the solve: fixed at 0 in the LP, its cost on the segments
+        curves = _shortage_curves(shortage, skus, months, free)
+        k, m = len(curves.slope), len(curves.at)
+        weight = below[curves.at // T]
+        c = np.concatenate([c, weight[curves.curve] * curves.slope])
+        offset = float(weight @ curves.level)
+        link = sparse.csr_matrix(
+            (
+                np.concatenate([np.ones(m), -np.ones(m), -curves.sign]),
+                (
+                    np.concatenate([np.arange(m), np.arange(m), curves.curve]),
+                    np.concatenate([I + curves.at, B + curves.at, n + np.arange(k)]),
+                ),
+            ),
+            shape=(m, n + k),
+        )  # i - b + below - sum(along) = the first corner
+        A_ub = sparse.hstack([A_ub, sparse.csr_matrix((A_ub.shape[0], k))]).tocsr()
+        A_eq = sparse.vstack([sparse.hstack([A_eq, sparse.csr_matrix((nsv, k))]), link]).tocsr()
+        b_eq = np.concatenate([b_eq, curves.start])
+        bounds[U : U + nsv] = [(0, 0)] * nsv
+        bounds += [(0, None if np.isinf(w) else float(w)) for w in curves.width]
     meta = {
         "skus": skus,
         "months": months,
@@ -577,6 +641,8 @@ def _build(
         "details": details,
         "shifted": shifted[s_of],  # per waiting unit-month: the lateness the safety row charges
         "risk": shortage is not None,
+        "curves": curves,
+        "offset": offset,  # the curves' backlog at their first corners, in euros: not in the LP's objective
     }
     return _LP(c, A_ub, b_ub, A_eq, b_eq, bounds, meta_df), meta
 
@@ -613,7 +679,11 @@ def _result(lp: _LP, res, meta: dict) -> PlanResult:
     P, I, B, U, O, H = meta["blocks"]
     S, T = len(skus), len(months)
     nsv = S * T
-    x = res.x
+    x, fun = res.x, float(res.fun) + meta["offset"]
+    if meta["curves"] is not None:  # the expected backlog, read off each curve's segments
+        curves = meta["curves"]
+        x = x[: len(x) - len(curves.slope)].copy()
+        x[U + curves.at] = curves.backlog(res.x[len(x) :])
     grid = pd.MultiIndex.from_product([skus, months], names=["sku", "month"])
     plan = pd.DataFrame(
         {
@@ -626,7 +696,7 @@ def _result(lp: _LP, res, meta: dict) -> PlanResult:
         },
         index=grid,
     ).reset_index()
-    cons = lp.rows.assign(used=lp.A_ub @ x, limit=lp.b_ub, shadow_price=np.maximum(-res.ineqlin.marginals, 0.0))
+    cons = lp.rows.assign(used=lp.A_ub @ res.x, limit=lp.b_ub, shadow_price=np.maximum(-res.ineqlin.marginals, 0.0))
     line_ids = meta["line_ids"]
     ot = x[O : O + len(line_ids) * T].reshape(len(line_ids), T)
     lines = (
@@ -661,7 +731,7 @@ def _result(lp: _LP, res, meta: dict) -> PlanResult:
         "below_safety_eur": 0.0 if meta["risk"] else float(lp.c[U : U + nsv] @ x[U : U + nsv] - meta["shifted"] @ x[B : B + nsv]),
         "shortage_risk_eur": float(lp.c[U : U + nsv] @ x[U : U + nsv]) if meta["risk"] else 0.0,
         "overtime_eur": float(lp.c[O:H] @ x[O:H]),
-        "new_workers_eur": float(lp.c[H:] @ x[H:]) if meta["labour"] else 0.0,
+        "new_workers_eur": float(lp.c[H : len(x)] @ x[H:]) if meta["labour"] else 0.0,
     }
     return PlanResult(
         plan=plan,
@@ -669,7 +739,7 @@ def _result(lp: _LP, res, meta: dict) -> PlanResult:
             drop=True
         ),
         components=comp[["component", "supplier_id", "month", "used", "capacity", "shadow_price"]].reset_index(drop=True),
-        cost_eur=float(res.fun),
+        cost_eur=fun,
         status=res.message,
         constraints=cons[cons["kind"] != "safety"][
             ["group", "kind", "name", "label", "unit", "month", "used", "limit", "shadow_price"]

@@ -389,3 +389,55 @@ def test_when_the_line_is_short_waiting_customers_come_before_another_products_b
     jan = res.plan[res.plan["month"] == JAN].set_index("sku")
     assert jan["backorders"].sum() == pytest.approx(0, abs=1e-6)
     assert jan["inventory"].sum() == pytest.approx(140 - jan["demand"].sum() - 60, abs=1e-6)
+
+
+def _draw_family(kind: str, rng) -> np.ndarray:
+    """(sample, sku, month) demand draws of one kind: what step 2 hands over, from slow movers to continuous."""
+    shape = (int(rng.integers(40, 400)), 3, 4)
+    if kind == "zeros":
+        return np.zeros(shape)
+    if kind == "constant":
+        return np.full(shape, float(rng.integers(1, 50)))
+    if kind == "slow":
+        return rng.poisson(rng.uniform(0.05, 1.0), shape).astype(float)
+    if kind == "counts":
+        mean = rng.uniform(5, 500)
+        return rng.negative_binomial(3, 3 / (3 + mean), shape).astype(float)
+    return rng.lognormal(rng.uniform(0, 8), rng.uniform(0.05, 1.5), shape).astype(np.float32).astype(float)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("kind", ["zeros", "constant", "slow", "counts", "continuous"])
+def test_the_plans_shortage_curve_is_the_upper_envelope_of_the_draws_tangents(kind, seed):
+    """The LP holds a SKU-month's expected backlog as segments between its tangents' corners: at any net
+    stock, the cheapest the segments allow is the highest tangent (or zero), for every kind of draws."""
+    from scipy.optimize import linprog
+
+    from sop_lib.supply.inventory import shortage_cuts
+    from sop_lib.supply.plan import scenario_demand
+    from sop_lib.supply.production import _shortage_curves
+
+    rng = np.random.default_rng(seed)
+    values = _draw_family(kind, rng)
+    months = pd.date_range("2027-01-01", periods=values.shape[2], freq="MS")
+    draws = xr.DataArray(values, dims=("sample", "sku", "ds"), coords={"sku": ["A", "B", "C"], "ds": months})
+    view = scenario_demand(draws, "p50")
+    cuts = shortage_cuts(draws, view, float(rng.choice([0.9, 0.95, 0.98])))
+    skus, free = ["A", "B", "C"], np.array([True, False, bool(seed % 2)])
+    curves = _shortage_curves(cuts, skus, list(months), free)
+    cuts = cuts[~cuts["fine"] | cuts["sku"].map(dict(zip(skus, free)))]
+    for j, at in enumerate(curves.at):
+        tangents = cuts[(cuts["sku"] == skus[at // len(months)]) & (cuts["month"] == months[at % len(months)])]
+        cols = np.flatnonzero(curves.curve == j)
+        span = tangents["net"].to_numpy()
+        for x in np.r_[span, span.min() - 10.0, span.max() + 10.0, rng.uniform(span.min() - 5, span.max() + 5, 5)]:
+            envelope = max(0.0, (tangents["expected_short"] - tangents["chance_short"] * (x - tangents["net"])).max())
+            res = linprog(
+                curves.slope[cols],
+                A_eq=curves.sign[cols][None],
+                b_eq=[x - curves.start[j]],
+                bounds=[(0, None if np.isinf(w) else w) for w in curves.width[cols]],
+                method="highs",
+            )
+            assert res.status == 0
+            assert curves.level[j] + res.fun == pytest.approx(envelope, rel=1e-7, abs=1e-6 * (1 + abs(x)))
