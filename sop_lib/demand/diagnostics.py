@@ -35,6 +35,7 @@ def diagnostics(idata: xr.DataTree) -> dict:
             "draws": 1,
             "iterations": int(idata.attrs["iterations"]),
             "ok": True,
+            "sigma_reset": int(idata.attrs.get("sigma_reset", 0)),
             **_mixture_attrs(idata),
         }
     names = [v for v in idata.posterior.data_vars if not v.endswith("_z")]  # raw offsets repeat their parents
@@ -92,6 +93,7 @@ def fit_diagnostics(res: ForecastResult) -> dict:
         "ok": all(d["ok"] for d in each),
         "partitions": len(each),
         "tsb_series": sum(d["tsb_series"] for d in each),
+        **({"sigma_reset": sum(d.get("sigma_reset", 0) for d in each)} if "sigma_reset" in each[0] else {}),
     }
 
 
@@ -117,9 +119,15 @@ def describe_fit(diag: dict, fit_seconds: float) -> str:
 
 def _describe_inference(diag: dict, fit_seconds: float) -> str:
     if diag["inference"] == "map":
+        reset = int(diag.get("sigma_reset", 0))
         return (
             f"Fitted by MAP (posterior mode, {diag['iterations']} L-BFGS iterations, {fit_seconds:.0f} s): "
             "intervals carry the future months' noise but not parameter uncertainty; no sampler to diagnose."
+        ) + (
+            f" The search stopped with {reset} series' noise far above what their own errors say; "
+            f"{'that series' if reset == 1 else 'those series'} take the noise level that fits them best."
+            if reset
+            else ""
         )
     if diag["inference"] == "advi":
         return (

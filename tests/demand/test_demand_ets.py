@@ -240,3 +240,95 @@ def test_params_refuse_a_method_the_model_cannot_use():
     with pytest.raises(ValueError, match="method 'map' does not fit model 'trend'"):
         DemandParams(model="trend", method="map")
     assert DemandParams(model="ets", method="map").method == "map"
+
+
+def _mixed_design(seed: int):
+    """ETS series, a slow mover selling 0-10 a month and a dormant (all-zero) one, as step 2 designs them."""
+    from sop_lib.demand.design import design
+
+    rng = np.random.default_rng(seed)
+    full = simulate_ets(n_series=4, months=MONTHS[:36], seed=seed)
+    slow = full[full["unique_id"] == "s00"].assign(unique_id="slow", y=rng.poisson(rng.uniform(0.5, 3), 36).astype(float))
+    dormant = slow.assign(unique_id="dormant", y=0.0)
+    df = pd.concat([full, slow, dormant], ignore_index=True)
+    return design(
+        df, 6, group_col="family", regressors=[], future_regressors=None, season_length=12, likelihood="student", max_history=None
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_each_series_sigma_mode_is_where_the_models_density_peaks(seed):
+    """`ets.sigma_mode` solves each series' sigma alone: the model's own log density, with every other
+    value held, is highest there (a grid of log sigma), for smooth, slow and dormant series, at a
+    random point of the other values."""
+    import pytensor
+
+    from sop_lib.demand import ets
+
+    d = _mixed_design(seed)
+    model = ets.build_model(d)
+    rng = np.random.default_rng(seed)
+    values = {k: v + 0.3 * rng.standard_normal(np.shape(v)) for k, v in model.initial_point().items()}
+    wanted = [v for v in model.deterministics if v.name in ets.PARAMS] + [v for v in model.free_RVs if v.name.endswith("_group")]
+    names = [v.name for v in model.value_vars]
+    outs = pytensor.function(model.value_vars, model.replace_rvs_by_values(wanted), on_unused_input="ignore")(
+        *[values[n] for n in names]
+    )
+    mode = ets.sigma_mode({v.name: np.asarray(o)[None, None] for v, o in zip(wanted, outs)}, d)
+    logp = model.compile_logp()
+    for k in range(len(d.ids)):
+        grid = np.log(mode[k]) + np.linspace(-0.5, 0.5, 41)
+        density = []
+        for u in grid:
+            v = {**values, "log_sigma": values["log_sigma"].copy()}
+            v["log_sigma"][k] = u
+            density.append(logp(v))
+        assert grid[int(np.argmax(density))] == pytest.approx(np.log(mode[k]), abs=0.0126), d.ids[k]
+
+
+def test_a_sigma_the_search_left_far_above_its_mode_is_reset_and_its_draws_stay_in_scale(monkeypatch):
+    """At 27,000 series the early-stopped search left one slow mover's sigma at 13.8 (log scale), and
+    its draws reached 4e13 units. Here the search is made to stop there for the slow mover."""
+    import scipy.optimize
+
+    from sop_lib.demand import ets
+    from sop_lib.demand.design import design
+
+    rng = np.random.default_rng(4)
+    full = simulate_ets(n_series=4, months=MONTHS[:36], seed=4)
+    slow = full[full["unique_id"] == "s00"].assign(unique_id="slow", y=rng.poisson(2.0, 36).astype(float))
+    df = pd.concat([full, slow], ignore_index=True)
+    d = design(
+        df,
+        12,
+        group_col="family",
+        regressors=[],
+        future_regressors=None,
+        season_length=12,
+        likelihood="student",
+        max_history=None,
+    )
+    model = ets.build_model(d)
+    names = [v.name for v in model.value_vars]
+    sizes = [int(np.size(model.initial_point()[n])) for n in names]
+    at = int(np.sum(sizes[: names.index("log_sigma")])) + list(d.ids).index("slow")
+    real = scipy.optimize.minimize
+
+    def stopped(*args, **kwargs):
+        res = real(*args, **kwargs)
+        res.x[at] = np.log(13.8)
+        return res
+
+    monkeypatch.setattr(scipy.optimize, "minimize", stopped)
+    idata = ets.fit_map(model, d)
+    assert idata.attrs["sigma_reset"] == 1
+    sigma = idata.posterior["sigma"].sel(series="slow").item()
+    assert sigma < 2.0, sigma
+    draws = ets.simulate(idata, d, np.random.default_rng(0), n_draws=1000)
+    assert np.quantile(draws[:, list(d.ids).index("slow")], 0.99) < 100  # a slow mover's tail, not 4e13 units
+
+
+def test_the_report_says_how_many_series_noise_was_reset():
+    diag = {"inference": "map", "iterations": 200, "sigma_reset": 2}
+    assert "with 2 series' noise far above what their own errors say; those series take" in demand.describe_fit(diag, 30)
+    assert "noise far above" not in demand.describe_fit({**diag, "sigma_reset": 0}, 30)
