@@ -216,6 +216,9 @@ def _shortage_curves(cuts: pd.DataFrame, skus: list, months: list, free: np.ndar
     chance = c["chance_short"].to_numpy(float)
     net = c["net"].to_numpy(float)
     curves = np.unique(at)
+    if not len(curves):  # no draws to plan against: u stays 0
+        none = np.zeros(0)
+        return _Curves(at=curves, start=none, level=none, curve=curves, slope=none, sign=none, width=none)
     # tangent: backlog = a - chance * net; the zero line (no backlog) closes every curve on the right
     at = np.concatenate([at, curves])
     net = np.concatenate([net, np.full(len(curves), np.inf)])

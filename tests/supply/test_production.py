@@ -441,3 +441,23 @@ def test_the_plans_shortage_curve_is_the_upper_envelope_of_the_draws_tangents(ki
             )
             assert res.status == 0
             assert curves.level[j] + res.fun == pytest.approx(envelope, rel=1e-7, abs=1e-6 * (1 + abs(x)))
+
+
+def test_a_plan_with_no_shortage_cuts_for_its_skus_makes_the_demand_and_holds_no_buffer():
+    empty = pd.DataFrame(columns=["sku", "month", "level", "fine", "net", "expected_short", "chance_short"])
+    res = plan_production(
+        pd.DataFrame({"sku": "A", "month": [JAN, FEB], "units": [10.0, 20.0]}),
+        on_hand=pd.Series({"A": 0.0}),
+        backlog=pd.Series({"A": 0.0}),
+        safety=pd.Series({"A": 0.0}),
+        shortage=empty,
+        service_level=0.95,
+        routings=pd.DataFrame({"sku": ["A"], "line_id": ["L1"], "hours_per_unit": [1.0]}),
+        lines=pd.DataFrame({"line_id": ["L1"], "line_name": ["Line one"], "hours_per_month": [100.0]}),
+        bom=pd.DataFrame(columns=["sku", "component", "qty_per_unit", "supplier_id"]),
+        suppliers=pd.DataFrame(columns=["supplier_id", "capacity_units_per_month", "lead_time_days", "on_time_rate"]),
+        unit_cost=pd.Series({"A": 10.0}),
+        price=pd.Series({"A": 20.0}),
+    )
+    assert res.plan["production"].tolist() == pytest.approx([10.0, 20.0]) and res.plan["inventory"].max() == pytest.approx(0.0)
+    assert res.costs["shortage_risk_eur"] == 0.0
