@@ -1,10 +1,11 @@
 """Three first exports in shapes nobody described, through `sop init` and a whole `sop run`
 with no edit to the proposal: every step completes, and step 1's report accounts for every unit.
 
-The first shape runs the proposal exactly as proposed (``model: auto``: both models, NUTS
-inside its budget). The others run it with the ets model by MAP for that run (``sop run --set``,
-not an edit of the file): which model a family takes does not depend on the export's shape,
-and every step still runs on that shape's data, at a third of the time."""
+Each runs the proposal with the ets model by MAP for that run (``sop run --set``, not an edit of
+the file): which model a family takes does not depend on the export's shape, and every step still
+runs on that shape's data, at a third of the time. The proposal's own ``model: auto`` (both
+models, NUTS inside its budget) runs on a first export in the README walkthrough's test
+(tests/cycle/test_own_data.py)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def test_a_first_export_runs_the_whole_cycle_with_no_edit(name, tmp_path):
     init = _sop("init", "exports", cwd=tmp_path)
     assert init.returncode == 0 and "0 blocking problem(s)" in init.stdout, init.stdout + init.stderr
     assert "Next: sop run --params exports/params.yaml" in init.stdout
-    fast = [] if name == WHOLE_CYCLE[0] else ["--set", "demand.model=ets", "--set", "demand.method=map"]
+    fast = ["--set", "demand.model=ets", "--set", "demand.method=map"]
     run = _sop("run", "--params", "exports/params.yaml", "--reports", "reports", "--quiet", *fast, cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     cycle = tmp_path / "reports" / f"{truth.last_month + pd.DateOffset(months=1):%Y-%m}"

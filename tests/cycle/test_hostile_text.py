@@ -1,6 +1,9 @@
-"""Hostile text end to end: a demo variant whose free-text fields hold markup, template syntax,
-very long, right-to-left and emoji strings runs the whole cycle, and every report shows them
-as text. Sampling is cut to a fast profile: this test is about text, not forecasts."""
+"""An awkward company end to end: a demo variant whose free-text fields hold markup, template
+syntax, very long, right-to-left and emoji strings, and whose product master is thin (no list
+price, no unit cost), runs the whole cycle. Every report shows the text as text, and says what it
+could not compute instead of showing NaN or €0 as if it were a figure. Sampling is cut to a fast
+profile: this test is about text, not forecasts. (The two were separate cycles; one cycle holds
+both, and a sentence about a missing price must escape a hostile family name too.)"""
 
 import re
 import shutil
@@ -14,6 +17,7 @@ import yaml
 
 from sop_lib.batch import cli
 from sop_lib.companies.demo import write_demo_company
+from sop_lib.core.handover import read_table
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = '<script>document.title="pwned"</script>'
@@ -34,6 +38,7 @@ RENAME = {  # demo text -> hostile text, applied to every file that holds it
 def _hostile_company(tmp_path: Path, seed: int) -> Path:
     folder = write_demo_company(tmp_path / "exports", "2026-11", seed)  # made here: a fresh clone has no data/demo
     products = pd.read_csv(folder / "products.csv", dtype=str, keep_default_na=False)
+    products = products.drop(columns=["list_price_eur", "unit_cost_eur"])  # a thin master
     products["family"] = products["family"].replace(RENAME)
     products["name"] = [[LONG, RTL, SCRIPT, TEMPLATE, ALERT][i % 5] + f" {i}" for i in range(len(products))]
     products.to_csv(folder / "products.csv", index=False)
@@ -155,3 +160,63 @@ def test_reports_work_in_a_real_browser(hostile_run):
     assert not dialogs, f"a script from the data opened a dialog: {dialogs}"
     assert not problems, "\n".join(problems)
     assert ALERT in seen, "the injected product name is shown as text"
+
+
+# --- the thin product master: what could not be computed is said, never shown as NaN or €0 ---
+
+STEPS = ("01_data_preparation", "02_demand_planning", "03_supply_planning", "04_pre_sop_reconciliation", "05_executive_review")
+
+
+def text(page: Path) -> str:
+    """What a reader sees: the page's words, without markup and embedded images."""
+    html = re.sub(r"<(script|style).*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.S)
+    html = re.sub(r'src="data:[^"]*"', "", html)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#x27;", "'").replace("&amp;", "&")
+
+
+def test_the_products_after_step_1_carry_both_value_columns_empty(hostile_run):
+    products = read_table(hostile_run, "products")
+    assert products[["list_price_eur", "unit_cost_eur"]].isna().all().all()
+
+
+def test_every_step_says_what_it_could_not_compute(hostile_run):
+    pages = {stem: text(hostile_run / f"{stem}.html") for stem in STEPS}
+    expected = {
+        "02_demand_planning": ["Revenue per series is not computed: the product master has no list price for any of the"],
+        "03_supply_planning": [
+            "so the plan values every unit alike, at €",  # the LP still plans, every unit valued alike
+            "The inventory policy's costs are not computed: the product master has no list price or unit cost",
+            "Revenue at risk figures are not computed",
+        ],
+        "04_pre_sop_reconciliation": [
+            "Revenue, gross margin and the euros of the demand–supply gap are not computed",
+            "The scenarios' revenue, margin, profit and stock value are not computed",
+            "The scenarios' effect on operating profit is not valued",
+            "the policies' operating profit is not valued",
+            "The change in revenue and gross margin is not valued",
+        ],
+        "05_executive_review": [
+            "The plan's revenue is not computed: the product master has no list price",
+            "the revenue that depends on it is not known (no list prices)",
+            "Risks in euros are not computed",
+        ],
+    }
+    for stem, sentences in expected.items():
+        for sentence in sentences:
+            assert sentence in pages[stem], f"{stem}: {sentence!r} missing"
+
+
+def test_no_report_shows_nan_or_a_zero_revenue_as_a_figure(hostile_run):
+    pages = [hostile_run.parent / "index.html", hostile_run / "index.html", *(hostile_run / f"{s}.html" for s in STEPS)]
+    for page in [*pages, *sorted((hostile_run / "views").glob("*.html"))]:
+        words = text(page)
+        assert "Traceback" not in words, page.name
+        assert not re.search(r"\bnan\b", words, re.I), f"{page.name}: {words[max(0, words.lower().find('nan') - 120) :][:240]}"
+        for phrase in ("€0 of the horizon's revenue", "ships €0", "Revenue plan €0", "revenue by +€0", "revenue changes by +€0"):
+            assert phrase not in words, f"{page.name}: {phrase!r}"
+    cards = read_table(hostile_run, "headline").set_index("label")["value"]
+    assert cards["Revenue plan, next 12 months"] == "not known" and cards["Gross margin"] == "not known"
+    assert cards["Revenue on at-risk suppliers"] == "not known"
+    kpis = read_table(hostile_run, "kpis").set_index("metric")["value"]
+    assert kpis[["revenue_eur", "gross_margin_pct", "revenue_at_risk_eur"]].isna().all()  # not known, not 0
+    assert kpis["backlog_customers"] == 4000  # what needs no price is still there
