@@ -6,9 +6,10 @@ planner nothing he could act on until it died (`batch.kernels` now says why it d
 says it before it starts). The estimate is the kernel's peak per GB of draws held in memory,
 measured on the demo scaled to 1,000 SKUs x 3 regions (2,708 series x 1,000 samples x 12 months,
 three draw arrays of 32-bit floats: 0.39 GB): step 3 peaked at 1.6 GB; step 4 at 2.3 GB with
-its plans solved one after the other and 3.6 GB on two processes (`docs/scale.md`). The
-estimate grows with the draws; the LPs' own share (SKUs x months, not samples) is folded into
-it at that size, so it is a rule measured at one scale, not a model.
+its plans solved one after the other and 3.6 GB on two processes (`docs/scale.md`); and at
+10,000 x 3 (3.90 GB of draws): step 3 12.1 GB, step 4 16.8 GB on one process. The estimate grows
+with the draws and takes the larger ratio of the two sizes; it is a rule measured at two scales,
+not a model.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 
 STEP_BASE_GB = 0.8  # a step kernel before it reads the draws (step 1's kernel at 1,000 SKUs)
-# GB of kernel memory per GB of draws, fitted to the 1,000 x 3 peaks above: step 3 holds the draws,
-# the SKU-level sums and two plans' safety stock; step 4 the same, the scenarios' draws and P&L,
-# and each plan worker its own scenario's draws and LP
-DRAW_COPIES = {3: 2.1, 4: 3.9}  # (1.6 - 0.8) / 0.39 and (2.3 - 0.8) / 0.39, rounded up
+# GB of kernel memory per GB of draws, the larger of two sizes: step 3 holds the draws, the SKU-level
+# sums and two plans' safety stock; step 4 the same, the scenarios' draws and P&L, and each plan worker
+# its own scenario's draws and LP. At 1,000 x 3 (0.39 GB): (1.6 - 0.8) / 0.39 = 2.1 and (2.3 - 0.8) /
+# 0.39 = 3.9; at 10,000 x 3 (3.90 GB, one plan worker): (12.1 - 0.8) / 3.9 = 2.9 and (16.8 - 0.8) / 3.9 = 4.1
+DRAW_COPIES = {3: 2.9, 4: 4.1}
 WORKER_COPIES = 3.4  # step 4: more per plan worker beyond the first ((3.6 - 2.3) / 0.39, rounded up)
 
 
