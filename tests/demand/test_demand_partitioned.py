@@ -57,22 +57,23 @@ def test_dask_local_cluster_gives_the_same_forecast_as_in_process(history, local
 
 
 def test_a_sampled_model_runs_inside_a_dask_worker(history):
-    """A Dask worker may not start processes: its NUTS chains run one after the other."""
+    """A Dask worker may not start processes: its NUTS chains run one after the other (two short
+    chains per family: the worker, not the posterior, is under test)."""
     res = demand.forecast(
         history,
         6,
         group_col="family",
         model="trend",
         method="nuts",
-        draws=50,
-        tune=50,
+        draws=25,
+        tune=25,
         partition="family",
         executor="dask",
         workers=1,
         return_draws=True,
     )
     assert [p.partition for p in res.partitions] == ["A", "B"]
-    assert demand.fit_diagnostics(res)["draws"] == 100
+    assert demand.fit_diagnostics(res)["draws"] == 50
 
 
 def test_dask_without_partitions_is_refused_naming_the_setting():
