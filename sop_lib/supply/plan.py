@@ -54,11 +54,12 @@ def sku_draws(draws: xr.DataArray) -> xr.DataArray:
 
 
 def scenario_demand(draws: xr.DataArray, scenario: str) -> pd.DataFrame:
-    """One demand view (p10 / p50 / p90 / mean) per SKU and month as a plan input."""
+    """One demand view (p10 / p50 / p90 / mean) per SKU and month as a plan input (one vectorised
+    quantile: draws have no gaps, and xarray's default skips NaN one SKU-month at a time)."""
     if scenario == "mean":
         v = draws.mean("sample")
     else:
-        v = draws.quantile(float(scenario[1:]) / 100, "sample").drop_vars("quantile")
+        v = draws.quantile(float(scenario[1:]) / 100, "sample", skipna=bool(draws.isnull().any())).drop_vars("quantile")
     return v.to_series().rename("units").reset_index().rename(columns={"ds": "month"})
 
 
