@@ -28,7 +28,9 @@ class ConsensusDraws(NamedTuple):
     def to_dataset(self) -> xr.Dataset:
         """The hand-over of step 2's draws: ``demand`` (the consensus), ``statistical`` and ``base``,
         which `reconciliation.series_without_launches` splits again for the what-ifs."""
-        return xr.Dataset({"demand": self.consensus, "statistical": self.statistical, "base": self.base})
+        ids = self.consensus.indexes["unique_id"]  # the arrays on the consensus's series, each copied only if it differs:
+        same = [a if a.indexes["unique_id"].equals(ids) else a.reindex(unique_id=ids) for a in (self.statistical, self.base)]
+        return xr.Dataset({"demand": self.consensus, "statistical": same[0], "base": same[1]})  # (an outer join copied all three)
 
 
 def consensus_chain(

@@ -183,6 +183,12 @@ def design(
     )
 
 
-def from_log_scale(z: np.ndarray, d: Design) -> np.ndarray:
-    """Undo z = log(y / scale + c); never below zero."""
-    return np.maximum(d.scale[None, :, None] * (np.exp(np.clip(z, -30, 30)) - OFFSET), 0.0)
+def from_log_scale(z: np.ndarray, d: Design, out: np.ndarray | None = None) -> np.ndarray:
+    """Undo z = log(y / scale + c); never below zero. With ``out=z`` in place (no copy of the draws)."""
+    if out is None:
+        return np.maximum(d.scale[None, :, None] * (np.exp(np.clip(z, -30, 30)) - OFFSET), 0.0)
+    np.clip(z, -30, 30, out=out)
+    np.exp(out, out=out)
+    out -= OFFSET
+    out *= d.scale[None, :, None]
+    return np.maximum(out, 0.0, out=out)

@@ -85,7 +85,7 @@ def fit_series(
         )
         sims = ets.simulate(idata, d, rng, n_draws=samples_per_series(draws, chains, method))
         weight = theta.WEIGHT if theta_weight is None else theta_weight
-        sims = theta.mixed_draws(sims, d, ets.regression_coef(idata), weight, rng, season_length)
+        sims = theta.mixed_draws(sims, d, ets.regression_coef(idata), weight, rng, season_length, overwrite=True)
         idata.attrs.update({"theta_weight": weight, "season_length": season_length})  # the check replicates the mixture
     else:
         idata = trend.fit(

@@ -207,6 +207,7 @@ def mixed_draws(
     season_length: int = 12,
     *,
     history: bool = False,
+    overwrite: bool = False,
 ) -> np.ndarray:
     """The ets model's draws with a share ``weight`` of them replaced by Theta draws (a mixture):
     forecast draws, or with ``history`` the replicated history of the posterior predictive check.
@@ -229,6 +230,6 @@ def mixed_draws(
     if shift:
         scale = d.scale[None, :, None]
         th = np.maximum(scale * (np.exp(np.log(th / scale + OFFSET) + effect[when][None]) - OFFSET), 0.0)
-    out = ets_draws.copy()
+    out = ets_draws if overwrite else ets_draws.copy()  # overwrite: the caller's array is its own (no copy of every draw)
     out[rng.permutation(ets_draws.shape[0])[:k]] = th
     return out

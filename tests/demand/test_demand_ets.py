@@ -172,6 +172,7 @@ def test_a_sampled_table_scores_every_method_on_the_same_series_drawn_from_every
     assert len(demand.evaluation.scored_series(train, 0, "family")) == 30
     acc, res = demand.backtest(full, 6, model="ets", group_col="family", scored=10, seed=1)
     assert (acc["series_scored"] == 10).all()
+    assert res.draws is None  # scored and dropped: step 2 does not carry the held-out draws to its end
     actual = full[full["unique_id"].isin(picked)].groupby("unique_id").tail(6)
     engine = demand.evaluation.accuracy(actual, res.table, train[train["unique_id"].isin(picked)])
     assert acc.iloc[0]["wape"] == pytest.approx(engine["wape"]) and acc.iloc[0]["mase"] == pytest.approx(engine["mase"])
@@ -332,3 +333,63 @@ def test_the_report_says_how_many_series_noise_was_reset():
     diag = {"inference": "map", "iterations": 200, "sigma_reset": 2}
     assert "with 2 series' noise far above what their own errors say; those series take" in demand.describe_fit(diag, 30)
     assert "noise far above" not in demand.describe_fit({**diag, "sigma_reset": 0}, 30)
+
+
+def _simulated_as_written(idata, d, rng, n_draws):
+    """`ets.simulate` as the state equations read, with every state copied to every draw (the way it
+    was written before it was made lean): the reference its draws must equal to the last bit."""
+    from sop_lib.demand import ets
+    from sop_lib.demand.design import from_log_scale
+
+    post = ets._draw_params(idata, n_draws)
+    _, states = ets._filter(post, d)
+    pick = np.arange(n_draws) % len(post["alpha"])
+    p = {k: v[pick] for k, v in post.items()}
+    l, b, s = (v[pick] for v in states)
+    xf = ets._regression(p, d.x_future)
+    z = np.empty((n_draws, len(d.ids), len(d.future)))
+    for k in range(len(d.future)):
+        e = p["sigma"] * rng.standard_normal(l.shape)
+        z[:, :, k] = l + p["phi"] * b + s[..., 0] + xf[:, :, k] + e
+        l, b, s = ets._step(l, b, s, e, p["alpha"], p["beta_s"], p["gamma"], p["phi"], np.concatenate)
+    return from_log_scale(z, d)
+
+
+@pytest.mark.parametrize("horizon, posterior_draws", [(6, 1), (12, 1), (30, 1), (30, 3)])
+def test_the_lean_simulation_gives_the_draws_of_the_state_equations_to_the_last_bit(horizon, posterior_draws):
+    """One MAP point or several posterior draws, horizons within and beyond a season, with a promotion."""
+    import xarray as xr
+
+    from sop_lib.demand import ets
+    from sop_lib.demand.design import design
+
+    full = simulate_ets(n_series=5, months=MONTHS[:40], seed=horizon, promo_effect=1.0)
+    future = pd.DataFrame(
+        [
+            (u, MONTHS[39] + pd.DateOffset(months=k + 1), 0.2 * (k % 4 == 0))
+            for u in full["unique_id"].unique()
+            for k in range(horizon)
+        ],
+        columns=["unique_id", "ds", "promo"],
+    )
+    d = design(
+        full,
+        horizon,
+        group_col="family",
+        regressors=["promo"],
+        future_regressors=future,
+        season_length=12,
+        likelihood="student",
+        max_history=None,
+    )
+    idata = ets.fit_map(ets.build_model(d), d, max_iterations=30)
+    if posterior_draws > 1:  # a posterior of several draws, as NUTS gives: the MAP point with its noise spread out
+        post = idata.posterior.to_dataset()
+        post = xr.concat([post.assign(sigma=post["sigma"] * f) for f in (0.8, 1.0, 1.3)], dim="draw").assign_coords(
+            draw=[0, 1, 2]
+        )
+        idata = xr.DataTree.from_dict({"posterior": post})
+    lean = ets.simulate(idata, d, np.random.default_rng(9), n_draws=60)
+    written = _simulated_as_written(idata, d, np.random.default_rng(9), 60)
+    assert lean.shape == (60, 5, horizon)
+    np.testing.assert_array_equal(lean, written)

@@ -94,6 +94,7 @@ def test_backtest_scores_the_choice_and_each_model_alone(chosen):
     assert len(alone) == 2
     assert list(bt.choice["family"]) == ["A", "B"]
     assert "held-out WAPE" in bt.choice["reason"].iloc[0]
+    assert bt.draws is None and all(part.draws is None for part in bt.parts.values())  # scored, then dropped
 
 
 def test_forecast_follows_the_choice_per_family(chosen):
