@@ -333,7 +333,9 @@ def replicate_history(idata: xr.DataTree, d: Design, rng: np.random.Generator, m
     post = _draw_params(idata, max_draws)
     pred, _ = _filter(post, d)
     pick = np.arange(max_draws) % len(post["alpha"])  # a MAP fit repeats its one point
-    noise = post["sigma"][pick][:, :, None] * rng.standard_normal((max_draws,) + pred.shape[1:])
-    rep = from_log_scale(pred[pick] + noise, d)
+    rep = rng.standard_normal((max_draws,) + pred.shape[1:])  # one array, worked in place (as `simulate`)
+    rep *= post["sigma"][pick][:, :, None]
+    rep += pred if len(pred) == 1 else pred[pick]
+    rep = from_log_scale(rep, d, out=rep)
     rep[:, ~d.mask] = np.nan
     return rep

@@ -393,3 +393,39 @@ def test_the_lean_simulation_gives_the_draws_of_the_state_equations_to_the_last_
     written = _simulated_as_written(idata, d, np.random.default_rng(9), 60)
     assert lean.shape == (60, 5, horizon)
     np.testing.assert_array_equal(lean, written)
+
+
+@pytest.mark.parametrize("posterior_draws", [1, 3])
+def test_the_lean_replicated_history_equals_the_one_step_forecasts_plus_noise_to_the_last_bit(posterior_draws):
+    """The posterior predictive check's replicated history, worked in one array, against the formula."""
+    import xarray as xr
+
+    from sop_lib.demand import ets
+    from sop_lib.demand.design import design, from_log_scale
+
+    full = simulate_ets(n_series=4, months=MONTHS[:30], seed=5)
+    d = design(
+        full,
+        6,
+        group_col="family",
+        regressors=[],
+        future_regressors=None,
+        season_length=12,
+        likelihood="student",
+        max_history=None,
+    )
+    idata = ets.fit_map(ets.build_model(d), d, max_iterations=30)
+    if posterior_draws > 1:
+        post = idata.posterior.to_dataset()
+        post = xr.concat([post.assign(sigma=post["sigma"] * f) for f in (0.8, 1.0, 1.3)], dim="draw").assign_coords(
+            draw=[0, 1, 2]
+        )
+        idata = xr.DataTree.from_dict({"posterior": post})
+    lean = ets.replicate_history(idata, d, np.random.default_rng(2), max_draws=40)
+    post = ets._draw_params(idata, 40)
+    pred, _ = ets._filter(post, d)
+    pick = np.arange(40) % len(post["alpha"])
+    noise = post["sigma"][pick][:, :, None] * np.random.default_rng(2).standard_normal((40,) + pred.shape[1:])
+    written = from_log_scale(pred[pick] + noise, d)
+    written[:, ~d.mask] = np.nan
+    np.testing.assert_array_equal(lean, written)
