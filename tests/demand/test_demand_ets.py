@@ -243,18 +243,38 @@ def test_params_refuse_a_method_the_model_cannot_use():
     assert DemandParams(model="ets", method="map").method == "map"
 
 
-def _mixed_design(seed: int):
-    """ETS series, a slow mover selling 0-10 a month and a dormant (all-zero) one, as step 2 designs them."""
+def _design(df: pd.DataFrame, horizon: int):
+    """Step 2's arrays for ``df`` (families as groups, no regressors)."""
     from sop_lib.demand.design import design
 
+    return design(
+        df,
+        horizon,
+        group_col="family",
+        regressors=[],
+        future_regressors=None,
+        season_length=12,
+        likelihood="student",
+        max_history=None,
+    )
+
+
+def _several_draws(idata):
+    """A posterior of three draws, as NUTS gives: the MAP point with its noise spread out."""
+    import xarray as xr
+
+    post = idata.posterior.to_dataset()
+    post = xr.concat([post.assign(sigma=post["sigma"] * f) for f in (0.8, 1.0, 1.3)], dim="draw").assign_coords(draw=[0, 1, 2])
+    return xr.DataTree.from_dict({"posterior": post})
+
+
+def _mixed_design(seed: int):
+    """ETS series, a slow mover selling 0-10 a month and a dormant (all-zero) one, as step 2 designs them."""
     rng = np.random.default_rng(seed)
     full = simulate_ets(n_series=4, months=MONTHS[:36], seed=seed)
     slow = full[full["unique_id"] == "s00"].assign(unique_id="slow", y=rng.poisson(rng.uniform(0.5, 3), 36).astype(float))
     dormant = slow.assign(unique_id="dormant", y=0.0)
-    df = pd.concat([full, slow, dormant], ignore_index=True)
-    return design(
-        df, 6, group_col="family", regressors=[], future_regressors=None, season_length=12, likelihood="student", max_history=None
-    )
+    return _design(pd.concat([full, slow, dormant], ignore_index=True), 6)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -293,22 +313,12 @@ def test_a_sigma_the_search_left_far_above_its_mode_is_reset_and_its_draws_stay_
     import scipy.optimize
 
     from sop_lib.demand import ets
-    from sop_lib.demand.design import design
 
     rng = np.random.default_rng(4)
     full = simulate_ets(n_series=4, months=MONTHS[:36], seed=4)
     slow = full[full["unique_id"] == "s00"].assign(unique_id="slow", y=rng.poisson(2.0, 36).astype(float))
     df = pd.concat([full, slow], ignore_index=True)
-    d = design(
-        df,
-        12,
-        group_col="family",
-        regressors=[],
-        future_regressors=None,
-        season_length=12,
-        likelihood="student",
-        max_history=None,
-    )
+    d = _design(df, 12)
     model = ets.build_model(d)
     names = [v.name for v in model.value_vars]
     sizes = [int(np.size(model.initial_point()[n])) for n in names]
@@ -358,8 +368,6 @@ def _simulated_as_written(idata, d, rng, n_draws):
 @pytest.mark.parametrize("horizon, posterior_draws", [(6, 1), (12, 1), (30, 1), (30, 3)])
 def test_the_lean_simulation_gives_the_draws_of_the_state_equations_to_the_last_bit(horizon, posterior_draws):
     """One MAP point or several posterior draws, horizons within and beyond a season, with a promotion."""
-    import xarray as xr
-
     from sop_lib.demand import ets
     from sop_lib.demand.design import design
 
@@ -384,11 +392,7 @@ def test_the_lean_simulation_gives_the_draws_of_the_state_equations_to_the_last_
     )
     idata = ets.fit_map(ets.build_model(d), d, max_iterations=30)
     if posterior_draws > 1:  # a posterior of several draws, as NUTS gives: the MAP point with its noise spread out
-        post = idata.posterior.to_dataset()
-        post = xr.concat([post.assign(sigma=post["sigma"] * f) for f in (0.8, 1.0, 1.3)], dim="draw").assign_coords(
-            draw=[0, 1, 2]
-        )
-        idata = xr.DataTree.from_dict({"posterior": post})
+        idata = _several_draws(idata)
     lean = ets.simulate(idata, d, np.random.default_rng(9), n_draws=60)
     written = _simulated_as_written(idata, d, np.random.default_rng(9), 60)
     assert lean.shape == (60, 5, horizon)
@@ -398,29 +402,15 @@ def test_the_lean_simulation_gives_the_draws_of_the_state_equations_to_the_last_
 @pytest.mark.parametrize("posterior_draws", [1, 3])
 def test_the_lean_replicated_history_equals_the_one_step_forecasts_plus_noise_to_the_last_bit(posterior_draws):
     """The posterior predictive check's replicated history, worked in one array, against the formula."""
-    import xarray as xr
 
     from sop_lib.demand import ets
-    from sop_lib.demand.design import design, from_log_scale
+    from sop_lib.demand.design import from_log_scale
 
     full = simulate_ets(n_series=4, months=MONTHS[:30], seed=5)
-    d = design(
-        full,
-        6,
-        group_col="family",
-        regressors=[],
-        future_regressors=None,
-        season_length=12,
-        likelihood="student",
-        max_history=None,
-    )
+    d = _design(full, 6)
     idata = ets.fit_map(ets.build_model(d), d, max_iterations=30)
     if posterior_draws > 1:
-        post = idata.posterior.to_dataset()
-        post = xr.concat([post.assign(sigma=post["sigma"] * f) for f in (0.8, 1.0, 1.3)], dim="draw").assign_coords(
-            draw=[0, 1, 2]
-        )
-        idata = xr.DataTree.from_dict({"posterior": post})
+        idata = _several_draws(idata)
     lean = ets.replicate_history(idata, d, np.random.default_rng(2), max_draws=40)
     post = ets._draw_params(idata, 40)
     pred, _ = ets._filter(post, d)
