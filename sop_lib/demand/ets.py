@@ -306,13 +306,12 @@ def simulate(idata: xr.DataTree, d: Design, rng: np.random.Generator, n_draws: i
     for a position read again later; and the log values become units in place. At 10,000 SKUs x 3
     regions the copies (states, seasonal buffer, effects, exp) made this step's peak 18 GB. The
     arithmetic is that of `_step`, in the same order: the same draws to the last bit."""
-    post = _draw_params(idata, n_draws)
-    _, (l, b, s) = _filter(post, d)
-    m, (n_series, horizon), season = len(post["alpha"]), d.x_future.shape[1:], s.shape[-1]
+    p = _draw_params(idata, n_draws)
+    _, (l, b, s) = _filter(p, d)
+    m, (n_series, horizon), season = len(p["alpha"]), d.x_future.shape[1:], s.shape[-1]
     pick = np.arange(n_draws) % m
     if m > 1:  # a posterior of several draws: each simulated future takes its draw's values
-        post, l, b = {k: v[pick] for k, v in post.items() if k != "s0"}, l[pick], b[pick]
-    p = post
+        p, l, b = {k: v[pick] for k, v in p.items() if k != "s0"}, l[pick], b[pick]
     xf = _regression(p, d.x_future)
     z = np.empty((n_draws, n_series, horizon))
     again: dict[int, np.ndarray] = {}  # seasonal positions read again within the horizon, per draw
