@@ -154,3 +154,26 @@ def test_the_plan_without_launches_takes_no_overrides_as_the_step_context_gives_
     without = demand_without_launches(plan.to_dataset(), launches(), pd.DataFrame())  # ctx.overrides() when none
     assert set(map(str, without["unique_id"].values)) == {*IDS, "B|R9"}
     np.testing.assert_array_equal(without.sel(unique_id=IDS).values, plan.base.sel(unique_id=IDS).values)
+
+
+def test_the_hand_over_holds_every_series_of_the_three_arrays_with_their_values():
+    import numpy as np
+    import pandas as pd
+    import xarray as xr
+
+    from sop_lib.demand.consensus import ConsensusDraws
+
+    months = pd.date_range("2027-01-01", periods=2, freq="MS")
+
+    def draws(ids: list[str], value: float) -> xr.DataArray:
+        return xr.DataArray(
+            np.full((3, len(ids), 2), value, np.float32),
+            dims=("sample", "unique_id", "ds"),
+            coords={"unique_id": ids, "ds": months},
+        )
+
+    for base_ids, cons_ids in ((["b|R", "a|R"], ["b|R", "a|R", "new|R"]), (["b|R", "gone|R"], ["b|R", "a|R"])):
+        out = ConsensusDraws(draws(base_ids, 1.0), draws(cons_ids, 2.0), draws(cons_ids, 3.0)).to_dataset()
+        assert set(map(str, out["unique_id"].values)) == set(base_ids) | set(cons_ids)
+        assert (out["base"].sel(unique_id=base_ids) == 1.0).all() and (out["demand"].sel(unique_id=cons_ids) == 3.0).all()
+        assert out["base"].dtype == np.float32
