@@ -57,7 +57,7 @@ def test_bench_dask_as_the_makefile_spells_it_parses_its_arguments():
 
 def test_bench_intermittent_as_the_makefile_runs_it_scores_every_method_against_the_truth():
     out = subprocess.run(
-        make_recipe("bench-intermittent") + ["--series", "2", "--draws", "60"],
+        make_recipe("bench-intermittent") + ["--series", "2", "--draws", "30"],
         cwd=ROOT,
         capture_output=True,
         text=True,
