@@ -29,11 +29,10 @@ class ConsensusDraws(NamedTuple):
         """The hand-over of step 2's draws: ``demand`` (the consensus), ``statistical`` and ``base``,
         which `reconciliation.series_without_launches` splits again for the what-ifs."""
         ids = self.consensus.indexes["unique_id"]  # the arrays on the consensus's series, each copied only if it differs
-        others = (self.statistical, self.base)  # (an outer join copied all three at once)
-        if not all(a.indexes["unique_id"].isin(ids).all() for a in others):  # a series the consensus lacks: keep it
-            return xr.Dataset({"demand": self.consensus, "statistical": self.statistical, "base": self.base})
-        same = [a if a.indexes["unique_id"].equals(ids) else a.reindex(unique_id=ids) for a in others]
-        return xr.Dataset({"demand": self.consensus, "statistical": same[0], "base": same[1]})
+        others = [self.statistical, self.base]  # (an outer join copied all three at once)
+        if all(a.indexes["unique_id"].isin(ids).all() for a in others):  # else a series the consensus lacks: joined as before
+            others = [a if a.indexes["unique_id"].equals(ids) else a.reindex(unique_id=ids) for a in others]
+        return xr.Dataset({"demand": self.consensus, "statistical": others[0], "base": others[1]})
 
 
 def consensus_chain(

@@ -643,8 +643,7 @@ def _build(
         "overtime_pct": overtime_pct,
         "details": details,
         "shifted": shifted[s_of],  # per waiting unit-month: the lateness the safety row charges
-        "risk": shortage is not None,
-        "curves": curves,
+        "curves": curves,  # None: a plan with safety-stock rows, not against the draws
         "offset": offset,  # the curves' backlog at their first corners, in euros: not in the LP's objective
     }
     return _LP(c, A_ub, b_ub, A_eq, b_eq, bounds, meta_df), meta
@@ -683,7 +682,8 @@ def _result(lp: _LP, res, meta: dict) -> PlanResult:
     S, T = len(skus), len(months)
     nsv = S * T
     x, fun = res.x, float(res.fun) + meta["offset"]
-    if meta["curves"] is not None:  # the expected backlog, read off each curve's segments
+    risk = meta["curves"] is not None  # planned against the draws: u is the expected backlog
+    if risk:  # read off each curve's segments
         curves = meta["curves"]
         x = x[: len(x) - len(curves.slope)].copy()
         x[U + curves.at] = curves.backlog(res.x[len(x) :])
@@ -694,8 +694,8 @@ def _result(lp: _LP, res, meta: dict) -> PlanResult:
             "production": x[P : P + nsv],
             "inventory": x[I : I + nsv],
             "backorders": x[B : B + nsv],
-            "below_safety": np.zeros(nsv) if meta["risk"] else x[U : U + nsv],
-            "expected_short": x[U : U + nsv] if meta["risk"] else np.zeros(nsv),  # over the draws, at month end
+            "below_safety": np.zeros(nsv) if risk else x[U : U + nsv],
+            "expected_short": x[U : U + nsv] if risk else np.zeros(nsv),  # over the draws, at month end
         },
         index=grid,
     ).reset_index()
@@ -731,8 +731,8 @@ def _result(lp: _LP, res, meta: dict) -> PlanResult:
     costs = {
         "holding_eur": float(lp.c[I : I + nsv] @ x[I : I + nsv]),
         "waiting_eur": float(lp.c[B : B + nsv] @ x[B : B + nsv] + meta["shifted"] @ x[B : B + nsv]),
-        "below_safety_eur": 0.0 if meta["risk"] else float(lp.c[U : U + nsv] @ x[U : U + nsv] - meta["shifted"] @ x[B : B + nsv]),
-        "shortage_risk_eur": float(lp.c[U : U + nsv] @ x[U : U + nsv]) if meta["risk"] else 0.0,
+        "below_safety_eur": 0.0 if risk else float(lp.c[U : U + nsv] @ x[U : U + nsv] - meta["shifted"] @ x[B : B + nsv]),
+        "shortage_risk_eur": float(lp.c[U : U + nsv] @ x[U : U + nsv]) if risk else 0.0,
         "overtime_eur": float(lp.c[O:H] @ x[O:H]),
         "new_workers_eur": float(lp.c[H : len(x)] @ x[H:]) if meta["labour"] else 0.0,
     }
